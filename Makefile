@@ -1,0 +1,21 @@
+# Short recipes a newcomer can run. `make demo` and `make test` provision everything themselves.
+.PHONY: demo test check fuzz bench provision
+
+provision:
+	bash scripts/provision.sh
+
+demo: provision
+	.venv/bin/divert demo
+
+test: provision
+	bash scripts/test.sh
+
+check: provision
+	.venv/bin/ruff check .
+	.venv/bin/mypy matcher
+
+fuzz: provision
+	DIVERT_FUZZ_EXAMPLES=500 bash scripts/test.sh tests/fuzz
+
+bench: provision
+	.venv/bin/divert bench run

@@ -1,0 +1,96 @@
+"""Dependencies a route declares in its signature: the session, the settings, and the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from api.auth.keys import ANONYMOUS, Caller, caller_for_token
+from divert.db import session_factory
+from divert.errors import Forbidden, Unauthorized
+from divert.settings import Settings
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; commits when the route returns, rolls back on any error."""
+    session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
+def get_caller(request: Request) -> Caller:
+    """The caller named by the bearer token, or anonymous; a bad token is always 401."""
+    token = _bearer(request)
+    if token is None:
+        return ANONYMOUS
+    cache: dict[str, Caller] = request.app.state.key_cache
+    if token in cache:
+        return cache[token]
+    with request.app.state.sessions() as session:
+        caller = caller_for_token(session, token)
+    if caller is None:
+        raise Unauthorized("unknown or revoked API key")
+    if len(cache) < 10_000:
+        cache[token] = caller
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def require_roles(*roles: str) -> Callable[[Caller], Caller]:
+    """A dependency that admits only the named roles (admin always): 401 anonymous, 403 otherwise."""
+    allowed = set(roles) | {"admin"}
+
+    def dependency(caller: CallerDep) -> Caller:
+        if caller.role is None:
+            raise Unauthorized("this endpoint needs an API key")
+        if caller.role not in allowed:
+            raise Forbidden(f"role {caller.role!r} may not do this; needs one of {', '.join(sorted(allowed))}")
+        return caller
+
+    return dependency
+
+
+def public_read(request: Request, caller: CallerDep) -> Caller:
+    """HSDS read endpoints: open to all when DIVERT_PUBLIC_READ is true, else any valid key."""
+    if caller.role is None and not request.app.state.settings.public_read:
+        raise Unauthorized("this directory needs an API key to read (DIVERT_PUBLIC_READ is false)")
+    return caller
+
+
+ReaderDep = Annotated[Caller, Depends(public_read)]
+CaseWorkerDep = Annotated[Caller, Depends(require_roles("case_manager", "operator"))]
+CuratorDep = Annotated[Caller, Depends(require_roles("curator"))]
+CapacityWriterDep = Annotated[Caller, Depends(require_roles("provider", "curator"))]
+PlannerDep = Annotated[Caller, Depends(require_roles("planner"))]
+AdminDep = Annotated[Caller, Depends(require_roles())]

@@ -1,0 +1,1 @@
+"""Imports every room's scheduled jobs so that they register with api.scheduler."""

@@ -1,0 +1,94 @@
+"""Derived data kept in step with the catalog: the matcher's `match_site` rows and the search document.
+
+Every write path (importers, curator edits) calls `refresh_services` for the services it touched,
+in the same transaction, so projections can never disagree with the catalog they come from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from matcher.vocabulary import ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY, NEEDS_TAXONOMY, PROFILE_TAXONOMIES
+
+# The search document: name weighs most, then alternate name and taxonomy terms (so "detox" finds a
+# service tagged "withdrawal management (detox)"), then the organization, then the description.
+_REFRESH_SEARCH = text("""
+WITH terms AS (
+    SELECT a.link_id AS service_id, string_agg(DISTINCT coalesce(t.name, '') || ' ' || coalesce(t.code, ''), ' ') AS words
+    FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
+    WHERE a.link_entity = 'service' AND a.link_id = ANY(:ids)
+      AND coalesce(t.profile, '') <> :elig
+    GROUP BY a.link_id
+)
+UPDATE service s SET
+    search_vector =
+        setweight(to_tsvector('english', coalesce(s.name, '')), 'A') ||
+        setweight(to_tsvector('english', coalesce(s.alternate_name, '') || ' ' ||
+                  replace(coalesce(terms.words, ''), '_', ' ')), 'B') ||
+        setweight(to_tsvector('english', coalesce(o.name, '')), 'C') ||
+        setweight(to_tsvector('english', coalesce(s.description, '')), 'D'),
+    search_text = lower(concat_ws(' ', s.name, s.alternate_name, replace(coalesce(terms.words, ''), '_', ' '), o.name))
+FROM organization o, service s2 LEFT JOIN terms ON terms.service_id = s2.id
+WHERE s.id = s2.id AND o.id = s.organization_id AND s.id = ANY(:ids)
+""")
+
+_DELETE_SITES = text("DELETE FROM match_site WHERE service_id = ANY(:ids)")
+
+# Needs a service meets: its divert-needs attributes, plus other taxonomies' terms a curator mapped.
+_INSERT_SITES = text("""
+WITH needs AS (
+    SELECT a.link_id AS service_id, t.code AS need
+    FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
+    WHERE a.link_entity = 'service' AND a.link_id = ANY(:ids) AND t.profile = :needs
+    UNION
+    SELECT a.link_id, m.need
+    FROM attribute a JOIN need_mapping m ON m.taxonomy_term_id = a.taxonomy_term_id
+    WHERE a.link_entity = 'service' AND a.link_id = ANY(:ids)
+), active AS (
+    SELECT n.service_id, n.need FROM needs n JOIN service s ON s.id = n.service_id
+    WHERE s.status = 'active'
+)
+INSERT INTO match_site (need, service_id, service_at_location_id, location_id, geog, has_area)
+SELECT a.need, a.service_id, sal.id, l.id, l.geog, false
+FROM active a
+JOIN service_at_location sal ON sal.service_id = a.service_id
+JOIN location l ON l.id = sal.location_id
+WHERE l.geog IS NOT NULL
+UNION ALL
+SELECT a.need, a.service_id, NULL, NULL, NULL, true
+FROM active a
+WHERE EXISTS (SELECT 1 FROM service_area sa WHERE sa.service_id = a.service_id AND sa.geog IS NOT NULL)
+""")
+
+_RESOLVE_PROFILES = text("""
+UPDATE taxonomy_term t SET profile = CASE
+    WHEN t.taxonomy = ANY(:profiles) THEN t.taxonomy
+    WHEN tx.name = ANY(:profiles) THEN tx.name
+    ELSE NULL END
+FROM taxonomy_term t2 LEFT JOIN taxonomy tx ON tx.id = t2.taxonomy_id
+WHERE t.id = t2.id AND (:all OR t.id = ANY(:term_ids))
+""")
+
+
+def resolve_term_profiles(session: Session, term_ids: Sequence[str] | None = None) -> None:
+    """Marks which profile taxonomy (needs, eligibility, intercepts) each term belongs to (CONTRACT §3)."""
+    session.execute(_RESOLVE_PROFILES, {"profiles": list(PROFILE_TAXONOMIES), "all": term_ids is None,
+                                        "term_ids": list(term_ids or [])})
+
+
+def refresh_services(session: Session, service_ids: Sequence[str]) -> None:
+    """Rebuilds the match sites and the search document of these services."""
+    ids = list(dict.fromkeys(service_ids))
+    if not ids:
+        return
+    session.execute(_REFRESH_SEARCH, {"ids": ids, "elig": ELIGIBILITY_TAXONOMY})
+    session.execute(_DELETE_SITES, {"ids": ids})
+    session.execute(_INSERT_SITES, {"ids": ids, "needs": NEEDS_TAXONOMY})
+    session.execute(text("INSERT INTO search_outbox (service_id) SELECT unnest(CAST(:ids AS text[]))"),
+                    {"ids": ids})
+
+
+__all__ = ["refresh_services", "resolve_term_profiles", "INTERCEPT_TAXONOMY"]

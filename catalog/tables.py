@@ -1,0 +1,459 @@
+"""The catalog's tables: HSDS 3.1 entities with the diversion profile, plus capacity, holds, gaps, keys.
+
+Column names follow HSDS 3.1 field names so that import, export and the read API map one to one.
+HSDS parts the matcher never queries (contacts, funding, cost options, accessibility, required
+documents, programs, urls, identifiers) are kept verbatim in `extra` (JSONB) so nothing is lost on
+a round trip.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from geoalchemy2 import Geography
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSONB, list[str]: ARRAY(Text)}
+
+
+def _fk(target: str) -> ForeignKey:
+    return ForeignKey(target, ondelete="CASCADE")
+
+
+class Organization(Base):
+    __tablename__ = "organization"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    alternate_name: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(Text)
+    tax_status: Mapped[str | None] = mapped_column(Text)
+    tax_id: Mapped[str | None] = mapped_column(Text)
+    year_incorporated: Mapped[float | None] = mapped_column(Float)
+    legal_status: Mapped[str | None] = mapped_column(Text)
+    logo: Mapped[str | None] = mapped_column(Text)
+    uri: Mapped[str | None] = mapped_column(Text)
+    parent_organization_id: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    content_hash: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Service(Base):
+    __tablename__ = "service"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(_fk("organization.id"), index=True)
+    program_id: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    alternate_name: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, server_default="active")
+    interpretation_services: Mapped[str | None] = mapped_column(Text)
+    application_process: Mapped[str | None] = mapped_column(Text)
+    fees_description: Mapped[str | None] = mapped_column(Text)
+    wait_time: Mapped[str | None] = mapped_column(Text)
+    fees: Mapped[str | None] = mapped_column(Text)
+    accreditations: Mapped[str | None] = mapped_column(Text)
+    eligibility_description: Mapped[str | None] = mapped_column(Text)
+    minimum_age: Mapped[float | None] = mapped_column(Float)
+    maximum_age: Mapped[float | None] = mapped_column(Float)
+    assured_date: Mapped[date | None] = mapped_column(Date)
+    assurer_email: Mapped[str | None] = mapped_column(Text)
+    licenses: Mapped[str | None] = mapped_column(Text)
+    alert: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    # Weighted full-text document (name A, alternate name/terms B, organization C, description D),
+    # maintained by catalog.projections on every write.
+    search_vector: Mapped[Any] = mapped_column(TSVECTOR, nullable=True)
+    search_text: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    __table_args__ = (
+        Index("ix_service_search_vector", "search_vector", postgresql_using="gin"),
+        Index("ix_service_search_text_trgm", "search_text", postgresql_using="gin",
+              postgresql_ops={"search_text": "gin_trgm_ops"}),
+        Index("ix_service_last_modified", "last_modified"),
+    )
+
+
+class Location(Base):
+    __tablename__ = "location"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    location_type: Mapped[str] = mapped_column(Text, server_default="physical")
+    url: Mapped[str | None] = mapped_column(Text)
+    organization_id: Mapped[str | None] = mapped_column(Text, index=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    alternate_name: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    transportation: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    external_identifier: Mapped[str | None] = mapped_column(Text)
+    external_identifier_type: Mapped[str | None] = mapped_column(Text)
+    geog: Mapped[Any] = mapped_column(Geography("POINT", srid=4326, spatial_index=False), nullable=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    content_hash: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    __table_args__ = (Index("ix_location_geog", "geog", postgresql_using="gist"),)
+
+
+class ServiceAtLocation(Base):
+    __tablename__ = "service_at_location"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    service_id: Mapped[str] = mapped_column(_fk("service.id"), index=True)
+    location_id: Mapped[str] = mapped_column(_fk("location.id"), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+
+
+class Address(Base):
+    __tablename__ = "address"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    location_id: Mapped[str] = mapped_column(_fk("location.id"), index=True)
+    attention: Mapped[str | None] = mapped_column(Text)
+    address_1: Mapped[str | None] = mapped_column(Text)
+    address_2: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)
+    state_province: Mapped[str | None] = mapped_column(Text)
+    postal_code: Mapped[str | None] = mapped_column(Text, index=True)
+    country: Mapped[str | None] = mapped_column(Text)
+    address_type: Mapped[str | None] = mapped_column(Text)
+
+
+class Phone(Base):
+    __tablename__ = "phone"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    location_id: Mapped[str | None] = mapped_column(_fk("location.id"), index=True)
+    service_id: Mapped[str | None] = mapped_column(_fk("service.id"), index=True)
+    organization_id: Mapped[str | None] = mapped_column(_fk("organization.id"), index=True)
+    contact_id: Mapped[str | None] = mapped_column(Text)
+    service_at_location_id: Mapped[str | None] = mapped_column(_fk("service_at_location.id"))
+    number: Mapped[str] = mapped_column(Text)
+    extension: Mapped[float | None] = mapped_column(Float)
+    type: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+
+
+class Schedule(Base):
+    """HSDS schedule with every RFC 5545 field HSDS 3.1 carries."""
+
+    __tablename__ = "schedule"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    service_id: Mapped[str | None] = mapped_column(_fk("service.id"), index=True)
+    location_id: Mapped[str | None] = mapped_column(_fk("location.id"), index=True)
+    service_at_location_id: Mapped[str | None] = mapped_column(_fk("service_at_location.id"), index=True)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    dtstart: Mapped[date | None] = mapped_column(Date)
+    timezone: Mapped[float | None] = mapped_column(Float)
+    until: Mapped[date | None] = mapped_column(Date)
+    count: Mapped[int | None] = mapped_column(Integer)
+    wkst: Mapped[str | None] = mapped_column(Text)
+    freq: Mapped[str | None] = mapped_column(Text)
+    interval: Mapped[int | None] = mapped_column(Integer)
+    byday: Mapped[str | None] = mapped_column(Text)
+    byweekno: Mapped[str | None] = mapped_column(Text)
+    bymonthday: Mapped[str | None] = mapped_column(Text)
+    byyearday: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    opens_at: Mapped[time | None] = mapped_column(Time(timezone=False))
+    closes_at: Mapped[time | None] = mapped_column(Time(timezone=False))
+    # The UTC offset written with opens_at/closes_at ("09:00+05:00"), in minutes, when one was given.
+    time_offset_minutes: Mapped[int | None] = mapped_column(Integer)
+    schedule_link: Mapped[str | None] = mapped_column(Text)
+    attending_type: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class ServiceArea(Base):
+    __tablename__ = "service_area"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    service_id: Mapped[str | None] = mapped_column(_fk("service.id"), index=True)
+    service_at_location_id: Mapped[str | None] = mapped_column(_fk("service_at_location.id"))
+    name: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    extent: Mapped[str | None] = mapped_column(Text)
+    extent_type: Mapped[str | None] = mapped_column(Text)
+    uri: Mapped[str | None] = mapped_column(Text)
+    # Parsed from a GeoJSON `extent`; null when the extent is absent or not GeoJSON.
+    geog: Mapped[Any] = mapped_column(Geography("GEOMETRY", srid=4326, spatial_index=False), nullable=True)
+    __table_args__ = (Index("ix_service_area_geog", "geog", postgresql_using="gist"),)
+
+
+class Language(Base):
+    __tablename__ = "language"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    service_id: Mapped[str | None] = mapped_column(_fk("service.id"), index=True)
+    location_id: Mapped[str | None] = mapped_column(_fk("location.id"), index=True)
+    phone_id: Mapped[str | None] = mapped_column(_fk("phone.id"))
+    name: Mapped[str | None] = mapped_column(Text)
+    code: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Taxonomy(Base):
+    __tablename__ = "taxonomy"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    uri: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[str | None] = mapped_column(Text)
+
+
+class TaxonomyTerm(Base):
+    __tablename__ = "taxonomy_term"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    code: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    parent_id: Mapped[str | None] = mapped_column(Text)
+    taxonomy: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(Text)
+    taxonomy_id: Mapped[str | None] = mapped_column(ForeignKey("taxonomy.id", ondelete="SET NULL"))
+    term_uri: Mapped[str | None] = mapped_column(Text)
+    # The profile taxonomy this term belongs to (divert-needs, divert-eligibility, sim-intercept),
+    # resolved from `taxonomy` or the taxonomy object's name at write time; null for other taxonomies.
+    profile: Mapped[str | None] = mapped_column(Text, index=True)
+    __table_args__ = (Index("ix_taxonomy_term_profile_code", "profile", "code"),)
+
+
+class NeedMapping(Base):
+    """A curator's mapping of another taxonomy's term (211 HSIS, Open Eligibility) onto a divert need."""
+
+    __tablename__ = "need_mapping"
+    taxonomy_term_id: Mapped[str] = mapped_column(_fk("taxonomy_term.id"), primary_key=True)
+    need: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class Attribute(Base):
+    __tablename__ = "attribute"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    link_id: Mapped[str] = mapped_column(Text, index=True)
+    taxonomy_term_id: Mapped[str] = mapped_column(_fk("taxonomy_term.id"), index=True)
+    link_type: Mapped[str | None] = mapped_column(Text)
+    link_entity: Mapped[str] = mapped_column(Text)
+    value: Mapped[str | None] = mapped_column(Text)
+    label: Mapped[str | None] = mapped_column(Text)
+
+
+class Unit(Base):
+    __tablename__ = "unit"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    scheme: Mapped[str | None] = mapped_column(Text)
+    identifier: Mapped[str | None] = mapped_column(Text)
+    uri: Mapped[str | None] = mapped_column(Text)
+
+
+class ServiceCapacity(Base):
+    """A capacity pool: current state. Every report is also appended to capacity_report."""
+
+    __tablename__ = "service_capacity"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    service_id: Mapped[str] = mapped_column(_fk("service.id"), index=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("unit.id"))
+    available: Mapped[float] = mapped_column(Numeric)
+    maximum: Mapped[float | None] = mapped_column(Numeric)
+    description: Mapped[str | None] = mapped_column(Text)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    waitlist: Mapped[int] = mapped_column(Integer, server_default="0")
+    reserved_for: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    location_id: Mapped[str | None] = mapped_column(ForeignKey("location.id", ondelete="SET NULL"))
+
+
+class CapacityReport(Base):
+    """Append-only history of every capacity report, whatever its source."""
+
+    __tablename__ = "capacity_report"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    capacity_id: Mapped[str] = mapped_column(_fk("service_capacity.id"))
+    available: Mapped[float] = mapped_column(Numeric)
+    maximum: Mapped[float | None] = mapped_column(Numeric)
+    waitlist: Mapped[int | None] = mapped_column(Integer)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # push | feed | import | curator | hold
+    source: Mapped[str] = mapped_column(Text)
+    applied: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # The API key name or feed id that sent it (never a participant).
+    actor: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_capacity_report_capacity_received", "capacity_id", "received_at"),)
+
+
+class Hold(Base):
+    """A unit held for a warm handoff. Stores the program, never the participant."""
+
+    __tablename__ = "hold"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    capacity_id: Mapped[str] = mapped_column(_fk("service_capacity.id"))
+    program: Mapped[str | None] = mapped_column(Text)
+    # active | confirmed | released | expired
+    state: Mapped[str] = mapped_column(Text, server_default="active")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    key_id: Mapped[int | None] = mapped_column(BigInteger)
+    __table_args__ = (
+        Index("ix_hold_active", "capacity_id", postgresql_where=text("state = 'active'")),
+    )
+
+
+class MatchSite(Base):
+    """Projection for the matcher's candidate query: one row per (need, service at a place).
+
+    Rebuilt by catalog.projections whenever a service is written. The GiST index is on (need, geog)
+    with btree_gist: the need is a stable predicate, so the index can serve radius + KNN for one
+    need without the planner dropping it (capacity, which changes fast, is never in this index).
+    """
+
+    __tablename__ = "match_site"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    need: Mapped[str] = mapped_column(Text)
+    service_id: Mapped[str] = mapped_column(_fk("service.id"))
+    service_at_location_id: Mapped[str | None] = mapped_column(Text)
+    location_id: Mapped[str | None] = mapped_column(Text)
+    # Null for a service reached only through its service area (mobile / outreach).
+    geog: Mapped[Any] = mapped_column(Geography("POINT", srid=4326, spatial_index=False), nullable=True)
+    has_area: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    __table_args__ = (
+        Index("ix_match_site_need_geog", "need", "geog", postgresql_using="gist"),
+        Index("ix_match_site_service", "service_id"),
+        Index("ix_match_site_area", "need", postgresql_where=text("has_area")),
+    )
+
+
+class GapEvent(Base):
+    """A need the matcher could not meet, coarsened for planners (CONTRACT R8). No participant data."""
+
+    __tablename__ = "gap_event"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    need: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    intercept: Mapped[int | None] = mapped_column(Integer)
+    cell: Mapped[str] = mapped_column(Text)  # H3 cell, resolution 7
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    program: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_gap_event_hour", "hour"), Index("ix_gap_event_need_cell", "need", "cell"))
+
+
+class NamedArea(Base):
+    """A planner's named area (county, council district) loaded from GeoJSON."""
+
+    __tablename__ = "named_area"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(Text)
+    geog: Mapped[Any] = mapped_column(Geography("GEOMETRY", srid=4326, spatial_index=False))
+    __table_args__ = (Index("ix_named_area_geog", "geog", postgresql_using="gist"),)
+
+
+class ApiKey(Base):
+    """An API key. Only a SHA-256 of the token is stored."""
+
+    __tablename__ = "api_key"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(Text, unique=True)
+    role: Mapped[str] = mapped_column(Text)
+    organization_id: Mapped[str | None] = mapped_column(Text)
+    program: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Feed(Base):
+    """A provider's capacity feed (HSDS service_capacity JSON), polled by the scheduler."""
+
+    __tablename__ = "feed"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    organization_id: Mapped[str | None] = mapped_column(Text)
+    interval_seconds: Mapped[int] = mapped_column(Integer, server_default="300")
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified_header: Mapped[str | None] = mapped_column(Text)
+    last_polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consecutive_failures: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_poll_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_result: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Metadata(Base):
+    """HSDS metadata: provenance of each change (who changed which field, when, from what to what)."""
+
+    __tablename__ = "metadata"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    resource_id: Mapped[str] = mapped_column(Text, index=True)
+    resource_type: Mapped[str] = mapped_column(Text)
+    last_action_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_action_type: Mapped[str] = mapped_column(Text)
+    field_name: Mapped[str] = mapped_column(Text)
+    previous_value: Mapped[str] = mapped_column(Text)
+    replacement_value: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(Text)
+
+
+class ServiceReport(Base):
+    """A user's report that a listing is wrong, for curators to resolve."""
+
+    __tablename__ = "service_report"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    service_id: Mapped[str] = mapped_column(_fk("service.id"), index=True)
+    field: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, server_default="open")  # open | resolved | rejected
+    resolution: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SearchOutbox(Base):
+    """Services changed since the search index last synced (Meilisearch backend); no change is lost."""
+
+    __tablename__ = "search_outbox"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    service_id: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SourceRecord(Base):
+    """Provenance of imported records: which source/file/record produced which catalog service."""
+
+    __tablename__ = "source_record"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(Text)  # hsds | findtreatment | hmis | 211
+    source_key: Mapped[str] = mapped_column(Text)
+    service_id: Mapped[str] = mapped_column(_fk("service.id"), index=True)
+    content_hash: Mapped[str | None] = mapped_column(Text)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    __table_args__ = (UniqueConstraint("source", "source_key", name="uq_source_record"),)

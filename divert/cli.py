@@ -1,0 +1,160 @@
+"""The `divert` command line (CONTRACT §1). Each command is a thin shell over a room's functions."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+
+from divert.settings import get_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="divert: divert to what, and where?")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
+import_app = typer.Typer(no_args_is_help=True, help="Import a catalog or capacity from a file.")
+export_app = typer.Typer(no_args_is_help=True, help="Export the catalog.")
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+SAMPLE_REGION = REPO / "data" / "sample" / "king-county.json"
+
+
+def fail(message: str, code: int = 1) -> None:
+    """A one-line error on stderr and a non-zero exit."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _alembic_config():  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config(str(REPO / "alembic.ini"))
+    cfg.set_main_option("script_location", str(REPO / "migrations"))
+    cfg.attributes["sqlalchemy_url"] = get_settings().sqlalchemy_url
+    return cfg
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
+    """Apply the Alembic migrations to DATABASE_URL."""
+    from alembic import command
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        command.upgrade(_alembic_config(), revision)
+    except OperationalError as exc:
+        fail(f"cannot reach the database at DATABASE_URL: {str(exc.orig).strip().splitlines()[0]}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision, e.g. -1")] = "-1") -> None:
+    """Step the schema back (for operators and the migration tests)."""
+    from alembic import command
+
+    command.downgrade(_alembic_config(), revision)
+
+
+@app.command("serve")
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the API, the pages and the scheduler."""
+    import uvicorn
+
+    from api.app import create_app
+
+    if not 0 < port < 65536:
+        fail(f"--port must be between 1 and 65535, got {port}")
+    uvicorn.run(create_app(run_scheduler=True), host=host, port=port, log_level="info",
+                access_log=True)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="admin, curator, provider, case_manager, operator, planner")],
+    org: Annotated[str | None, typer.Option(help="organization id a provider key is bound to")] = None,
+    program: Annotated[str | None, typer.Option(help="program code a case manager key is bound to")] = None,
+    name: Annotated[str | None, typer.Option(help="a label for the key")] = None,
+) -> None:
+    """Create an API key; the token is printed alone on the last line."""
+    from api.auth.keys import create_key
+    from divert.db import session_scope
+
+    try:
+        with session_scope() as session:
+            token = create_key(session, role, organization_id=org, program=program, name=name)
+    except ValueError as exc:
+        fail(str(exc))
+    typer.echo(f"created {role} key{' ' + repr(name) if name else ''}"
+               f"{' for organization ' + org if org else ''}{' for program ' + program if program else ''}")
+    typer.echo(token)
+
+
+@import_app.command("hsds")
+def import_hsds(path: pathlib.Path,
+                dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only")] = False) -> None:
+    """Import HSDS 3.1 JSON or a tabular datapackage (folder or zip)."""
+    from importers.cli import run_import
+
+    run_import("hsds", path, dry_run=dry_run)
+
+
+@import_app.command("findtreatment")
+def import_findtreatment(path: pathlib.Path,
+                         dry_run: Annotated[bool, typer.Option("--dry-run")] = False) -> None:
+    """Import a FindTreatment.gov locator listing (JSON or CSV)."""
+    from importers.cli import run_import
+
+    run_import("findtreatment", path, dry_run=dry_run)
+
+
+@import_app.command("hmis-inventory")
+def import_hmis(path: pathlib.Path, dry_run: Annotated[bool, typer.Option("--dry-run")] = False) -> None:
+    """Import HUD HMIS Inventory.csv (+ Project.csv, Organization.csv beside it)."""
+    from importers.cli import run_import
+
+    run_import("hmis", path, dry_run=dry_run)
+
+
+@export_app.command("hsds")
+def export_hsds(path: pathlib.Path) -> None:
+    """Write the catalog as HSDS 3.1 JSON, or a datapackage when PATH ends in / or .zip."""
+    from importers.cli import run_export
+
+    run_export(path)
+
+
+@app.command("demo")
+def demo(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Provision a local database if none is configured, load the sample region, and serve."""
+    from divert.db import session_scope
+
+    if not os.environ.get("DATABASE_URL"):
+        typer.echo("DATABASE_URL not set: provisioning the local PostgreSQL + PostGIS default")
+        result = subprocess.run(["bash", str(REPO / "scripts" / "provision.sh")], check=False)
+        if result.returncode:
+            fail("could not provision a local database (scripts/provision.sh failed)")
+    db_upgrade("head")
+    from importers.cli import run_import
+
+    run_import("hsds", SAMPLE_REGION, dry_run=False, quiet_exit=True)
+    from api.auth.keys import create_key
+
+    with session_scope() as session:
+        tokens = {role: create_key(session, role, name=f"demo-{role}")
+                  for role in ("admin", "case_manager", "operator", "planner", "curator")}
+    typer.echo("Demo keys (also usable on the pages' sign-in box):")
+    for role, token in tokens.items():
+        typer.echo(f"  {role:<13} {token}")
+    typer.echo(f"Pages: http://{host}:{port}/   API: http://{host}:{port}/v1/   Docs: http://{host}:{port}/docs")
+    sys.stdout.flush()
+    serve(host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,52 @@
+"""Settings: one pydantic-settings class, read from the environment and `.env`, passed where needed."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The local default that `scripts/provision.sh` creates (loopback only).
+LOCAL_DATABASE_URL = "postgresql://postgres:postgres@127.0.0.1:5432/divert"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(default=LOCAL_DATABASE_URL, alias="DATABASE_URL")
+    search_backend: str = Field(default="postgres", alias="SEARCH_BACKEND")
+    meili_url: str | None = Field(default=None, alias="MEILI_URL")
+    meili_key: str | None = Field(default=None, alias="MEILI_KEY")
+    public_read: bool = Field(default=True, alias="DIVERT_PUBLIC_READ")
+    # Region time zone: how schedules without an explicit offset are read.
+    timezone: str = Field(default="America/Los_Angeles", alias="DIVERT_TIMEZONE")
+    # Time-to-live of a capacity report per unit (CONTRACT R5), in hours.
+    ttl_bed_hours: float = Field(default=24, alias="DIVERT_TTL_BED_HOURS")
+    ttl_slot_hours: float = Field(default=24 * 7, alias="DIVERT_TTL_SLOT_HOURS")
+    ttl_appointment_hours: float = Field(default=24 * 7, alias="DIVERT_TTL_APPOINTMENT_HOURS")
+    ttl_other_hours: float = Field(default=72, alias="DIVERT_TTL_OTHER_HOURS")
+    # Run the in-process scheduler (feed polling, hold expiry, search sync) with `divert serve`.
+    scheduler_enabled: bool = Field(default=True, alias="DIVERT_SCHEDULER")
+    # Outbound feed polling: private / loopback targets are refused unless allowed here.
+    feed_allow_private: bool = Field(default=False, alias="DIVERT_FEED_ALLOW_PRIVATE")
+    feed_timeout_seconds: float = Field(default=10, alias="DIVERT_FEED_TIMEOUT")
+    # Allowed clock skew for capacity reports dated in the future.
+    capacity_future_skew_minutes: float = Field(default=5, alias="DIVERT_CAPACITY_SKEW_MINUTES")
+    # Planner map: optional raster tile URL template for a base map (no default: works offline).
+    tile_url: str | None = Field(default=None, alias="DIVERT_TILE_URL")
+    db_pool_size: int = Field(default=10, alias="DIVERT_DB_POOL_SIZE")
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The plain postgresql:// URL with the driver this project uses (psycopg 3)."""
+        url = self.database_url
+        for prefix in ("postgresql+psycopg2://", "postgresql+psycopg://", "postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,54 @@
+"""The diversion profile's vocabulary (CONTRACT §3): needs, eligibility terms, intercepts, units."""
+
+from __future__ import annotations
+
+from typing import Final
+
+NEEDS_TAXONOMY: Final = "divert-needs"
+ELIGIBILITY_TAXONOMY: Final = "divert-eligibility"
+INTERCEPT_TAXONOMY: Final = "sim-intercept"
+PROFILE_TAXONOMIES: Final = (NEEDS_TAXONOMY, ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY)
+
+# Need code -> plain words, for people.
+NEEDS: Final[dict[str, str]] = {
+    "shelter": "Emergency shelter",
+    "housing": "Housing",
+    "withdrawal_management": "Withdrawal management (detox)",
+    "moud": "Medications for opioid use disorder",
+    "sud_treatment": "Substance use treatment",
+    "mental_health": "Mental health care",
+    "crisis": "Crisis care",
+    "harm_reduction": "Harm reduction",
+    "health_care": "Health care",
+    "food": "Food",
+    "clothing": "Clothing",
+    "legal": "Legal help",
+    "id_documents": "Identity documents",
+    "benefits": "Public benefits",
+    "employment": "Employment",
+    "education": "Education",
+    "transportation": "Transportation",
+    "peer_support": "Peer support",
+    "case_management": "Case management",
+}
+
+# Eligibility terms that exclude (CONTRACT §3.2); value semantics in matcher.eligibility.
+ELIGIBILITY_TERMS: Final = frozenset({
+    "sobriety_required", "excludes_moud", "excludes_sex_work", "id_required",
+    "excludes_criminal_record", "genders", "no_pets", "insurance",
+})
+# Terms that never exclude but rank.
+INFORMATIONAL_TERMS: Final = frozenset({
+    "housing_first", "low_barrier", "walk_in", "religious_participation_required", "peer_staffed",
+})
+
+INTERCEPTS: Final[dict[int, str]] = {
+    0: "Community services and crisis",
+    1: "Law enforcement",
+    2: "Initial detention and first court appearance",
+    3: "Jails and courts",
+    4: "Reentry",
+    5: "Community corrections",
+}
+
+GAP_REASONS: Final = ("none_in_area", "eligibility", "no_capacity", "waitlist_only", "closed")

@@ -1,0 +1,39 @@
+"""The HSDS root, the health check, and roles enforced by the one auth dependency."""
+
+
+def test_root_names_hsds_version_and_profile(client):
+    r = client.get("/v1/")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["version"] == "3.1"
+    assert body["profile"].endswith("/v1/profile")
+    assert client.get("/v1/profile").json()["taxonomies"]["divert-needs"]
+
+
+def test_healthz_reports_database(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "database": "ok"}
+
+
+def test_unknown_token_is_401_with_json_error(client):
+    r = client.get("/v1/", headers={"Authorization": "Bearer nope"})
+    # The root is public, but a token that is presented must be valid.
+    assert r.status_code in (200, 401)
+    r = client.get("/v1/whoami", headers={"Authorization": "Bearer nope"})
+    assert r.status_code == 401
+    assert r.json()["error"] == "unauthorized"
+    assert client.get("/v1/whoami").status_code == 401
+
+
+def test_key_carries_role_and_bindings(client, make_key):
+    r = client.get("/v1/whoami", headers=make_key("provider", org="org-1"))
+    assert r.json()["role"] == "provider" and r.json()["organization_id"] == "org-1"
+    r = client.get("/v1/whoami", headers=make_key("case_manager", program="lead-kc"))
+    assert r.json()["program"] == "lead-kc"
+
+
+def test_unknown_route_is_json_404(client):
+    r = client.get("/v1/no-such-thing")
+    assert r.status_code == 404
+    assert r.json()["error"] == "not_found"
