@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -203,16 +203,17 @@ def opening_on(rule: ScheduleRule, day: date, zone: tzinfo) -> tuple[datetime, d
     if rule.closes_at is None:
         closes = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone)
     else:
-        closes_day = day if rule.closes_at.replace(tzinfo=None) > opens_t.replace(tzinfo=None) else day + timedelta(days=1)
-        closes = datetime.combine(closes_day, rule.closes_at.replace(tzinfo=None), tzinfo=zone)
+        closes_t = rule.closes_at.replace(tzinfo=None)
+        closes_day = day if closes_t > opens_t.replace(tzinfo=None) else day + timedelta(days=1)
+        closes = datetime.combine(closes_day, closes_t, tzinfo=zone)
     # Compared in UTC: aware datetimes sharing one ZoneInfo compare by wall clock, which is wrong
     # across a DST change inside an overnight opening.
-    return opens.astimezone(timezone.utc), closes.astimezone(timezone.utc)
+    return opens.astimezone(UTC), closes.astimezone(UTC)
 
 
 def rule_is_open(rule: ScheduleRule, at: datetime, default_tz: tzinfo) -> bool:
     zone = _rule_zone(rule, default_tz)
-    instant = at.astimezone(timezone.utc)
+    instant = at.astimezone(UTC)
     local_day = at.astimezone(zone).date()
     # An opening that began yesterday may still run (overnight hours).
     for day in (local_day, local_day - timedelta(days=1)):
