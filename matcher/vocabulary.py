@@ -52,3 +52,9 @@ INTERCEPTS: Final[dict[int, str]] = {
 }
 
 GAP_REASONS: Final = ("none_in_area", "eligibility", "no_capacity", "waitlist_only", "closed")
+
+# Needs met by staying somewhere: only these are measured by `bed` pools (matcher.capacity). A
+# shelter's beds say nothing about its meal program, so its `food` need stays untracked.
+BED_NEEDS: Final = frozenset({
+    "shelter", "housing", "withdrawal_management", "sud_treatment", "mental_health", "crisis",
+})

@@ -1,0 +1,130 @@
+"""Eligibility (CONTRACT R1, §3.2): which of a service's rules exclude a participant, in plain words.
+
+The one implementation: the matcher and the directory API both call `excludes`. A participant field
+left out (None) excludes nothing, so an anonymous request sees every service a person could use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Final
+
+# Attribute values that switch a yes/no term off; anything else (including no value) means it applies.
+_FALSE_VALUES: Final = frozenset({"false", "no", "0", "n", "f", "off"})
+
+
+@dataclass(frozen=True)
+class Participant:
+    """What a case manager may say about the person (all optional, never stored)."""
+
+    age: float | None = None
+    gender: str | None = None
+    active_substance_use: bool | None = None
+    on_moud: bool | None = None
+    sex_work: bool | None = None
+    has_id: bool | None = None
+    criminal_record: bool | None = None
+    pets: bool | None = None
+    languages: tuple[str, ...] = ()
+    insurance: tuple[str, ...] = ()
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any] | None) -> Participant:
+        if not data:
+            return cls()
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {k: v for k, v in data.items() if k in known and v is not None}
+        for key in ("languages", "insurance"):
+            if key in values:
+                values[key] = tuple(str(x) for x in values[key])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """A service's eligibility: profile terms (code -> attribute value) plus HSDS min/max age."""
+
+    terms: tuple[tuple[str, str | None], ...] = ()
+    minimum_age: float | None = None
+    maximum_age: float | None = None
+
+    @classmethod
+    def of(cls, terms: Mapping[str, str | None] | Iterable[tuple[str, str | None]] = (),
+           minimum_age: float | None = None, maximum_age: float | None = None) -> Eligibility:
+        pairs = terms.items() if isinstance(terms, Mapping) else terms
+        return cls(tuple(sorted((str(k), v) for k, v in pairs)), minimum_age, maximum_age)
+
+    def value(self, term: str) -> str | None:
+        for code, value in self.terms:
+            if code == term:
+                return value
+        return None
+
+    def states(self, term: str) -> bool:
+        """Does the service state this yes/no term (attribute present and not "false")?"""
+        for code, value in self.terms:
+            if code == term:
+                return value is None or value.strip().lower() not in _FALSE_VALUES
+        return False
+
+
+def _listed(value: str | None) -> set[str]:
+    """An attribute comma list ("female,nonbinary", or a JSON-ish list) as lower-case entries."""
+    if not value:
+        return set()
+    cleaned = value.strip().strip("[]")
+    return {p.strip().strip('"\'').lower() for p in cleaned.split(",") if p.strip().strip('"\'')}
+
+
+# Yes/no terms: (term, participant field, value that excludes, words for a person).
+_FLAG_RULES: Final = (
+    ("sobriety_required", "active_substance_use", True, "requires sobriety"),
+    ("excludes_moud", "on_moud", True, "does not admit people on MOUD"),
+    ("excludes_sex_work", "sex_work", True, "does not admit people doing sex work"),
+    ("id_required", "has_id", False, "requires ID"),
+    ("excludes_criminal_record", "criminal_record", True, "does not admit people with a criminal record"),
+    ("no_pets", "pets", True, "no pets"),
+)
+
+
+def excludes(rules: Eligibility | Mapping[str, Any], participant: Participant | Mapping[str, Any] | None,
+             ) -> list[str]:
+    """The reasons this service's rules exclude this participant; empty when it admits them.
+
+    `rules` may be an `Eligibility` or a plain mapping of term code -> value (with optional
+    `minimum_age` / `maximum_age` keys), as the directory API has it.
+    """
+    if not isinstance(rules, Eligibility):
+        mapping = dict(rules)
+        rules = Eligibility.of({k: (None if v is None else str(v)) for k, v in mapping.items()
+                                if k not in ("minimum_age", "maximum_age")},
+                               mapping.get("minimum_age"), mapping.get("maximum_age"))
+    if not isinstance(participant, Participant):
+        participant = Participant.from_mapping(participant)
+
+    reasons: list[str] = []
+    for term, field_name, excluded_value, words in _FLAG_RULES:
+        said = getattr(participant, field_name)
+        if said is not None and said == excluded_value and rules.states(term):
+            reasons.append(words)
+
+    genders = _listed(rules.value("genders"))
+    if participant.gender is not None and genders and participant.gender.strip().lower() not in genders:
+        reasons.append(f"serves {', '.join(sorted(genders))} only")
+
+    accepted = _listed(rules.value("insurance"))
+    said_insurance = {i.strip().lower() for i in participant.insurance if i.strip()}
+    # An empty list says nothing (left out); "uninsured" is an entry like any other.
+    if accepted and said_insurance and not (accepted & said_insurance):
+        reasons.append(f"takes {', '.join(sorted(accepted))} only")
+
+    if participant.age is not None:
+        if rules.minimum_age is not None and participant.age < rules.minimum_age:
+            reasons.append(f"minimum age {rules.minimum_age:g}")
+        if rules.maximum_age is not None and participant.age > rules.maximum_age:
+            reasons.append(f"maximum age {rules.maximum_age:g}")
+    return reasons
+
+
+__all__ = ["Eligibility", "Participant", "excludes"]
