@@ -374,6 +374,20 @@ class NamedArea(Base):
     __table_args__ = (Index("ix_named_area_geog", "geog", postgresql_using="gist"),)
 
 
+class LocationCell(Base):
+    """A location's H3 cell (resolution 7, as an integer) for the gap map; no h3 extension in Postgres.
+
+    Filled lazily by api.gaps from the coordinates stored beside it; a row whose location has moved
+    since is recomputed, so the cache never disagrees with `location.geog`.
+    """
+
+    __tablename__ = "location_cell"
+    location_id: Mapped[str] = mapped_column(_fk("location.id"), primary_key=True)
+    h3_r7: Mapped[int] = mapped_column(BigInteger)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+
+
 class ApiKey(Base):
     """An API key. Only a SHA-256 of the token is stored."""
 
