@@ -21,6 +21,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+# `divert bench generate|run`: the synthetic catalog and the benchmark suite (bench/cli.py).
+from bench.cli import bench_app  # noqa: E402
+
+app.add_typer(bench_app, name="bench")
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 SAMPLE_REGION = REPO / "data" / "sample" / "king-county.json"

@@ -1,0 +1,1 @@
+"""Benchmarks: a synthetic national catalog (`bench.generate`) and the measured suite (`bench.run`)."""
