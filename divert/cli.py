@@ -126,8 +126,9 @@ def import_hmis(path: pathlib.Path, dry_run: Annotated[bool, typer.Option("--dry
 
 
 @export_app.command("hsds")
-def export_hsds(path: pathlib.Path) -> None:
+def export_hsds(path: Annotated[str, typer.Argument(help="file.json, folder/ or file.zip")]) -> None:
     """Write the catalog as HSDS 3.1 JSON, or a datapackage when PATH ends in / or .zip."""
+    # A str, not a Path: pathlib drops the trailing "/" that asks for a datapackage folder.
     from importers.cli import run_export
 
     run_export(path)

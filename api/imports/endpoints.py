@@ -1,5 +1,86 @@
-"""Routes of the imports room (placeholder until the room is built)."""
+"""Routes of the imports room: `POST /v1/import/hsds` (CONTRACT §2.6), all or nothing."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from api.auth.keys import Caller
+from api.deps import SessionDep, require_roles
+from divert.errors import ImportFailed
+from importers.datapackage import read_datapackage
+from importers.hsds_json import services_from_json
+from importers.sources import import_source_data
+
+router = APIRouter(tags=["import"])
+
+CuratorOnly = Annotated[Caller, Depends(require_roles("curator"))]
+
+_IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"oneOf": [
+                {"type": "array", "items": {"type": "object"}},
+                {"type": "object", "properties": {"services": {"type": "array", "items": {"type": "object"}}}},
+            ]}},
+            "application/zip": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {"schema": {"type": "object",
+                                               "properties": {"file": {"type": "string", "format": "binary"}}}},
+        },
+    },
+}
+
+
+def _invalid(detail: str) -> ImportFailed:
+    return ImportFailed(detail, errors=[{"index": 0, "path": "", "message": detail}])
+
+
+async def _read_upload(request: Request) -> Any:
+    """The body as HSDS JSON (parsed) or a datapackage zip (bytes)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
+        try:
+            form = await request.form()
+        except Exception:  # malformed multipart is the client's problem, reported as such
+            raise _invalid("the multipart body could not be read") from None
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise _invalid("the multipart body needs a 'file' part with the JSON or zip")
+        raw = await upload.read()
+        name = (upload.filename or "").lower()
+        if name.endswith(".zip") or raw[:4] == b"PK\x03\x04":
+            return raw
+        return _parse_json(raw)
+    raw = await request.body()
+    if content_type in ("application/zip", "application/x-zip-compressed") or raw[:4] == b"PK\x03\x04":
+        return raw
+    return _parse_json(raw)
+
+
+def _parse_json(raw: bytes) -> Any:
+    if not raw.strip():
+        raise _invalid("the body is empty; send HSDS JSON or a datapackage zip")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _invalid(f"the body is not JSON ({exc})") from None
+
+
+@router.post("/import/hsds", openapi_extra=_IMPORT_BODY,
+             summary="Import HSDS 3.1 services (JSON) or a tabular datapackage (zip); all or nothing")
+async def import_hsds(request: Request, session: SessionDep, caller: CuratorOnly,
+                      dry_run: Annotated[bool, Query(description="validate only, write nothing")] = False,
+                      ) -> dict[str, Any]:
+    body = await _read_upload(request)
+    data = read_datapackage(body) if isinstance(body, bytes) else services_from_json(body)
+    # The pipeline is synchronous database work: run it off the event loop.
+    from starlette.concurrency import run_in_threadpool
+
+    result = await run_in_threadpool(import_source_data, session, data, source="hsds", actor=caller.actor,
+                                     dry_run=dry_run)
+    if dry_run:
+        session.rollback()
+    return result.to_dict()
