@@ -125,6 +125,28 @@ def import_hmis(path: pathlib.Path, dry_run: Annotated[bool, typer.Option("--dry
     run_import("hmis", path, dry_run=dry_run)
 
 
+@import_app.command("areas")
+def import_areas(path: pathlib.Path,
+                 kind: Annotated[str | None, typer.Option(help="kind of area, e.g. county, district")] = None,
+                 ) -> None:
+    """Import named areas (GeoJSON FeatureCollection of Polygon/MultiPolygon with a `name`) for the gap map."""
+    from catalog.areas import import_named_areas, read_areas_file
+    from divert.db import session_scope
+    from divert.errors import ImportFailed
+
+    try:
+        document = read_areas_file(path)
+        with session_scope() as session:
+            summary = import_named_areas(session, document, kind)
+    except ImportFailed as exc:
+        errors = exc.extra.get("errors") or []
+        first = errors[0] if errors else {}
+        where = f": {first['path']}: {first['message']}" if "path" in first else ""
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        fail(f"{path}{where or ': ' + exc.detail}{more}")
+    typer.echo(f"areas: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged")
+
+
 @export_app.command("hsds")
 def export_hsds(path: Annotated[str, typer.Argument(help="file.json, folder/ or file.zip")]) -> None:
     """Write the catalog as HSDS 3.1 JSON, or a datapackage when PATH ends in / or .zip."""
