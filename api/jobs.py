@@ -1,1 +1,3 @@
 """Imports every room's scheduled jobs so that they register with api.scheduler."""
+
+import api.capacity.tasks  # noqa: F401,E402  (feed polling, hold expiry)

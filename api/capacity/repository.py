@@ -1,0 +1,258 @@
+"""The capacity room's queries: the conditional report update, pool reads, history, holds and feeds rows.
+
+Capacity reports are applied by ONE conditional statement (`UPDATE ... WHERE updated <= new`, for a
+whole batch at once) that also appends every report to `capacity_report`, so a history row never
+exists without its update decision and out-of-order reports converge to the newest without a
+read-then-write race.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+
+from catalog.tables import CapacityReport, Feed, Hold, Service, ServiceCapacity
+from matcher.pools import Pool
+
+# A report is applied when it is at least as new as the stored state (an equal `updated` re-applies,
+# so a provider may safely resend). The maximum a report must respect is the one it sends, or the
+# stored one when it leaves maximum out. Reports come in as arrays (one statement for a whole batch)
+# and each is recorded in `capacity_report` by the same statement: applied, or not applied because a
+# newer state is stored. A report that breaks the stored maximum changes nothing and is not recorded.
+# The pools were locked just before (in id order), so `target` reads the state the UPDATE acts on.
+_APPLY_REPORTS = text("""
+WITH input AS (
+    SELECT * FROM unnest(CAST(:idx AS integer[]), CAST(:capacity_id AS text[]),
+                         CAST(:available AS numeric[]), CAST(:maximum AS numeric[]),
+                         CAST(:sets_maximum AS boolean[]), CAST(:waitlist AS integer[]),
+                         CAST(:sets_waitlist AS boolean[]), CAST(:updated AS timestamptz[]))
+        AS i(idx, capacity_id, available, maximum, sets_maximum, waitlist, sets_waitlist, updated)
+),
+target AS (
+    SELECT i.idx, sc.updated AS stored_updated, sc.maximum AS stored_maximum
+    FROM input i JOIN service_capacity sc ON sc.id = i.capacity_id
+),
+applied AS (
+    UPDATE service_capacity AS sc SET
+        available = i.available,
+        maximum = CASE WHEN i.sets_maximum THEN i.maximum ELSE sc.maximum END,
+        waitlist = CASE WHEN i.sets_waitlist THEN i.waitlist ELSE sc.waitlist END,
+        updated = i.updated
+    FROM input i
+    WHERE sc.id = i.capacity_id
+      AND sc.updated <= i.updated
+      AND ((CASE WHEN i.sets_maximum THEN i.maximum ELSE sc.maximum END) IS NULL
+           OR i.available <= (CASE WHEN i.sets_maximum THEN i.maximum ELSE sc.maximum END))
+    RETURNING i.idx
+),
+outcome AS (
+    SELECT i.*, t.idx IS NOT NULL AS found, a.idx IS NOT NULL AS applied,
+           (a.idx IS NOT NULL OR t.stored_updated > i.updated) AS recorded,
+           t.stored_maximum
+    FROM input i LEFT JOIN target t ON t.idx = i.idx LEFT JOIN applied a ON a.idx = i.idx
+),
+recorded AS (
+    INSERT INTO capacity_report (capacity_id, available, maximum, waitlist, updated, source, applied, actor)
+    SELECT o.capacity_id, o.available, o.maximum, o.waitlist, o.updated, :source, o.applied, :actor
+    FROM outcome o WHERE o.found AND o.recorded
+    ORDER BY o.idx
+)
+SELECT idx, found, applied, recorded, stored_maximum FROM outcome ORDER BY idx
+""")
+
+_LOCK_POOLS = text(
+    "SELECT id FROM service_capacity WHERE id = ANY(CAST(:ids AS text[])) ORDER BY id FOR UPDATE")
+
+
+@dataclass(frozen=True)
+class ReportValues:
+    """One validated report, ready for the conditional update."""
+
+    capacity_id: str
+    available: float
+    updated: datetime
+    maximum: float | None = None
+    sets_maximum: bool = False
+    waitlist: int | None = None
+    sets_waitlist: bool = False
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    found: bool
+    applied: bool
+    recorded: bool
+    stored_maximum: Decimal | None
+
+
+def apply_reports(session: Session, reports: Sequence[ReportValues], source: str, actor: str | None
+                  ) -> list[ApplyOutcome]:
+    """Applies reports with the conditional update; returns one outcome per report, in order.
+
+    Pools are locked first in id order, so concurrent batches never deadlock. A batch naming the same
+    pool twice is applied in rounds (the k-th report of each pool in round k), so no statement updates
+    a row twice; arrival order does not matter, the newest `updated` wins.
+    """
+    outcomes: list[ApplyOutcome | None] = [None] * len(reports)
+    if not reports:
+        return []
+    session.execute(_LOCK_POOLS, {"ids": sorted({r.capacity_id for r in reports})})
+    rounds: list[list[int]] = []
+    seen: dict[str, int] = {}
+    for index, report in enumerate(reports):
+        occurrence = seen.get(report.capacity_id, 0)
+        seen[report.capacity_id] = occurrence + 1
+        if occurrence == len(rounds):
+            rounds.append([])
+        rounds[occurrence].append(index)
+    for members in rounds:
+        chosen = [reports[i] for i in members]
+        rows = session.execute(_APPLY_REPORTS, {
+            "idx": members,
+            "capacity_id": [r.capacity_id for r in chosen],
+            "available": [r.available for r in chosen],
+            "maximum": [r.maximum if r.sets_maximum else None for r in chosen],
+            "sets_maximum": [r.sets_maximum for r in chosen],
+            "waitlist": [r.waitlist if r.sets_waitlist else None for r in chosen],
+            "sets_waitlist": [r.sets_waitlist for r in chosen],
+            "updated": [r.updated for r in chosen],
+            "source": source,
+            "actor": actor,
+        })
+        for row in rows:
+            outcomes[row.idx] = ApplyOutcome(found=row.found, applied=row.applied, recorded=row.recorded,
+                                             stored_maximum=row.stored_maximum)
+    return [o for o in outcomes if o is not None]
+
+
+def pool_organizations(session: Session, capacity_ids: Iterable[str]) -> dict[str, str]:
+    """capacity id -> the organization owning its service (ids not found are absent)."""
+    ids = list(set(capacity_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(ServiceCapacity.id, Service.organization_id)
+                           .join(Service, Service.id == ServiceCapacity.service_id)
+                           .where(ServiceCapacity.id.in_(ids)))
+    return {r.id: r.organization_id for r in rows}
+
+
+def _active_holds(now: datetime) -> Any:
+    return (select(func.count()).select_from(Hold)
+            .where(Hold.capacity_id == ServiceCapacity.id, Hold.state == "active", Hold.expires_at > now)
+            .correlate(ServiceCapacity).scalar_subquery())
+
+
+def _pool_columns(now: datetime) -> list[Any]:
+    return [ServiceCapacity, Service.organization_id, _active_holds(now).label("active_holds")]
+
+
+@dataclass(frozen=True)
+class PoolRow:
+    """A pool with its owner and the holds that count against it at a time."""
+
+    capacity: ServiceCapacity
+    organization_id: str
+    active_holds: int
+
+    def as_pool(self) -> Pool:
+        c = self.capacity
+        return Pool(id=c.id, unit=c.unit_id, available=float(c.available), updated=c.updated,
+                    maximum=None if c.maximum is None else float(c.maximum), waitlist=c.waitlist or 0,
+                    reserved_for=tuple(c.reserved_for or ()), active_holds=self.active_holds,
+                    location_id=c.location_id)
+
+
+def pool_row(session: Session, capacity_id: str, now: datetime) -> PoolRow | None:
+    row = session.execute(select(*_pool_columns(now))
+                          .join(Service, Service.id == ServiceCapacity.service_id)
+                          .where(ServiceCapacity.id == capacity_id)
+                          .execution_options(populate_existing=True)).first()
+    return PoolRow(row[0], row[1], row[2]) if row else None
+
+
+def list_pool_rows(session: Session, now: datetime, organization_id: str | None, service_id: str | None,
+                   offset: int, limit: int) -> tuple[int, list[PoolRow]]:
+    base = select(ServiceCapacity.id).join(Service, Service.id == ServiceCapacity.service_id)
+    if organization_id is not None:
+        base = base.where(Service.organization_id == organization_id)
+    if service_id is not None:
+        base = base.where(ServiceCapacity.service_id == service_id)
+    total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    stmt = (select(*_pool_columns(now)).join(Service, Service.id == ServiceCapacity.service_id)
+            .where(ServiceCapacity.id.in_(base)).order_by(ServiceCapacity.service_id, ServiceCapacity.id)
+            .offset(offset).limit(limit))
+    return total, [PoolRow(r[0], r[1], r[2]) for r in session.execute(stmt)]
+
+
+def history_rows(session: Session, capacity_id: str, offset: int, limit: int
+                 ) -> tuple[int, Sequence[CapacityReport]]:
+    total = session.execute(select(func.count()).select_from(CapacityReport)
+                            .where(CapacityReport.capacity_id == capacity_id)).scalar_one()
+    rows = session.scalars(select(CapacityReport).where(CapacityReport.capacity_id == capacity_id)
+                           .order_by(CapacityReport.received_at.desc(), CapacityReport.id.desc())
+                           .offset(offset).limit(limit)).all()
+    return total, rows
+
+
+# --- holds -------------------------------------------------------------------------------------------
+
+def lock_pool(session: Session, capacity_id: str, now: datetime) -> PoolRow | None:
+    """The pool row locked for this transaction (`SELECT ... FOR UPDATE`), with its active holds.
+
+    Every hold on a pool takes this lock first, so the count of holds read after it is the truth
+    until commit: no two holds can both see the last unit as free.
+    """
+    capacity = session.scalars(select(ServiceCapacity).where(ServiceCapacity.id == capacity_id)
+                               .with_for_update().execution_options(populate_existing=True)).first()
+    if capacity is None:
+        return None
+    organization_id = session.execute(select(Service.organization_id)
+                                      .where(Service.id == capacity.service_id)).scalar_one()
+    holds = session.execute(select(func.count()).select_from(Hold).where(
+        Hold.capacity_id == capacity_id, Hold.state == "active", Hold.expires_at > now)).scalar_one()
+    return PoolRow(capacity, organization_id, holds)
+
+
+def hold_row(session: Session, hold_id: str, *, for_update: bool = False) -> Hold | None:
+    stmt = select(Hold).where(Hold.id == hold_id).execution_options(populate_existing=True)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
+
+
+def take_unit_for_hold(session: Session, capacity_id: str, now: datetime, actor: str) -> None:
+    """A confirmed hold places a person: one unit fewer available, recorded as a `hold` report.
+
+    `updated` never moves backwards (a provider's clock may be slightly ahead), so a provider report
+    made after the placement still wins, and one made before it does not undo it.
+    """
+    row = session.execute(
+        update(ServiceCapacity).where(ServiceCapacity.id == capacity_id)
+        .values(available=func.greatest(ServiceCapacity.available - 1, 0),
+                updated=func.greatest(ServiceCapacity.updated, now))
+        .returning(ServiceCapacity.available, ServiceCapacity.maximum, ServiceCapacity.waitlist,
+                   ServiceCapacity.updated)).one()
+    session.add(CapacityReport(capacity_id=capacity_id, available=row.available, maximum=row.maximum,
+                               waitlist=row.waitlist, updated=row.updated, source="hold", applied=True,
+                               actor=actor))
+    session.flush()
+
+
+def expire_holds(session: Session, now: datetime) -> int:
+    """Marks every active hold past its time as expired (the arithmetic already ignores them)."""
+    result = session.execute(update(Hold).where(Hold.state == "active", Hold.expires_at <= now)
+                             .values(state="expired", ended_at=Hold.expires_at))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# --- feeds -------------------------------------------------------------------------------------------
+
+def due_feed_ids(session: Session, now: datetime) -> list[str]:
+    return list(session.scalars(select(Feed.id).where(Feed.next_poll_at <= now)
+                                .order_by(Feed.next_poll_at, Feed.id)))

@@ -1,0 +1,142 @@
+"""Request and response shapes of the capacity room: reports, pools, history, feeds and holds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+# Largest batch accepted by POST /v1/capacity: big enough for a whole county's pools in one call,
+# small enough that one transaction stays short.
+MAX_BATCH_ITEMS = 5000
+# Hold length bounds (minutes): a warm handoff is a drive across town, never more than a day.
+HOLD_MINUTES_DEFAULT = 60
+HOLD_MINUTES_MAX = 1440
+# Feed polling interval bounds (seconds).
+FEED_INTERVAL_DEFAULT = 300
+FEED_INTERVAL_MIN = 30
+FEED_INTERVAL_MAX = 86_400
+
+
+def _iso_text_only(value: Any) -> Any:
+    """`updated` must be an ISO 8601 string: a bare number could be seconds or milliseconds."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time string with a UTC offset")
+    return value
+
+
+ReportTime = Annotated[AwareDatetime, BeforeValidator(_iso_text_only)]
+UnitCount = Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)]
+PeopleCount = Annotated[int, Field(ge=0, strict=True)]
+
+
+class CapacityReportIn(BaseModel):
+    """A provider's report of one pool's state (CONTRACT §2.4). Fields left out keep their stored value."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    available: UnitCount = Field(description="units free now (>= 0)")
+    maximum: UnitCount | None = Field(default=None, description="total units; null clears it (unknown)")
+    waitlist: PeopleCount | None = Field(default=None, description="people already waiting (>= 0)")
+    updated: ReportTime = Field(description="when the provider observed this state, with a UTC offset")
+
+    @model_validator(mode="after")
+    def _available_within_maximum(self) -> CapacityReportIn:
+        if self.maximum is not None and self.available > self.maximum:
+            raise ValueError("available must not exceed maximum")
+        return self
+
+    @property
+    def sets_maximum(self) -> bool:
+        return "maximum" in self.model_fields_set
+
+    @property
+    def sets_waitlist(self) -> bool:
+        return "waitlist" in self.model_fields_set and self.waitlist is not None
+
+
+class CapacityBatchItem(CapacityReportIn):
+    capacity_id: str = Field(min_length=1)
+
+
+class CapacityBatchIn(BaseModel):
+    """`{"updates": [...]}`: each item is validated on its own, so one bad item fails only itself."""
+
+    updates: list[Any] = Field(
+        max_length=MAX_BATCH_ITEMS,
+        description="items shaped like the PUT body (CapacityReportIn) plus `capacity_id`",
+    )
+
+
+class FeedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=1, max_length=2000)
+    organization_id: str | None = None
+    interval_seconds: int = Field(default=FEED_INTERVAL_DEFAULT, ge=FEED_INTERVAL_MIN, le=FEED_INTERVAL_MAX,
+                                  strict=True)
+
+
+class HoldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    capacity_id: str = Field(min_length=1)
+    program: str | None = Field(default=None, min_length=1)
+    minutes: int = Field(default=HOLD_MINUTES_DEFAULT, ge=1, le=HOLD_MINUTES_MAX, strict=True)
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+def field_problems(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
+    """Pydantic errors as `{field, message}` (the same shape as the API's 422 bodies)."""
+    problems = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err.get("loc", ()))
+        problems.append({"field": prefix + path if path else prefix.rstrip(".") or "item",
+                         "message": str(err.get("msg", "invalid")).removeprefix("Value error, ")})
+    return problems
+
+
+class CapacityOut(BaseModel):
+    """A pool's current state, as the capacity API returns it."""
+
+    id: str
+    service_id: str
+    organization_id: str
+    description: str | None
+    unit: str
+    available: float
+    maximum: float | None
+    waitlist: int
+    updated: datetime
+    reserved_for: list[str]
+    location_id: str | None
+    pool: Literal["public", "program"]
+    active_holds: int
+    open_units: float
+    status: str
+
+
+class HoldOut(BaseModel):
+    hold_id: str
+    capacity_id: str
+    program: str | None
+    state: str
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+    warnings: list[str] = []
