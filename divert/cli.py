@@ -141,9 +141,9 @@ def import_areas(path: pathlib.Path,
     except ImportFailed as exc:
         errors = exc.extra.get("errors") or []
         first = errors[0] if errors else {}
-        where = f": {first['path']}: {first['message']}" if "path" in first else ""
+        where = f"{first['path']}: " if "path" in first else ""
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        fail(f"{path}{where or ': ' + exc.detail}{more}")
+        fail(f"{path}: {where}{first.get('message', exc.detail)}{more}")
     typer.echo(f"areas: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged")
 
 
