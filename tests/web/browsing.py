@@ -1,0 +1,59 @@
+"""What the browser tests share: one page's network and console record, and the screenshot helper."""
+
+from __future__ import annotations
+
+import pathlib
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+SCREENSHOTS = pathlib.Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+DESKTOP_VIEWPORT = {"width": 1280, "height": 800}
+LOCAL_HOSTS = {"127.0.0.1"}
+
+
+@dataclass
+class Traffic:
+    """What a page did on the network and in its console, checked after every test."""
+
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def foreign_requests(self) -> list[str]:
+        out = []
+        for url in self.requests:
+            parts = urlsplit(url)
+            if parts.scheme in ("data", "blob", "about"):
+                continue
+            if parts.hostname not in LOCAL_HOSTS:
+                out.append(url)
+        return out
+
+
+@dataclass
+class Browsing:
+    """One browser context (a fresh profile) and its page, plus helpers for the tests."""
+
+    base_url: str
+    context: Any
+    page: Any
+    traffic: Traffic
+
+    def goto(self, path: str) -> None:
+        self.page.goto(self.base_url + path)
+        self.page.wait_for_load_state("networkidle")
+
+    def screenshot(self, name: str) -> None:
+        """Saves `<name>-phone.png` and `<name>-desktop.png` into docs/screenshots/."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for label, size in (("phone", PHONE_VIEWPORT), ("desktop", DESKTOP_VIEWPORT)):
+            self.page.set_viewport_size(size)
+            self.page.wait_for_timeout(150)  # let the map's ResizeObserver redraw before the shot
+            self.page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
+        self.page.set_viewport_size(PHONE_VIEWPORT)
+
+
+def token_of(headers: dict[str, str]) -> str:
+    """The bare token from make_key's Authorization headers (what a user pastes into the sign-in box)."""
+    return headers["Authorization"].removeprefix("Bearer ")

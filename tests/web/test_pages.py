@@ -1,0 +1,184 @@
+"""The pages as people use them, in headless Chromium against the live app over real PostGIS.
+
+Each scenario also leaves its page's screenshots (phone and desktop) in docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+import web_world as catalog
+from browsing import Browsing, token_of
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+COUNTDOWN = re.compile(r"^\d+:\d\d$")
+GEO_URI = re.compile(r"^geo:47\.\d+,-122\.\d+$")
+
+
+@pytest.fixture
+def seeded(db: Any, make_key: Callable[..., dict[str, str]], http: httpx.Client) -> dict[str, Any]:
+    """The downtown catalog, imported over HTTP with an admin key like any data partner would."""
+    admin = make_key("admin")
+    response = http.post("/v1/import/hsds", json=catalog.downtown(), headers=admin)
+    if response.status_code == 404:
+        pytest.xfail("POST /v1/import/hsds has not landed yet")
+    assert response.status_code == 200, response.text
+    return {"admin": admin}
+
+
+def test_pages_serve_without_a_key_and_assets_stay_local(http: httpx.Client) -> None:
+    for path in ("/", "/match", "/directory", "/planner", "/provider", "/services/anything"):
+        response = http.get(path)
+        assert response.status_code == 200, path
+        assert "text/html" in response.headers["content-type"]
+        assert "http://" not in response.text and "https://" not in response.text, path
+    assert http.get("/static/js/pages/match.js").headers["content-type"].startswith("text/javascript")
+    assert http.get("/static/../pages.py").status_code == 404
+    assert http.get("/static/%2e%2e/pages.py").status_code == 404
+    config = http.get("/web/config.json").json()
+    assert config["tile_url"] is None and "shelter" in config["needs"]
+
+
+def test_case_manager_finds_and_holds_a_bed(seeded: dict[str, Any], make_key: Callable[..., dict[str, str]],
+                                            browse: Callable[..., Browsing], http: httpx.Client) -> None:
+    case_manager = make_key("case_manager")
+    b = browse(geolocation={"latitude": catalog.CENTRE[0], "longitude": catalog.CENTRE[1]})
+    b.goto("/")
+    page = b.page
+
+    # Sign in once with the key; the header then shows the role from /v1/whoami.
+    page.get_by_text("Sign in").click()
+    page.get_by_label("API key").fill(token_of(case_manager))
+    page.get_by_role("button", name="Save key").click()
+    expect(page.locator("#signin-summary")).to_contain_text("case manager")
+
+    page.get_by_role("button", name="Use my location").click()
+    expect(page.locator("#where-status")).to_contain_text("device")
+    page.get_by_label("Emergency shelter").check()
+    page.get_by_label("Food").check()
+    page.get_by_label("Legal help").check()
+    page.get_by_text("About the person").click()
+    page.get_by_label("Has no ID").check()
+    page.get_by_label("Uses drugs or alcohol now").check()
+    page.get_by_role("button", name="Find options").click()
+
+    results = page.locator("#results")
+    shelter = results.locator("li.option", has_text="Harbor Light Shelter")
+    expect(shelter).to_be_visible()
+    expect(shelter.locator(".badge.open")).to_contain_text("open")
+    expect(shelter).to_contain_text("km")
+    # The sober-only shelter never appears for someone using now (R1).
+    expect(results).not_to_contain_text("Belltown Shelter")
+    expect(results.locator("li.option", has_text="Second Avenue Food Bank").locator(".badge")).to_contain_text(
+        "Not tracked")
+
+    shelter.get_by_role("button", name="Hold 1").click()
+    panel = shelter.locator(".hold-panel")
+    expect(panel).to_contain_text("Held until")
+    expect(panel.locator(".countdown")).to_have_text(COUNTDOWN)
+    b.screenshot("match")
+
+    # The referral card: address, phone, hours and what to bring, from the full HSDS service.
+    shelter.get_by_role("button", name="Referral card").click()
+    card = page.locator("#referral-card")
+    expect(card).to_contain_text("210 Third Ave S")
+    expect(card).to_contain_text("206-555-0100")
+    expect(card).to_contain_text("Nothing required")
+    expect(card.get_by_role("link", name="Open in map app")).to_have_attribute("href", GEO_URI)
+    b.screenshot("match-card")
+    page.get_by_role("button", name="Close").click()
+
+    panel.get_by_role("button", name="Confirm arrival").click()
+    expect(shelter).to_contain_text("Placed")
+    expect(shelter.locator(".hold-panel")).to_have_count(0)
+
+
+def test_operator_searches_and_opens_a_service(seeded: dict[str, Any], make_key: Callable[..., dict[str, str]],
+                                               browse: Callable[..., Browsing], http: httpx.Client) -> None:
+    operator = make_key("operator")
+    pool = catalog.capacity_id("Harbor Light Shelter")
+    # A few reports so the capacity history has a trend to draw.
+    for hours_ago, available in ((5, 6), (3, 4), (1, 2)):
+        stamp = datetime.now(UTC).replace(microsecond=0).timestamp() - hours_ago * 3600
+        http.put(f"/v1/capacity/{pool}", headers=seeded["admin"],
+                 json={"available": available, "updated": datetime.fromtimestamp(stamp, UTC).isoformat()})
+
+    b = browse(key=token_of(operator))
+    b.goto("/directory")
+    page = b.page
+    expect(page.get_by_label("Search", exact=True)).to_be_focused()
+    page.keyboard.type("shelter")
+    page.get_by_label("Place (postcode or lat, lon)").fill(f"{catalog.CENTRE[0]}, {catalog.CENTRE[1]}")
+    page.get_by_label("Search", exact=True).press("Enter")
+    listing = page.locator("#list li", has_text="Harbor Light Shelter")
+    expect(listing).to_be_visible()
+    expect(listing).to_contain_text("km")
+    expect(listing).to_contain_text("Low barrier")
+    expect(page.locator("#count")).to_contain_text("result")
+    b.screenshot("directory")
+
+    listing.get_by_role("link", name="Harbor Light Shelter").click()
+    page.wait_for_load_state("networkidle")
+    detail = page.locator("#service")
+    expect(detail.get_by_role("heading", level=1)).to_have_text("Harbor Light Shelter")
+    expect(detail).to_contain_text("210 Third Ave S")
+    expect(detail).to_contain_text("Reserved for lead-king-county")
+    expect(detail.locator("svg.sparkline").first).to_be_visible()
+    b.screenshot("service")
+
+    page.get_by_label("What is wrong?").select_option("phones")
+    page.get_by_label("Tell us what you found").fill("The front desk number rings out after 10 pm.")
+    page.get_by_role("button", name="Send report").click()
+    expect(page.locator("#report-status")).to_contain_text("Thank you")
+
+
+def test_planner_sees_the_sim_table(seeded: dict[str, Any], make_key: Callable[..., dict[str, str]],
+                                    browse: Callable[..., Browsing], http: httpx.Client) -> None:
+    # A request that meets gaps (no housing, no crisis care downtown) so demand shows on the map.
+    case_manager = make_key("case_manager")
+    http.post("/v1/match", headers=case_manager, json={
+        "location": {"lat": catalog.CENTRE[0], "lon": catalog.CENTRE[1]}, "needs": ["housing", "crisis"],
+        "intercept": 1})
+    planner = make_key("planner")
+    b = browse(key=token_of(planner))
+    b.goto("/planner")
+    page = b.page
+    table = page.locator("table.sim")
+    expect(table).to_be_visible()
+    expect(table.get_by_role("row", name="Emergency shelter")).to_be_visible()
+    expect(table.locator("td.status").first).to_be_visible()
+    expect(page.locator("#map-status")).not_to_be_empty()
+    b.screenshot("planner")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    assert download.value.suggested_filename == "divert-gaps.csv"
+
+
+def test_provider_updates_a_pool(seeded: dict[str, Any], make_key: Callable[..., dict[str, str]],
+                                 browse: Callable[..., Browsing], http: httpx.Client) -> None:
+    provider = make_key("provider", org=catalog.organization_id("Harbor Light Shelter"))
+    pool = catalog.capacity_id("Harbor Light Shelter")
+    b = browse(key=token_of(provider))
+    b.goto("/provider")
+    page = b.page
+    card = page.locator(f"#pool-{pool}")
+    expect(card).to_be_visible()
+    expect(card.get_by_label("Open now")).to_have_value("3")
+    # Only this provider's own pools are listed.
+    expect(page.locator("#pools")).not_to_contain_text("Pioneer Square Detox")
+    b.screenshot("provider")
+
+    card.get_by_role("button", name="One more: Open now").click()
+    card.get_by_role("button", name="Save").click()
+    expect(card.locator(".save-status")).to_contain_text("Saved")
+    stored = http.get(f"/v1/capacity/{pool}", headers=provider)
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["available"] == 4

@@ -1,0 +1,106 @@
+// Provider page: a provider's pools with − / + and Save, so an update is two taps from a phone.
+import { api, listOf } from "../api.js";
+import { $, h, fill, toast } from "../dom.js";
+import { t, onLanguageChange } from "../i18n.js";
+import { boot, notice } from "../shell.js";
+import { timeAgo, clock } from "../format.js";
+
+const WRITERS = new Set(["provider", "curator", "admin"]);
+const state = { who: null, pools: [], drafts: new Map() };
+
+function draftOf(pool) {
+  if (!state.drafts.has(pool.id)) {
+    state.drafts.set(pool.id, { available: Number(pool.available ?? 0), waitlist: Number(pool.waitlist ?? 0) });
+  }
+  return state.drafts.get(pool.id);
+}
+
+function stepper(pool, name, labelKey) {
+  const draft = draftOf(pool);
+  const id = `${name}-${pool.id}`;
+  const input = h("input", { id, type: "number", inputmode: "numeric", min: "0", value: draft[name], class: "count-input",
+    oninput: (event) => { draft[name] = Math.max(0, Number(event.target.value) || 0); markDirty(pool); } });
+  const change = (delta) => {
+    draft[name] = Math.max(0, draft[name] + delta);
+    input.value = draft[name];
+    markDirty(pool);
+  };
+  return h("div", { class: "stepper" },
+    h("label", { for: id }, t(labelKey)),
+    h("div", { class: "row" },
+      h("button", { type: "button", class: "step", "aria-label": t("prov.less", { what: t(labelKey) }), onclick: () => change(-1) }, "−"),
+      input,
+      h("button", { type: "button", class: "step", "aria-label": t("prov.more", { what: t(labelKey) }), onclick: () => change(1) }, "+")));
+}
+
+function markDirty(pool) {
+  const card = document.getElementById(`pool-${pool.id}`);
+  if (card) card.classList.add("dirty");
+}
+
+function poolCard(pool) {
+  const unit = pool.unit && typeof pool.unit === "object" ? (pool.unit.name || pool.unit.id) : pool.unit;
+  const reserved = pool.reserved_for || [];
+  const title = [pool.service_name || (pool.service && pool.service.name), pool.description].filter(Boolean).join(" · ");
+  return h("form", { class: "panel pool", id: `pool-${pool.id}`, "aria-labelledby": `pool-title-${pool.id}`,
+    onsubmit: (event) => { event.preventDefault(); save(pool); } },
+    h("h2", { id: `pool-title-${pool.id}` }, title || unit || pool.id),
+    h("p", { class: "small muted" },
+      unit ? `${unit} · ` : "",
+      pool.maximum !== undefined && pool.maximum !== null ? t("prov.of", { n: pool.maximum }) + " · " : "",
+      reserved.length ? t("svc.reserved", { programs: reserved.join(", ") }) + " · " : "",
+      pool.updated ? t("cap.updated", { ago: timeAgo(pool.updated) }) : ""),
+    h("div", { class: "steppers" }, stepper(pool, "available", "prov.available"), stepper(pool, "waitlist", "prov.waitlist")),
+    h("div", { class: "row" },
+      h("button", { type: "submit", class: "primary" }, t("prov.save")),
+      h("span", { class: "save-status", role: "status", id: `status-${pool.id}` })));
+}
+
+async function save(pool) {
+  const draft = draftOf(pool);
+  const status = document.getElementById(`status-${pool.id}`);
+  const updated = new Date().toISOString();
+  try {
+    const result = await api(`/v1/capacity/${encodeURIComponent(pool.id)}`, { method: "PUT",
+      body: { available: draft.available, waitlist: draft.waitlist, updated } });
+    if (result && result.applied === false) {
+      status.textContent = t("prov.notApplied");
+      return;
+    }
+    Object.assign(pool, draft, { updated });
+    document.getElementById(`pool-${pool.id}`).classList.remove("dirty");
+    status.textContent = t("prov.saved", { at: clock(updated) });
+    toast(t("prov.saved", { at: clock(updated) }));
+  } catch (err) {
+    status.textContent = t("err.api", { detail: err.message });
+  }
+}
+
+function render() {
+  const box = $("#pools");
+  if (!state.who || !WRITERS.has(state.who.role)) { notice(box, t("prov.signin")); return; }
+  if (!state.pools.length) { notice(box, t("prov.none")); return; }
+  fill(box, state.pools.map(poolCard));
+}
+
+async function load() {
+  state.drafts.clear();
+  state.pools = [];
+  if (state.who && WRITERS.has(state.who.role)) {
+    try {
+      const data = await api("/v1/capacity", { query: { organization_id: state.who.organization_id } });
+      state.pools = listOf(data, "capacities", "pools");
+    } catch (err) {
+      notice($("#pools"), t("err.api", { detail: err.message }), "error");
+      return;
+    }
+  }
+  render();
+}
+
+boot(async ({ who }) => {
+  state.who = who;
+  document.addEventListener("divert:signin", (event) => { state.who = event.detail; load(); });
+  onLanguageChange(render);
+  await load();
+});

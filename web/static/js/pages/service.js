@@ -1,0 +1,169 @@
+// Service detail page: everything HSDS holds about one service, capacity history as sparklines, and a
+// "report a problem" form for operators who find something wrong.
+import { api, listOf } from "../api.js";
+import { $, h, s, fill } from "../dom.js";
+import { t, onLanguageChange } from "../i18n.js";
+import { boot, notice } from "../shell.js";
+import {
+  timeAgo, dateTime, scheduleLines, addressLine, eligibilityNotes, needsOf, interceptsOf, languagesOf, mapLinks,
+} from "../format.js";
+
+const serviceId = $("#service").dataset.serviceId;
+const state = { service: null, histories: new Map(), config: null };
+
+/** Reports of a pool in time order, whatever envelope the history endpoint uses. */
+function reportsOf(history) {
+  const rows = listOf(history, "reports", "history");
+  const when = (r) => Date.parse(r.updated || r.reported_at || r.created_at || r.at || 0);
+  return rows.filter((r) => r.available !== undefined && r.available !== null).sort((a, b) => when(a) - when(b));
+}
+
+/** An inline SVG sparkline of `available` over the reports (no chart library, no request). */
+function sparkline(reports, maximum) {
+  const width = 180, height = 40, pad = 3;
+  if (reports.length < 2) return h("span", { class: "muted small" }, t("svc.fewReports"));
+  const values = reports.map((r) => Number(r.available));
+  const top = Math.max(1, maximum || 0, ...values);
+  const step = (width - 2 * pad) / (values.length - 1);
+  const points = values.map((v, i) => `${(pad + i * step).toFixed(1)},${(height - pad - (v / top) * (height - 2 * pad)).toFixed(1)}`);
+  const last = points[points.length - 1].split(",");
+  const label = t("svc.sparkLabel", { n: values.length, min: Math.min(...values), max: Math.max(...values),
+    last: values[values.length - 1] });
+  return s("svg", { class: "sparkline", width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label },
+    s("title", {}, label),
+    s("polyline", { points: points.join(" "), fill: "none" }),
+    s("circle", { cx: last[0], cy: last[1], r: 3 }));
+}
+
+function section(titleKey, ...content) {
+  const body = content.flat().filter(Boolean);
+  if (!body.length) return null;
+  return h("section", { class: "panel" }, h("h2", {}, t(titleKey)), body);
+}
+
+function field(labelKey, value) {
+  if (value === null || value === undefined || value === "" || (Array.isArray(value) && !value.length)) return null;
+  return [h("dt", {}, t(labelKey)), h("dd", {}, Array.isArray(value) ? value.join(", ") : String(value))];
+}
+
+function capacityBlock(capacity) {
+  const history = state.histories.get(capacity.id);
+  const unit = (capacity.unit && (capacity.unit.name || capacity.unit.id)) || "";
+  const reserved = capacity.reserved_for || [];
+  return h("li", { class: "capacity" },
+    h("p", {}, h("strong", {}, capacity.description || unit), " · ",
+      t("svc.capNumbers", { available: capacity.available ?? "?", maximum: capacity.maximum ?? "?", unit })),
+    h("p", { class: "small" },
+      capacity.waitlist ? t("svc.waitlist", { n: capacity.waitlist }) + " · " : "",
+      reserved.length ? t("svc.reserved", { programs: reserved.join(", ") }) + " · " : t("svc.publicPool") + " · ",
+      capacity.updated ? t("cap.updated", { ago: timeAgo(capacity.updated) }) : ""),
+    history === undefined ? h("span", { class: "muted small" }, t("svc.loadingHistory"))
+      : history === null ? h("span", { class: "muted small" }, t("svc.noHistory"))
+        : sparkline(reportsOf(history), capacity.maximum));
+}
+
+function locationBlock(sal) {
+  const location = sal.location || {};
+  const links = mapLinks(location.latitude, location.longitude);
+  const phones = (location.phones || []).map((p) => p.number).filter(Boolean);
+  return h("li", {},
+    h("p", {}, h("strong", {}, location.name || "")),
+    (location.addresses || []).map((a) => h("p", {}, addressLine(a))),
+    phones.length ? h("p", {}, t("card.phone"), ": ", phones.join(", ")) : null,
+    location.transportation ? h("p", { class: "small" }, location.transportation) : null,
+    links ? h("p", { class: "small" }, h("a", { href: links.geo }, t("card.openMap")), " · ", links.osm) : null);
+}
+
+function render() {
+  const service = state.service;
+  const root = $("#service");
+  if (!service) return;
+  document.title = `${service.name} · divert`;
+  const notes = eligibilityNotes(service).map((n) => n.text);
+  const intercepts = interceptsOf(service).map((code) => `${code} ${t(`intercept.${code}`, {}, state.config.intercepts[code] || "")}`);
+  const phones = [...(service.phones || []), ...((service.organization || {}).phones || [])]
+    .map((p) => [p.number, p.extension ? `x${p.extension}` : "", p.description ? `(${p.description})` : ""].filter(Boolean).join(" "));
+  const contacts = (service.contacts || []).map((c) => [c.name, c.title, c.email].filter(Boolean).join(", "));
+  const hours = scheduleLines(service.schedules);
+  const documents = (service.required_documents || []).map((d) => d.document).filter(Boolean);
+  const areas = (service.service_areas || []).map((a) => a.name || a.description).filter(Boolean);
+  const funding = (service.funding || []).map((f) => f.source).filter(Boolean);
+  fill(root,
+    h("h1", {}, service.name),
+    service.alternate_name ? h("p", { class: "muted" }, service.alternate_name) : null,
+    service.organization && service.organization.name ? h("p", { class: "org" }, service.organization.name) : null,
+    service.status && service.status !== "active" ? h("p", { class: "notice error" }, t("svc.status", { status: service.status })) : null,
+    service.alert ? h("p", { class: "notice warn" }, service.alert) : null,
+    service.description ? h("p", { class: "description" }, service.description) : null,
+    h("section", { class: "panel" }, h("h2", {}, t("svc.glance")), h("dl", { class: "facts-list" },
+      field("svc.needs", needsOf(service)),
+      field("svc.who", notes.length ? notes : t("dir.noLimits")),
+      field("svc.eligibility", service.eligibility_description),
+      field("svc.languages", languagesOf(service)),
+      field("svc.hours", hours.length ? hours : t("dir.hoursUnknown")),
+      field("svc.apply", service.application_process),
+      field("svc.bring", documents),
+      field("svc.fees", [service.fees_description, service.fees].filter(Boolean)),
+      field("svc.wait", service.wait_time),
+      field("svc.intercepts", intercepts),
+      field("svc.areas", areas),
+      field("svc.interpretation", service.interpretation_services),
+      field("svc.accreditations", service.accreditations),
+      field("svc.licenses", service.licenses),
+      field("svc.funding", funding),
+      field("svc.phones", phones),
+      field("svc.contacts", contacts),
+      field("svc.email", service.email),
+      field("svc.url", service.url),
+      field("svc.assured", service.assured_date),
+      field("svc.modified", service.last_modified ? dateTime(service.last_modified) : null))),
+    section("svc.locations", (service.service_at_locations || []).length
+      ? h("ul", { class: "plain" }, service.service_at_locations.map(locationBlock)) : null),
+    section("svc.capacity", (service.capacities || []).length
+      ? h("ul", { class: "plain capacities" }, service.capacities.map(capacityBlock)) : null),
+    h("details", { class: "panel raw" }, h("summary", {}, t("svc.raw")),
+      h("pre", { tabindex: "0" }, JSON.stringify(service, null, 2))));
+}
+
+async function loadHistories() {
+  await Promise.all((state.service.capacities || []).map(async (capacity) => {
+    try {
+      state.histories.set(capacity.id, await api(`/v1/capacity/${encodeURIComponent(capacity.id)}/history`));
+    } catch {
+      state.histories.set(capacity.id, null);
+    }
+  }));
+  render();
+}
+
+async function sendReport(event) {
+  event.preventDefault();
+  const form = event.target;
+  const status = $("#report-status");
+  const message = form.elements.message.value.trim();
+  if (!message) { status.textContent = t("report.empty"); form.elements.message.focus(); return; }
+  try {
+    await api(`/v1/services/${encodeURIComponent(serviceId)}/reports`, { method: "POST",
+      body: { field: form.elements.field.value, message } });
+    form.elements.message.value = "";
+    status.textContent = t("report.thanks");
+  } catch (err) {
+    status.textContent = t("err.api", { detail: err.message });
+  }
+}
+
+boot(async ({ config }) => {
+  state.config = config;
+  $("#report-form").addEventListener("submit", sendReport);
+  onLanguageChange(render);
+  try {
+    state.service = await api(`/v1/services/${encodeURIComponent(serviceId)}`);
+  } catch (err) {
+    fill($("#service"), h("h1", {}, t("svc.notFound")));
+    notice($("#service").appendChild(h("div")), t("err.api", { detail: err.message }), "error");
+    return;
+  }
+  render();
+  loadHistories();
+});
+
