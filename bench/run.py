@@ -1,0 +1,617 @@
+"""The benchmark suite: match latency against its SQL floor, search, import, capacity and gap map.
+
+Each scale gets its own database (`divert_bench_10k`, ...), generated once and reused while its size
+matches. The API is measured as clients see it (a live uvicorn on 127.0.0.1, httpx clients in
+threads) and, separately, the match handler in-process; the floor is the matcher's own candidate
+query (catalog.candidates) run directly with psycopg in the same run. Results are appended to
+docs/benchmarks.md with the machine they ran on. Only what was measured is written down; anything
+that could not be measured is said so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import pathlib
+import platform
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import httpx
+import psycopg
+
+from bench.databases import ensure_database, service_location_count
+from bench.workload import hsds_services, match_requests, percentile, search_queries
+
+REPO: Final = pathlib.Path(__file__).resolve().parents[1]
+RESULTS_DOC: Final = REPO / "docs" / "benchmarks.md"
+SCALE_SIZES: Final = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+# Targets (DESIGN.md, performance budget).
+TARGET_MATCH_P95_MS: Final = 40.0
+TARGET_MATCH_P50_MS: Final = 15.0
+TARGET_FLOOR_RATIO: Final = 3.0
+TARGET_IMPORT_PER_S: Final = 2000.0
+TARGET_CAPACITY_PER_S: Final = 2000.0
+TARGET_CAPACITY_SINGLE_P95_MS: Final = 10.0
+WARMUP_REQUESTS: Final = 50
+IMPORT_SERVICES: Final = 5000
+IMPORT_BATCH: Final = 1000
+CAPACITY_SINGLE: Final = 300
+CAPACITY_BATCH: Final = 500
+CAPACITY_BATCHES: Final = 10
+SEARCH_REQUESTS: Final = 300
+GAP_REQUESTS: Final = 5
+
+Echo = Callable[[str], None]
+
+
+@dataclass
+class BenchOptions:
+    scales: list[str]
+    clients: int = 4
+    requests: int = 2000
+    soak: bool = False
+    soak_seconds: float = 300.0
+    soak_rate: float = 20.0
+    regenerate: bool = False
+    record: bool = True
+    seed: int = 1
+    server_workers: int = 1
+
+
+@dataclass
+class Latencies:
+    """Milliseconds of each request, plus the errors and the wall time they took together."""
+
+    ms: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    wall_s: float = 0.0
+
+    def add_error(self, what: str) -> None:
+        self.errors[what] = self.errors.get(what, 0) + 1
+
+    def summary(self) -> dict[str, float]:
+        values = sorted(self.ms)
+        return {"n": float(len(values)), "p50": percentile(values, 50), "p95": percentile(values, 95),
+                "p99": percentile(values, 99), "max": values[-1] if values else float("nan"),
+                "per_s": len(values) / self.wall_s if self.wall_s else float("nan"),
+                "errors": float(sum(self.errors.values()))}
+
+
+# ---------------------------------------------------------------------------------------------------
+# The machine
+
+def machine() -> dict[str, str]:
+    """nproc, RAM, CPU model and PostgreSQL version, for the record beside every number."""
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    ram = "unknown"
+    with contextlib.suppress(OSError):
+        for line in pathlib.Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    return {"nproc": str(os.cpu_count()), "ram": ram, "cpu": cpu, "python": platform.python_version(),
+            "load": load_average()}
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load: a shared machine's other work shows up in every latency."""
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def postgres_facts(url: str) -> dict[str, str]:
+    with psycopg.connect(url) as conn:
+        version = conn.execute("SHOW server_version").fetchone()
+        shared = conn.execute("SHOW shared_buffers").fetchone()
+        postgis = conn.execute("SELECT postgis_lib_version()").fetchone()
+    return {"postgres": str(version[0]) if version else "?",
+            "shared_buffers": str(shared[0]) if shared else "?",
+            "postgis": str(postgis[0]) if postgis else "?"}
+
+
+# ---------------------------------------------------------------------------------------------------
+# The floor: catalog.candidates' own query, straight through psycopg
+
+def _psycopg_sql(sqlalchemy_text: str) -> str:
+    """`:name` binds (SQLAlchemy text) -> `%(name)s` (psycopg), leaving `::` casts alone."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sqlalchemy_text.replace("%", "%%"))
+
+
+def floor_latencies(url: str, requests: list[dict[str, Any]]) -> Latencies | None:
+    """The candidate query of each request, one connection, prepared, rows fetched: the SQL floor."""
+    try:
+        from catalog.candidates import CANDIDATE_SQL, query_params
+    except ImportError:
+        return None
+    sql = _psycopg_sql(str(CANDIDATE_SQL))
+    result = Latencies()
+    with psycopg.connect(url, autocommit=True) as conn:
+        for body in requests[:WARMUP_REQUESTS]:
+            conn.execute(sql, _floor_params(query_params, body), prepare=True).fetchall()
+        start = time.perf_counter()
+        for body in requests:
+            t0 = time.perf_counter()
+            conn.execute(sql, _floor_params(query_params, body), prepare=True).fetchall()
+            result.ms.append((time.perf_counter() - t0) * 1000)
+        result.wall_s = time.perf_counter() - start
+    return result
+
+
+def _floor_params(query_params: Callable[..., dict[str, Any]], body: dict[str, Any]) -> dict[str, Any]:
+    return query_params(body["needs"], body["location"]["lat"], body["location"]["lon"], body["radius_km"],
+                        body["limit"])
+
+
+def explain_floor(url: str, body: dict[str, Any]) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of one candidate query, for the record when a target is missed."""
+    from catalog.candidates import CANDIDATE_SQL, query_params
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + _psycopg_sql(str(CANDIDATE_SQL)),
+                            _floor_params(query_params, body)).fetchall()
+    return "\n".join(str(r[0]) for r in rows)
+
+
+# ---------------------------------------------------------------------------------------------------
+# In-process: the match handler's own work, without HTTP
+
+def handler_latencies(url: str, requests: list[dict[str, Any]]) -> Latencies | None:
+    """run_match timed in this process, each in its own committed session (as a request would be)."""
+    try:
+        from api.auth.keys import Caller
+        from api.match.schemas import MatchIn
+        from api.match.service import run_match
+    except ImportError:
+        return None
+    from divert.db import session_factory
+    from divert.settings import Settings
+
+    settings = Settings(DATABASE_URL=url, DIVERT_SCHEDULER=False)
+    sessions = session_factory(settings)
+    caller = _caller(Caller)
+    result = Latencies()
+
+    def once(body: dict[str, Any]) -> float:
+        t0 = time.perf_counter()
+        with sessions() as session:
+            run_match(session, settings, caller, MatchIn.model_validate(body))
+            session.commit()
+        return (time.perf_counter() - t0) * 1000
+
+    for body in requests[:WARMUP_REQUESTS]:
+        once(body)
+    start = time.perf_counter()
+    for body in requests:
+        result.ms.append(once(body))
+    result.wall_s = time.perf_counter() - start
+    return result
+
+
+def _caller(caller_type: Any) -> Any:
+    """An unbound case-manager caller, as a key without a program would be."""
+    return caller_type(key_id=0, role="case_manager", name="bench")
+
+
+# ---------------------------------------------------------------------------------------------------
+# A live server on loopback
+
+@contextlib.contextmanager
+def live_server(url: str, workers: int = 1) -> Iterator[str]:
+    """uvicorn serving the app on a free 127.0.0.1 port against `url`; stopped on exit."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, DATABASE_URL=url, DIVERT_SCHEDULER="false")
+    command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
+               "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers)]
+    proc = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                tail = proc.stderr.read().decode()[-2000:] if proc.stderr else ""
+                raise RuntimeError(f"the API server exited: {tail}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(base + "/v1/", timeout=1).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("the API server did not answer within 60 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def api_key(url: str, role: str) -> dict[str, str]:
+    from api.auth.keys import create_key
+    from divert.db import session_scope
+    from divert.settings import Settings
+
+    with session_scope(Settings(DATABASE_URL=url)) as session:
+        token = create_key(session, role, name=f"bench-{role}")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def drive(base: str, clients: int, jobs: list[Callable[[httpx.Client], httpx.Response]],
+          expect: tuple[int, ...] = (200,), rate_per_s: float | None = None,
+          until: float | None = None) -> Latencies:
+    """Runs `jobs` from `clients` threads (each its own keep-alive client); a steady rate if asked.
+
+    With `rate_per_s`, request i is sent no earlier than start + i/rate (an open-loop schedule,
+    so a slow answer shows up as latency rather than as a lower rate), until `until` if given.
+    """
+    result = Latencies()
+    lock = threading.Lock()
+    counter = itertools.count()
+    start = time.perf_counter()
+
+    def worker() -> None:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            while True:
+                i = next(counter)
+                if until is None and i >= len(jobs):
+                    return
+                if rate_per_s is not None:
+                    due = start + i / rate_per_s
+                    if until is not None and due > until:
+                        return
+                    delay = due - time.perf_counter()
+                    if delay > 0:
+                        time.sleep(delay)
+                t0 = time.perf_counter()
+                try:
+                    response = jobs[i % len(jobs)](client)
+                    ok = response.status_code in expect
+                    what = f"HTTP {response.status_code}"
+                except httpx.HTTPError as exc:
+                    ok, what = False, type(exc).__name__
+                elapsed = (time.perf_counter() - t0) * 1000
+                with lock:
+                    if ok:
+                        result.ms.append(elapsed)
+                    else:
+                        result.add_error(what)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result.wall_s = time.perf_counter() - start
+    return result
+
+
+def _paths(base: str) -> set[tuple[str, str]]:
+    spec = httpx.get(base + "/openapi.json", timeout=30).json()
+    return {(method.upper(), path) for path, ops in spec.get("paths", {}).items() for method in ops}
+
+
+# ---------------------------------------------------------------------------------------------------
+# The suite
+
+def prepare_scale(base_url: str, scale: str, options: BenchOptions, echo: Echo) -> tuple[str, dict[str, Any]]:
+    """The scale's database, generated when missing or of the wrong size; facts about the catalog."""
+    from bench.generate import generate_catalog
+
+    size = SCALE_SIZES[scale]
+    url = ensure_database(base_url, f"divert_bench_{scale}")
+    facts: dict[str, Any] = {}
+    if options.regenerate or service_location_count(url) != size:
+        echo(f"[{scale}] generating {size:,} service-locations")
+        report = generate_catalog(url, size, gap_events=max(size // 10, 1000), seed=options.seed,
+                                  replace=True, progress=lambda m: echo(f"[{scale}]   {m}"))
+        facts["generated_s"] = report.total_seconds
+        facts["phases"] = dict(report.seconds)
+    with psycopg.connect(url) as conn:
+        for table in ("service", "service_at_location", "match_site", "service_capacity", "gap_event"):
+            row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+            facts[table] = int(row[0]) if row else 0
+        row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+        facts["db_size_mb"] = int(row[0]) / 1024 / 1024 if row else 0
+    return url, facts
+
+
+def run_scale(base_url: str, scale: str, options: BenchOptions, echo: Echo) -> dict[str, Any]:
+    url, facts = prepare_scale(base_url, scale, options, echo)
+    out: dict[str, Any] = {"scale": scale, "catalog": facts, "notes": []}
+    at = datetime.now(UTC).replace(microsecond=0)
+    bodies = match_requests(options.requests + WARMUP_REQUESTS, options.seed, at)
+    warm, measured = bodies[:WARMUP_REQUESTS], bodies[WARMUP_REQUESTS:]
+
+    echo(f"[{scale}] SQL floor (catalog.candidates query through psycopg)")
+    floor = floor_latencies(url, warm + measured)
+    if floor is None:
+        out["notes"].append("SQL floor not measured: catalog.candidates is not available")
+    else:
+        out["floor"] = floor.summary()
+
+    echo(f"[{scale}] match handler in-process")
+    handler = handler_latencies(url, warm + measured)
+    if handler is None:
+        out["notes"].append("in-process match not measured: api.match.service.run_match is not available")
+    else:
+        out["handler"] = handler.summary()
+
+    headers = api_key(url, "admin")
+    with live_server(url, options.server_workers) as base:
+        paths = _paths(base)
+
+        def match_job(body: dict[str, Any]) -> Callable[[httpx.Client], httpx.Response]:
+            return lambda c: c.post("/v1/match", json=body, headers=headers)
+
+        if ("POST", "/v1/match") in paths:
+            drive(base, 1, [match_job(b) for b in warm])
+            echo(f"[{scale}] /v1/match, 1 client")
+            out["match_1"] = drive(base, 1, [match_job(b) for b in measured]).summary()
+            echo(f"[{scale}] /v1/match, {options.clients} clients")
+            out["match_n"] = drive(base, options.clients, [match_job(b) for b in measured]).summary()
+            out["clients"] = options.clients
+        else:
+            out["notes"].append("/v1/match not measured: the route is not in the app yet")
+
+        if ("GET", "/v1/service_at_locations") in paths:
+            echo(f"[{scale}] directory geo + text search")
+            queries = search_queries(SEARCH_REQUESTS + 20, options.seed)
+            jobs = [_search_job(q, headers) for q in queries]
+            drive(base, 1, jobs[:20])
+            out["search"] = drive(base, 1, jobs[20:]).summary()
+        else:
+            out["notes"].append("directory search not measured: /v1/service_at_locations is not in the app")
+
+        if ("PUT", "/v1/capacity/{capacity_id}") in paths and ("POST", "/v1/capacity") in paths:
+            echo(f"[{scale}] capacity updates, single and batched")
+            single, batched = capacity_rates(url, base, headers)
+            out["capacity_single"] = single.summary()
+            out["capacity_batch"] = batched.summary()
+            out["capacity_batch_size"] = CAPACITY_BATCH
+            out["capacity_errors"] = {**single.errors, **batched.errors}
+        else:
+            out["notes"].append("capacity updates not measured: the routes are not in the app yet")
+
+        if ("GET", "/v1/gaps") in paths:
+            echo(f"[{scale}] gap map")
+            jobs = [lambda c: c.get("/v1/gaps", headers=headers)] * (GAP_REQUESTS + 1)
+            drive(base, 1, jobs[:1])
+            out["gaps"] = drive(base, 1, jobs[1:]).summary()
+        else:
+            out["notes"].append("gap map not measured: /v1/gaps is not in the app yet")
+
+        if options.soak and ("POST", "/v1/match") in paths:
+            echo(f"[{scale}] soak: {options.soak_rate:g} matches/s for {options.soak_seconds:g} s")
+            until = time.perf_counter() + options.soak_seconds
+            soak = drive(base, options.clients, [match_job(b) for b in measured],
+                         rate_per_s=options.soak_rate, until=until)
+            out["soak"] = {**soak.summary(), "rate": options.soak_rate, "seconds": options.soak_seconds,
+                           "error_kinds": soak.errors}
+
+    gapmap = _optional_gapmap(url)
+    if gapmap:
+        out["gapmap"] = gapmap
+    if floor is not None and "match_1" in out and out["match_1"]["p95"] > TARGET_MATCH_P95_MS:
+        out["explain"] = explain_floor(url, measured[0])
+    return out
+
+
+def _search_job(query: dict[str, Any], headers: dict[str, str]) -> Callable[[httpx.Client], httpx.Response]:
+    return lambda c: c.get("/v1/service_at_locations", params=query, headers=headers)
+
+
+def capacity_rates(url: str, base: str, headers: dict[str, str]) -> tuple[Latencies, Latencies]:
+    """PUT one report at a time, then POST batches; every report newer than the last (so applied)."""
+    with psycopg.connect(url) as conn:
+        ids = [r[0] for r in conn.execute(
+            "SELECT id FROM service_capacity ORDER BY id LIMIT %s",
+            (CAPACITY_SINGLE + CAPACITY_BATCH * CAPACITY_BATCHES,)).fetchall()]
+    now = datetime.now(UTC)
+    single_jobs = []
+    for n, cid in enumerate(ids[:CAPACITY_SINGLE]):
+        report = {"available": n % 7, "waitlist": n % 3,
+                  "updated": (now + timedelta(milliseconds=n)).isoformat()}
+        single_jobs.append(_put_job(cid, report, headers))
+    single = drive(base, 1, single_jobs)
+    batch_jobs = []
+    rest = ids[CAPACITY_SINGLE:]
+    for b in range(CAPACITY_BATCHES):
+        chunk = rest[b * CAPACITY_BATCH:(b + 1) * CAPACITY_BATCH]
+        later = (now + timedelta(seconds=1)).isoformat()
+        updates = [{"capacity_id": cid, "available": n % 5, "updated": later} for n, cid in enumerate(chunk)]
+        batch_jobs.append(_post_job("/v1/capacity", {"updates": updates}, headers))
+    batches = drive(base, 1, batch_jobs)
+    # Rate in reports per second: each timed request carried a whole batch.
+    batched = Latencies(ms=[ms / CAPACITY_BATCH for ms in batches.ms], errors=batches.errors,
+                        wall_s=batches.wall_s / CAPACITY_BATCH)
+    return single, batched
+
+
+Job = Callable[[httpx.Client], httpx.Response]
+
+
+def _put_job(cid: str, report: dict[str, Any], headers: dict[str, str]) -> Job:
+    return lambda c: c.put(f"/v1/capacity/{cid}", json=report, headers=headers)
+
+
+def _post_job(path: str, body: Any, headers: dict[str, str]) -> Job:
+    return lambda c: c.post(path, json=body, headers=headers)
+
+
+def import_rate(base_url: str, seed: int, echo: Echo) -> dict[str, Any]:
+    """HSDS import over HTTP into an empty catalog, then the same data again (nothing changes)."""
+    url = ensure_database(base_url, "divert_bench_import", fresh=True)
+    services = hsds_services(IMPORT_SERVICES, seed, datetime.now(UTC).replace(microsecond=0))
+    headers = api_key(url, "admin")
+    out: dict[str, Any] = {"services": IMPORT_SERVICES, "batch": IMPORT_BATCH}
+    with live_server(url) as base:
+        if ("POST", "/v1/import/hsds") not in _paths(base):
+            return {"note": "HSDS import not measured: POST /v1/import/hsds is not in the app yet"}
+        batches = [services[i:i + IMPORT_BATCH] for i in range(0, len(services), IMPORT_BATCH)]
+        for label in ("first", "again"):
+            echo(f"[import] {label}: {IMPORT_SERVICES:,} services in batches of {IMPORT_BATCH}")
+            result = drive(base, 1, [_post_job("/v1/import/hsds", {"services": b}, headers) for b in batches])
+            out[label] = {**result.summary(), "services_per_s": IMPORT_SERVICES / result.wall_s
+                          if not result.errors else float("nan"), "error_kinds": result.errors}
+    return out
+
+
+def _optional_gapmap(url: str) -> dict[str, Any] | None:
+    """bench/gapmap.py (the gaps room's own measurement), when it exists."""
+    try:
+        from bench import gapmap  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    for name in ("measure", "run", "bench_gapmap", "measure_gapmap"):
+        fn = getattr(gapmap, name, None)
+        if callable(fn):
+            try:
+                value = fn(url)
+            except TypeError:
+                return None
+            return value if isinstance(value, dict) else {"result": value}
+    return None
+
+
+def run_suite(options: BenchOptions, echo: Echo = print) -> dict[str, Any]:
+    from divert.settings import get_settings
+
+    base_url = get_settings().database_url
+    started = datetime.now(UTC)
+    results: dict[str, Any] = {"machine": machine(), "started": started.isoformat(timespec="seconds"),
+                               "options": options, "scales": []}
+    results["machine"].update(postgres_facts(base_url))
+    for scale in options.scales:
+        results["scales"].append(run_scale(base_url, scale, options, echo))
+    echo("[import] HSDS import rate")
+    results["import"] = import_rate(base_url, options.seed, echo)
+    results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    results["load_end"] = load_average()
+    text = render_markdown(results)
+    echo(text)
+    if options.record:
+        append_results(text)
+    return results
+
+
+# ---------------------------------------------------------------------------------------------------
+# The record
+
+def _ms(value: float) -> str:
+    return "n/a" if value != value else f"{value:.1f}"
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def render_markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [f"## Run of {results['started']}", "",
+             f"Machine: {m['nproc']} CPU ({m['cpu']}), {m['ram']} RAM; PostgreSQL {m['postgres']} "
+             f"(shared_buffers {m['shared_buffers']}), PostGIS {m['postgis']}; Python {m['python']}. "
+             f"Server: uvicorn, {results['options'].server_workers} worker, scheduler off, loopback. "
+             f"Load average at start {m['load']}, at end {results['load_end']} (the machine is shared: "
+             f"other work there shows up in every latency).", ""]
+    for s in results["scales"]:
+        c = s["catalog"]
+        lines += [f"### {s['scale']}: {c['service_at_location']:,} service-locations "
+                  f"({c['service']:,} services, {c['match_site']:,} match sites, "
+                  f"{c['service_capacity']:,} pools, {c['gap_event']:,} gap events, "
+                  f"{c['db_size_mb']:.0f} MB)", ""]
+        if "generated_s" in c:
+            phases = ", ".join(f"{k} {v:.1f} s" for k, v in c["phases"].items())
+            lines += [f"Generated in {c['generated_s']:.1f} s ({phases}).", ""]
+        lines += ["| measure | n | p50 ms | p95 ms | p99 ms | max ms | per s | errors |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        rows = [("SQL floor: candidate query via psycopg, 1 connection", "floor"),
+                ("match handler in-process (run_match)", "handler"),
+                ("POST /v1/match, 1 client (loopback)", "match_1"),
+                (f"POST /v1/match, {s.get('clients', '?')} clients (loopback)", "match_n"),
+                ("GET /v1/service_at_locations lat/lon/radius_km=10/search", "search"),
+                ("PUT /v1/capacity/{id}, 1 client", "capacity_single"),
+                (f"POST /v1/capacity, batches of {s.get('capacity_batch_size', '?')} (per report)",
+                 "capacity_batch"),
+                ("GET /v1/gaps", "gaps")]
+        for label, key in rows:
+            if key in s:
+                v = s[key]
+                lines.append(f"| {label} | {int(v['n'])} | {_ms(v['p50'])} | {_ms(v['p95'])} "
+                             f"| {_ms(v['p99'])} | {_ms(v['max'])} | {v['per_s']:.0f} | {int(v['errors'])} |")
+        lines.append("")
+        if "floor" in s and "match_1" in s:
+            ratio50 = s["match_1"]["p50"] / s["floor"]["p50"]
+            ratio95 = s["match_1"]["p95"] / s["floor"]["p95"]
+            lines.append(f"API/floor ratio (1 client): p50 {ratio50:.2f}x, p95 {ratio95:.2f}x "
+                         f"(target ≤ {TARGET_FLOOR_RATIO:g}x: {_verdict(ratio95 <= TARGET_FLOOR_RATIO)}).")
+        if "handler" in s and "floor" in s:
+            lines.append(f"Handler/floor ratio: p50 {s['handler']['p50'] / s['floor']['p50']:.2f}x, "
+                         f"p95 {s['handler']['p95'] / s['floor']['p95']:.2f}x.")
+        if "match_1" in s:
+            p50, p95 = s["match_1"]["p50"], s["match_1"]["p95"]
+            lines.append(f"Match (1 client) p50 {_ms(p50)} ms (target ≤ {TARGET_MATCH_P50_MS:g}: "
+                         f"{_verdict(p50 <= TARGET_MATCH_P50_MS)}), p95 {_ms(p95)} ms "
+                         f"(target ≤ {TARGET_MATCH_P95_MS:g}: {_verdict(p95 <= TARGET_MATCH_P95_MS)}).")
+        if "capacity_batch" in s:
+            rate = s["capacity_batch"]["per_s"]
+            single95 = s["capacity_single"]["p95"]
+            lines.append(f"Batched capacity: {rate:.0f} reports/s (target ≥ {TARGET_CAPACITY_PER_S:g}: "
+                         f"{_verdict(rate >= TARGET_CAPACITY_PER_S)}); single PUT p95 "
+                         f"{_ms(single95)} ms (target ≤ {TARGET_CAPACITY_SINGLE_P95_MS:g}: "
+                         f"{_verdict(single95 <= TARGET_CAPACITY_SINGLE_P95_MS)}).")
+        if s.get("capacity_errors"):
+            lines.append(f"Capacity errors by kind: {s['capacity_errors']}.")
+        if "soak" in s:
+            k = s["soak"]
+            lines.append(f"Soak: {k['rate']:g} matches/s for {k['seconds']:g} s: {int(k['n'])} answered, "
+                         f"{int(k['errors'])} errors {k['error_kinds'] or ''}, p95 {_ms(k['p95'])} ms, "
+                         f"p99 {_ms(k['p99'])} ms.")
+        if "gapmap" in s:
+            lines.append(f"Gap map (bench/gapmap.py): {s['gapmap']}")
+        for note in s["notes"]:
+            lines.append(f"Not measured: {note}.")
+        if "explain" in s:
+            lines += ["", "<details><summary>EXPLAIN ANALYZE of one candidate query</summary>", "", "```",
+                      s["explain"], "```", "</details>"]
+        lines.append("")
+    imp = results.get("import", {})
+    lines.append("### HSDS import (POST /v1/import/hsds, empty catalog)")
+    lines.append("")
+    if "note" in imp:
+        lines.append(f"Not measured: {imp['note']}.")
+    else:
+        for label, words in (("first", "new services"), ("again", "same data again (unchanged)")):
+            v = imp[label]
+            rate = v["services_per_s"]
+            lines.append(f"- {words}: {imp['services']:,} services in batches of {imp['batch']:,}: "
+                         f"{_ms(rate)} services/s (batch p50 {_ms(v['p50'])} ms, max {_ms(v['max'])} ms, "
+                         f"errors {v['error_kinds'] or 0}; target ≥ {TARGET_IMPORT_PER_S:g}/s: "
+                         f"{_verdict(rate >= TARGET_IMPORT_PER_S)}).")
+    lines += ["", f"Finished {results['finished']}.", ""]
+    return "\n".join(lines)
+
+
+def append_results(text: str) -> None:
+    if not RESULTS_DOC.exists():
+        RESULTS_DOC.write_text("# Benchmarks\n\nSee the top of this file for how to run them.\n\n")
+    with RESULTS_DOC.open("a") as fh:
+        fh.write("\n" + text)
