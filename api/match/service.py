@@ -1,0 +1,116 @@
+"""The match room's shell: resolve the request, gather candidates in one query, call the pure matcher,
+record gap events (coarsened, R8), and shape the answer. No participant field is stored or logged.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import h3
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from api.auth.keys import Caller
+from api.match.schemas import MatchIn
+from catalog.candidates import fetch_candidates
+from catalog.postcodes import centroid
+from catalog.tables import GapEvent
+from divert.errors import Forbidden, InvalidInput
+from divert.settings import Settings
+from matcher.eligibility import Participant
+from matcher.match import match_needs
+from matcher.model import MatchRequest, NeedAnswer, Option
+from matcher.pools import Freshness
+
+# Planners see where gaps happen at about a neighbourhood's size (H3 resolution 7, ~5 km²), never
+# the exact spot a participant stood (CONTRACT R8).
+GAP_CELL_RESOLUTION = 7
+
+
+def freshness_from(settings: Settings) -> Freshness:
+    """R5 time-to-live per unit, from settings (DIVERT_TTL_*_HOURS)."""
+    return Freshness(by_unit={"bed": settings.ttl_bed_hours, "slot": settings.ttl_slot_hours,
+                              "appointment": settings.ttl_appointment_hours},
+                     other=settings.ttl_other_hours)
+
+
+def effective_program(caller: Caller, program: str | None) -> str | None:
+    """A key bound to a program matches only for it (403 otherwise); an unbound key may name any."""
+    if caller.program is None:
+        return program
+    if program is not None and program != caller.program:
+        raise Forbidden(f"this key is bound to program {caller.program!r} and may not match for {program!r}")
+    return caller.program
+
+
+def resolve_location(body: MatchIn) -> tuple[float, float]:
+    loc = body.location
+    if loc.postcode is not None:
+        point = centroid(loc.postcode)
+        if point is None:
+            raise InvalidInput(f"unknown postcode {loc.postcode!r}",
+                               errors=[{"field": "location.postcode", "message": "unknown postcode"}])
+        return point
+    assert loc.lat is not None and loc.lon is not None  # the schema guarantees one or the other
+    return loc.lat, loc.lon
+
+
+def resolve_at(at: datetime | None, region_timezone: str) -> datetime:
+    """The request's instant; a time written without an offset is read in the region's time zone."""
+    if at is None:
+        return datetime.now(UTC)
+    if at.tzinfo is None or at.utcoffset() is None:
+        return at.replace(tzinfo=ZoneInfo(region_timezone))
+    return at
+
+
+def record_gaps(session: Session, answers: list[NeedAnswer], lat: float, lon: float, at: datetime,
+                intercept: int | None, program: str | None) -> None:
+    """One gap event per need without a confirmed option: need, reason, intercept, cell, hour, program."""
+    rows = [{"need": a.need, "reason": a.gap.reason, "intercept": intercept,
+             "cell": h3.latlng_to_cell(lat, lon, GAP_CELL_RESOLUTION),
+             "hour": at.astimezone(UTC).replace(minute=0, second=0, microsecond=0), "program": program}
+            for a in answers if a.gap is not None]
+    if rows:
+        session.execute(insert(GapEvent), rows)
+
+
+def _number(x: float | None) -> int | float | None:
+    if x is None:
+        return None
+    return int(x) if float(x).is_integer() else x
+
+
+def option_json(option: Option) -> dict[str, Any]:
+    c = option.capacity
+    return {
+        "service_id": option.service_id, "service_at_location_id": option.service_at_location_id,
+        "location_id": option.location_id, "name": option.name, "organization": option.organization,
+        "distance_km": option.distance_km, "open_now": option.open_now,
+        "capacity": {"status": c.status, "pool": c.pool, "capacity_id": c.capacity_id, "unit": c.unit,
+                     "open_units": _number(c.open_units),
+                     "updated": c.updated.isoformat() if c.updated else None},
+        "score": option.score, "reasons": list(option.reasons), "warnings": list(option.warnings),
+    }
+
+
+def run_match(session: Session, settings: Settings, caller: Caller, body: MatchIn) -> dict[str, Any]:
+    program = effective_program(caller, body.program)
+    lat, lon = resolve_location(body)
+    at = resolve_at(body.at, settings.timezone)
+    participant = Participant.from_mapping(body.participant.model_dump(exclude_none=True)
+                                           if body.participant else None)
+    request = MatchRequest(needs=tuple(body.needs), radius_km=body.radius_km, program=program,
+                           intercept=body.intercept, open_now=body.open_now, limit=body.limit,
+                           participant=participant, region_timezone=settings.timezone)
+    candidates = fetch_candidates(session, request.needs, lat, lon, request.radius_km, request.limit)
+    answers = match_needs(request, candidates, at, freshness_from(settings))
+    record_gaps(session, answers, lat, lon, at, body.intercept, program)
+    return {
+        "at": at.isoformat(),
+        "needs": [{"need": a.need, "options": [option_json(o) for o in a.options],
+                   "gap": None if a.gap is None else {"reason": a.gap.reason, "detail": a.gap.detail}}
+                  for a in answers],
+    }

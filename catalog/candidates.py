@@ -1,0 +1,197 @@
+"""The matcher's candidate query: every need of a request in one round trip, over the GiST index.
+
+For each need, the nearest `match_site` rows within the radius (`ST_DWithin` for the radius, `<->`
+for the order, so the (need, geog) GiST index serves both), over-fetched so that eligibility and
+capacity filtering in the matcher cannot starve a need; plus the services whose HSDS service area
+covers the location (mobile and outreach). Each service's eligibility terms, languages, schedules
+and capacity pools (with their active holds) come back in the same statement as JSON, computed once
+per service, so there is no N+1. Everything else is the pure matcher's job.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from typing import Any, Final
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from matcher.eligibility import Eligibility
+from matcher.hours import ScheduleRule
+from matcher.model import RADIUS, SERVICE_AREA, Candidate
+from matcher.pools import Pool
+from matcher.vocabulary import ELIGIBILITY_TAXONOMY, ELIGIBILITY_TERMS, INFORMATIONAL_TERMS
+
+# Over-fetch per need: the matcher drops ineligible and full services after the query, so the
+# query fetches several times the answer's size (and never fewer than a useful floor).
+OVERFETCH_FACTOR: Final = 10
+MIN_PER_NEED: Final = 60
+MAX_AREA_ROWS: Final = 500
+
+# The point is written inline (not in a CTE) so the planner sees a constant it can push into the
+# index scan; the radius goes in ST_DWithin, never in a `<->` comparison (DESIGN pitfalls).
+CANDIDATE_SQL: Final = text("""
+WITH sites AS (
+    SELECT n.need, s.service_id, s.service_at_location_id, s.location_id, s.distance_m, 'radius' AS reach
+    FROM unnest(CAST(:needs AS text[])) AS n(need)
+    CROSS JOIN LATERAL (
+        SELECT ms.service_id, ms.service_at_location_id, ms.location_id,
+               ST_Distance(ms.geog, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography) AS distance_m
+        FROM match_site ms
+        WHERE ms.need = n.need
+          AND ST_DWithin(ms.geog, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :radius_m)
+        ORDER BY ms.geog <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography
+        LIMIT :per_need
+    ) s
+    UNION ALL
+    SELECT a.need, a.service_id, nearest.sal_id, nearest.location_id, nearest.distance_m, 'service_area'
+    FROM (
+        SELECT ms.need, ms.service_id FROM match_site ms
+        WHERE ms.has_area AND ms.need = ANY(CAST(:needs AS text[]))
+          AND EXISTS (SELECT 1 FROM service_area sa
+                      WHERE sa.service_id = ms.service_id AND sa.geog IS NOT NULL
+                        AND ST_Covers(sa.geog, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography))
+        ORDER BY ms.service_id, ms.need
+        LIMIT :max_area
+    ) a
+    LEFT JOIN LATERAL (
+        SELECT sal.id AS sal_id, l.id AS location_id,
+               ST_Distance(l.geog, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography) AS distance_m
+        FROM service_at_location sal JOIN location l ON l.id = sal.location_id
+        WHERE sal.service_id = a.service_id AND l.geog IS NOT NULL
+        ORDER BY l.geog <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, sal.id
+        LIMIT 1
+    ) nearest ON true
+), services AS (
+    SELECT DISTINCT service_id FROM sites
+), details AS (
+    SELECT sv.id AS service_id, sv.name, o.name AS organization, sv.minimum_age, sv.maximum_age,
+        (SELECT coalesce(jsonb_agg(jsonb_build_array(t.code, a.value) ORDER BY t.code, a.id), '[]')
+         FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
+         WHERE a.link_entity = 'service' AND a.link_id = sv.id AND t.profile = :elig) AS terms,
+        (SELECT coalesce(jsonb_agg(jsonb_build_array(lg.code, lg.location_id) ORDER BY lg.id), '[]')
+         FROM (SELECT lg1.id, lg1.code, lg1.location_id FROM language lg1 WHERE lg1.service_id = sv.id
+               UNION
+               SELECT lg2.id, lg2.code, lg2.location_id
+               FROM service_at_location sal JOIN language lg2 ON lg2.location_id = sal.location_id
+               WHERE sal.service_id = sv.id) lg) AS languages,
+        -- Three index lookups joined by UNION, not one OR filter (which makes the planner scan
+        -- every schedule): the service's rows, its places' rows, and its buildings' rows.
+        (SELECT coalesce(jsonb_agg(to_jsonb(sc) ORDER BY sc.id), '[]')
+         FROM (SELECT sc1.* FROM schedule sc1 WHERE sc1.service_id = sv.id
+               UNION
+               SELECT sc2.* FROM service_at_location sal
+               JOIN schedule sc2 ON sc2.service_at_location_id = sal.id
+               WHERE sal.service_id = sv.id
+               UNION
+               SELECT sc3.* FROM service_at_location sal
+               JOIN schedule sc3 ON sc3.location_id = sal.location_id
+               WHERE sal.service_id = sv.id) sc) AS schedules,
+        (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                    'id', c.id, 'unit', c.unit_id, 'available', c.available, 'maximum', c.maximum,
+                    'updated', c.updated, 'waitlist', c.waitlist, 'reserved_for', c.reserved_for,
+                    'location_id', c.location_id,
+                    'holds', (SELECT count(*) FROM hold h WHERE h.capacity_id = c.id
+                              AND h.state = 'active' AND h.expires_at > now()))
+                  ORDER BY c.id), '[]')
+         FROM service_capacity c WHERE c.service_id = sv.id) AS pools
+    FROM services x JOIN service sv ON sv.id = x.service_id JOIN organization o ON o.id = sv.organization_id
+)
+SELECT s.need, s.service_id, s.service_at_location_id, s.location_id, s.distance_m, s.reach,
+       d.name, d.organization, d.minimum_age, d.maximum_age, d.terms, d.languages, d.schedules, d.pools
+FROM sites s JOIN details d ON d.service_id = s.service_id
+""")
+
+
+def per_need_limit(limit: int) -> int:
+    return max(limit * OVERFETCH_FACTOR, MIN_PER_NEED)
+
+
+def query_params(needs: Sequence[str], lat: float, lon: float, radius_km: float,
+                 limit: int) -> dict[str, Any]:
+    return {"needs": list(dict.fromkeys(needs)), "lat": float(lat), "lon": float(lon),
+            "radius_m": float(radius_km) * 1000.0, "per_need": per_need_limit(limit),
+            "max_area": MAX_AREA_ROWS, "elig": ELIGIBILITY_TAXONOMY}
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value[:10]) if value else None
+
+
+def _time(value: Any) -> time | None:
+    return time.fromisoformat(value) if value else None
+
+
+def _schedule(row: dict[str, Any]) -> ScheduleRule:
+    return ScheduleRule(
+        freq=row.get("freq"), interval=row.get("interval"), byday=row.get("byday"),
+        bymonthday=row.get("bymonthday"), opens_at=_time(row.get("opens_at")),
+        closes_at=_time(row.get("closes_at")), time_offset_minutes=row.get("time_offset_minutes"),
+        timezone=row.get("timezone"), valid_from=_date(row.get("valid_from")),
+        valid_to=_date(row.get("valid_to")),
+        dtstart=_date(row.get("dtstart")), until=_date(row.get("until")), count=row.get("count"),
+        wkst=row.get("wkst"),
+    )
+
+
+def _site_schedules(schedules: list[dict[str, Any]], service_id: str, sal_id: str | None,
+                    location_id: str | None) -> tuple[ScheduleRule, ...]:
+    """The hours of one service at one place: its own rows, else the service's, else the building's."""
+    for rows in (
+        [s for s in schedules if sal_id and s.get("service_at_location_id") == sal_id],
+        [s for s in schedules if s.get("service_id") == service_id and not s.get("service_at_location_id")],
+        [s for s in schedules if location_id and s.get("location_id") == location_id
+         and not s.get("service_id") and not s.get("service_at_location_id")],
+    ):
+        if rows:
+            return tuple(_schedule(r) for r in rows)
+    return ()
+
+
+def _pool(row: dict[str, Any]) -> Pool:
+    return Pool(id=row["id"], unit=str(row["unit"]), available=float(row["available"]),
+                updated=datetime.fromisoformat(row["updated"]),
+                maximum=None if row.get("maximum") is None else float(row["maximum"]),
+                waitlist=int(row.get("waitlist") or 0), reserved_for=tuple(row.get("reserved_for") or ()),
+                active_holds=int(row.get("holds") or 0), location_id=row.get("location_id"))
+
+
+def _decode(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def fetch_candidates(session: Session, needs: Sequence[str], lat: float, lon: float, radius_km: float,
+                     limit: int) -> list[Candidate]:
+    """Candidates for every need at once (one statement), as plain matcher objects."""
+    rows = session.execute(CANDIDATE_SQL, query_params(needs, lat, lon, radius_km, limit)).mappings().all()
+    built: dict[str, tuple[Eligibility, frozenset[str], list[tuple[str, str | None]],
+                           list[dict[str, Any]], tuple[Pool, ...]]] = {}
+    out: list[Candidate] = []
+    for r in rows:
+        sid = r["service_id"]
+        if sid not in built:
+            terms = [(str(code), value) for code, value in _decode(r["terms"]) if code]
+            eligibility = Eligibility.of([(c, v) for c, v in terms if c in ELIGIBILITY_TERMS],
+                                         r["minimum_age"], r["maximum_age"])
+            features = frozenset(c for c, v in terms if c in INFORMATIONAL_TERMS
+                                 and (v is None or v.strip().lower() not in ("false", "no", "0")))
+            languages = [(str(code), loc) for code, loc in _decode(r["languages"]) if code]
+            pools = tuple(_pool(p) for p in _decode(r["pools"]))
+            built[sid] = (eligibility, features, languages, _decode(r["schedules"]), pools)
+        eligibility, features, languages, schedules, pools = built[sid]
+        sal_id, location_id = r["service_at_location_id"], r["location_id"]
+        site_languages = tuple(sorted({code for code, loc in languages if loc is None or loc == location_id}))
+        out.append(Candidate(
+            need=r["need"], service_id=sid, name=r["name"], organization=r["organization"],
+            service_at_location_id=sal_id, location_id=location_id,
+            distance_km=None if r["distance_m"] is None else float(r["distance_m"]) / 1000.0,
+            reach=RADIUS if r["reach"] == "radius" else SERVICE_AREA,
+            eligibility=eligibility, features=features, languages=site_languages,
+            schedules=_site_schedules(schedules, sid, sal_id, location_id), pools=pools,
+        ))
+    return out
+
+
+__all__ = ["CANDIDATE_SQL", "fetch_candidates", "per_need_limit", "query_params"]
