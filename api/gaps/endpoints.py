@@ -1,5 +1,72 @@
-"""Routes of the gaps room (placeholder until the room is built)."""
+"""Routes of the gaps room: the planner gap map and the Sequential Intercept Model table (CONTRACT §2.5).
 
-from fastapi import APIRouter
+Planner and admin keys only. Both answer with aggregates over a window of whole days; no route lists
+gap events or their hours.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
+
+from api.deps import PlannerDep, SessionDep, SettingsDep
+from api.gaps import render
+from api.gaps.params import FORMATS, SIM_FORMATS, GapQuery, parse_gap_query
+from api.gaps.service import build_gap_map, build_sim_table
+from divert.settings import Settings
+
+router = APIRouter(tags=["gaps"])
+
+NeedParam = Annotated[str | None, Query(description="need code(s) from divert-needs, comma separated")]
+InterceptParam = Annotated[str | None, Query(description="Sequential Intercept(s) 0-5, comma separated")]
+FromParam = Annotated[str | None, Query(alias="from", description="ISO date or date-time; widened to "
+                                        "the start of its day (default: 30 days before `to`)")]
+ToParam = Annotated[str | None, Query(description="ISO date (inclusive) or date-time; widened to the end "
+                                      "of its day (default: today)")]
+ResolutionParam = Annotated[str | None, Query(description="H3 resolution 4-9 (default 7; demand only to 7)")]
+AreaParam = Annotated[str | None, Query(description="`cell` (H3, default) or `named` (loaded named areas)")]
+
+
+def _query(settings: Settings, *, need: str | None, intercept: str | None, from_: str | None, to: str | None,
+           resolution: str | None, area: str | None, format_: str | None,
+           formats: tuple[str, ...]) -> GapQuery:
+    return parse_gap_query(need=need, intercept=intercept, from_=from_, to=to, resolution=resolution,
+                           area=area, format_=format_, formats=formats, zone=ZoneInfo(settings.timezone),
+                           now=datetime.now(UTC))
+
+
+def _csv(body: str, name: str) -> Response:
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+@router.get("/gaps", summary="Planner gap map: supply, demand and status per area × need × intercept")
+def gap_map(caller: PlannerDep, session: SessionDep, settings: SettingsDep, need: NeedParam = None,
+            intercept: InterceptParam = None, from_: FromParam = None, to: ToParam = None,
+            resolution: ResolutionParam = None, area: AreaParam = None,
+            format: Annotated[str | None, Query(description="json (default), geojson or csv")] = None) -> Any:
+    query = _query(settings, need=need, intercept=intercept, from_=from_, to=to, resolution=resolution,
+                   area=area, format_=format, formats=FORMATS)
+    result = build_gap_map(session, query, settings, datetime.now(UTC))
+    if query.format == "csv":
+        return _csv(render.gap_map_csv(result), "gaps")
+    if query.format == "geojson":
+        return JSONResponse(render.gap_map_geojson(result), media_type="application/geo+json")
+    return render.gap_map_json(result)
+
+
+@router.get("/gaps/sim", summary="Sequential Intercept Model table: intercepts 0-5 × needs")
+def sim_table(caller: PlannerDep, session: SessionDep, settings: SettingsDep, need: NeedParam = None,
+              intercept: InterceptParam = None, from_: FromParam = None, to: ToParam = None,
+              resolution: ResolutionParam = None, area: AreaParam = None,
+              format: Annotated[str | None, Query(description="json (default) or csv")] = None) -> Any:
+    query = _query(settings, need=need, intercept=intercept, from_=from_, to=to, resolution=resolution,
+                   area=area, format_=format, formats=SIM_FORMATS)
+    table = build_sim_table(session, query, settings, datetime.now(UTC))
+    if query.format == "csv":
+        return _csv(render.sim_csv(table), "sim")
+    return render.sim_json(table)

@@ -1,0 +1,108 @@
+"""H3 cells for the gap map: the per-location cell cache, coarsening in SQL, centres and outlines.
+
+PostgreSQL here has no h3 extension. Cells are computed in Python (`h3.latlng_to_cell`) once per
+location and kept in `location_cell` with the coordinates they came from; coarser resolutions are
+taken in SQL by integer arithmetic on the H3 index (the same result as `h3.cell_to_parent`), so the
+GROUP BY that builds the map runs in the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+import h3
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from api.gaps.params import DEMAND_RESOLUTION
+
+CACHE_RESOLUTION: Final = 7
+_FILL_BATCH: Final = 50_000
+
+# An H3 cell index as a bigint; bits 52-55 hold the resolution, then 3 bits per finer digit. The
+# parent at resolution r sets the resolution field to r and every digit finer than r to 7 (unused).
+HEX_TO_BIGINT: Final = "CAST(CAST(('x' || lpad({cell}, 16, '0')) AS bit(64)) AS bigint)"
+PARENT_SQL: Final = ("(({cell} & ~(CAST(15 AS bigint) << 52)) | (CAST(:resolution AS bigint) << 52)"
+                     " | ((CAST(1 AS bigint) << (3 * (15 - CAST(:resolution AS integer)))) - 1))")
+RESOLUTION_OF_SQL: Final = "(({cell} >> 52) & 15)"
+BIGINT_TO_HEX: Final = "lpad(to_hex({cell}), 15, '0')"
+# Rows of gap_event whose cell is a well-formed H3 cell index in hex (written by the matcher).
+VALID_CELL_PATTERN: Final = "^8[0-9a-f]{14}$"
+
+_STALE_LOCATIONS = text("""
+SELECT l.id, ST_Y(CAST(l.geog AS geometry)) AS latitude, ST_X(CAST(l.geog AS geometry)) AS longitude
+FROM location l LEFT JOIN location_cell lc ON lc.location_id = l.id
+WHERE l.geog IS NOT NULL
+  AND (lc.location_id IS NULL
+       OR lc.latitude <> ST_Y(CAST(l.geog AS geometry)) OR lc.longitude <> ST_X(CAST(l.geog AS geometry)))
+ORDER BY l.id
+""")
+
+_UPSERT_CELLS = text("""
+INSERT INTO location_cell (location_id, h3_r7, latitude, longitude)
+SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:cells AS bigint[]), CAST(:lats AS float8[]),
+                     CAST(:lons AS float8[]))
+ON CONFLICT (location_id) DO UPDATE
+SET h3_r7 = excluded.h3_r7, latitude = excluded.latitude, longitude = excluded.longitude
+""")
+
+
+def cell_int(lat: float, lon: float, resolution: int) -> int:
+    return int(h3.str_to_int(h3.latlng_to_cell(lat, lon, resolution)))
+
+
+def refresh_location_cells(session: Session) -> int:
+    """Computes the res-7 cell of every located place that has none or has moved; returns how many.
+
+    One query finds them (a no-op scan when the cache is current), cells are computed in Python,
+    and one statement per batch writes them back.
+    """
+    rows = session.execute(_STALE_LOCATIONS).all()
+    for start in range(0, len(rows), _FILL_BATCH):
+        batch = rows[start:start + _FILL_BATCH]
+        session.execute(_UPSERT_CELLS, {
+            "ids": [r.id for r in batch],
+            "cells": [cell_int(r.latitude, r.longitude, CACHE_RESOLUTION) for r in batch],
+            "lats": [r.latitude for r in batch],
+            "lons": [r.longitude for r in batch],
+        })
+    return len(rows)
+
+
+_CACHED_COORDINATES = text("SELECT location_id, latitude, longitude FROM location_cell ORDER BY location_id")
+
+
+def fine_cells(session: Session, resolution: int) -> tuple[list[str], list[int]]:
+    """Location ids and their cells at a resolution finer than the cache, computed in Python from the
+    coordinates fetched in one query (the cache stores them exactly as `location.geog` has them)."""
+    rows = session.execute(_CACHED_COORDINATES).all()
+    return [r.location_id for r in rows], [cell_int(r.latitude, r.longitude, resolution) for r in rows]
+
+
+def centres(cells: Iterable[str]) -> tuple[list[str], list[float], list[float]]:
+    ids: list[str] = []
+    lats: list[float] = []
+    lons: list[float] = []
+    for cell in cells:
+        lat, lon = h3.cell_to_latlng(cell)
+        ids.append(cell)
+        lats.append(lat)
+        lons.append(lon)
+    return ids, lats, lons
+
+
+def neighbourhood(cell: str) -> Sequence[str]:
+    """The cell and its first ring (k = 1): what a person in the cell can reach for the map."""
+    return h3.grid_disk(cell, 1)
+
+
+def outline(cell: str) -> dict[str, object]:
+    """The cell as a GeoJSON Polygon: [lon, lat] positions, ring closed."""
+    ring = [[round(lon, 7), round(lat, 7)] for lat, lon in h3.cell_to_boundary(cell)]
+    ring.append(ring[0])
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def is_demand_resolution(resolution: int) -> bool:
+    return resolution <= DEMAND_RESOLUTION

@@ -1,0 +1,328 @@
+"""The gap map's SQL: supply grouped by area × need × intercept, demand grouped by area × need ×
+intercept × reason, and the services whose service areas reach an area. Aggregates only.
+
+Pool arithmetic follows matcher.pools exactly (a test holds the two side by side): a public pool
+offers `available - waitlist - active holds`, a program pool `available - active holds`, never below
+zero; a pool whose report is older than its unit's time-to-live offers nothing. Which pools measure a
+need at a site follows matcher.capacity.pool_measures: beds only for BED_NEEDS, a pool tied to a site
+only there, a pool naming no site at every site of its service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from api.gaps.cells import BIGINT_TO_HEX, HEX_TO_BIGINT, PARENT_SQL, RESOLUTION_OF_SQL, VALID_CELL_PATTERN
+from matcher.pools import Freshness
+from matcher.vocabulary import BED_NEEDS, ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY
+
+# Informational eligibility terms that make a service low-barrier for the map (CONTRACT §3.2).
+LOW_BARRIER_TERMS: Final = ("low_barrier", "housing_first")
+# A service whose attributes name no intercept serves the community: intercept 0.
+DEFAULT_INTERCEPT: Final = 0
+
+# Where a site falls, per kind of area. Each yields (area, need, service_id, location_id).
+_SITES_IN_CELLS: Final = f"""
+    SELECT DISTINCT {BIGINT_TO_HEX.format(cell=PARENT_SQL.format(cell='lc.h3_r7'))} AS area,
+           ms.need, ms.service_id, ms.location_id
+    FROM match_site ms JOIN location_cell lc ON lc.location_id = ms.location_id
+    WHERE ms.need = ANY(:needs)"""
+_SITES_IN_FINE_CELLS: Final = f"""
+    SELECT DISTINCT {BIGINT_TO_HEX.format(cell='lc.cell')} AS area, ms.need, ms.service_id, ms.location_id
+    FROM match_site ms
+    JOIN unnest(CAST(:loc_ids AS text[]), CAST(:loc_cells AS bigint[])) AS lc(location_id, cell)
+      ON lc.location_id = ms.location_id
+    WHERE ms.need = ANY(:needs)"""
+_SITES_IN_NAMED_AREAS: Final = """
+    SELECT DISTINCT na.id AS area, ms.need, ms.service_id, ms.location_id
+    FROM match_site ms JOIN named_area na ON ST_Intersects(na.geog, ms.geog)
+    WHERE ms.need = ANY(:needs) AND ms.geog IS NOT NULL"""
+# The whole region: every service of the need, located or reaching by service area, counted once.
+_SITES_IN_REGION: Final = """
+    SELECT DISTINCT 'region' AS area, ms.need, ms.service_id, ms.location_id
+    FROM match_site ms WHERE ms.need = ANY(:needs)"""
+
+SITE_SOURCES: Final = {"cells": _SITES_IN_CELLS, "fine_cells": _SITES_IN_FINE_CELLS,
+                       "named": _SITES_IN_NAMED_AREAS, "region": _SITES_IN_REGION}
+
+_PROFILE_CTES: Final = """
+svc_intercept AS (
+    SELECT DISTINCT a.link_id AS service_id, CAST(t.code AS integer) AS intercept
+    FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
+    WHERE a.link_entity = 'service' AND t.profile = :intercept_profile
+      AND t.code IN ('0', '1', '2', '3', '4', '5')
+),
+holds AS (
+    SELECT capacity_id, count(*) AS n FROM hold
+    WHERE state = 'active' AND expires_at > :at GROUP BY capacity_id
+),
+pool AS (
+    SELECT c.id, c.service_id, c.location_id,
+           lower(c.unit_id) = 'bed' AS is_bed,
+           cardinality(c.reserved_for) > 0 AS is_program,
+           CAST(c.available AS float8) AS available,
+           CAST(coalesce(c.maximum, c.available) AS float8) AS total,
+           CAST(:at AS timestamptz) - c.updated
+               <= make_interval(secs => 3600 * coalesce(ttl.hours, CAST(:ttl_other AS float8))) AS fresh,
+           greatest(CAST(c.available AS float8)
+                    - CASE WHEN cardinality(c.reserved_for) > 0 THEN 0 ELSE greatest(c.waitlist, 0) END
+                    - coalesce(h.n, 0), 0) AS offerable
+    FROM service_capacity c
+    LEFT JOIN unnest(CAST(:ttl_units AS text[]), CAST(:ttl_hours AS float8[])) AS ttl(unit, hours)
+      ON ttl.unit = lower(c.unit_id)
+    LEFT JOIN holds h ON h.capacity_id = c.id
+)"""
+
+_SUPPLY: Final = """
+WITH site AS ({sites}),
+{profile},
+low_barrier AS (
+    SELECT DISTINCT a.link_id AS service_id
+    FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
+    WHERE a.link_entity = 'service' AND t.profile = :eligibility_profile
+      AND t.code = ANY(:low_barrier_terms) AND lower(coalesce(a.value, 'true')) NOT IN ('false', 'no', '0')
+),
+site_pool AS (
+    SELECT s.area, s.need, s.service_id, s.location_id, p.id AS pool_id
+    FROM site s LEFT JOIN pool p ON p.service_id = s.service_id
+      AND (NOT p.is_bed OR s.need = ANY(:bed_needs))
+      AND (p.location_id IS NULL OR s.location_id IS NULL OR p.location_id = s.location_id)
+),
+site_state AS (
+    SELECT area, need, service_id, location_id, bool_or(pool_id IS NOT NULL) AS tracked
+    FROM site_pool GROUP BY area, need, service_id, location_id
+),
+area_services AS (
+    SELECT ss.area, ss.need, coalesce(si.intercept, :default_intercept) AS intercept,
+           count(DISTINCT ss.service_id) AS services,
+           count(DISTINCT ss.service_id) FILTER (WHERE lb.service_id IS NOT NULL) AS low_barrier_services,
+           count(DISTINCT ss.service_id) FILTER (WHERE NOT ss.tracked) AS untracked_services
+    FROM site_state ss
+    LEFT JOIN svc_intercept si ON si.service_id = ss.service_id
+    LEFT JOIN low_barrier lb ON lb.service_id = ss.service_id
+    WHERE coalesce(si.intercept, :default_intercept) = ANY(:intercepts)
+    GROUP BY 1, 2, 3
+),
+area_pool AS (
+    -- A pool measuring several sites of its service in one area counts once there.
+    SELECT DISTINCT area, need, service_id, pool_id FROM site_pool WHERE pool_id IS NOT NULL
+),
+area_units AS (
+    SELECT ap.area, ap.need, coalesce(si.intercept, :default_intercept) AS intercept,
+           count(*) AS pools,
+           count(*) FILTER (WHERE p.fresh) AS fresh_pools,
+           coalesce(sum(p.total) FILTER (WHERE NOT p.is_program), 0) AS public_total,
+           coalesce(sum(p.available) FILTER (WHERE NOT p.is_program), 0) AS public_available,
+           coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND NOT p.is_program), 0) AS public_open,
+           coalesce(sum(p.total) FILTER (WHERE p.is_program), 0) AS program_total,
+           coalesce(sum(p.available) FILTER (WHERE p.is_program), 0) AS program_available,
+           coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND p.is_program), 0) AS program_open
+    FROM area_pool ap JOIN pool p ON p.id = ap.pool_id
+    LEFT JOIN svc_intercept si ON si.service_id = ap.service_id
+    WHERE coalesce(si.intercept, :default_intercept) = ANY(:intercepts)
+    GROUP BY 1, 2, 3
+)
+SELECT s.area, s.need, s.intercept, s.services, s.low_barrier_services, s.untracked_services,
+       coalesce(u.pools, 0) AS pools, coalesce(u.fresh_pools, 0) AS fresh_pools,
+       coalesce(u.public_total, 0) AS public_total, coalesce(u.public_available, 0) AS public_available,
+       coalesce(u.public_open, 0) AS public_open, coalesce(u.program_total, 0) AS program_total,
+       coalesce(u.program_available, 0) AS program_available, coalesce(u.program_open, 0) AS program_open
+FROM area_services s LEFT JOIN area_units u USING (area, need, intercept)
+"""
+
+_TARGET_CELL_CENTRES: Final = """
+    SELECT t.area, CAST(ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS geography) AS geog
+    FROM unnest(CAST(:areas AS text[]), CAST(:lats AS float8[]), CAST(:lons AS float8[]))
+         AS t(area, lat, lon)"""
+_TARGET_NAMED_AREAS: Final = "SELECT na.id AS area, na.geog FROM named_area na"
+
+# Mobile and outreach services reach an area through their HSDS service_area (CONTRACT R6).
+_AREA_SERVICES: Final = """
+WITH target AS ({targets}),
+covering AS (
+    SELECT DISTINCT t.area, ms.need, ms.service_id
+    FROM target t
+    JOIN service_area sa ON sa.geog IS NOT NULL AND ST_Intersects(sa.geog, t.geog)
+    JOIN match_site ms ON ms.service_id = sa.service_id AND ms.has_area AND ms.need = ANY(:needs)
+),
+{profile},
+per_service AS (
+    SELECT c.area, c.need, c.service_id, bool_or(p.id IS NOT NULL) AS tracked,
+           coalesce(sum(p.offerable) FILTER (WHERE p.fresh), 0) AS open_units
+    FROM covering c LEFT JOIN pool p ON p.service_id = c.service_id
+      AND (NOT p.is_bed OR c.need = ANY(:bed_needs))
+    GROUP BY 1, 2, 3
+)
+SELECT ps.area, ps.need, coalesce(si.intercept, :default_intercept) AS intercept,
+       count(DISTINCT ps.service_id) AS services,
+       count(DISTINCT ps.service_id) FILTER (WHERE NOT ps.tracked) AS untracked_services,
+       sum(ps.open_units) AS open_units
+FROM per_service ps LEFT JOIN svc_intercept si ON si.service_id = ps.service_id
+WHERE coalesce(si.intercept, :default_intercept) = ANY(:intercepts)
+GROUP BY 1, 2, 3
+"""
+
+_EVENTS_IN_WINDOW: Final = """
+    FROM gap_event
+    WHERE hour >= :start AND hour < :end AND need = ANY(:needs)
+      AND coalesce(intercept, :default_intercept) = ANY(:intercepts)"""
+
+_CELL = HEX_TO_BIGINT.format(cell="lower(cell)")
+_DEMAND_BY_CELL: Final = f"""
+WITH ev AS (
+    SELECT {_CELL} AS cell, need, coalesce(intercept, :default_intercept) AS intercept, reason
+    {_EVENTS_IN_WINDOW} AND lower(cell) ~ :cell_pattern
+)
+SELECT {BIGINT_TO_HEX.format(cell=PARENT_SQL.format(cell='cell'))} AS area, need, intercept, reason,
+       count(*) AS events
+FROM ev WHERE {RESOLUTION_OF_SQL.format(cell='cell')} >= :resolution
+GROUP BY 1, 2, 3, 4
+"""
+_DEMAND_BY_RAW_CELL: Final = f"""
+SELECT lower(cell) AS area, need, coalesce(intercept, :default_intercept) AS intercept, reason,
+       count(*) AS events
+{_EVENTS_IN_WINDOW} AND lower(cell) ~ :cell_pattern
+GROUP BY 1, 2, 3, 4
+"""
+_DEMAND_IN_REGION: Final = f"""
+SELECT 'region' AS area, need, coalesce(intercept, :default_intercept) AS intercept, reason,
+       count(*) AS events
+{_EVENTS_IN_WINDOW}
+GROUP BY 1, 2, 3, 4
+"""
+
+_NAMED_AREAS_OF_POINTS: Final = text("""
+SELECT t.cell, na.id AS area
+FROM unnest(CAST(:cells AS text[]), CAST(:lats AS float8[]), CAST(:lons AS float8[])) AS t(cell, lat, lon)
+JOIN named_area na ON ST_Intersects(na.geog, CAST(ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS geography))
+""")
+
+_DEMAND_STATEMENTS: Final = {"cells": _DEMAND_BY_CELL, "raw_cells": _DEMAND_BY_RAW_CELL,
+                              "region": _DEMAND_IN_REGION}
+
+
+@dataclass(frozen=True)
+class SupplyRow:
+    area: str
+    need: str
+    intercept: int
+    services: int
+    low_barrier_services: int
+    untracked_services: int
+    pools: int
+    fresh_pools: int
+    public_total: float
+    public_available: float
+    public_open: float
+    program_total: float
+    program_available: float
+    program_open: float
+
+    @property
+    def open_units(self) -> float:
+        return self.public_open + self.program_open
+
+
+@dataclass(frozen=True)
+class AreaServiceRow:
+    area: str
+    need: str
+    intercept: int
+    services: int
+    untracked_services: int
+    open_units: float
+
+
+@dataclass(frozen=True)
+class DemandRow:
+    area: str
+    need: str
+    intercept: int
+    reason: str
+    events: int
+
+
+@dataclass(frozen=True)
+class NamedArea:
+    id: str
+    name: str
+    kind: str | None
+    geometry: dict[str, Any] | None
+
+
+def _base_params(needs: Sequence[str], intercepts: Sequence[int]) -> dict[str, Any]:
+    return {"needs": list(needs), "intercepts": list(intercepts), "default_intercept": DEFAULT_INTERCEPT,
+            "intercept_profile": INTERCEPT_TAXONOMY}
+
+
+def _pool_params(at: datetime, freshness: Freshness) -> dict[str, Any]:
+    return {"at": at, "ttl_units": list(freshness.by_unit), "ttl_hours": list(freshness.by_unit.values()),
+            "ttl_other": freshness.other, "bed_needs": sorted(BED_NEEDS)}
+
+
+def _number(value: Any) -> float:
+    return float(value or 0)
+
+
+def supply_rows(session: Session, source: str, *, needs: Sequence[str], intercepts: Sequence[int],
+                at: datetime, freshness: Freshness, **source_params: Any) -> list[SupplyRow]:
+    """Supply per area × need × intercept, for one kind of area (a key of SITE_SOURCES)."""
+    statement = text(_SUPPLY.format(sites=SITE_SOURCES[source], profile=_PROFILE_CTES))
+    params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), **source_params,
+              "eligibility_profile": ELIGIBILITY_TAXONOMY, "low_barrier_terms": list(LOW_BARRIER_TERMS)}
+    return [SupplyRow(r.area, r.need, int(r.intercept), int(r.services), int(r.low_barrier_services),
+                      int(r.untracked_services), int(r.pools), int(r.fresh_pools), _number(r.public_total),
+                      _number(r.public_available), _number(r.public_open), _number(r.program_total),
+                      _number(r.program_available), _number(r.program_open))
+            for r in session.execute(statement, params)]
+
+
+def area_service_rows(session: Session, *, targets: str, needs: Sequence[str], intercepts: Sequence[int],
+                      at: datetime, freshness: Freshness, **target_params: Any) -> list[AreaServiceRow]:
+    """Services reaching each target (cell centres, or named areas) through their service area."""
+    source = _TARGET_CELL_CENTRES if targets == "cells" else _TARGET_NAMED_AREAS
+    statement = text(_AREA_SERVICES.format(targets=source, profile=_PROFILE_CTES))
+    params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), **target_params}
+    return [AreaServiceRow(r.area, r.need, int(r.intercept), int(r.services), int(r.untracked_services),
+                           _number(r.open_units))
+            for r in session.execute(statement, params)]
+
+
+def has_service_areas(session: Session) -> bool:
+    return bool(session.execute(text("SELECT EXISTS (SELECT 1 FROM match_site WHERE has_area)")).scalar())
+
+
+def demand_rows(session: Session, grouping: str, *, needs: Sequence[str], intercepts: Sequence[int],
+                start: datetime, end: datetime, resolution: int | None = None) -> list[DemandRow]:
+    """Gap events in [start, end) counted by area × need × intercept × reason. `grouping`: `cells`
+    (coarsened to `resolution`), `raw_cells` (as stored), or `region`. Never single events."""
+    statement = _DEMAND_STATEMENTS[grouping]
+    params = {**_base_params(needs, intercepts), "start": start, "end": end, "resolution": resolution,
+              "cell_pattern": VALID_CELL_PATTERN}
+    return [DemandRow(r.area, r.need, int(r.intercept), r.reason, int(r.events))
+            for r in session.execute(text(statement), params)]
+
+
+def named_areas_of_points(session: Session, cells: Sequence[str], lats: Sequence[float],
+                          lons: Sequence[float]) -> list[tuple[str, str]]:
+    """(cell, named area id) for every named area containing each cell's centre."""
+    rows = session.execute(_NAMED_AREAS_OF_POINTS, {"cells": list(cells), "lats": list(lats),
+                                                    "lons": list(lons)})
+    return [(r.cell, r.area) for r in rows]
+
+
+def named_area_count(session: Session) -> int:
+    return int(session.execute(text("SELECT count(*) FROM named_area")).scalar_one())
+
+
+def named_areas(session: Session, ids: Sequence[str], *, with_geometry: bool) -> dict[str, NamedArea]:
+    geometry = "CAST(ST_AsGeoJSON(geog, 7) AS json)" if with_geometry else "NULL"
+    rows = session.execute(text(f"SELECT id, name, kind, {geometry} AS geometry FROM named_area "
+                                "WHERE id = ANY(:ids)"), {"ids": list(ids)})
+    return {r.id: NamedArea(r.id, r.name, r.kind, r.geometry) for r in rows}

@@ -1,0 +1,217 @@
+"""The gap map and the SIM table: gathers supply and demand with a few grouped queries, judges reach
+and status per area, and summarises by intercept × need. Aggregates only, never single events.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from api.gaps import cells, queries
+from api.gaps.params import AREA_NAMED, GapQuery
+from api.gaps.queries import AreaServiceRow, DemandRow, NamedArea, SupplyRow
+from api.gaps.status import (
+    DEMAND_REASONS,
+    STATUSES,
+    Reach,
+    area_status,
+    gap_rank,
+    gap_words,
+    is_gap,
+    region_status,
+)
+from divert.errors import InvalidInput
+from divert.settings import Settings
+from matcher.pools import Freshness
+from matcher.vocabulary import INTERCEPTS, NEEDS
+
+TOP_GAPS = 10
+
+Key = tuple[str, str, int]  # (area, need, intercept)
+
+
+def freshness_from(settings: Settings) -> Freshness:
+    """Time-to-live per unit from settings (CONTRACT R5), as the matcher judges it."""
+    return Freshness(by_unit={"bed": settings.ttl_bed_hours, "slot": settings.ttl_slot_hours,
+                              "appointment": settings.ttl_appointment_hours},
+                     other=settings.ttl_other_hours)
+
+
+@dataclass
+class GapRow:
+    area: str
+    need: str
+    intercept: int
+    supply: SupplyRow | None
+    reach: Reach
+    demand: dict[str, int] | None  # None: demand is not known at this resolution
+    status: str
+    area_info: NamedArea | None = None
+
+    @property
+    def demand_total(self) -> int | None:
+        return None if self.demand is None else sum(self.demand.values())
+
+
+@dataclass
+class GapMap:
+    query: GapQuery
+    at: datetime
+    rows: list[GapRow]
+    unplaced_events: int = 0  # named areas: events whose cell centre lies in no named area
+
+
+@dataclass
+class SimEntry:
+    intercept: int
+    need: str
+    status: str
+    areas: dict[str, int]
+    supply: SupplyRow | None
+    demand: dict[str, int]
+    summary: str
+    rank: tuple[int, int, int] = field(default=(0, 0, 0))
+    gap: bool = False
+
+
+@dataclass
+class SimTable:
+    map: GapMap
+    entries: list[SimEntry]
+
+    @property
+    def top_gaps(self) -> list[SimEntry]:
+        gaps = [e for e in self.entries if e.gap]
+        return sorted(gaps, key=lambda e: (e.rank, e.intercept, e.need))[:TOP_GAPS]
+
+
+def _demand_by_key(rows: Iterable[DemandRow]) -> dict[Key, dict[str, int]]:
+    demand: dict[Key, dict[str, int]] = defaultdict(dict)
+    for r in rows:
+        bucket = demand[(r.area, r.need, r.intercept)]
+        bucket[r.reason] = bucket.get(r.reason, 0) + r.events
+    return demand
+
+
+def _named_area_demand(session: Session, query: GapQuery) -> tuple[dict[Key, dict[str, int]], int]:
+    """Events placed in every named area that contains their cell's centre (areas may overlap)."""
+    raw = queries.demand_rows(session, "raw_cells", needs=query.needs, intercepts=query.intercepts,
+                              start=query.window.start, end=query.window.end)
+    distinct = sorted({r.area for r in raw})
+    areas_of: dict[str, list[str]] = defaultdict(list)
+    if distinct:
+        for cell, area in queries.named_areas_of_points(session, *cells.centres(distinct)):
+            areas_of[cell].append(area)
+    demand: dict[Key, dict[str, int]] = defaultdict(dict)
+    unplaced = 0
+    for r in raw:
+        if not areas_of.get(r.area):
+            unplaced += r.events
+        for area in areas_of.get(r.area, ()):
+            bucket = demand[(area, r.need, r.intercept)]
+            bucket[r.reason] = bucket.get(r.reason, 0) + r.events
+    return demand, unplaced
+
+
+def _index(rows: Iterable[SupplyRow | AreaServiceRow]) -> dict[Key, Any]:
+    return {(r.area, r.need, r.intercept): r for r in rows}
+
+
+def build_gap_map(session: Session, query: GapQuery, settings: Settings, at: datetime) -> GapMap:
+    freshness = freshness_from(settings)
+    common: dict[str, Any] = {"needs": query.needs, "intercepts": query.intercepts, "at": at,
+                              "freshness": freshness}
+    unplaced = 0
+    if query.area == AREA_NAMED:
+        if queries.named_area_count(session) == 0:
+            raise InvalidInput("invalid area: no named areas are loaded (divert import areas PATH)",
+                               errors=[{"field": "area", "message": "no named areas are loaded"}])
+        supply = _index(queries.supply_rows(session, "named", **common))
+        demand, unplaced = _named_area_demand(session, query)
+    else:
+        cells.refresh_location_cells(session)
+        resolution = query.resolution or cells.CACHE_RESOLUTION
+        if resolution <= cells.CACHE_RESOLUTION:
+            supply = _index(queries.supply_rows(session, "cells", resolution=resolution, **common))
+        else:
+            loc_ids, loc_cells = cells.fine_cells(session, resolution)
+            supply = _index(queries.supply_rows(session, "fine_cells", loc_ids=loc_ids, loc_cells=loc_cells,
+                                                **common))
+        demand = _demand_by_key(queries.demand_rows(
+            session, "cells", needs=query.needs, intercepts=query.intercepts, start=query.window.start,
+            end=query.window.end, resolution=resolution)) if query.has_demand_by_area else {}
+
+    keys = sorted(set(supply) | set(demand), key=lambda k: (k[2], k[1], k[0]))
+    area_ids = sorted({k[0] for k in keys})
+    by_area: dict[Key, AreaServiceRow] = {}
+    if area_ids and queries.has_service_areas(session):
+        if query.area == AREA_NAMED:
+            by_area = _index(queries.area_service_rows(session, targets="named", **common))
+        else:
+            ids, lats, lons = cells.centres(area_ids)
+            by_area = _index(queries.area_service_rows(session, targets="cells", areas=ids, lats=lats,
+                                                       lons=lons, **common))
+
+    info: dict[str, NamedArea] = {}
+    if query.area == AREA_NAMED and area_ids:
+        info = queries.named_areas(session, area_ids, with_geometry=query.format == "geojson")
+
+    rows: list[GapRow] = []
+    disks: dict[str, list[str]] = {}
+    for key in keys:
+        area, need, intercept = key
+        if query.area == AREA_NAMED:
+            nearby = [supply.get(key)]
+        else:
+            if area not in disks:
+                disks[area] = list(cells.neighbourhood(area))
+            nearby = [supply.get((cell, need, intercept)) for cell in disks[area]]
+        present = [s for s in nearby if s is not None]
+        covering = by_area.get(key)
+        reach = Reach(
+            services=sum(s.services for s in present),
+            area_services=covering.services if covering else 0,
+            open_units=sum(s.open_units for s in present) + (covering.open_units if covering else 0.0),
+            untracked_services=sum(s.untracked_services for s in present)
+            + (covering.untracked_services if covering else 0),
+        )
+        area_demand = demand.get(key, {}) if query.has_demand_by_area else None
+        rows.append(GapRow(area, need, intercept, supply.get(key), reach, area_demand,
+                           area_status(reach, area_demand), info.get(area)))
+    return GapMap(query, at, rows, unplaced)
+
+
+def build_sim_table(session: Session, query: GapQuery, settings: Settings, at: datetime) -> SimTable:
+    gap_map = build_gap_map(session, query, settings, at)
+    region_supply = {(r.need, r.intercept): r for r in queries.supply_rows(
+        session, "region", needs=query.needs, intercepts=query.intercepts, at=at,
+        freshness=freshness_from(settings))}
+    region_demand: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
+    for r in queries.demand_rows(session, "region", needs=query.needs, intercepts=query.intercepts,
+                                 start=query.window.start, end=query.window.end):
+        region_demand[(r.need, r.intercept)][r.reason] = r.events
+    areas: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
+    for row in gap_map.rows:
+        areas[(row.need, row.intercept)][row.status] += 1
+
+    entries: list[SimEntry] = []
+    for intercept in query.intercepts:
+        for need in query.needs:
+            supply = region_supply.get((need, intercept))
+            counts = dict(areas[(need, intercept)])
+            demand = {reason: region_demand[(need, intercept)].get(reason, 0) for reason in DEMAND_REASONS}
+            services = supply.services if supply else 0
+            entries.append(SimEntry(
+                intercept, need, region_status(services, counts), counts, supply, demand,
+                gap_words(intercept, need, services, counts, demand, query.window.days),
+                gap_rank(services, counts, demand), is_gap(counts, demand)))
+    return SimTable(gap_map, entries)
+
+
+__all__ = ["GapMap", "GapRow", "SimTable", "SimEntry", "build_gap_map", "build_sim_table", "INTERCEPTS",
+           "NEEDS"]

@@ -1,0 +1,105 @@
+"""The planner's verdict on one area, need and intercept, and the plain words of a SIM report.
+
+Pure functions over plain numbers: no session, no clock. The three statuses are the ones a Sequential
+Intercept Model mapping workshop uses for a resource: enough, exists but lacks capacity, absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from matcher.vocabulary import GAP_REASONS
+
+ABSENT: Final = "absent"
+LACKS_CAPACITY: Final = "lacks_capacity"
+SUFFICIENT: Final = "sufficient"
+STATUSES: Final = (ABSENT, LACKS_CAPACITY, SUFFICIENT)
+
+# Gap reasons (CONTRACT R7) that say services were there but did not serve the person. `none_in_area`
+# is demand too, but it speaks of reach, which the map judges from supply itself; `unconfirmed_only`
+# still gave options, so it is no unmet demand.
+UNMET_REASONS: Final = ("no_capacity", "waitlist_only", "eligibility", "closed")
+DEMAND_REASONS: Final = (*GAP_REASONS, "unconfirmed_only")
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What a person in the area can reach for one need and intercept (see docs/gaps.md, "Reach")."""
+
+    services: int = 0  # services with a site in the area or its neighbour ring, per cell
+    area_services: int = 0  # services whose service area covers the area
+    open_units: float = 0.0  # fresh open units of the pools of those services
+    untracked_services: int = 0  # of those services, how many track no pool for the need
+
+
+def unmet_demand(demand: Mapping[str, int] | None) -> int:
+    return sum((demand or {}).get(reason, 0) for reason in UNMET_REASONS)
+
+
+def area_status(reach: Reach, demand: Mapping[str, int] | None) -> str:
+    """`absent`: nothing in reach. `lacks_capacity`: something in reach, but no open unit and no
+    untracked service, or requests met no_capacity / waitlist_only / eligibility / closed in the window.
+    `sufficient`: otherwise (open units or untracked services, and no unmet demand)."""
+    if reach.services + reach.area_services == 0:
+        return ABSENT
+    if unmet_demand(demand) > 0:
+        return LACKS_CAPACITY
+    if reach.open_units > 0 or reach.untracked_services > 0:
+        return SUFFICIENT
+    return LACKS_CAPACITY
+
+
+def region_status(services: int, areas: Mapping[str, int]) -> str:
+    """A SIM cell (intercept × need) for the whole region: absent when no service exists at all."""
+    if services == 0:
+        return ABSENT
+    if areas.get(ABSENT, 0) or areas.get(LACKS_CAPACITY, 0):
+        return LACKS_CAPACITY
+    return SUFFICIENT
+
+
+_DEMAND_WORDS: Final = {
+    "no_capacity": "met no capacity",
+    "waitlist_only": "met only wait lists",
+    "eligibility": "found no service that would take them",
+    "closed": "found everything closed",
+    "none_in_area": "found nothing within reach",
+    "unconfirmed_only": "found only unconfirmed capacity",
+}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def gap_words(intercept: int, need: str, services: int, areas: Mapping[str, int],
+              demand: Mapping[str, int], window_days: int) -> str:
+    """One line a SIM mapping report can print, e.g.
+    "Intercept 4, shelter: 3 areas with no service; 41 requests met no capacity in 30 days"."""
+    parts: list[str] = []
+    if services == 0:
+        parts.append("no service in the region")
+    if areas.get(ABSENT, 0):
+        parts.append(f"{_plural(areas[ABSENT], 'area')} with no service")
+    if areas.get(LACKS_CAPACITY, 0):
+        parts.append(f"{_plural(areas[LACKS_CAPACITY], 'area')} lacking capacity")
+    for reason in (*UNMET_REASONS, "none_in_area"):
+        if demand.get(reason, 0):
+            parts.append(f"{_plural(demand[reason], 'request')} {_DEMAND_WORDS[reason]} "
+                         f"in {_plural(window_days, 'day')}")
+    if not parts:
+        parts.append("enough in every area with services" if services else "no service and no request")
+    return f"Intercept {intercept}, {need}: " + "; ".join(parts)
+
+
+def gap_rank(services: int, areas: Mapping[str, int], demand: Mapping[str, int]) -> tuple[int, int, int]:
+    """Sort key (smaller first) for the top gaps: areas without service, then unmet requests."""
+    return (-areas.get(ABSENT, 0), -(unmet_demand(demand) + demand.get("none_in_area", 0)),
+            -areas.get(LACKS_CAPACITY, 0))
+
+
+def is_gap(areas: Mapping[str, int], demand: Mapping[str, int]) -> bool:
+    return bool(areas.get(ABSENT, 0) or areas.get(LACKS_CAPACITY, 0) or unmet_demand(demand)
+                or demand.get("none_in_area", 0))
