@@ -22,6 +22,16 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
+# --- Chromium (the web pages' browser tests drive the system browser; no downloads) ---
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+if ! command -v chromium >/dev/null 2>&1; then
+  log "installing Debian chromium for the browser tests"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq >/dev/null
+  $SUDO apt-get install -y -qq chromium >/dev/null || log "chromium not installed; tests/web will be skipped"
+fi
+
 # --- PostgreSQL + PostGIS ------------------------------------------------------
 if [ -n "${DATABASE_URL:-}" ]; then
   log "DATABASE_URL is set; using it as it is"

@@ -13,13 +13,14 @@ import mimetypes
 import pathlib
 from typing import Any, Final
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import ReaderDep, SessionDep, SettingsDep
+from catalog.tables import Location, ServiceAtLocation
 from divert import __version__
-from divert.errors import NotFound
+from divert.errors import InvalidInput, NotFound
 from matcher.vocabulary import GAP_REASONS, INTERCEPTS, NEEDS
 
 router = APIRouter(include_in_schema=False)
@@ -93,6 +94,29 @@ def web_config(settings: SettingsDep, session: SessionDep) -> JSONResponse:
         "gap_reasons": list(GAP_REASONS) + ["unconfirmed_only"],
         "map_centre": centre,
     }, headers={"Cache-Control": "no-cache"})
+
+
+# The match page asks where its options are in one request; a page of results never has more.
+MAX_PLACES: Final = 100
+
+
+@router.get("/web/places.json")
+def places(_reader: ReaderDep, session: SessionDep,
+           ids: str = Query(..., description="comma-separated service_at_location ids")) -> JSONResponse:
+    """Coordinates of service-at-locations by id, for drawing match options on the page's map.
+
+    Match options name their place (CONTRACT §2.2) but carry no coordinates; this answers for all of
+    a result's places in one round trip instead of one HSDS read per option.
+    """
+    wanted = [i for i in dict.fromkeys(part.strip() for part in ids.split(",")) if i]
+    if len(wanted) > MAX_PLACES:
+        raise InvalidInput(f"ids: at most {MAX_PLACES} ids", errors=[{"path": "ids", "message": "too many"}])
+    rows = session.execute(
+        select(ServiceAtLocation.id, Location.latitude, Location.longitude)
+        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .where(ServiceAtLocation.id.in_(wanted), Location.latitude.is_not(None))
+    ).all()
+    return JSONResponse({sal_id: {"lat": lat, "lon": lon} for sal_id, lat, lon in rows})
 
 
 @router.get("/static/{asset_path:path}")

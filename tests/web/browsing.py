@@ -47,6 +47,8 @@ class Browsing:
     def screenshot(self, name: str) -> None:
         """Saves `<name>-phone.png` and `<name>-desktop.png` into docs/screenshots/."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        # A passing toast would cover the content it reports on.
+        self.page.evaluate("document.getElementById('toast')?.classList.remove('show')")
         for label, size in (("phone", PHONE_VIEWPORT), ("desktop", DESKTOP_VIEWPORT)):
             self.page.set_viewport_size(size)
             self.page.wait_for_timeout(150)  # let the map's ResizeObserver redraw before the shot

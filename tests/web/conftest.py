@@ -18,7 +18,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from browsing import PHONE_VIEWPORT, Browsing, Traffic
 
 CHROMIUM = os.environ.get("DIVERT_CHROMIUM", "/usr/bin/chromium")
@@ -82,8 +81,8 @@ def browse(browser: Any, live_server: str) -> Iterator[Callable[..., Browsing]]:
 
     def open_page(key: str | None = None, geolocation: dict[str, float] | None = None,
                   lang: str = "en") -> Browsing:
-        context = browser.new_context(viewport=PHONE_VIEWPORT, locale="en-US", timezone_id="America/Los_Angeles",
-                                      geolocation=geolocation,
+        context = browser.new_context(viewport=PHONE_VIEWPORT, locale="en-US",
+                                      timezone_id="America/Los_Angeles", geolocation=geolocation,
                                       permissions=["geolocation"] if geolocation else [])
         script = f"localStorage.setItem('divert.lang', {lang!r});"
         if key:
@@ -92,7 +91,8 @@ def browse(browser: Any, live_server: str) -> Iterator[Callable[..., Browsing]]:
         page = context.new_page()
         traffic = Traffic()
         page.on("request", lambda request: traffic.requests.append(request.url))
-        page.on("console", lambda msg: traffic.console_errors.append(msg.text) if msg.type == "error" else None)
+        page.on("console",
+                lambda msg: traffic.console_errors.append(msg.text) if msg.type == "error" else None)
         page.on("pageerror", lambda error: traffic.console_errors.append(f"page error: {error}"))
         page.set_default_timeout(15000)
         browsing = Browsing(live_server, context, page, traffic)

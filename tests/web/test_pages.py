@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 import web_world as catalog
 from browsing import Browsing, token_of
 
@@ -76,8 +75,8 @@ def test_case_manager_finds_and_holds_a_bed(seeded: dict[str, Any], make_key: Ca
     expect(shelter).to_contain_text("km")
     # The sober-only shelter never appears for someone using now (R1).
     expect(results).not_to_contain_text("Belltown Shelter")
-    expect(results.locator("li.option", has_text="Second Avenue Food Bank").locator(".badge")).to_contain_text(
-        "Not tracked")
+    food_bank = results.locator("li.option", has_text="Second Avenue Food Bank")
+    expect(food_bank.locator(".badge")).to_contain_text("Not tracked")
 
     shelter.get_by_role("button", name="Hold 1").click()
     panel = shelter.locator(".hold-panel")
@@ -100,7 +99,8 @@ def test_case_manager_finds_and_holds_a_bed(seeded: dict[str, Any], make_key: Ca
     expect(shelter.locator(".hold-panel")).to_have_count(0)
 
 
-def test_operator_searches_and_opens_a_service(seeded: dict[str, Any], make_key: Callable[..., dict[str, str]],
+def test_operator_searches_and_opens_a_service(seeded: dict[str, Any],
+                                               make_key: Callable[..., dict[str, str]],
                                                browse: Callable[..., Browsing], http: httpx.Client) -> None:
     operator = make_key("operator")
     pool = catalog.capacity_id("Harbor Light Shelter")
@@ -171,7 +171,7 @@ def test_provider_updates_a_pool(seeded: dict[str, Any], make_key: Callable[...,
     page = b.page
     card = page.locator(f"#pool-{pool}")
     expect(card).to_be_visible()
-    expect(card.get_by_label("Open now")).to_have_value("3")
+    expect(card.get_by_label("Open now", exact=True)).to_have_value("3")
     # Only this provider's own pools are listed.
     expect(page.locator("#pools")).not_to_contain_text("Pioneer Square Detox")
     b.screenshot("provider")

@@ -33,7 +33,8 @@ def _term(taxonomy: str, code: str) -> dict[str, Any]:
 def _attribute(service_id: str, taxonomy: str, code: str, value: str | None = None) -> dict[str, Any]:
     attr: dict[str, Any] = {"id": uid("attr", service_id, taxonomy, code), "link_id": service_id,
                             "link_entity": "service", "link_type": taxonomy,
-                            "taxonomy_term_id": uid("term", taxonomy, code), "taxonomy_term": _term(taxonomy, code)}
+                            "taxonomy_term_id": uid("term", taxonomy, code),
+                            "taxonomy_term": _term(taxonomy, code)}
     if value is not None:
         attr["value"] = value
     return attr
@@ -66,10 +67,12 @@ def service(name: str, *, at: tuple[float, float], needs: list[str], street: str
         "id": sid, "name": name, "status": "active", "description": description or name,
         "organization_id": oid, "organization": {"id": oid, "name": f"{name} Society", "description": name},
         "attributes": attributes,
-        "languages": [{"id": uid("lang", sid, c), "service_id": sid, "code": c, "name": c} for c in languages],
+        "languages": [{"id": uid("lang", sid, c), "service_id": sid, "code": c, "name": c}
+                      for c in languages],
         "service_at_locations": [{
             "id": uid("sal", name), "service_id": sid, "location_id": lid,
-            "location": {"id": lid, "location_type": "physical", "name": name, "latitude": lat, "longitude": lon,
+            "location": {"id": lid, "location_type": "physical", "name": name,
+                         "latitude": lat, "longitude": lon,
                          "addresses": [{"id": uid("addr", lid), "location_id": lid, "address_1": street,
                                         "city": "Seattle", "state_province": "WA", "postal_code": zip_code,
                                         "country": "US", "address_type": "physical"}]},
@@ -88,7 +91,8 @@ def service(name: str, *, at: tuple[float, float], needs: list[str], street: str
         record["capacities"].append({
             "id": capacity_id(name, pool_name), "service_id": sid, "description": pool_name,
             "unit": {"id": pool.get("unit", "bed"), "name": pool.get("unit", "bed").capitalize()},
-            "available": pool["available"], "maximum": pool.get("maximum", 20), "waitlist": pool.get("waitlist", 0),
+            "available": pool["available"], "maximum": pool.get("maximum", 20),
+            "waitlist": pool.get("waitlist", 0),
             "reserved_for": pool.get("reserved_for", []), "updated": pool["updated"], "location_id": lid})
     return record
 

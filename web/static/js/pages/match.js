@@ -16,6 +16,7 @@ const state = {
   holds: new Map(), // capacity_id -> {hold_id, expires_at, option}
   coords: new Map(), // service_at_location_id -> {lat, lon}
   map: null,
+  fitPending: false, // zoom the map to a new answer once, not on every re-render after a hold
 };
 
 function describePlace() {
@@ -169,15 +170,13 @@ async function locateOptions() {
       else if (sal && !state.coords.has(sal)) wanted.push(sal);
     }
   }
-  await Promise.all([...new Set(wanted)].map(async (sal) => {
+  const ids = [...new Set(wanted)];
+  if (ids.length) {
     try {
-      const item = await api(`/v1/service_at_locations/${encodeURIComponent(sal)}`);
-      const loc = item.location || item;
-      if (Number.isFinite(loc.latitude) && Number.isFinite(loc.longitude)) {
-        state.coords.set(sal, { lat: loc.latitude, lon: loc.longitude });
-      }
-    } catch { /* the list still works without the dot on the map */ }
-  }));
+      const found = await api("/web/places.json", { query: { ids: ids.join(",") } });
+      for (const [sal, at] of Object.entries(found)) state.coords.set(sal, at);
+    } catch { /* the list still works without the dots on the map */ }
+  }
   drawResultsOnMap();
 }
 
@@ -193,6 +192,11 @@ function drawResultsOnMap() {
     });
   }
   state.map.setMarkers(markers);
+  if (state.fitPending && markers.length) {
+    state.fitPending = false;
+    const here = state.place && !state.place.postcode ? [state.place] : [];
+    state.map.fit([...here, ...markers]);
+  }
 }
 
 async function runMatch(event) {
@@ -209,7 +213,10 @@ async function runMatch(event) {
   notice(results, t("match.searching"));
   try {
     state.lastAnswer = await api("/v1/match", { method: "POST", body });
+    state.fitPending = true;
     renderAnswer();
+    // On a phone the results start below the form: bring them into view.
+    results.scrollIntoView({ block: "start" });
     locateOptions();
   } catch (err) {
     notice(results, err instanceof ApiError ? t("err.api", { detail: err.message }) : t("err.network"), "error");

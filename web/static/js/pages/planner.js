@@ -11,35 +11,34 @@ const state = { sim: null, geojson: null, map: null, config: null, who: null };
 function filters() {
   const form = $("#gap-filters");
   const query = { need: form.elements.need.value, intercept: form.elements.intercept.value };
-  // Whole days in the region's sense: from the start of `from` to the end of `to`.
-  if (form.elements.from.value) query.from = `${form.elements.from.value}T00:00:00Z`;
-  if (form.elements.to.value) query.to = `${form.elements.to.value}T23:59:59Z`;
+  // Plain dates: the gaps room widens them to whole days in the region's time zone.
+  if (form.elements.from.value) query.from = form.elements.from.value;
+  if (form.elements.to.value) query.to = form.elements.to.value;
   return query;
 }
 
 const statusOf = (cell) => (typeof cell === "string" ? cell : cell && cell.status) || null;
 
-/** SIM rows as {intercept, need, status, ...} whatever envelope the gaps room chose. */
+/** SIM cells as {intercept, need, status, supply, demand, summary}: the gaps room nests needs inside
+ * intercepts ({intercepts: [{intercept, needs: [...]}]}); a flat list of rows is read as well. */
 function simCells(data) {
-  const rows = listOf(data, "rows", "cells", "table");
-  if (rows.length) return rows.filter((r) => r && r.need !== undefined && r.intercept !== undefined);
-  const out = [];
-  const nested = (data && (data.table || data.intercepts || data.sim)) || {};
-  for (const [intercept, byNeed] of Object.entries(nested)) {
-    for (const [need, cell] of Object.entries(byNeed || {})) {
-      out.push({ intercept, need, ...(typeof cell === "object" ? cell : { status: cell }) });
-    }
+  if (data && Array.isArray(data.intercepts) && data.intercepts.some((i) => i && Array.isArray(i.needs))) {
+    return data.intercepts.flatMap((i) => (i.needs || []).map((cell) => ({ intercept: i.intercept, ...cell })));
   }
-  return out;
+  return listOf(data, "rows", "cells").filter((r) => r && r.need !== undefined && r.intercept !== undefined);
 }
 
 function cellTitle(cell) {
-  const parts = [];
-  for (const key of ["services", "low_barrier_services", "open_units", "gap_events", "demand"]) {
-    const value = cell[key] ?? (cell.supply && cell.supply[key]);
-    if (value !== undefined && value !== null && typeof value !== "object") parts.push(`${t(`plan.k.${key}`, {}, key)}: ${value}`);
-  }
-  return parts.join(" · ");
+  const supply = cell.supply || {};
+  const units = supply.units || {};
+  const open = ((units.public && units.public.open) || 0) + ((units.program && units.program.open) || 0);
+  const parts = [
+    `${t("plan.k.services")}: ${supply.services ?? 0}`,
+    `${t("plan.k.low_barrier_services")}: ${supply.low_barrier_services ?? 0}`,
+    `${t("plan.k.open_units")}: ${open}`,
+    `${t("plan.k.gap_events")}: ${(cell.demand && cell.demand.total) || 0}`,
+  ];
+  return [cell.summary, parts.join(" · ")].filter(Boolean).join("\n");
 }
 
 function renderSim() {
@@ -52,7 +51,11 @@ function renderSim() {
   const chosenNeed = $("#gap-filters").elements.need.value;
   const needs = Object.keys(state.config.needs).filter((n) => (!chosenNeed || n === chosenNeed)
     && intercepts.some((i) => byKey.has(`${n}|${i}`)));
-  fill(box, h("table", { class: "sim" },
+  const topGaps = (state.sim.top_gaps || []).filter(Boolean);
+  fill(box,
+    topGaps.length ? h("div", { class: "top-gaps" }, h("h3", {}, t("plan.topGaps")),
+      h("ul", {}, topGaps.map((g) => h("li", {}, g)))) : null,
+    h("table", { class: "sim" },
     h("caption", { class: "sr-only" }, t("plan.simCaption")),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("plan.need")),
       intercepts.map((i) => h("th", { scope: "col", title: t(`intercept.${i}`, {}, state.config.intercepts[i]) },
@@ -75,7 +78,7 @@ function renderMap() {
   const cells = new Map();
   for (const feature of features) {
     const p = feature.properties || {};
-    const key = p.cell || JSON.stringify(feature.geometry.coordinates);
+    const key = p.area_id || JSON.stringify(feature.geometry.coordinates);
     const cell = cells.get(key) || { geometry: feature.geometry, status: "sufficient", lines: [] };
     if ((STATUS_RANK[p.status] ?? 0) > (STATUS_RANK[cell.status] ?? 0)) cell.status = p.status;
     cell.lines.push(`${needLabel(p.need)} · ${t("plan.intercept")} ${p.intercept ?? "–"}: ${t(`status.${p.status}`, {}, p.status)}`);

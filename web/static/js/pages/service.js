@@ -15,7 +15,7 @@ const state = { service: null, histories: new Map(), config: null };
 function reportsOf(history) {
   const rows = listOf(history, "reports", "history");
   const when = (r) => Date.parse(r.updated || r.reported_at || r.created_at || r.at || 0);
-  return rows.filter((r) => r.available !== undefined && r.available !== null).sort((a, b) => when(a) - when(b));
+  return rows.filter((r) => r.available !== undefined && r.available !== null && r.applied !== false).sort((a, b) => when(a) - when(b));
 }
 
 /** An inline SVG sparkline of `available` over the reports (no chart library, no request). */
