@@ -188,12 +188,8 @@ SERVICE_AREAS: dict[str, tuple[str, list[tuple[float, float]]]] = {
                         [(-122.405, 47.655), (-122.330, 47.655), (-122.330, 47.690), (-122.405, 47.690)]),
     "aurora_corridor": ("Aurora Avenue N from N 85th St to the Snohomish County line",
                         [(-122.356, 47.690), (-122.332, 47.690), (-122.332, 47.777), (-122.356, 47.777)]),
-    "rainier_valley": ("Rainier Valley from Mount Baker to Rainier Beach",
-                       [(-122.300, 47.505), (-122.255, 47.505), (-122.255, 47.585), (-122.300, 47.585)]),
     "south_king": ("South King County: Kent, Auburn, Federal Way, Des Moines and SeaTac",
                    [(-122.345, 47.280), (-122.180, 47.280), (-122.180, 47.460), (-122.345, 47.460)]),
-    "eastside": ("Bellevue, Kirkland and Redmond",
-                 [(-122.215, 47.570), (-122.090, 47.570), (-122.090, 47.730), (-122.215, 47.730)]),
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -447,7 +443,7 @@ ORGS: list[Org] = [
                         slots(0, 20, 20.0, waitlist=4, name="Community referrals")]),
             Spec("Yesler Street Outreach", ["case_management", "harm_reduction", "transportation"],
                  "Outreach workers who find participants where they sleep and drive them to appointments.",
-                 info=["low_barrier"], intercepts=[0, 1], area="downtown_core"),
+                 info=["low_barrier"], intercepts=[0, 1]),
         ]),
     Org("id_project", "Open Door ID Project", "downtown", "Third Avenue Resource Room",
         "Helps people replace lost birth certificates, state ID cards and Social Security cards.", [
@@ -466,7 +462,7 @@ ORGS: list[Org] = [
             Spec("Benefits Enrollment Help", ["benefits", "id_documents"],
                  "Enrollment in health coverage, food assistance and cash benefits at three offices.",
                  info=["walk_in"], languages=["en", "es", "vi", "zh", "so", "ru"], hours=OFFICE,
-                 sites=[Site("union", "Union Street Benefits Office", "downtown"),
+                 sites=[Site("main", "Union Street Benefits Office", "downtown"),
                         Site("kent", "Kent Benefits Office", "kent"),
                         Site("bellevue", "Bellevue Benefits Office", "bellevue")]),
             Spec("Phone Benefits Line", ["benefits"],
@@ -649,8 +645,7 @@ ORGS: list[Org] = [
         "Street outreach across the Rainier Valley.", [
             Spec("Rainier Valley Street Outreach", ["case_management", "harm_reduction", "shelter"],
                  "Outreach workers with supplies who can refer to shelter and hotel rooms.",
-                 info=["low_barrier"], languages=["en", "so", "vi"], hours=weekdays("09:00", "17:00"),
-                 area="rainier_valley"),
+                 info=["low_barrier"], languages=["en", "so", "vi"], hours=weekdays("09:00", "17:00")),
         ]),
     # --- North Seattle ----------------------------------------------------------------------------
     Org("salmon_bay", "Salmon Bay Shelter Network", "ballard", "Salmon Bay Hall",
@@ -840,8 +835,7 @@ ORGS: list[Org] = [
                  info=["walk_in"], languages=["en", "es", "so"], hours=weekdays("10:00", "16:00")),
             Spec("South King Recovery Rides", ["transportation"],
                  "Free rides to treatment, court and medical appointments; book a day ahead.",
-                 intercepts=[0, 2, 4], languages=["en", "es"], hours=[weekly(WEEKDAYS, "06:00", "20:00")],
-                 area="south_king"),
+                 intercepts=[0, 2, 4], languages=["en", "es"], hours=[weekly(WEEKDAYS, "06:00", "20:00")]),
         ]),
     Org("des_moines_pantry", "Marine View Community Pantry", "des_moines", "Marine View Church Hall",
         "A volunteer food pantry in Des Moines.", [
@@ -1109,7 +1103,7 @@ ORGS: list[Org] = [
                  hours=H24, own_phone=True),
             Spec("Eastside Mobile Crisis Team", ["crisis", "mental_health", "transportation"],
                  "Mental health professionals who respond with or instead of police on the Eastside.",
-                 intercepts=[0, 1], languages=["en", "es", "zh"], hours=H24, area="eastside", own_phone=True),
+                 intercepts=[0, 1], languages=["en", "es", "zh"], hours=H24, own_phone=True),
         ]),
     Org("bellevue_law", "Bellevue Community Law Clinic", "bellevue", "Bellevue Way Law Office",
         "Free legal advice on the Eastside.", [

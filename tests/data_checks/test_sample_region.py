@@ -148,6 +148,11 @@ def test_ids_are_unique_and_shared_objects_are_identical() -> None:
     assert len(ids) == len(set(ids))
     names = [s["name"] for s in catalog()]
     assert len(names) == len(set(names)), "service names are unique so demos can name them"
+    sites: dict[str, set[str]] = {}
+    for s in catalog():
+        for loc in locations(s):
+            sites.setdefault(loc["name"], set()).add(loc["id"])
+    assert all(len(ids) == 1 for ids in sites.values()), "one location per site name"
 
 
 # --- places -----------------------------------------------------------------------------------
