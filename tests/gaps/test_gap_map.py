@@ -10,6 +10,7 @@ from typing import Any
 import h3
 import pytest
 from gap_region import NOW, Region, cell_centre, rows_by
+from sqlalchemy import text
 
 from api.gaps.render import CSV_COLUMNS
 
@@ -204,3 +205,15 @@ def test_no_route_lists_single_events_or_their_hours(client, planner, seattle):
     body = get(client, planner, **{"from": "2026-03-04T10:00:00+00:00", "to": "2026-03-04T11:00:00+00:00"})
     assert body["window"]["days"] >= 1
     assert body["window"]["from"].endswith(("00:00:00-08:00", "00:00:00-07:00"))
+
+
+def test_a_moved_location_is_mapped_in_its_new_cell(client, planner, region: Region):
+    sid = region.service("Moving Shelter", at(0), ["shelter"])
+    region.pool(sid, available=1)
+    region.commit()
+    assert set(rows_by(get(client, planner))) == {(A, "shelter", 0)}
+    lat, lon = at(3)
+    region.session.execute(text("UPDATE location SET geog = CAST(:point AS geography) WHERE id = :id"),
+                           {"point": f"SRID=4326;POINT({lon} {lat})", "id": f"loc-{sid}-0"})
+    region.commit()
+    assert set(rows_by(get(client, planner))) == {(D, "shelter", 0)}
