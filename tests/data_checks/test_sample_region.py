@@ -317,3 +317,25 @@ def test_the_sample_region_imports_cleanly_and_reimports_unchanged(app, import_c
     assert first.get("created", 0) >= len(catalog()), first
     again = import_catalog(catalog())
     assert again.get("created") == 0 and again.get("updated") == 0, again
+
+
+def test_the_demo_evening_downtown_meets_every_need(app, client, import_catalog, make_key) -> None:  # type: ignore[no-untyped-def]
+    """What the demo promises: in Pioneer Square on the reference evening every need has an option,
+    and the LEAD program gets its purchased beds first."""
+    paths = app.openapi().get("paths", {})
+    if "/v1/import/hsds" not in paths or "/v1/match" not in paths:
+        pytest.skip("import or match is not built yet")
+    import_catalog(catalog())
+    headers = make_key("case_manager")
+    needs = sorted(NEEDS)
+    answers: dict[str, dict[str, Any]] = {}
+    for part in (needs[:10], needs[10:]):  # a request names at most 10 needs
+        body = {"location": {"postcode": "98104"}, "needs": part, "at": DEMO_AT.isoformat(),
+                "program": PROGRAM, "limit": 5}
+        r = client.post("/v1/match", json=body, headers=headers)
+        assert r.status_code == 200, r.text
+        answers.update({entry["need"]: entry for entry in r.json()["needs"]})
+    assert set(answers) == set(NEEDS)
+    for need, entry in answers.items():
+        assert entry["options"], (need, entry["gap"])
+    assert any(o["capacity"]["pool"] == "program" for o in answers["shelter"]["options"])
