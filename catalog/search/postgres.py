@@ -18,9 +18,11 @@ from catalog.search import SearchHit, SearchQuery
 from catalog.search.predicates import area_covers, at_intercepts, meets_needs, place_within
 from catalog.tables import Service
 
-# pg_trgm's default word-similarity threshold (0.6) misses a dropped letter in a short word
-# ("sheltr" vs "shelter" scores 0.5); 0.5 still keeps unrelated words out.
-TRIGRAM_THRESHOLD: Final = 0.5
+# Word similarity is the share of the query's trigrams found in the text: a typo keeps ~0.7-0.8
+# ("shelterr" 0.78, "sheltr" 0.71, "legal clinc" 0.83) while a word sharing only its first letters
+# scores 0.5 ("detox" in "detention"). 0.6 (pg_trgm's default) is set explicitly so a server with
+# another default does not change what the directory finds.
+TRIGRAM_THRESHOLD: Final = 0.6
 TEXT_CONFIG: Final = "english"
 
 
