@@ -27,7 +27,6 @@ from bench.cli import bench_app  # noqa: E402
 app.add_typer(bench_app, name="bench")
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-SAMPLE_REGION = REPO / "data" / "sample" / "king-county.json"
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -159,6 +158,8 @@ def export_hsds(path: Annotated[str, typer.Argument(help="file.json, folder/ or 
 @app.command("demo")
 def demo(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Provision a local database if none is configured, load the sample region, and serve."""
+    from sqlalchemy import text
+
     from divert.db import session_scope
 
     if not os.environ.get("DATABASE_URL"):
@@ -169,15 +170,27 @@ def demo(host: str = "127.0.0.1", port: int = 8000) -> None:
     db_upgrade("head")
     from importers.cli import run_import
 
-    run_import("hsds", SAMPLE_REGION, dry_run=False, quiet_exit=True)
     from api.auth.keys import create_key
+    from catalog.sample import SAMPLE_REGION, redate_sample_reports
 
+    if not run_import("hsds", SAMPLE_REGION, dry_run=False, quiet_exit=True):
+        fail(f"the sample region {SAMPLE_REGION} did not import")
     with session_scope() as session:
+        moved = redate_sample_reports(session)
         tokens = {role: create_key(session, role, name=f"demo-{role}")
                   for role in ("admin", "case_manager", "operator", "planner", "curator")}
-    typer.echo("Demo keys (also usable on the pages' sign-in box):")
+        tokens["case_manager (lead-kc)"] = create_key(session, "case_manager", program="lead-kc",
+                                                      name="demo-case-manager-lead-kc")
+        sample_org = session.execute(text(
+            "SELECT s.organization_id FROM service_capacity c JOIN service s ON s.id = c.service_id "
+            "ORDER BY s.name LIMIT 1")).scalar()
+        if sample_org:
+            tokens["provider"] = create_key(session, "provider", organization_id=sample_org,
+                                            name="demo-provider")
+    typer.echo(f"Sample capacity reports re-dated to today ({moved} pools), keeping their relative ages.")
+    typer.echo("Demo keys (paste one into the pages' sign-in box):")
     for role, token in tokens.items():
-        typer.echo(f"  {role:<13} {token}")
+        typer.echo(f"  {role:<24} {token}")
     typer.echo(f"Pages: http://{host}:{port}/   API: http://{host}:{port}/v1/   Docs: http://{host}:{port}/docs")
     sys.stdout.flush()
     serve(host=host, port=port)
