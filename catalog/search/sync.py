@@ -117,6 +117,12 @@ def sync_search_index(settings: Settings, client: MeiliClient | None = None) -> 
         client = MeiliClient(settings.meili_url, settings.meili_key)
     total = SyncResult()
     try:
+        with session_scope(settings) as session:
+            pending = session.execute(select(SearchOutbox.id).limit(1)).first() is not None
+        if not pending:
+            return total
+        # Idempotent (an existing index is fine); done before each run with work so a Meilisearch
+        # that was wiped or replaced gets its index and filter settings back.
         client.ensure_index()
         for _ in range(MAX_BATCHES_PER_RUN):
             with session_scope(settings) as session:
