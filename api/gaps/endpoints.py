@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import ORJSONResponse, Response
 
 from api.deps import PlannerDep, SessionDep, SettingsDep
 from api.gaps import render
@@ -20,6 +20,8 @@ from api.gaps.service import build_gap_map, build_sim_table
 from divert.settings import Settings
 
 router = APIRouter(tags=["gaps"])
+# Maps run to many thousands of rows: bodies are plain dicts of JSON types, written by orjson directly
+# (FastAPI's generic encoder walks every value again and costs seconds at a state's size).
 
 NeedParam = Annotated[str | None, Query(description="need code(s) from divert-needs, comma separated")]
 InterceptParam = Annotated[str | None, Query(description="Sequential Intercept(s) 0-5, comma separated")]
@@ -55,8 +57,8 @@ def gap_map(caller: PlannerDep, session: SessionDep, settings: SettingsDep, need
     if query.format == "csv":
         return _csv(render.gap_map_csv(result), "gaps")
     if query.format == "geojson":
-        return JSONResponse(render.gap_map_geojson(result), media_type="application/geo+json")
-    return render.gap_map_json(result)
+        return ORJSONResponse(render.gap_map_geojson(result), media_type="application/geo+json")
+    return ORJSONResponse(render.gap_map_json(result))
 
 
 @router.get("/gaps/sim", summary="Sequential Intercept Model table: intercepts 0-5 × needs")
@@ -69,4 +71,4 @@ def sim_table(caller: PlannerDep, session: SessionDep, settings: SettingsDep, ne
     table = build_sim_table(session, query, settings, datetime.now(UTC))
     if query.format == "csv":
         return _csv(render.sim_csv(table), "sim")
-    return render.sim_json(table)
+    return ORJSONResponse(render.sim_json(table))

@@ -144,12 +144,17 @@ _TARGET_NAMED_AREAS: Final = "SELECT na.id AS area, na.geog FROM named_area na"
 
 # Mobile and outreach services reach an area through their HSDS service_area (CONTRACT R6).
 _AREA_SERVICES: Final = """
-WITH target AS ({targets}),
+WITH target AS MATERIALIZED ({targets}),
+-- Materialised apart from match_site so the planner probes the service_area GiST index once per target
+-- (left to itself it tests every target against every area: a geography intersection each time).
+reached AS MATERIALIZED (
+    SELECT t.area, sa.service_id
+    FROM target t JOIN service_area sa ON ST_Intersects(sa.geog, t.geog)
+),
 covering AS (
-    SELECT DISTINCT t.area, ms.need, ms.service_id
-    FROM target t
-    JOIN service_area sa ON sa.geog IS NOT NULL AND ST_Intersects(sa.geog, t.geog)
-    JOIN match_site ms ON ms.service_id = sa.service_id AND ms.has_area AND ms.need = ANY(:needs)
+    SELECT DISTINCT r.area, ms.need, ms.service_id
+    FROM reached r
+    JOIN match_site ms ON ms.service_id = r.service_id AND ms.has_area AND ms.need = ANY(:needs)
 ),
 {profile},
 per_service AS (

@@ -38,3 +38,18 @@ def test_open_units_and_freshness_match_matcher_pools(client, make_key, region: 
     got = {area: (r["supply"]["units"]["public"]["open"], r["supply"]["units"]["program"]["open"],
                   r["supply"]["fresh_pools"]) for (area, _, _), r in rows.items()}
     assert got == expected
+
+
+def test_sql_coarsening_is_h3_cell_to_parent(db):
+    from sqlalchemy import text
+
+    from api.gaps.cells import BIGINT_TO_HEX, HEX_TO_BIGINT, PARENT_SQL
+
+    rng = random.Random(3)
+    cells = [h3.latlng_to_cell(rng.uniform(-80, 80), rng.uniform(-180, 180), 7) for _ in range(200)]
+    expression = BIGINT_TO_HEX.format(cell=PARENT_SQL.format(cell=HEX_TO_BIGINT.format(cell="c")))
+    with db() as session:
+        for resolution in range(4, 8):
+            got = session.execute(text(f"SELECT {expression} FROM unnest(CAST(:cells AS text[])) AS c"),
+                                  {"cells": cells, "resolution": resolution}).scalars().all()
+            assert got == [h3.cell_to_parent(c, resolution) for c in cells]

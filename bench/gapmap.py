@@ -1,0 +1,105 @@
+"""Times the planner gap map on a synthetic catalog (default 100k service-locations, 100k gap events).
+
+    .venv/bin/python -m bench.gapmap [--services 100000] [--gap-events 100000] [--fresh] [--repeat 3]
+
+The catalog comes from bench.generate into its own database (`divert_bench_gaps_<n>`), so the app's
+and the tests' databases are untouched. Every figure is server-side work through the real app
+(FastAPI TestClient: query, Python reach/status, serialisation), the first call including the
+one-off fill of the per-location H3 cell cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench.databases import ensure_database, service_location_count
+from bench.generate import generate_catalog
+from divert.settings import LOCAL_DATABASE_URL, Settings
+
+CASES: tuple[tuple[str, dict[str, str]], ...] = (
+    ("gaps json, res 7 (all needs, intercepts)", {}),
+    ("gaps geojson, res 7", {"format": "geojson"}),
+    ("gaps csv, res 7", {"format": "csv"}),
+    ("gaps json, res 5", {"resolution": "5"}),
+    ("gaps json, res 9 (supply only)", {"resolution": "9"}),
+    ("gaps json, one need (shelter), res 7", {"need": "shelter"}),
+    ("sim table (json)", {"sim": "1"}),
+)
+
+
+def _timed(call: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = call()
+    return time.perf_counter() - start, result
+
+
+def run(services: int, gap_events: int, *, fresh: bool, repeat: int, base_url: str) -> list[str]:
+    name = f"divert_bench_gaps_{services // 1000}k" if services >= 1000 else f"divert_bench_gaps_{services}"
+    url = ensure_database(base_url, name, fresh=fresh)
+    lines: list[str] = []
+    if service_location_count(url) == 0:
+        seconds, report = _timed(lambda: generate_catalog(url, services, gap_events=gap_events, seed=11))
+        lines.append(f"generated {report.service_locations} service-locations, {report.gap_events} gap events "
+                     f"in {seconds:.0f} s")
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import text
+
+    from api.app import create_app
+    from api.auth.keys import create_key
+    from divert.db import session_scope
+
+    settings = Settings(DATABASE_URL=url, DIVERT_SCHEDULER=False)
+    with session_scope(settings) as session:
+        token = create_key(session, "planner", name="bench-gapmap")
+        counts = session.execute(text(
+            "SELECT (SELECT count(*) FROM service), (SELECT count(*) FROM service_at_location),"
+            " (SELECT count(*) FROM gap_event), (SELECT count(*) FROM location_cell)")).one()
+        cached = counts[3]
+    lines.append(f"catalog: {counts[0]} services, {counts[1]} service-locations, {counts[2]} gap events "
+                 f"(window: last 60 days of events, the map's default 30)")
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(settings)) as client:
+        def call(params: dict[str, str]) -> Any:
+            path = "/v1/gaps/sim" if params.get("sim") else "/v1/gaps"
+            query = {k: v for k, v in params.items() if k != "sim"}
+            r = client.get(path, params=query, headers=headers)
+            assert r.status_code == 200, r.text[:300]
+            return r
+
+        if not cached:
+            seconds, response = _timed(lambda: call({}))
+            lines.append(f"first call, filling the H3 cell cache of every location: {seconds:.2f} s "
+                         f"({response.json()['total_rows']} rows)")
+        for label, params in CASES:
+            samples: list[float] = []
+            size = 0
+            for _ in range(repeat):
+                seconds, response = _timed(lambda p=params: call(p))  # type: ignore[misc]
+                samples.append(seconds)
+                size = len(response.content)
+            body_rows = "" if params.get("format") or params.get("sim") else \
+                f", {response.json()['total_rows']} rows"
+            lines.append(f"{label}: median {statistics.median(samples):.2f} s over {repeat} "
+                         f"({size / 1e6:.1f} MB{body_rows})")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--services", type=int, default=100_000, help="service-locations to generate")
+    parser.add_argument("--gap-events", type=int, default=100_000)
+    parser.add_argument("--fresh", action="store_true", help="drop and regenerate the benchmark database")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--server", default=LOCAL_DATABASE_URL, help="a database URL on the target server")
+    args = parser.parse_args()
+    for line in run(args.services, args.gap_events, fresh=args.fresh, repeat=args.repeat, base_url=args.server):
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
