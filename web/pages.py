@@ -11,14 +11,15 @@ from __future__ import annotations
 import html
 import mimetypes
 import pathlib
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
-from api.deps import ReaderDep, SessionDep, SettingsDep
-from catalog.tables import Location, ServiceAtLocation
+from api.auth.keys import Caller
+from api.deps import ReaderDep, SessionDep, SettingsDep, require_roles
+from catalog.tables import CapacityReport, Location, Service, ServiceAtLocation, ServiceCapacity
 from divert import __version__
 from divert.errors import InvalidInput, NotFound
 from matcher.vocabulary import GAP_REASONS, INTERCEPTS, NEEDS
@@ -108,15 +109,58 @@ def places(_reader: ReaderDep, session: SessionDep,
     Match options name their place (CONTRACT §2.2) but carry no coordinates; this answers for all of
     a result's places in one round trip instead of one HSDS read per option.
     """
-    wanted = [i for i in dict.fromkeys(part.strip() for part in ids.split(",")) if i]
-    if len(wanted) > MAX_PLACES:
-        raise InvalidInput(f"ids: at most {MAX_PLACES} ids", errors=[{"path": "ids", "message": "too many"}])
+    wanted = _ids(ids)
     rows = session.execute(
         select(ServiceAtLocation.id, Location.latitude, Location.longitude)
         .join(Location, Location.id == ServiceAtLocation.location_id)
         .where(ServiceAtLocation.id.in_(wanted), Location.latitude.is_not(None))
     ).all()
     return JSONResponse({sal_id: {"lat": lat, "lon": lon} for sal_id, lat, lon in rows})
+
+
+# Roles that may see a pool's current numbers may see how those numbers moved (providers: their own).
+TrendReaderDep = Annotated[Caller, Depends(require_roles("provider", "curator", "case_manager", "operator"))]
+# Points in a sparkline: about a day of hourly reports, small enough to draw on a phone.
+TREND_POINTS: Final = 30
+
+
+def _ids(raw: str) -> list[str]:
+    wanted = [i for i in dict.fromkeys(part.strip() for part in raw.split(",")) if i]
+    if len(wanted) > MAX_PLACES:
+        raise InvalidInput(f"ids: at most {MAX_PLACES} ids", errors=[{"path": "ids", "message": "too many"}])
+    return wanted
+
+
+@router.get("/web/capacity_trend.json")
+def capacity_trend(caller: TrendReaderDep, session: SessionDep,
+                   ids: str = Query(..., description="comma-separated capacity ids")) -> JSONResponse:
+    """The last applied reports of each pool as {updated, available, maximum}, oldest first.
+
+    The capacity history endpoint also says who sent each report (key names), so it is for providers
+    and curators; a trend line needs only the numbers, which every role that matches or refers may see.
+    """
+    ranked = (
+        select(CapacityReport.capacity_id, CapacityReport.updated, CapacityReport.available,
+               CapacityReport.maximum,
+               func.row_number().over(partition_by=CapacityReport.capacity_id,
+                                      order_by=CapacityReport.updated.desc()).label("rank"))
+        .join(ServiceCapacity, ServiceCapacity.id == CapacityReport.capacity_id)
+        .join(Service, Service.id == ServiceCapacity.service_id)
+        .where(CapacityReport.capacity_id.in_(_ids(ids)), CapacityReport.applied.is_(True))
+    )
+    if caller.role == "provider":
+        ranked = ranked.where(Service.organization_id == caller.organization_id)
+    sub = ranked.subquery()
+    rows = session.execute(
+        select(sub.c.capacity_id, sub.c.updated, sub.c.available, sub.c.maximum)
+        .where(sub.c.rank <= TREND_POINTS).order_by(sub.c.capacity_id, sub.c.updated)
+    ).all()
+    trend: dict[str, list[dict[str, Any]]] = {}
+    for capacity_id, updated, available, maximum in rows:
+        trend.setdefault(capacity_id, []).append({
+            "updated": updated.isoformat(), "available": float(available),
+            "maximum": None if maximum is None else float(maximum)})
+    return JSONResponse(trend)
 
 
 @router.get("/static/{asset_path:path}")

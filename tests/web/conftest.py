@@ -84,7 +84,8 @@ def browse(browser: Any, live_server: str) -> Iterator[Callable[..., Browsing]]:
         context = browser.new_context(viewport=PHONE_VIEWPORT, locale="en-US",
                                       timezone_id="America/Los_Angeles", geolocation=geolocation,
                                       permissions=["geolocation"] if geolocation else [])
-        script = f"localStorage.setItem('divert.lang', {lang!r});"
+        # Runs before every navigation: the language is only a first default, so a switch sticks.
+        script = f"if (!localStorage.getItem('divert.lang')) localStorage.setItem('divert.lang', {lang!r});"
         if key:
             script += f"localStorage.setItem('divert.key', {key!r});"
         context.add_init_script(script)

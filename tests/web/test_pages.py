@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -43,6 +43,36 @@ def test_pages_serve_without_a_key_and_assets_stay_local(http: httpx.Client) -> 
     assert http.get("/static/%2e%2e/pages.py").status_code == 404
     config = http.get("/web/config.json").json()
     assert config["tile_url"] is None and "shelter" in config["needs"]
+
+
+UNLABELLED_CONTROLS = """
+() => Array.from(document.querySelectorAll("input, select, textarea, button"))
+  .filter((el) => el.type !== "hidden" && !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+          && !(el.textContent || "").trim())
+  .map((el) => el.outerHTML)
+"""
+
+
+def test_every_page_is_labelled_and_speaks_spanish(db: Any, browse: Callable[..., Browsing]) -> None:
+    b = browse()
+    for path in ("/match", "/directory", "/planner", "/provider"):
+        b.goto(path)
+        assert b.page.evaluate(UNLABELLED_CONTROLS) == [], path
+    # Every English string has a Spanish one.
+    missing = b.page.evaluate("""async () => {
+        const { DICTIONARIES } = await import("/static/js/i18n.js");
+        return Object.keys(DICTIONARIES.en).filter((key) => !(key in DICTIONARIES.es));
+    }""")
+    assert missing == []
+
+    b.goto("/directory")
+    b.page.get_by_label("Page language").select_option("es")
+    expect(b.page.get_by_role("heading", level=1)).to_have_text("Directorio")
+    expect(b.page.locator("html")).to_have_attribute("lang", "es")
+    expect(b.page.get_by_label("Buscar", exact=True)).to_be_visible()
+    b.goto("/match")  # the choice is remembered
+    expect(b.page.get_by_role("button", name="Buscar opciones")).to_be_visible()
+    expect(b.page.get_by_label("Albergue de emergencia")).to_be_visible()
 
 
 def test_case_manager_finds_and_holds_a_bed(seeded: dict[str, Any], make_key: Callable[..., dict[str, str]],
@@ -104,11 +134,12 @@ def test_operator_searches_and_opens_a_service(seeded: dict[str, Any],
                                                browse: Callable[..., Browsing], http: httpx.Client) -> None:
     operator = make_key("operator")
     pool = catalog.capacity_id("Harbor Light Shelter")
-    # A few reports so the capacity history has a trend to draw.
-    for hours_ago, available in ((5, 6), (3, 4), (1, 2)):
-        stamp = datetime.now(UTC).replace(microsecond=0).timestamp() - hours_ago * 3600
-        http.put(f"/v1/capacity/{pool}", headers=seeded["admin"],
-                 json={"available": available, "updated": datetime.fromtimestamp(stamp, UTC).isoformat()})
+    # A few reports after the imported one (an hour old), so the capacity trend has a line to draw.
+    for minutes_ago, available in ((45, 6), (30, 4), (15, 2)):
+        updated = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
+        report = http.put(f"/v1/capacity/{pool}", headers=seeded["admin"],
+                          json={"available": available, "updated": updated})
+        assert report.status_code == 200 and report.json().get("applied") is not False, report.text
 
     b = browse(key=token_of(operator))
     b.goto("/directory")

@@ -4,7 +4,7 @@
 const en = {
   "skip": "Skip to content",
   "nav.label": "Pages", "nav.match": "Match", "nav.directory": "Directory", "nav.planner": "Planner",
-  "nav.provider": "Provider", "lang.label": "Language",
+  "nav.provider": "Provider", "lang.label": "Page language",
   "title.match": "Find a place now", "title.directory": "Directory", "title.service": "Service",
   "title.planner": "Gaps by intercept and need", "title.provider": "Update your openings",
   "signin.summary": "Sign in", "signin.key": "API key", "signin.save": "Save key", "signin.out": "Sign out",
@@ -82,6 +82,7 @@ const en = {
   "svc.locations": "Locations", "svc.capacity": "Capacity", "svc.capNumbers": "{available} of {maximum} {unit} available",
   "svc.waitlist": "{n} waiting", "svc.reserved": "Reserved for {programs}", "svc.publicPool": "Public",
   "svc.loadingHistory": "Loading history…", "svc.noHistory": "No history available",
+  "svc.signinHistory": "Sign in to see how the numbers moved",
   "svc.fewReports": "Not enough reports for a trend",
   "svc.sparkLabel": "Available over the last {n} reports: lowest {min}, highest {max}, now {last}",
   "svc.raw": "All HSDS fields",
@@ -116,7 +117,7 @@ const en = {
 const es = {
   "skip": "Ir al contenido",
   "nav.label": "Páginas", "nav.match": "Buscar lugar", "nav.directory": "Directorio", "nav.planner": "Planificación",
-  "nav.provider": "Proveedor", "lang.label": "Idioma",
+  "nav.provider": "Proveedor", "lang.label": "Idioma de la página",
   "title.match": "Encontrar un lugar ahora", "title.directory": "Directorio", "title.service": "Servicio",
   "title.planner": "Brechas por intercepción y necesidad", "title.provider": "Actualice sus plazas",
   "signin.summary": "Iniciar sesión", "signin.key": "Clave de API", "signin.save": "Guardar clave",
@@ -196,6 +197,7 @@ const es = {
   "svc.locations": "Ubicaciones", "svc.capacity": "Plazas", "svc.capNumbers": "{available} de {maximum} {unit} libres",
   "svc.waitlist": "{n} en espera", "svc.reserved": "Reservado para {programs}", "svc.publicPool": "Público",
   "svc.loadingHistory": "Cargando historial…", "svc.noHistory": "Sin historial",
+  "svc.signinHistory": "Inicie sesión para ver cómo cambiaron los números",
   "svc.fewReports": "Pocos informes para una tendencia",
   "svc.sparkLabel": "Libres en los últimos {n} informes: mínimo {min}, máximo {max}, ahora {last}",
   "svc.raw": "Todos los campos HSDS",

@@ -29,7 +29,9 @@ function fillSelects(config) {
 /** The query for GET /v1/service_at_locations from the form (place: postcode, or "lat, lon"). */
 function searchQuery(page) {
   const query = { search: $("#q").value.trim(), need: $("#need").value, language: $("#language").value,
-    page, per_page: PER_PAGE };
+    page, per_page: PER_PAGE,
+    // The full HSDS shape: eligibility attributes, schedules and addresses for the at-a-glance lines.
+    full: "true" };
   const place = $("#place").value.trim();
   const point = place.match(LAT_LON);
   if (point) { query.lat = point[1]; query.lon = point[2]; } else if (place) query.postcode = place;

@@ -1,6 +1,6 @@
 // Service detail page: everything HSDS holds about one service, capacity history as sparklines, and a
 // "report a problem" form for operators who find something wrong.
-import { api, listOf } from "../api.js";
+import { api } from "../api.js";
 import { $, h, s, fill } from "../dom.js";
 import { t, onLanguageChange } from "../i18n.js";
 import { boot, notice } from "../shell.js";
@@ -9,14 +9,10 @@ import {
 } from "../format.js";
 
 const serviceId = $("#service").dataset.serviceId;
-const state = { service: null, histories: new Map(), config: null };
+const state = { service: null, histories: new Map(), config: null, who: null };
 
-/** Reports of a pool in time order, whatever envelope the history endpoint uses. */
-function reportsOf(history) {
-  const rows = listOf(history, "reports", "history");
-  const when = (r) => Date.parse(r.updated || r.reported_at || r.created_at || r.at || 0);
-  return rows.filter((r) => r.available !== undefined && r.available !== null && r.applied !== false).sort((a, b) => when(a) - when(b));
-}
+// Roles that may see how a pool's numbers moved (see /web/capacity_trend.json).
+const TREND_ROLES = new Set(["provider", "curator", "case_manager", "operator", "admin"]);
 
 /** An inline SVG sparkline of `available` over the reports (no chart library, no request). */
 function sparkline(reports, maximum) {
@@ -58,8 +54,8 @@ function capacityBlock(capacity) {
       reserved.length ? t("svc.reserved", { programs: reserved.join(", ") }) + " · " : t("svc.publicPool") + " · ",
       capacity.updated ? t("cap.updated", { ago: timeAgo(capacity.updated) }) : ""),
     history === undefined ? h("span", { class: "muted small" }, t("svc.loadingHistory"))
-      : history === null ? h("span", { class: "muted small" }, t("svc.noHistory"))
-        : sparkline(reportsOf(history), capacity.maximum));
+      : history === null ? h("span", { class: "muted small" }, t("svc.signinHistory"))
+        : sparkline(history, capacity.maximum));
 }
 
 function locationBlock(sal) {
@@ -125,14 +121,19 @@ function render() {
       h("pre", { tabindex: "0" }, JSON.stringify(service, null, 2))));
 }
 
+/** One request for every pool's trend; without a key that may read it the page says so instead. */
 async function loadHistories() {
-  await Promise.all((state.service.capacities || []).map(async (capacity) => {
+  const pools = (state.service.capacities || []).map((c) => c.id);
+  if (!pools.length) return;
+  if (!state.who || !TREND_ROLES.has(state.who.role)) {
+    for (const id of pools) state.histories.set(id, null);
+  } else {
+    let trends = {};
     try {
-      state.histories.set(capacity.id, await api(`/v1/capacity/${encodeURIComponent(capacity.id)}/history`));
-    } catch {
-      state.histories.set(capacity.id, null);
-    }
-  }));
+      trends = await api("/web/capacity_trend.json", { query: { ids: pools.join(",") } });
+    } catch { /* the numbers above still show; only the trend is missing */ }
+    for (const id of pools) state.histories.set(id, trends[id] || []);
+  }
   render();
 }
 
@@ -152,8 +153,9 @@ async function sendReport(event) {
   }
 }
 
-boot(async ({ config }) => {
+boot(async ({ config, who }) => {
   state.config = config;
+  state.who = who;
   $("#report-form").addEventListener("submit", sendReport);
   onLanguageChange(render);
   try {
@@ -165,5 +167,10 @@ boot(async ({ config }) => {
   }
   render();
   loadHistories();
+  document.addEventListener("divert:signin", (event) => {
+    state.who = event.detail;
+    state.histories.clear();
+    loadHistories();
+  });
 });
 
