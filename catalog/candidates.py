@@ -66,42 +66,59 @@ WITH sites AS (
     ) nearest ON true
 ), services AS (
     SELECT DISTINCT service_id FROM sites
-), details AS (
-    SELECT sv.id AS service_id, sv.name, o.name AS organization, sv.minimum_age, sv.maximum_age,
-        (SELECT coalesce(jsonb_agg(jsonb_build_array(t.code, a.value) ORDER BY t.code, a.id), '[]')
-         FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
-         WHERE a.link_entity = 'service' AND a.link_id = sv.id AND t.profile = :elig) AS terms,
-        (SELECT coalesce(jsonb_agg(jsonb_build_array(lg.code, lg.location_id) ORDER BY lg.id), '[]')
-         FROM (SELECT lg1.id, lg1.code, lg1.location_id FROM language lg1 WHERE lg1.service_id = sv.id
-               UNION
-               SELECT lg2.id, lg2.code, lg2.location_id
-               FROM service_at_location sal JOIN language lg2 ON lg2.location_id = sal.location_id
-               WHERE sal.service_id = sv.id) lg) AS languages,
-        -- Three index lookups joined by UNION, not one OR filter (which makes the planner scan
-        -- every schedule): the service's rows, its places' rows, and its buildings' rows.
-        (SELECT coalesce(jsonb_agg(to_jsonb(sc) ORDER BY sc.id), '[]')
-         FROM (SELECT sc1.* FROM schedule sc1 WHERE sc1.service_id = sv.id
-               UNION
-               SELECT sc2.* FROM service_at_location sal
-               JOIN schedule sc2 ON sc2.service_at_location_id = sal.id
-               WHERE sal.service_id = sv.id
-               UNION
-               SELECT sc3.* FROM service_at_location sal
-               JOIN schedule sc3 ON sc3.location_id = sal.location_id
-               WHERE sal.service_id = sv.id) sc) AS schedules,
-        (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                    'id', c.id, 'unit', c.unit_id, 'available', c.available, 'maximum', c.maximum,
-                    'updated', c.updated, 'waitlist', c.waitlist, 'reserved_for', c.reserved_for,
-                    'location_id', c.location_id,
-                    'holds', (SELECT count(*) FROM hold h WHERE h.capacity_id = c.id
-                              AND h.state = 'active' AND h.expires_at > now()))
-                  ORDER BY c.id), '[]')
-         FROM service_capacity c WHERE c.service_id = sv.id) AS pools
-    FROM services x JOIN service sv ON sv.id = x.service_id JOIN organization o ON o.id = sv.organization_id
+), places AS (
+    SELECT sal.id, sal.service_id, sal.location_id
+    FROM services x JOIN service_at_location sal ON sal.service_id = x.service_id
+), terms AS (
+    SELECT a.link_id AS service_id,
+           jsonb_agg(jsonb_build_array(t.code, a.value) ORDER BY t.code, a.id) AS terms
+    FROM services x
+    JOIN attribute a ON a.link_id = x.service_id AND a.link_entity = 'service'
+    JOIN taxonomy_term t ON t.id = a.taxonomy_term_id AND t.profile = :elig
+    GROUP BY a.link_id
+), language_ids AS (
+    SELECT x.service_id, lg.id FROM services x JOIN language lg ON lg.service_id = x.service_id
+    UNION
+    SELECT p.service_id, lg.id FROM places p JOIN language lg ON lg.location_id = p.location_id
+), languages AS (
+    SELECT i.service_id, jsonb_agg(jsonb_build_array(lg.code, lg.location_id) ORDER BY lg.id) AS languages
+    FROM language_ids i JOIN language lg ON lg.id = i.id
+    GROUP BY i.service_id
+), schedule_ids AS (
+    -- A service's hours may hang on the service, on one of its places, or on a building it is in.
+    SELECT x.service_id, sc.id FROM services x JOIN schedule sc ON sc.service_id = x.service_id
+    UNION
+    SELECT p.service_id, sc.id FROM places p JOIN schedule sc ON sc.service_at_location_id = p.id
+    UNION
+    SELECT p.service_id, sc.id FROM places p JOIN schedule sc ON sc.location_id = p.location_id
+), schedules AS (
+    SELECT i.service_id, jsonb_agg(to_jsonb(sc) ORDER BY sc.id) AS schedules
+    FROM schedule_ids i JOIN schedule sc ON sc.id = i.id
+    GROUP BY i.service_id
+), pools AS (
+    SELECT c.service_id, jsonb_agg(jsonb_build_object(
+               'id', c.id, 'unit', c.unit_id, 'available', c.available, 'maximum', c.maximum,
+               'updated', c.updated, 'waitlist', c.waitlist, 'reserved_for', c.reserved_for,
+               'location_id', c.location_id, 'holds', h.active) ORDER BY c.id) AS pools
+    FROM services x
+    JOIN service_capacity c ON c.service_id = x.service_id
+    -- Active, unexpired holds take units (R2/R3); expiry is judged by the database clock, like the
+    -- hold endpoints do, not by the request's `at`.
+    CROSS JOIN LATERAL (SELECT count(*) AS active FROM hold h
+                        WHERE h.capacity_id = c.id AND h.state = 'active' AND h.expires_at > now()) h
+    GROUP BY c.service_id
 )
 SELECT s.need, s.service_id, s.service_at_location_id, s.location_id, s.distance_m, s.reach,
-       d.name, d.organization, d.minimum_age, d.maximum_age, d.terms, d.languages, d.schedules, d.pools
-FROM sites s JOIN details d ON d.service_id = s.service_id
+       sv.name, o.name AS organization, sv.minimum_age, sv.maximum_age,
+       coalesce(t.terms, '[]') AS terms, coalesce(l.languages, '[]') AS languages,
+       coalesce(sc.schedules, '[]') AS schedules, coalesce(p.pools, '[]') AS pools
+FROM sites s
+JOIN service sv ON sv.id = s.service_id
+JOIN organization o ON o.id = sv.organization_id
+LEFT JOIN terms t ON t.service_id = s.service_id
+LEFT JOIN languages l ON l.service_id = s.service_id
+LEFT JOIN schedules sc ON sc.service_id = s.service_id
+LEFT JOIN pools p ON p.service_id = s.service_id
 """)
 
 
