@@ -21,7 +21,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from sqlalchemy import Table, and_, func, or_, select
+from sqlalchemy import FromClause, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog import tables as t
@@ -32,8 +32,9 @@ LEVELS: Final = ("minimal", "list", "full")
 
 # Internal columns that are not HSDS: the projections, hashes, geometry (HSDS carries lat/lon and the
 # GeoJSON `extent` text instead) and the parsed offset (folded back into opens_at / closes_at).
-_HIDDEN: Final = frozenset({"extra", "content_hash", "search_vector", "search_text", "geog",
-                            "time_offset_minutes", "profile"})
+_HIDDEN: Final = frozenset(
+    {"extra", "content_hash", "search_vector", "search_text", "geog", "time_offset_minutes", "profile"}
+)
 
 Row = dict[str, Any]
 
@@ -81,7 +82,7 @@ def schedule_object(row: Row) -> Row:
     return out
 
 
-def _rows(session: Session, table: Table, *where: Any, order: Any = None) -> list[Row]:
+def _rows(session: Session, table: FromClause, *where: Any, order: Any = None) -> list[Row]:
     stmt = select(table).where(*where)
     if order is None:
         order = (table.c.id,)
@@ -130,22 +131,29 @@ class CatalogSerializer:
             return []
         rows = {r["id"]: r for r in _rows(self.session, t.Service.__table__, t.Service.id.in_(ids))}
         if level == "minimal":
-            return [{"id": i, "last_modified": _json_value(rows[i]["last_modified"])} for i in ids if i in rows]
+            return [
+                {"id": i, "last_modified": _json_value(rows[i]["last_modified"])} for i in ids if i in rows
+            ]
         orgs = self._organizations_rows({r["organization_id"] for r in rows.values()})
         if level == "list":
             return [self._service_list(rows[i], orgs) for i in ids if i in rows]
         sals = _rows(self.session, t.ServiceAtLocation.__table__, t.ServiceAtLocation.service_id.in_(ids))
         locations = self._locations_rows({s["location_id"] for s in sals})
-        related = self._related(service_ids=ids, sal_ids=[s["id"] for s in sals],
-                                location_ids=list(locations), organization_ids=list(orgs))
+        related = self._related(
+            service_ids=ids,
+            sal_ids=[s["id"] for s in sals],
+            location_ids=list(locations),
+            organization_ids=list(orgs),
+        )
         sals_by_service = _by(sals, "service_id")
         out = []
         for i in ids:
             if i not in rows:
                 continue
             svc = self._service_full(rows[i], orgs, related)
-            svc["service_at_locations"] = [self._sal_full(s, locations, related, service=None)
-                                           for s in sals_by_service.get(i, [])]
+            svc["service_at_locations"] = [
+                self._sal_full(s, locations, related, service=None) for s in sals_by_service.get(i, [])
+            ]
             out.append(svc)
         return out
 
@@ -153,14 +161,21 @@ class CatalogSerializer:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return []
-        sals = {r["id"]: r for r in _rows(self.session, t.ServiceAtLocation.__table__,
-                                           t.ServiceAtLocation.id.in_(ids))}
+        sals = {
+            r["id"]: r
+            for r in _rows(self.session, t.ServiceAtLocation.__table__, t.ServiceAtLocation.id.in_(ids))
+        }
         if level == "minimal":
-            return [{"id": i, "service_id": sals[i]["service_id"], "location_id": sals[i]["location_id"]}
-                    for i in ids if i in sals]
+            return [
+                {"id": i, "service_id": sals[i]["service_id"], "location_id": sals[i]["location_id"]}
+                for i in ids
+                if i in sals
+            ]
         service_ids = list({s["service_id"] for s in sals.values()})
         locations = self._locations_rows({s["location_id"] for s in sals.values()})
-        services = {r["id"]: r for r in _rows(self.session, t.Service.__table__, t.Service.id.in_(service_ids))}
+        services = {
+            r["id"]: r for r in _rows(self.session, t.Service.__table__, t.Service.id.in_(service_ids))
+        }
         orgs = self._organizations_rows({r["organization_id"] for r in services.values()})
         out: list[Row] = []
         if level == "list":
@@ -174,8 +189,12 @@ class CatalogSerializer:
                 sal["service"] = self._service_list(svc, orgs) if svc else None
                 out.append(sal)
             return out
-        related = self._related(service_ids=service_ids, sal_ids=list(sals), location_ids=list(locations),
-                                organization_ids=list(orgs))
+        related = self._related(
+            service_ids=service_ids,
+            sal_ids=list(sals),
+            location_ids=list(locations),
+            organization_ids=list(orgs),
+        )
         for i in ids:
             if i not in sals:
                 continue
@@ -184,7 +203,9 @@ class CatalogSerializer:
             out.append(self._sal_full(sals[i], locations, related, service=svc))
         return out
 
-    def organizations(self, ids: Sequence[str], level: Level = "list", full_service: bool = False) -> list[Row]:
+    def organizations(
+        self, ids: Sequence[str], level: Level = "list", full_service: bool = False
+    ) -> list[Row]:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return []
@@ -193,12 +214,18 @@ class CatalogSerializer:
             return [{"id": i, "name": orgs[i]["name"]} for i in ids if i in orgs]
         if level == "list":
             return [hsds_object(orgs[i], merge_extra=False) for i in ids if i in orgs]
-        services = _rows(self.session, t.Service.__table__, t.Service.organization_id.in_(ids),
-                         order=(t.Service.name, t.Service.id))
+        services = _rows(
+            self.session,
+            t.Service.__table__,
+            t.Service.organization_id.in_(ids),
+            order=(t.Service.name, t.Service.id),
+        )
         locations = self._locations_rows(
-            {r["id"] for r in _rows(self.session, t.Location.__table__, t.Location.organization_id.in_(ids))})
-        related = self._related(service_ids=[], sal_ids=[], location_ids=list(locations),
-                                organization_ids=ids)
+            {r["id"] for r in _rows(self.session, t.Location.__table__, t.Location.organization_id.in_(ids))}
+        )
+        related = self._related(
+            service_ids=[], sal_ids=[], location_ids=list(locations), organization_ids=ids
+        )
         full_services: dict[str, Row] = {}
         if full_service and services:
             full_services = {s["id"]: s for s in self.services([s["id"] for s in services], "full")}
@@ -210,8 +237,10 @@ class CatalogSerializer:
                 continue
             org = self._organization_full(orgs[i], related)
             org["locations"] = [self._location_full(loc, related) for loc in locations_by_org.get(i, [])]
-            org["services"] = [full_services[s["id"]] if full_service else self._service_list(s, {})
-                               for s in services_by_org.get(i, [])]
+            org["services"] = [
+                full_services[s["id"]] if full_service else self._service_list(s, {})
+                for s in services_by_org.get(i, [])
+            ]
             for s in org["services"]:
                 s.pop("organization", None)
             out.append(org)
@@ -230,8 +259,10 @@ class CatalogSerializer:
     def _organizations_rows(self, ids: set[str]) -> dict[str, Row]:
         if not ids:
             return {}
-        return {r["id"]: r for r in _rows(self.session, t.Organization.__table__,
-                                          t.Organization.id.in_(list(ids)))}
+        return {
+            r["id"]: r
+            for r in _rows(self.session, t.Organization.__table__, t.Organization.id.in_(list(ids)))
+        }
 
     def _locations_rows(self, ids: set[str]) -> dict[str, Row]:
         if not ids:
@@ -243,8 +274,10 @@ class CatalogSerializer:
             return {}
         terms = _rows(self.session, t.TaxonomyTerm.__table__, t.TaxonomyTerm.id.in_(list(ids)))
         taxonomy_ids = {r["taxonomy_id"] for r in terms if r["taxonomy_id"]}
-        taxonomies = {r["id"]: hsds_object(r) for r in _rows(self.session, t.Taxonomy.__table__,
-                                                           t.Taxonomy.id.in_(list(taxonomy_ids)))}
+        taxonomies = {
+            r["id"]: hsds_object(r)
+            for r in _rows(self.session, t.Taxonomy.__table__, t.Taxonomy.id.in_(list(taxonomy_ids)))
+        }
         out = {}
         for r in terms:
             term = hsds_object(r)
@@ -253,38 +286,58 @@ class CatalogSerializer:
             out[r["id"]] = term
         return out
 
-    def _related(self, *, service_ids: Sequence[str], sal_ids: Sequence[str], location_ids: Sequence[str],
-                 organization_ids: Sequence[str]) -> _Related:
+    def _related(
+        self,
+        *,
+        service_ids: Sequence[str],
+        sal_ids: Sequence[str],
+        location_ids: Sequence[str],
+        organization_ids: Sequence[str],
+    ) -> _Related:
         s = self.session
         rel = _Related()
-        owners = {"service_id": list(service_ids), "service_at_location_id": list(sal_ids),
-                  "location_id": list(location_ids), "organization_id": list(organization_ids)}
+        owners = {
+            "service_id": list(service_ids),
+            "service_at_location_id": list(sal_ids),
+            "location_id": list(location_ids),
+            "organization_id": list(organization_ids),
+        }
 
-        def linked(table: Table, columns: Sequence[str]) -> dict[str, dict[str, list[Row]]]:
+        def linked(table: FromClause, columns: Sequence[str]) -> dict[str, dict[str, list[Row]]]:
             conditions = [table.c[c].in_(owners[c]) for c in columns if owners[c]]
             if not conditions:
                 return {c: {} for c in columns}
             rows = _rows(s, table, or_(*conditions))
             return {c: _by(rows, c) for c in columns}
 
-        rel.phones = linked(t.Phone.__table__, ("service_id", "service_at_location_id", "location_id",
-                                                "organization_id"))
-        phone_ids = list({p["id"] for by_owner in rel.phones.values() for rows in by_owner.values()
-                          for p in rows})
+        rel.phones = linked(
+            t.Phone.__table__, ("service_id", "service_at_location_id", "location_id", "organization_id")
+        )
+        phone_ids = list(
+            {p["id"] for by_owner in rel.phones.values() for rows in by_owner.values() for p in rows}
+        )
         rel.schedules = linked(t.Schedule.__table__, ("service_id", "service_at_location_id", "location_id"))
         language_table = t.Language.__table__
-        language_conditions = [c for c in (
-            language_table.c.service_id.in_(owners["service_id"]) if owners["service_id"] else None,
-            language_table.c.location_id.in_(owners["location_id"]) if owners["location_id"] else None,
-            language_table.c.phone_id.in_(phone_ids) if phone_ids else None) if c is not None]
+        language_conditions = [
+            c
+            for c in (
+                language_table.c.service_id.in_(owners["service_id"]) if owners["service_id"] else None,
+                language_table.c.location_id.in_(owners["location_id"]) if owners["location_id"] else None,
+                language_table.c.phone_id.in_(phone_ids) if phone_ids else None,
+            )
+            if c is not None
+        ]
         language_rows = _rows(s, language_table, or_(*language_conditions)) if language_conditions else []
         rel.languages = {c: _by(language_rows, c) for c in ("service_id", "location_id", "phone_id")}
         if location_ids:
-            rel.addresses = _by(_rows(s, t.Address.__table__, t.Address.location_id.in_(list(location_ids))),
-                                "location_id")
+            rel.addresses = _by(
+                _rows(s, t.Address.__table__, t.Address.location_id.in_(list(location_ids))), "location_id"
+            )
         if service_ids:
-            rel.service_areas = _by(_rows(s, t.ServiceArea.__table__,
-                                          t.ServiceArea.service_id.in_(list(service_ids))), "service_id")
+            rel.service_areas = _by(
+                _rows(s, t.ServiceArea.__table__, t.ServiceArea.service_id.in_(list(service_ids))),
+                "service_id",
+            )
             rel.capacities = self._capacities(service_ids)
 
         all_ids = [*service_ids, *sal_ids, *location_ids, *organization_ids]
@@ -296,32 +349,55 @@ class CatalogSerializer:
                 if a["taxonomy_term_id"] in terms:
                     obj["taxonomy_term"] = terms[a["taxonomy_term_id"]]
                 rel.attributes.setdefault((a["link_entity"], a["link_id"]), []).append(obj)
-            for m in _rows(s, t.Metadata.__table__, t.Metadata.resource_id.in_(all_ids),
-                           order=(t.Metadata.last_action_date, t.Metadata.id)):
+            for m in _rows(
+                s,
+                t.Metadata.__table__,
+                t.Metadata.resource_id.in_(all_ids),
+                order=(t.Metadata.last_action_date, t.Metadata.id),
+            ):
                 rel.metadata.setdefault((m["resource_type"], m["resource_id"]), []).append(hsds_object(m))
         return rel
 
     def _capacities(self, service_ids: Sequence[str]) -> dict[str, list[Row]]:
         cap = t.ServiceCapacity.__table__
         hold = t.Hold.__table__
-        active_holds = (select(func.count()).where(and_(hold.c.capacity_id == cap.c.id, hold.c.state == "active",
-                                                        hold.c.expires_at > self.at))
-                        .correlate(cap).scalar_subquery())
-        rows = [dict(r) for r in self.session.execute(
-            select(cap, active_holds.label("active_holds")).where(cap.c.service_id.in_(list(service_ids)))
-            .order_by(cap.c.id)).mappings()]
-        units = {r["id"]: hsds_object(r) for r in _rows(self.session, t.Unit.__table__,
-                                                      t.Unit.id.in_(list({r["unit_id"] for r in rows})))}
+        active_holds = (
+            select(func.count())
+            .where(
+                and_(hold.c.capacity_id == cap.c.id, hold.c.state == "active", hold.c.expires_at > self.at)
+            )
+            .correlate(cap)
+            .scalar_subquery()
+        )
+        rows = [
+            dict(r)
+            for r in self.session.execute(
+                select(cap, active_holds.label("active_holds"))
+                .where(cap.c.service_id.in_(list(service_ids)))
+                .order_by(cap.c.id)
+            ).mappings()
+        ]
+        units = {
+            r["id"]: hsds_object(r)
+            for r in _rows(self.session, t.Unit.__table__, t.Unit.id.in_(list({r["unit_id"] for r in rows})))
+        }
         out: dict[str, list[Row]] = defaultdict(list)
         for r in rows:
             out[r["service_id"]].append(self._capacity_object(r, units.get(r["unit_id"])))
         return out
 
     def _capacity_object(self, r: Row, unit: Row | None) -> Row:
-        pool = Pool(id=r["id"], unit=r["unit_id"], available=float(r["available"]), updated=r["updated"],
-                    maximum=None if r["maximum"] is None else float(r["maximum"]), waitlist=r["waitlist"] or 0,
-                    reserved_for=tuple(r["reserved_for"] or ()), active_holds=int(r["active_holds"] or 0),
-                    location_id=r["location_id"])
+        pool = Pool(
+            id=r["id"],
+            unit=r["unit_id"],
+            available=float(r["available"]),
+            updated=r["updated"],
+            maximum=None if r["maximum"] is None else float(r["maximum"]),
+            waitlist=r["waitlist"] or 0,
+            reserved_for=tuple(r["reserved_for"] or ()),
+            active_holds=int(r["active_holds"] or 0),
+            location_id=r["location_id"],
+        )
         # A program pool is judged for the programs that bought it, so the directory shows whether
         # those units are free; the public never gets them (`pool: program`).
         perspective = pool.reserved_for[0] if pool.reserved_for else None
@@ -347,7 +423,9 @@ class CatalogSerializer:
         out = []
         for p in related.phones.get(column, {}).get(owner, []):
             phone = hsds_object(p)
-            phone["languages"] = [hsds_object(x) for x in related.languages.get("phone_id", {}).get(p["id"], [])]
+            phone["languages"] = [
+                hsds_object(x) for x in related.languages.get("phone_id", {}).get(p["id"], [])
+            ]
             phone.setdefault("attributes", related.attributes.get(("phone", p["id"]), []))
             out.append(phone)
         return out

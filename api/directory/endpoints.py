@@ -48,9 +48,16 @@ NDJSON_MEDIA_TYPE: Final = "application/x-ndjson"
 
 # ---- shared pieces -------------------------------------------------------------------------------
 
+
 def _freshness(settings: Settings) -> Freshness:
-    return Freshness(by_unit={"bed": settings.ttl_bed_hours, "slot": settings.ttl_slot_hours,
-                              "appointment": settings.ttl_appointment_hours}, other=settings.ttl_other_hours)
+    return Freshness(
+        by_unit={
+            "bed": settings.ttl_bed_hours,
+            "slot": settings.ttl_slot_hours,
+            "appointment": settings.ttl_appointment_hours,
+        },
+        other=settings.ttl_other_hours,
+    )
 
 
 def _serializer(session: Session, settings: Settings) -> CatalogSerializer:
@@ -60,9 +67,16 @@ def _serializer(session: Session, settings: Settings) -> CatalogSerializer:
 def hsds_page(total: int, page: int, per_page: int, contents: list[Any]) -> dict[str, Any]:
     """The HSDS page shape; `size` is the number of items on this page, as HSDS defines it."""
     total_pages = max((total + per_page - 1) // per_page, 1) if total else 0
-    return {"total_items": total, "total_pages": total_pages, "page_number": page, "size": len(contents),
-            "first_page": page == 1, "last_page": page >= total_pages, "empty": total == 0,
-            "contents": contents}
+    return {
+        "total_items": total,
+        "total_pages": total_pages,
+        "page_number": page,
+        "size": len(contents),
+        "first_page": page == 1,
+        "last_page": page >= total_pages,
+        "empty": total == 0,
+        "contents": contents,
+    }
 
 
 def _level(minimal: bool, full: bool, default: Level = "list") -> Level:
@@ -91,9 +105,12 @@ def directory_params(
     radius_km: Annotated[float | None, Query(description="radius around lat/lon in km (default 15)")] = None,
     bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
     postcode: Annotated[str | None, Query(description="US ZIP code, resolved offline")] = None,
-    proximity: Annotated[float | None, Query(description="radius around the postcode centroid, in METERS "
-                                                         "(as HSDS defines it)")] = None,
-    open_at: Annotated[str | None, Query(description="ISO 8601 date-time; closed services are left out")] = None,
+    proximity: Annotated[
+        float | None, Query(description="radius around the postcode centroid, in METERS (as HSDS defines it)")
+    ] = None,
+    open_at: Annotated[
+        str | None, Query(description="ISO 8601 date-time; closed services are left out")
+    ] = None,
     age: Annotated[float | None, Query(description="participant age (eligibility)")] = None,
     gender: Annotated[str | None, Query()] = None,
     active_substance_use: Annotated[bool | None, Query()] = None,
@@ -106,13 +123,35 @@ def directory_params(
 ) -> DirectoryQuery:
     settings: Settings = request.app.state.settings
     return directory_query(
-        region_timezone=settings.timezone, search=search, taxonomy_term_id=taxonomy_term_id,
-        taxonomy_id=taxonomy_id, organization_id=organization_id, modified_after=modified_after, need=need,
-        intercept=intercept, language=language, status=status, lat=lat, lon=lon, radius_km=radius_km,
-        bbox=bbox, postcode=postcode, proximity=proximity, open_at=open_at,
-        participant={"age": age, "gender": gender, "active_substance_use": active_substance_use,
-                     "on_moud": on_moud, "sex_work": sex_work, "has_id": has_id,
-                     "criminal_record": criminal_record, "pets": pets, "insurance": insurance})
+        region_timezone=settings.timezone,
+        search=search,
+        taxonomy_term_id=taxonomy_term_id,
+        taxonomy_id=taxonomy_id,
+        organization_id=organization_id,
+        modified_after=modified_after,
+        need=need,
+        intercept=intercept,
+        language=language,
+        status=status,
+        lat=lat,
+        lon=lon,
+        radius_km=radius_km,
+        bbox=bbox,
+        postcode=postcode,
+        proximity=proximity,
+        open_at=open_at,
+        participant={
+            "age": age,
+            "gender": gender,
+            "active_substance_use": active_substance_use,
+            "on_moud": on_moud,
+            "sex_work": sex_work,
+            "has_id": has_id,
+            "criminal_record": criminal_record,
+            "pets": pets,
+            "insurance": insurance,
+        },
+    )
 
 
 DirectoryDep = Annotated[DirectoryQuery, Depends(directory_params)]
@@ -142,8 +181,15 @@ def _decorated(objects: list[dict[str, Any]], hits: Sequence[Hit], q: DirectoryQ
     return out
 
 
-def _list(session: Session, settings: Settings, q: DirectoryQuery, paging: ListParams, level: Level,
-          selector: Selector, build: Builder) -> Any:
+def _list(
+    session: Session,
+    settings: Settings,
+    q: DirectoryQuery,
+    paging: ListParams,
+    level: Level,
+    selector: Selector,
+    build: Builder,
+) -> Any:
     try:
         if paging.format == "ndjson":
             return _ndjson(session.get_bind(), settings, q, selector, build, level)
@@ -154,7 +200,7 @@ def _list(session: Session, settings: Settings, q: DirectoryQuery, paging: ListP
     if q.needs_rules:
         rules = RuleFilter(session, q, settings.timezone)
         kept = [h for chunk in rules.stream(hits_of(session.execute(selection).all())) for h in chunk]
-        total, hits = len(kept), kept[offset:offset + paging.per_page]
+        total, hits = len(kept), kept[offset : offset + paging.per_page]
     else:
         total = count_of(session, selection)
         hits = list(hits_of(session.execute(selection.limit(paging.per_page).offset(offset))))
@@ -163,8 +209,9 @@ def _list(session: Session, settings: Settings, q: DirectoryQuery, paging: ListP
     return hsds_page(total, paging.page, paging.per_page, contents)
 
 
-def _ndjson(bind: Any, settings: Settings, q: DirectoryQuery, selector: Selector, build: Builder,
-            level: Level) -> StreamingResponse:
+def _ndjson(
+    bind: Any, settings: Settings, q: DirectoryQuery, selector: Selector, build: Builder, level: Level
+) -> StreamingResponse:
     """Every result, one JSON object per line. Ids come through a server-side cursor in batches and
     each batch is built with its own few queries, so memory stays flat however big the directory."""
     ids_session = Session(bind=bind)
@@ -203,31 +250,56 @@ def _places(serializer: CatalogSerializer, ids: Sequence[str], level: Level) -> 
 
 # ---- services and services at locations -------------------------------------------------------
 
+
 @router.get("/services", summary="HSDS services (search, taxonomy, geo, needs, open-at, eligibility)")
-def list_services(session: SessionDep, settings: SettingsDep, caller: ReaderDep, q: DirectoryDep,
-                  paging: ListDep, minimal: bool = False, full: bool = False) -> Any:
+def list_services(
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: ReaderDep,
+    q: DirectoryDep,
+    paging: ListDep,
+    minimal: bool = False,
+    full: bool = False,
+) -> Any:
     return _list(session, settings, q, paging, _level(minimal, full), service_selection, _services)
 
 
 @router.get("/services/{service_id}", summary="One HSDS service, fully nested")
-def get_service(service_id: Annotated[str, Path(max_length=200)], session: SessionDep, settings: SettingsDep,
-                caller: ReaderDep) -> dict[str, Any]:
+def get_service(
+    service_id: Annotated[str, Path(max_length=200)],
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: ReaderDep,
+) -> dict[str, Any]:
     found = _serializer(session, settings).services([service_id], "full")
     if not found:
         raise NotFound(f"no service {service_id!r}")
     return found[0]
 
 
-@router.get("/service_at_locations",
-            summary="HSDS services at locations; with lat/lon/radius_km nearest first with distance_km")
-def list_service_at_locations(session: SessionDep, settings: SettingsDep, caller: ReaderDep, q: DirectoryDep,
-                              paging: ListDep, minimal: bool = False, full: bool = False) -> Any:
+@router.get(
+    "/service_at_locations",
+    summary="HSDS services at locations; with lat/lon/radius_km nearest first with distance_km",
+)
+def list_service_at_locations(
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: ReaderDep,
+    q: DirectoryDep,
+    paging: ListDep,
+    minimal: bool = False,
+    full: bool = False,
+) -> Any:
     return _list(session, settings, q, paging, _level(minimal, full), place_selection, _places)
 
 
 @router.get("/service_at_locations/{service_at_location_id}", summary="One HSDS service at a location")
-def get_service_at_location(service_at_location_id: Annotated[str, Path(max_length=200)], session: SessionDep,
-                            settings: SettingsDep, caller: ReaderDep) -> dict[str, Any]:
+def get_service_at_location(
+    service_at_location_id: Annotated[str, Path(max_length=200)],
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: ReaderDep,
+) -> dict[str, Any]:
     found = _serializer(session, settings).service_at_locations([service_at_location_id], "full")
     if not found:
         raise NotFound(f"no service_at_location {service_at_location_id!r}")
@@ -236,8 +308,14 @@ def get_service_at_location(service_at_location_id: Annotated[str, Path(max_leng
 
 # ---- organizations and taxonomies ---------------------------------------------------------------
 
-def _simple_list(session: Session, settings: Settings, paging: ListParams, id_query: Select[Any],
-                 build: Callable[[CatalogSerializer, Sequence[str]], list[dict[str, Any]]]) -> Any:
+
+def _simple_list(
+    session: Session,
+    settings: Settings,
+    paging: ListParams,
+    id_query: Select[Any],
+    build: Callable[[CatalogSerializer, Sequence[str]], list[dict[str, Any]]],
+) -> Any:
     """Lists without geo or rules: ids in SQL order, objects built per page (or per ndjson batch)."""
     if paging.format == "ndjson":
         bind = session.get_bind()
@@ -267,20 +345,35 @@ def _text_filter(columns: Sequence[Any], search: str | None) -> Any:
 
 
 @router.get("/organizations", summary="HSDS organizations")
-def list_organizations(session: SessionDep, settings: SettingsDep, caller: ReaderDep, paging: ListDep,
-                       search: str | None = None, full: bool = False, full_service: bool = False) -> Any:
+def list_organizations(
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: ReaderDep,
+    paging: ListDep,
+    search: str | None = None,
+    full: bool = False,
+    full_service: bool = False,
+) -> Any:
     stmt = select(Organization.id).order_by(Organization.name, Organization.id)
-    condition = _text_filter([Organization.name, Organization.alternate_name, Organization.description], search)
+    condition = _text_filter(
+        [Organization.name, Organization.alternate_name, Organization.description], search
+    )
     if condition is not None:
         stmt = stmt.where(condition)
     level: Level = "full" if full or full_service else "list"
-    return _simple_list(session, settings, paging, stmt,
-                        lambda s, ids: s.organizations(ids, level, full_service=full_service))
+    return _simple_list(
+        session, settings, paging, stmt, lambda s, ids: s.organizations(ids, level, full_service=full_service)
+    )
 
 
 @router.get("/organizations/{organization_id}", summary="One HSDS organization with its services")
-def get_organization(organization_id: Annotated[str, Path(max_length=200)], session: SessionDep,
-                     settings: SettingsDep, caller: ReaderDep, full_service: bool = False) -> dict[str, Any]:
+def get_organization(
+    organization_id: Annotated[str, Path(max_length=200)],
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: ReaderDep,
+    full_service: bool = False,
+) -> dict[str, Any]:
     found = _serializer(session, settings).organizations([organization_id], "full", full_service=full_service)
     if not found:
         raise NotFound(f"no organization {organization_id!r}")
@@ -288,8 +381,9 @@ def get_organization(organization_id: Annotated[str, Path(max_length=200)], sess
 
 
 @router.get("/taxonomies", summary="HSDS taxonomies")
-def list_taxonomies(session: SessionDep, settings: SettingsDep, caller: ReaderDep, paging: ListDep,
-                    search: str | None = None) -> Any:
+def list_taxonomies(
+    session: SessionDep, settings: SettingsDep, caller: ReaderDep, paging: ListDep, search: str | None = None
+) -> Any:
     stmt = select(Taxonomy.id).order_by(Taxonomy.name, Taxonomy.id)
     condition = _text_filter([Taxonomy.name, Taxonomy.description], search)
     if condition is not None:
@@ -298,8 +392,12 @@ def list_taxonomies(session: SessionDep, settings: SettingsDep, caller: ReaderDe
 
 
 @router.get("/taxonomies/{taxonomy_id}", summary="One HSDS taxonomy")
-def get_taxonomy(taxonomy_id: Annotated[str, Path(max_length=200)], session: SessionDep, settings: SettingsDep,
-                 caller: ReaderDep) -> dict[str, Any]:
+def get_taxonomy(
+    taxonomy_id: Annotated[str, Path(max_length=200)],
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: ReaderDep,
+) -> dict[str, Any]:
     found = _serializer(session, settings).taxonomies([taxonomy_id])
     if not found:
         raise NotFound(f"no taxonomy {taxonomy_id!r}")
@@ -307,9 +405,16 @@ def get_taxonomy(taxonomy_id: Annotated[str, Path(max_length=200)], session: Ses
 
 
 @router.get("/taxonomy_terms", summary="HSDS taxonomy terms")
-def list_taxonomy_terms(session: SessionDep, settings: SettingsDep, caller: ReaderDep, paging: ListDep,
-                        search: str | None = None, taxonomy_id: str | None = None, parent_id: str | None = None,
-                        top_only: bool = False) -> Any:
+def list_taxonomy_terms(
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: ReaderDep,
+    paging: ListDep,
+    search: str | None = None,
+    taxonomy_id: str | None = None,
+    parent_id: str | None = None,
+    top_only: bool = False,
+) -> Any:
     stmt = select(TaxonomyTerm.id).order_by(TaxonomyTerm.taxonomy, TaxonomyTerm.code, TaxonomyTerm.id)
     condition = _text_filter([TaxonomyTerm.name, TaxonomyTerm.code, TaxonomyTerm.description], search)
     if condition is not None:
@@ -325,8 +430,12 @@ def list_taxonomy_terms(session: SessionDep, settings: SettingsDep, caller: Read
 
 
 @router.get("/taxonomy_terms/{term_id}", summary="One HSDS taxonomy term")
-def get_taxonomy_term(term_id: Annotated[str, Path(max_length=200)], session: SessionDep, settings: SettingsDep,
-                      caller: ReaderDep) -> dict[str, Any]:
+def get_taxonomy_term(
+    term_id: Annotated[str, Path(max_length=200)],
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: ReaderDep,
+) -> dict[str, Any]:
     found = _serializer(session, settings).taxonomy_terms([term_id])
     if not found:
         raise NotFound(f"no taxonomy term {term_id!r}")
@@ -335,30 +444,51 @@ def get_taxonomy_term(term_id: Annotated[str, Path(max_length=200)], session: Se
 
 # ---- data quality: reports and curator corrections ----------------------------------------------
 
+
 def _report_object(r: ServiceReport) -> dict[str, Any]:
-    return {"id": r.id, "service_id": r.service_id, "field": r.field, "message": r.message, "status": r.status,
-            "resolution": r.resolution, "created_at": r.created_at.isoformat() if r.created_at else None,
-            "resolved_at": r.resolved_at.isoformat() if r.resolved_at else None}
+    return {
+        "id": r.id,
+        "service_id": r.service_id,
+        "field": r.field,
+        "message": r.message,
+        "status": r.status,
+        "resolution": r.resolution,
+        "created_at": r.created_at.isoformat() if r.created_at else None,
+        "resolved_at": r.resolved_at.isoformat() if r.resolved_at else None,
+    }
 
 
-@router.post("/services/{service_id}/reports", status_code=201,
-             summary="Report that a listing is wrong (anyone who may read the directory)")
-def report_service(service_id: Annotated[str, Path(max_length=200)], body: ReportIn, session: SessionDep,
-                   caller: ReaderDep) -> dict[str, Any]:
+@router.post(
+    "/services/{service_id}/reports",
+    status_code=201,
+    summary="Report that a listing is wrong (anyone who may read the directory)",
+)
+def report_service(
+    service_id: Annotated[str, Path(max_length=200)], body: ReportIn, session: SessionDep, caller: ReaderDep
+) -> dict[str, Any]:
     if session.get(Service, service_id) is None:
         raise NotFound(f"no service {service_id!r}")
-    report = ServiceReport(id=str(uuid.uuid4()), service_id=service_id, field=body.field,
-                           message=body.message.strip() or body.message, status="open",
-                           created_at=datetime.now(UTC))
+    report = ServiceReport(
+        id=str(uuid.uuid4()),
+        service_id=service_id,
+        field=body.field,
+        message=body.message.strip() or body.message,
+        status="open",
+        created_at=datetime.now(UTC),
+    )
     session.add(report)
     session.flush()
     return _report_object(report)
 
 
 @router.get("/reports", summary="Listing reports for curators")
-def list_reports(session: SessionDep, caller: CuratorDep, paging: ListDep,
-                 status: Annotated[str | None, Query(description="open | resolved | rejected")] = None,
-                 service_id: str | None = None) -> Any:
+def list_reports(
+    session: SessionDep,
+    caller: CuratorDep,
+    paging: ListDep,
+    status: Annotated[str | None, Query(description="open | resolved | rejected")] = None,
+    service_id: str | None = None,
+) -> Any:
     if status is not None and status not in ("open", "resolved", "rejected"):
         raise invalid("status", "must be open, resolved or rejected")
     if paging.format != "json":
@@ -368,14 +498,20 @@ def list_reports(session: SessionDep, caller: CuratorDep, paging: ListDep,
         stmt = stmt.where(ServiceReport.status == status)
     if service_id:
         stmt = stmt.where(ServiceReport.service_id == service_id)
-    total = int(session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
+    total = int(
+        session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    )
     rows = session.execute(stmt.limit(paging.per_page).offset((paging.page - 1) * paging.per_page)).scalars()
     return hsds_page(total, paging.page, paging.per_page, [_report_object(r) for r in rows])
 
 
 @router.patch("/reports/{report_id}", summary="Resolve or reject a listing report")
-def resolve_report(report_id: Annotated[str, Path(max_length=200)], body: ReportResolution, session: SessionDep,
-                   caller: CuratorDep) -> dict[str, Any]:
+def resolve_report(
+    report_id: Annotated[str, Path(max_length=200)],
+    body: ReportResolution,
+    session: SessionDep,
+    caller: CuratorDep,
+) -> dict[str, Any]:
     report = session.get(ServiceReport, report_id)
     if report is None:
         raise NotFound(f"no report {report_id!r}")
@@ -397,8 +533,13 @@ def _as_text(value: Any) -> str:
 
 
 @router.patch("/services/{service_id}", summary="Correct a service's own fields (curators)")
-def patch_service(service_id: Annotated[str, Path(max_length=200)], body: ServicePatch, session: SessionDep,
-                  settings: SettingsDep, caller: CuratorDep) -> dict[str, Any]:
+def patch_service(
+    service_id: Annotated[str, Path(max_length=200)],
+    body: ServicePatch,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: CuratorDep,
+) -> dict[str, Any]:
     service = session.get(Service, service_id, with_for_update=True)
     if service is None:
         raise NotFound(f"no service {service_id!r}")
@@ -415,10 +556,19 @@ def patch_service(service_id: Annotated[str, Path(max_length=200)], body: Servic
     changes = {k: v for k, v in given.items() if getattr(service, k) != v}
     for field_name, value in sorted(changes.items()):
         # HSDS metadata: the provenance of every change, who made it and from what to what.
-        session.add(Metadata(id=str(uuid.uuid4()), resource_id=service_id, resource_type="service",
-                             last_action_date=now, last_action_type="update", field_name=field_name,
-                             previous_value=_as_text(getattr(service, field_name)),
-                             replacement_value=_as_text(value), updated_by=caller.actor))
+        session.add(
+            Metadata(
+                id=str(uuid.uuid4()),
+                resource_id=service_id,
+                resource_type="service",
+                last_action_date=now,
+                last_action_type="update",
+                field_name=field_name,
+                previous_value=_as_text(getattr(service, field_name)),
+                replacement_value=_as_text(value),
+                updated_by=caller.actor,
+            )
+        )
     if changes:
         session.execute(update(Service).where(Service.id == service_id).values(**changes, last_modified=now))
         session.flush()

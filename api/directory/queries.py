@@ -125,22 +125,37 @@ class Hit:
 
 # ---- SQL ----------------------------------------------------------------------------------------
 
+
 def _in_bbox(geog: Any, box: BBox) -> ColumnElement[bool]:
     """Inside the lon/lat rectangle. `&&` against a densified envelope lets the GiST index prefilter
     (a geography box has geodesic edges, so the envelope is segmented and padded to contain the
     rectangle); the exact test is on the point's own coordinates, matching what a client computes."""
-    envelope = func.geography(func.ST_Segmentize(
-        func.ST_MakeEnvelope(box.min_lon - 0.01, max(box.min_lat - 0.01, -90.0), box.max_lon + 0.01,
-                             min(box.max_lat + 0.01, 90.0), 4326), 0.25))
+    envelope = func.geography(
+        func.ST_Segmentize(
+            func.ST_MakeEnvelope(
+                box.min_lon - 0.01,
+                max(box.min_lat - 0.01, -90.0),
+                box.max_lon + 0.01,
+                min(box.max_lat + 0.01, 90.0),
+                4326,
+            ),
+            0.25,
+        )
+    )
     point = func.geometry(geog)
-    return and_(geog.op("&&")(envelope),
-                func.ST_X(point).between(box.min_lon, box.max_lon),
-                func.ST_Y(point).between(box.min_lat, box.max_lat))
+    return and_(
+        geog.op("&&")(envelope),
+        func.ST_X(point).between(box.min_lon, box.max_lon),
+        func.ST_Y(point).between(box.min_lat, box.max_lat),
+    )
 
 
 def _postcode_place(location_id: Any, zip5: str) -> ColumnElement[bool]:
-    return exists(select(Address.id).where(Address.location_id == location_id,
-                                           func.left(Address.postal_code, 5) == zip5))
+    return exists(
+        select(Address.id).where(
+            Address.location_id == location_id, func.left(Address.postal_code, 5) == zip5
+        )
+    )
 
 
 def service_conditions(q: DirectoryQuery, service_id: Any = Service.id) -> list[ColumnElement[bool]]:
@@ -173,40 +188,71 @@ def service_selection(q: DirectoryQuery, ranking: FromClause | None) -> Select[A
     if q.by_distance:
         assert q.lat is not None and q.lon is not None and q.radius_m is not None
         point = geo_point(q.lat, q.lon)
-        near = (select(ServiceAtLocation.service_id.label("service_id"),
-                       func.ST_Distance(Location.geog, point, False).label("distance_m"))
-                .join(Location, Location.id == ServiceAtLocation.location_id)
-                .where(func.ST_DWithin(Location.geog, point, q.radius_m, False)))
-        covered = (select(ServiceArea.service_id.label("service_id"), null().label("distance_m"))
-                   .where(ServiceArea.service_id.is_not(None), func.ST_Covers(ServiceArea.geog, point)))
+        near = (
+            select(
+                ServiceAtLocation.service_id.label("service_id"),
+                func.ST_Distance(Location.geog, point, False).label("distance_m"),
+            )
+            .join(Location, Location.id == ServiceAtLocation.location_id)
+            .where(func.ST_DWithin(Location.geog, point, q.radius_m, False))
+        )
+        covered = select(ServiceArea.service_id.label("service_id"), null().label("distance_m")).where(
+            ServiceArea.service_id.is_not(None), func.ST_Covers(ServiceArea.geog, point)
+        )
         hits = union_all(near, covered).subquery("hits")
-        reached = (select(hits.c.service_id, func.min(hits.c.distance_m).label("distance_m"))
-                   .group_by(hits.c.service_id).subquery("reached"))
+        reached = (
+            select(hits.c.service_id, func.min(hits.c.distance_m).label("distance_m"))
+            .group_by(hits.c.service_id)
+            .subquery("reached")
+        )
         reach = case((reached.c.distance_m.is_(None), REACH_SERVICE_AREA), else_=REACH_RADIUS)
-        stmt = (select(Service.id.label("id"), Service.id.label("service_id"),
-                       null().cast(String).label("location_id"),
-                       (reached.c.distance_m / 1000.0).label("distance_km"), reach.label("reach"))
-                .join(reached, reached.c.service_id == Service.id))
+        stmt = select(
+            Service.id.label("id"),
+            Service.id.label("service_id"),
+            null().cast(String).label("location_id"),
+            (reached.c.distance_m / 1000.0).label("distance_km"),
+            reach.label("reach"),
+        ).join(reached, reached.c.service_id == Service.id)
         order: list[Any] = [reached.c.distance_m.asc().nulls_last()]
     else:
-        stmt = select(Service.id.label("id"), Service.id.label("service_id"),
-                      null().cast(String).label("location_id"), distance.label("distance_km"),
-                      reach.label("reach"))
+        stmt = select(
+            Service.id.label("id"),
+            Service.id.label("service_id"),
+            null().cast(String).label("location_id"),
+            distance.label("distance_km"),
+            reach.label("reach"),
+        )
         order = []
     if q.bbox is not None:
-        stmt = stmt.where(exists(select(ServiceAtLocation.id)
-                                 .join(Location, Location.id == ServiceAtLocation.location_id)
-                                 .where(ServiceAtLocation.service_id == Service.id,
-                                        _in_bbox(Location.geog, q.bbox))))
+        stmt = stmt.where(
+            exists(
+                select(ServiceAtLocation.id)
+                .join(Location, Location.id == ServiceAtLocation.location_id)
+                .where(ServiceAtLocation.service_id == Service.id, _in_bbox(Location.geog, q.bbox))
+            )
+        )
     if q.postcode and q.postcode_point is None:
-        stmt = stmt.where(exists(select(ServiceAtLocation.id).where(
-            ServiceAtLocation.service_id == Service.id, _postcode_place(ServiceAtLocation.location_id, q.postcode))))
+        stmt = stmt.where(
+            exists(
+                select(ServiceAtLocation.id).where(
+                    ServiceAtLocation.service_id == Service.id,
+                    _postcode_place(ServiceAtLocation.location_id, q.postcode),
+                )
+            )
+        )
     elif q.postcode and q.postcode_point is not None:
         lat, lon = q.postcode_point
-        stmt = stmt.where(or_(
-            exists(select(ServiceAtLocation.id).where(ServiceAtLocation.service_id == Service.id,
-                                                      _postcode_place(ServiceAtLocation.location_id, q.postcode))),
-            area_covers(Service.id, lat, lon)))
+        stmt = stmt.where(
+            or_(
+                exists(
+                    select(ServiceAtLocation.id).where(
+                        ServiceAtLocation.service_id == Service.id,
+                        _postcode_place(ServiceAtLocation.location_id, q.postcode),
+                    )
+                ),
+                area_covers(Service.id, lat, lon),
+            )
+        )
     stmt = stmt.where(*service_conditions(q))
     if ranking is not None:
         stmt = stmt.join(ranking, ranking.c.service_id == Service.id)
@@ -223,28 +269,56 @@ def place_selection(q: DirectoryQuery, ranking: FromClause | None) -> Select[Any
     """
     sal, loc = ServiceAtLocation, Location
     order: list[Any] = []
+    place_id: Any
+    location_id: Any
     if q.by_distance:
         assert q.lat is not None and q.lon is not None and q.radius_m is not None
         point = geo_point(q.lat, q.lon)
         within = func.ST_DWithin(loc.geog, point, q.radius_m, False)
-        near = (select(sal.id.label("id"), sal.service_id.label("service_id"), sal.location_id.label("location_id"),
-                       (func.ST_Distance(loc.geog, point, False) / 1000.0).label("distance_km"),
-                       literal(REACH_RADIUS, String).label("reach"),
-                       loc.geog.op("<->")(point).label("knn"))
-                .join(loc, loc.id == sal.location_id).where(within))
-        covered = (select(sal.id, sal.service_id, sal.location_id, null().cast(Float),
-                          literal(REACH_SERVICE_AREA, String), null().cast(Float))
-                   .join(loc, loc.id == sal.location_id)
-                   .where(area_covers(sal.service_id, q.lat, q.lon), or_(loc.geog.is_(None), ~within)))
+        near = (
+            select(
+                sal.id.label("id"),
+                sal.service_id.label("service_id"),
+                sal.location_id.label("location_id"),
+                (func.ST_Distance(loc.geog, point, False) / 1000.0).label("distance_km"),
+                literal(REACH_RADIUS, String).label("reach"),
+                loc.geog.op("<->")(point).label("knn"),
+            )
+            .join(loc, loc.id == sal.location_id)
+            .where(within)
+        )
+        covered = (
+            select(
+                sal.id,
+                sal.service_id,
+                sal.location_id,
+                null().cast(Float),
+                literal(REACH_SERVICE_AREA, String),
+                null().cast(Float),
+            )
+            .join(loc, loc.id == sal.location_id)
+            .where(area_covers(sal.service_id, q.lat, q.lon), or_(loc.geog.is_(None), ~within))
+        )
         hits = union_all(near, covered).subquery("hits")
-        stmt = (select(hits.c.id, hits.c.service_id, hits.c.location_id, hits.c.distance_km, hits.c.reach)
-                .join(Service, Service.id == hits.c.service_id).join(loc, loc.id == hits.c.location_id))
+        stmt = (
+            select(hits.c.id, hits.c.service_id, hits.c.location_id, hits.c.distance_km, hits.c.reach)
+            .join(Service, Service.id == hits.c.service_id)
+            .join(loc, loc.id == hits.c.location_id)
+        )
         place_id, location_id = hits.c.id, hits.c.location_id
         order = [hits.c.knn.asc().nulls_last()]
     else:
-        stmt = (select(sal.id.label("id"), sal.service_id.label("service_id"), sal.location_id.label("location_id"),
-                       null().cast(Float).label("distance_km"), null().cast(String).label("reach"))
-                .join(Service, Service.id == sal.service_id).join(loc, loc.id == sal.location_id))
+        stmt = (
+            select(
+                sal.id.label("id"),
+                sal.service_id.label("service_id"),
+                sal.location_id.label("location_id"),
+                null().cast(Float).label("distance_km"),
+                null().cast(String).label("reach"),
+            )
+            .join(Service, Service.id == sal.service_id)
+            .join(loc, loc.id == sal.location_id)
+        )
         place_id, location_id = sal.id, sal.location_id
     if q.bbox is not None:
         stmt = stmt.where(_in_bbox(loc.geog, q.bbox))
@@ -262,28 +336,51 @@ def place_selection(q: DirectoryQuery, ranking: FromClause | None) -> Select[Any
 
 
 def count_of(session: Session, selection: Select[Any]) -> int:
-    return int(session.execute(select(func.count()).select_from(selection.order_by(None).subquery())).scalar_one())
+    return int(
+        session.execute(select(func.count()).select_from(selection.order_by(None).subquery())).scalar_one()
+    )
 
 
 def hits_of(rows: Iterable[Any]) -> Iterator[Hit]:
     for r in rows:
-        yield Hit(r.id, r.service_id, r.location_id,
-                  None if r.distance_km is None else round(float(r.distance_km), 4), r.reach)
+        yield Hit(
+            r.id,
+            r.service_id,
+            r.location_id,
+            None if r.distance_km is None else round(float(r.distance_km), 4),
+            r.reach,
+        )
 
 
 # ---- rules in Python (one implementation, shared with the matcher) -------------------------------
 
+
 def _rule(row: Any) -> ScheduleRule:
-    return ScheduleRule(freq=row.freq, interval=row.interval, byday=row.byday, bymonthday=row.bymonthday,
-                        opens_at=row.opens_at, closes_at=row.closes_at,
-                        time_offset_minutes=row.time_offset_minutes, timezone=row.timezone,
-                        valid_from=row.valid_from, valid_to=row.valid_to, dtstart=row.dtstart, until=row.until,
-                        count=row.count, wkst=row.wkst)
+    return ScheduleRule(
+        freq=row.freq,
+        interval=row.interval,
+        byday=row.byday,
+        bymonthday=row.bymonthday,
+        opens_at=row.opens_at,
+        closes_at=row.closes_at,
+        time_offset_minutes=row.time_offset_minutes,
+        timezone=row.timezone,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        dtstart=row.dtstart,
+        until=row.until,
+        count=row.count,
+        wkst=row.wkst,
+    )
 
 
-def _schedules_for(hit: Hit, by_sal: dict[str, list[Any]], by_service: dict[str, list[Any]],
-                   by_location: dict[str, list[Any]], places_of: dict[str, list[tuple[str, str]]],
-                   ) -> list[Any]:
+def _schedules_for(
+    hit: Hit,
+    by_sal: dict[str, list[Any]],
+    by_service: dict[str, list[Any]],
+    by_location: dict[str, list[Any]],
+    places_of: dict[str, list[tuple[str, str]]],
+) -> list[Any]:
     """The hours that apply, most specific first: the service at this place, the service at this
     location, the service itself, the location; for a whole service, its own hours, else any place's."""
     if hit.id != hit.service_id:  # a service at a location
@@ -303,7 +400,9 @@ def _schedules_for(hit: Hit, by_sal: dict[str, list[Any]], by_service: dict[str,
         return service_rows
     rows: list[Any] = []
     for sal_id, location_id in places_of.get(hit.service_id, []):
-        rows.extend(by_sal.get(sal_id) or [r for r in by_location.get(location_id, []) if r.service_id is None])
+        rows.extend(
+            by_sal.get(sal_id) or [r for r in by_location.get(location_id, []) if r.service_id is None]
+        )
     return rows
 
 
@@ -317,31 +416,48 @@ class RuleFilter:
 
     def _eligibility(self, service_ids: list[str]) -> dict[str, dict[str, Any]]:
         rules: dict[str, dict[str, Any]] = {}
-        for r in self.session.execute(select(Service.id, Service.minimum_age, Service.maximum_age)
-                                      .where(Service.id.in_(service_ids))):
-            rules[r.id] = {"minimum_age": r.minimum_age, "maximum_age": r.maximum_age}
         for r in self.session.execute(
-                select(Attribute.link_id, TaxonomyTerm.code, Attribute.value)
-                .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-                .where(Attribute.link_entity == "service", Attribute.link_id.in_(service_ids),
-                       TaxonomyTerm.profile == ELIGIBILITY_TAXONOMY)):
-            if r.code and r.link_id in rules:
-                rules[r.link_id][r.code] = r.value
+            select(Service.id, Service.minimum_age, Service.maximum_age).where(Service.id.in_(service_ids))
+        ):
+            rules[r.id] = {"minimum_age": r.minimum_age, "maximum_age": r.maximum_age}
+        for term in self.session.execute(
+            select(Attribute.link_id, TaxonomyTerm.code, Attribute.value)
+            .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+            .where(
+                Attribute.link_entity == "service",
+                Attribute.link_id.in_(service_ids),
+                TaxonomyTerm.profile == ELIGIBILITY_TAXONOMY,
+            )
+        ):
+            if term.code and term.link_id in rules:
+                rules[term.link_id][term.code] = term.value
         return rules
 
     def _hours(self, hits: Sequence[Hit]) -> dict[str, bool | None]:
         service_ids = list({h.service_id for h in hits})
-        places = self.session.execute(select(ServiceAtLocation.id, ServiceAtLocation.service_id,
-                                             ServiceAtLocation.location_id)
-                                      .where(ServiceAtLocation.service_id.in_(service_ids))).all()
+        places = self.session.execute(
+            select(ServiceAtLocation.id, ServiceAtLocation.service_id, ServiceAtLocation.location_id).where(
+                ServiceAtLocation.service_id.in_(service_ids)
+            )
+        ).all()
         places_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for p in places:
             places_of[p.service_id].append((p.id, p.location_id))
         sal_ids = [p.id for p in places]
         location_ids = list({p.location_id for p in places})
-        rows = self.session.execute(select(Schedule).where(or_(
-            Schedule.service_id.in_(service_ids), Schedule.service_at_location_id.in_(sal_ids),
-            Schedule.location_id.in_(location_ids)))).scalars().all()
+        rows = (
+            self.session.execute(
+                select(Schedule).where(
+                    or_(
+                        Schedule.service_id.in_(service_ids),
+                        Schedule.service_at_location_id.in_(sal_ids),
+                        Schedule.location_id.in_(location_ids),
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
         by_sal: dict[str, list[Any]] = defaultdict(list)
         by_service: dict[str, list[Any]] = defaultdict(list)
         by_location: dict[str, list[Any]] = defaultdict(list)
@@ -371,9 +487,18 @@ class RuleFilter:
             kept = [h for h in kept if not excludes(rules.get(h.service_id, {}), self.q.participant)]
         if self.q.open_at is not None and kept:
             hours = self._hours(kept)
-            kept = [Hit(h.id, h.service_id, h.location_id, h.distance_km, h.reach,
-                        {**h.extras, "open_at_status": OPEN if hours[h.id] else HOURS_UNKNOWN})
-                    for h in kept if hours[h.id] is not False]
+            kept = [
+                Hit(
+                    h.id,
+                    h.service_id,
+                    h.location_id,
+                    h.distance_km,
+                    h.reach,
+                    {**h.extras, "open_at_status": OPEN if hours[h.id] else HOURS_UNKNOWN},
+                )
+                for h in kept
+                if hours[h.id] is not False
+            ]
         return kept
 
     def stream(self, hits: Iterable[Hit], batch: int = RULE_BATCH) -> Iterator[list[Hit]]:
@@ -387,5 +512,18 @@ class RuleFilter:
             yield self.apply(chunk)
 
 
-__all__ = ["BBox", "DirectoryQuery", "HOURS_UNKNOWN", "Hit", "OPEN", "REACH_RADIUS", "REACH_SERVICE_AREA",
-           "RuleFilter", "count_of", "hits_of", "place_selection", "service_selection", "service_conditions"]
+__all__ = [
+    "BBox",
+    "DirectoryQuery",
+    "HOURS_UNKNOWN",
+    "Hit",
+    "OPEN",
+    "REACH_RADIUS",
+    "REACH_SERVICE_AREA",
+    "RuleFilter",
+    "count_of",
+    "hits_of",
+    "place_selection",
+    "service_selection",
+    "service_conditions",
+]

@@ -60,7 +60,9 @@ def instant(field: str, value: str | None, region_timezone: str) -> datetime | N
         try:
             parsed = datetime.combine(date.fromisoformat(text), time(0, 0))
         except ValueError:
-            raise invalid(field, "must be an ISO 8601 date or date-time, e.g. 2026-11-22T20:00:00-08:00") from None
+            raise invalid(
+                field, "must be an ISO 8601 date or date-time, e.g. 2026-11-22T20:00:00-08:00"
+            ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(region_timezone))
     return parsed
@@ -78,7 +80,9 @@ def parse_bbox(value: str | None) -> BBox | None:
         raise invalid("bbox", "must be four numbers: minLon,minLat,maxLon,maxLat") from None
     if not all(math.isfinite(x) for x in (min_lon, min_lat, max_lon, max_lat)):
         raise invalid("bbox", "must be four finite numbers")
-    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180 and -90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+    if not (
+        -180 <= min_lon <= 180 and -180 <= max_lon <= 180 and -90 <= min_lat <= 90 and -90 <= max_lat <= 90
+    ):
         raise invalid("bbox", "longitudes must be within -180..180 and latitudes within -90..90")
     if min_lon > max_lon or min_lat > max_lat:
         raise invalid("bbox", "min must not exceed max (boxes across the antimeridian are not supported)")
@@ -116,13 +120,16 @@ def parse_participant(fields: dict[str, Any]) -> Participant | None:
 class ListParams:
     """`page`, `per_page` and `format`, shared by every list endpoint."""
 
-    def __init__(self,
-                 page: Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")] = 1,
-                 per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE,
-                                                description=f"items per page (at most {MAX_PER_PAGE})")
-                                     ] = DEFAULT_PER_PAGE,
-                 format: Annotated[str, Query(description="`json` (pages) or `ndjson` (every result, streamed)")
-                                   ] = "json") -> None:
+    def __init__(
+        self,
+        page: Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")] = 1,
+        per_page: Annotated[
+            int, Query(ge=1, le=MAX_PER_PAGE, description=f"items per page (at most {MAX_PER_PAGE})")
+        ] = DEFAULT_PER_PAGE,
+        format: Annotated[
+            str, Query(description="`json` (pages) or `ndjson` (every result, streamed)")
+        ] = "json",
+    ) -> None:
         if format not in FORMATS:
             raise invalid("format", "must be json or ndjson")
         self.page = page
@@ -197,7 +204,9 @@ def directory_query(
         intercepts=parse_intercepts(intercept),
         languages=tuple(listed(language)),
         status=status,
-        lat=lat, lon=lon, radius_m=radius_m,
+        lat=lat,
+        lon=lon,
+        radius_m=radius_m,
         bbox=parse_bbox(bbox),
         postcode=zip5,
         postcode_point=postcode_point,
@@ -208,11 +217,14 @@ def directory_query(
 
 # ---- bodies --------------------------------------------------------------------------------------
 
+
 class ReportIn(BaseModel):
     """Someone says a listing is wrong. Anonymous; nothing about the reporter is kept."""
 
     model_config = ConfigDict(extra="forbid")
-    field: str | None = Field(default=None, max_length=100, description="the HSDS field that is wrong, if known")
+    field: str | None = Field(
+        default=None, max_length=100, description="the HSDS field that is wrong, if known"
+    )
     message: str = Field(min_length=1, max_length=2000)
 
 
@@ -247,5 +259,14 @@ class ServicePatch(BaseModel):
     alert: str | None = Field(default=None, max_length=5000)
 
 
-__all__ = ["DEFAULT_PER_PAGE", "ListParams", "MAX_PER_PAGE", "ReportIn", "ReportResolution", "ServicePatch",
-           "directory_query", "invalid", "listed"]
+__all__ = [
+    "DEFAULT_PER_PAGE",
+    "ListParams",
+    "MAX_PER_PAGE",
+    "ReportIn",
+    "ReportResolution",
+    "ServicePatch",
+    "directory_query",
+    "invalid",
+    "listed",
+]

@@ -66,9 +66,15 @@ def meili_filter(query: SearchQuery) -> list[str]:
 class MeiliClient:
     """A thin client for the few Meilisearch endpoints the project needs."""
 
-    def __init__(self, url: str, key: str | None = None, *, timeout: float = 10.0,
-                 transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        url: str,
+        key: str | None = None,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         self.url = url.rstrip("/")
         self.http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout, transport=transport)
@@ -83,7 +89,9 @@ class MeiliClient:
         except httpx.HTTPError as exc:
             raise MeiliError(f"Meilisearch at {self.url} unreachable: {type(exc).__name__}") from exc
         if response.status_code >= 400:
-            raise MeiliError(f"Meilisearch {method} {path} answered {response.status_code}: {response.text[:300]}")
+            raise MeiliError(
+                f"Meilisearch {method} {path} answered {response.status_code}: {response.text[:300]}"
+            )
         return response.json() if response.content else None
 
     @staticmethod
@@ -99,7 +107,9 @@ class MeiliClient:
         return self._task_uid(self._call("PATCH", f"/indexes/{INDEX}/settings", INDEX_SETTINGS))
 
     def add_documents(self, documents: Sequence[dict[str, Any]]) -> int:
-        return self._task_uid(self._call("POST", f"/indexes/{INDEX}/documents?primaryKey=id", list(documents)))
+        return self._task_uid(
+            self._call("POST", f"/indexes/{INDEX}/documents?primaryKey=id", list(documents))
+        )
 
     def delete_documents(self, ids: Sequence[str]) -> int:
         return self._task_uid(self._call("POST", f"/indexes/{INDEX}/documents/delete-batch", list(ids)))
@@ -111,7 +121,7 @@ class MeiliClient:
         return answer
 
     def wait_for_task(self, uid: int, timeout: float = TASK_TIMEOUT_SECONDS) -> dict[str, Any]:
-        """The finished task (succeeded, failed or canceled); MeiliError if it is still pending after `timeout`."""
+        """The finished task (succeeded, failed or canceled); MeiliError if still pending after `timeout`."""
         waited = 0.0
         while True:
             task = self.task(uid)
@@ -125,15 +135,25 @@ class MeiliClient:
     def ensure_index(self) -> None:
         """Creates the index (an existing one is fine) and applies the settings the filters need."""
         created = self.wait_for_task(self.create_index())
-        if created.get("status") != "succeeded" and (created.get("error") or {}).get("code") != "index_already_exists":
+        if (
+            created.get("status") != "succeeded"
+            and (created.get("error") or {}).get("code") != "index_already_exists"
+        ):
             raise MeiliError(f"Meilisearch could not create index {INDEX!r}: {created.get('error')}")
         configured = self.wait_for_task(self.update_settings())
         if configured.get("status") != "succeeded":
             raise MeiliError(f"Meilisearch refused the index settings: {configured.get('error')}")
 
-    def search(self, q: str, *, filter: Sequence[str] = (), limit: int = 20, offset: int = 0) -> dict[str, Any]:
-        body: dict[str, Any] = {"q": q, "limit": limit, "offset": offset, "attributesToRetrieve": ["id"],
-                                "showRankingScore": True}
+    def search(
+        self, q: str, *, filter: Sequence[str] = (), limit: int = 20, offset: int = 0
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "q": q,
+            "limit": limit,
+            "offset": offset,
+            "attributesToRetrieve": ["id"],
+            "showRankingScore": True,
+        }
         if filter:
             body["filter"] = list(filter)
         answer = self._call("POST", f"/indexes/{INDEX}/search", body)
@@ -167,8 +187,11 @@ class MeiliSearch:
 
     def ranking(self, session: Session, text: str) -> FromClause:
         hits = self.search(session, SearchQuery(text=text, limit=MAX_HITS))
-        return (_RANKING_SQL.bindparams(ids=[h.service_id for h in hits], ranks=[h.rank for h in hits])
-                .columns(service_id=Text, rank=Float).subquery("search_hits"))
+        return (
+            _RANKING_SQL.bindparams(ids=[h.service_id for h in hits], ranks=[h.rank for h in hits])
+            .columns(service_id=Text, rank=Float)
+            .subquery("search_hits")
+        )
 
 
 __all__ = ["INDEX", "INDEX_SETTINGS", "MeiliClient", "MeiliError", "MeiliSearch", "meili_filter"]

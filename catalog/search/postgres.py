@@ -32,17 +32,23 @@ class PostgresSearch:
     def ranking(self, session: Session, text: str) -> FromClause:
         # The `<%` operator (served by the trigram GIN index) reads its threshold from this setting;
         # `is_local` keeps it to the current transaction.
-        session.execute(select(func.set_config("pg_trgm.word_similarity_threshold", str(TRIGRAM_THRESHOLD),
-                                               True)))
+        session.execute(
+            select(func.set_config("pg_trgm.word_similarity_threshold", str(TRIGRAM_THRESHOLD), True))
+        )
         words = text.strip()
         query = func.websearch_to_tsquery(TEXT_CONFIG, words)
         full_text = Service.search_vector.op("@@")(query)
         typo = literal(words.lower()).op("<%")(Service.search_text)
-        rank = (case((full_text, 1.0), else_=0.0)
-                + func.coalesce(func.ts_rank_cd(Service.search_vector, query), 0.0)
-                + func.coalesce(func.word_similarity(words.lower(), Service.search_text), 0.0))
-        return (select(Service.id.label("service_id"), rank.cast(Float).label("rank"))
-                .where(or_(full_text, typo)).subquery("search_hits"))
+        rank = (
+            case((full_text, 1.0), else_=0.0)
+            + func.coalesce(func.ts_rank_cd(Service.search_vector, query), 0.0)
+            + func.coalesce(func.word_similarity(words.lower(), Service.search_text), 0.0)
+        )
+        return (
+            select(Service.id.label("service_id"), rank.cast(Float).label("rank"))
+            .where(or_(full_text, typo))
+            .subquery("search_hits")
+        )
 
     def search(self, session: Session, query: SearchQuery) -> list[SearchHit]:
         hits = self.ranking(session, query.text)
@@ -54,8 +60,12 @@ class PostgresSearch:
         if query.status:
             stmt = stmt.where(Service.status == query.status)
         if query.lat is not None and query.lon is not None and query.radius_km is not None:
-            stmt = stmt.where(or_(place_within(Service.id, query.lat, query.lon, query.radius_km * 1000),
-                                  area_covers(Service.id, query.lat, query.lon)))
+            stmt = stmt.where(
+                or_(
+                    place_within(Service.id, query.lat, query.lon, query.radius_km * 1000),
+                    area_covers(Service.id, query.lat, query.lon),
+                )
+            )
         stmt = stmt.order_by(hits.c.rank.desc(), hits.c.service_id).limit(query.limit)
         return [SearchHit(r.service_id, float(r.rank)) for r in session.execute(stmt)]
 

@@ -54,11 +54,22 @@ WHERE s.id = ANY(:ids)
 def service_documents(session: Session, service_ids: list[str]) -> list[dict[str, Any]]:
     """The Meilisearch documents of these services (missing ids are simply absent)."""
     docs = []
-    for r in session.execute(_DOCUMENTS_SQL, {"ids": service_ids, "needs": NEEDS_TAXONOMY,
-                                              "intercepts": INTERCEPT_TAXONOMY, "elig": ELIGIBILITY_TAXONOMY}):
+    for r in session.execute(
+        _DOCUMENTS_SQL,
+        {
+            "ids": service_ids,
+            "needs": NEEDS_TAXONOMY,
+            "intercepts": INTERCEPT_TAXONOMY,
+            "elig": ELIGIBILITY_TAXONOMY,
+        },
+    ):
         doc: dict[str, Any] = {
-            "id": r.id, "name": r.name, "description": r.description or "", "org": r.org,
-            "status": r.status, "needs": sorted(r.needs or []),
+            "id": r.id,
+            "name": r.name,
+            "description": r.description or "",
+            "org": r.org,
+            "status": r.status,
+            "needs": sorted(r.needs or []),
             "intercepts": sorted(int(c) for c in (r.intercepts or []) if str(c).isdigit()),
             "terms": (r.terms or "").replace("_", " "),
         }
@@ -77,8 +88,9 @@ class SyncResult:
 
 def sync_outbox_batch(session: Session, client: MeiliClient, batch: int = OUTBOX_BATCH) -> SyncResult:
     """Sends one batch of outbox changes; deletes those rows only once Meilisearch has applied them."""
-    rows = session.execute(select(SearchOutbox.id, SearchOutbox.service_id)
-                           .order_by(SearchOutbox.id).limit(batch)).all()
+    rows = session.execute(
+        select(SearchOutbox.id, SearchOutbox.service_id).order_by(SearchOutbox.id).limit(batch)
+    ).all()
     if not rows:
         return SyncResult()
     service_ids = list(dict.fromkeys(r.service_id for r in rows))
@@ -100,15 +112,17 @@ def sync_outbox_batch(session: Session, client: MeiliClient, batch: int = OUTBOX
 
 def enqueue_all_services(session: Session) -> int:
     """Queues every service for (re)indexing: after switching to Meilisearch, or to rebuild the index."""
-    result = session.execute(text("INSERT INTO search_outbox (service_id) SELECT id FROM service ORDER BY id"))
-    return int(result.rowcount or 0)
+    result = session.execute(
+        text("INSERT INTO search_outbox (service_id) SELECT id FROM service ORDER BY id")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def sync_search_index(settings: Settings, client: MeiliClient | None = None) -> SyncResult:
     """The scheduled job. Under the Postgres backend the outbox has no reader, so it is emptied."""
     if settings.search_backend.strip().lower() != "meilisearch":
         with session_scope(settings) as session:
-            removed = session.execute(delete(SearchOutbox)).rowcount or 0
+            removed = session.execute(delete(SearchOutbox)).rowcount or 0  # type: ignore[attr-defined]
         return SyncResult(outbox_rows=int(removed))
     own_client = client is None
     if client is None:
@@ -127,17 +141,30 @@ def sync_search_index(settings: Settings, client: MeiliClient | None = None) -> 
         for _ in range(MAX_BATCHES_PER_RUN):
             with session_scope(settings) as session:
                 done = sync_outbox_batch(session, client)
-            total = SyncResult(total.outbox_rows + done.outbox_rows, total.indexed + done.indexed,
-                               total.deleted + done.deleted)
+            total = SyncResult(
+                total.outbox_rows + done.outbox_rows,
+                total.indexed + done.indexed,
+                total.deleted + done.deleted,
+            )
             if done.outbox_rows < OUTBOX_BATCH:
                 break
     finally:
         if own_client:
             client.close()
     if total.outbox_rows:
-        log.info("search index synced: %d outbox rows, %d indexed, %d deleted", total.outbox_rows,
-                 total.indexed, total.deleted)
+        log.info(
+            "search index synced: %d outbox rows, %d indexed, %d deleted",
+            total.outbox_rows,
+            total.indexed,
+            total.deleted,
+        )
     return total
 
 
-__all__ = ["SyncResult", "enqueue_all_services", "service_documents", "sync_outbox_batch", "sync_search_index"]
+__all__ = [
+    "SyncResult",
+    "enqueue_all_services",
+    "service_documents",
+    "sync_outbox_batch",
+    "sync_search_index",
+]

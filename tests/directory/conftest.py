@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from directory_factories import ServiceSpec, generated_specs, write_catalog
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
-
-from directory_factories import ServiceSpec, generated_specs, write_catalog
 
 REGION_SIZE = 3000
 
@@ -21,8 +20,10 @@ def region(engine: Any) -> list[ServiceSpec]:
     Module-scoped on purpose: tests that use it must not ask for `db` (which empties the catalog).
     """
     with engine.begin() as conn:
-        tables = conn.execute(text("""SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables
-            WHERE schemaname = 'public' AND tablename NOT IN ('alembic_version', 'spatial_ref_sys')""")).scalar()
+        tables = conn.execute(
+            text("""SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables
+            WHERE schemaname = 'public' AND tablename NOT IN ('alembic_version', 'spatial_ref_sys')""")
+        ).scalar()
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     specs = generated_specs(REGION_SIZE)
     write_catalog(sessionmaker(bind=engine), specs)

@@ -14,13 +14,13 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from directory_factories import Place, ServiceSpec, offset, write_catalog
 from sqlalchemy import delete, select
 
 from catalog.search import SearchQuery
 from catalog.search.meilisearch import INDEX, MeiliClient, MeiliError, MeiliSearch, meili_filter
 from catalog.search.sync import sync_search_index
 from catalog.tables import SearchOutbox, Service
-from directory_factories import Place, ServiceSpec, offset, write_catalog
 
 
 class FakeMeili:
@@ -36,7 +36,12 @@ class FakeMeili:
 
     def task(self, kind: str, ok: bool = True, error: dict[str, Any] | None = None) -> dict[str, Any]:
         uid = len(self.tasks)
-        self.tasks[uid] = {"uid": uid, "type": kind, "status": "succeeded" if ok else "failed", "error": error}
+        self.tasks[uid] = {
+            "uid": uid,
+            "type": kind,
+            "status": "succeeded" if ok else "failed",
+            "error": error,
+        }
         return {"taskUid": uid, "status": "enqueued", "type": kind}
 
     def handle(self, method: str, path: str, body: Any) -> tuple[int, Any]:
@@ -68,11 +73,14 @@ class FakeMeili:
             return 200, self.tasks[uid]
         if method == "POST" and url.path == f"/indexes/{INDEX}/search":
             words = body["q"].lower().split()
-            hits = [{"id": d["id"], "_rankingScore": 0.9} for d in sorted(self.documents.values(),
-                                                                         key=lambda d: d["id"])
-                    if all(w in " ".join([d["name"], d["terms"], d["org"], d["description"]]).lower()
-                           for w in words)]
-            return 200, {"hits": hits[:body["limit"]], "query": body["q"]}
+            hits = [
+                {"id": d["id"], "_rankingScore": 0.9}
+                for d in sorted(self.documents.values(), key=lambda d: d["id"])
+                if all(
+                    w in " ".join([d["name"], d["terms"], d["org"], d["description"]]).lower() for w in words
+                )
+            ]
+            return 200, {"hits": hits[: body["limit"]], "query": body["q"]}
         return 404, {"message": "not found", "code": "not_found"}
 
 
@@ -84,9 +92,15 @@ def fake() -> Iterator[tuple[FakeMeili, str]]:
         def _serve(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = json.loads(self.rfile.read(length)) if length else None
-            state.requests.append({"method": self.command, "path": self.path, "body": body,
-                                   "authorization": self.headers.get("authorization"),
-                                   "content_type": self.headers.get("content-type")})
+            state.requests.append(
+                {
+                    "method": self.command,
+                    "path": self.path,
+                    "body": body,
+                    "authorization": self.headers.get("authorization"),
+                    "content_type": self.headers.get("content-type"),
+                }
+            )
             status, answer = state.handle(self.command, self.path, body)
             data = json.dumps(answer).encode()
             self.send_response(status)
@@ -113,22 +127,41 @@ def client_for(url: str) -> MeiliClient:
 
 
 SPECS = [
-    ServiceSpec(id="harbor", name="Harbor Emergency Shelter", needs=["shelter"], intercepts=[1, 0],
-                places=[Place(*offset(1, 1))]),
-    ServiceSpec(id="cedar", name="Cedar House", needs=["withdrawal_management"], places=[Place(*offset(2, 2))]),
+    ServiceSpec(
+        id="harbor",
+        name="Harbor Emergency Shelter",
+        needs=["shelter"],
+        intercepts=[1, 0],
+        places=[Place(*offset(1, 1))],
+    ),
+    ServiceSpec(
+        id="cedar", name="Cedar House", needs=["withdrawal_management"], places=[Place(*offset(2, 2))]
+    ),
 ]
 
 
 def test_filter_expression() -> None:
-    q = SearchQuery("bed", needs=("shelter", "food"), intercepts=(1,), status="active", lat=47.6, lon=-122.3,
-                    radius_km=2.5)
-    assert meili_filter(q) == ['needs IN ["shelter", "food"]', "intercepts IN [1]", 'status = "active"',
-                               "_geoRadius(47.600000, -122.300000, 2500)"]
+    q = SearchQuery(
+        "bed",
+        needs=("shelter", "food"),
+        intercepts=(1,),
+        status="active",
+        lat=47.6,
+        lon=-122.3,
+        radius_km=2.5,
+    )
+    assert meili_filter(q) == [
+        'needs IN ["shelter", "food"]',
+        "intercepts IN [1]",
+        'status = "active"',
+        "_geoRadius(47.600000, -122.300000, 2500)",
+    ]
     assert meili_filter(SearchQuery("x")) == []
 
 
-def test_sync_sends_documents_and_deletes_outbox_rows_after_success(fake: tuple[FakeMeili, str], db: Any,
-                                                                     settings: Any) -> None:
+def test_sync_sends_documents_and_deletes_outbox_rows_after_success(
+    fake: tuple[FakeMeili, str], db: Any, settings: Any
+) -> None:
     state, url = fake
     write_catalog(db, SPECS)
     meili = settings.model_copy(update={"search_backend": "meilisearch", "meili_url": url})
@@ -136,8 +169,11 @@ def test_sync_sends_documents_and_deletes_outbox_rows_after_success(fake: tuple[
     assert result.indexed == 2 and result.outbox_rows == 2
     assert all(r["authorization"] == "Bearer secret-key" for r in state.requests)
     first = state.requests[0]
-    assert (first["method"], first["path"], first["body"]) == ("POST", "/indexes", {"uid": "services",
-                                                                                     "primaryKey": "id"})
+    assert (first["method"], first["path"], first["body"]) == (
+        "POST",
+        "/indexes",
+        {"uid": "services", "primaryKey": "id"},
+    )
     assert set(state.settings["filterableAttributes"]) == {"needs", "intercepts", "status", "_geo"}
     harbor = state.documents["harbor"]
     assert harbor["needs"] == ["shelter"] and harbor["intercepts"] == [0, 1] and harbor["status"] == "active"

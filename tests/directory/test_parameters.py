@@ -51,16 +51,29 @@ def test_bad_parameter_is_422_naming_it(client: Any, path: str, params: dict[str
 
 
 def test_unknown_ids_are_404(client: Any) -> None:
-    for path in ("/v1/services/nope", "/v1/service_at_locations/nope", "/v1/organizations/nope",
-                 "/v1/taxonomies/nope", "/v1/taxonomy_terms/nope"):
+    for path in (
+        "/v1/services/nope",
+        "/v1/service_at_locations/nope",
+        "/v1/organizations/nope",
+        "/v1/taxonomies/nope",
+        "/v1/taxonomy_terms/nope",
+    ):
         r = client.get(path)
         assert r.status_code == 404 and r.json()["error"] == "not_found"
 
 
 def test_empty_directory_pages(client: Any) -> None:
     body = client.get("/v1/services").json()
-    assert body == {"total_items": 0, "total_pages": 0, "page_number": 1, "size": 0, "first_page": True,
-                    "last_page": True, "empty": True, "contents": []}
+    assert body == {
+        "total_items": 0,
+        "total_pages": 0,
+        "page_number": 1,
+        "size": 0,
+        "first_page": True,
+        "last_page": True,
+        "empty": True,
+        "contents": [],
+    }
 
 
 def test_private_directory_needs_a_key(db: Any, settings: Any, make_key: Any) -> None:

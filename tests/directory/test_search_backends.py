@@ -7,23 +7,53 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-from catalog.search import SearchBackend, SearchQuery
 from directory_factories import Place, ServiceSpec, offset, write_catalog
 
+from catalog.search import SearchBackend, SearchQuery
+
 CURATED = [
-    ServiceSpec(id="harbor", name="Harbor Emergency Shelter", needs=["shelter"], intercepts=[1],
-                places=[Place(*offset(0.5, 0.5))], description="Beds for adults, open nightly"),
-    ServiceSpec(id="cedar", name="Cedar House", needs=["withdrawal_management"], intercepts=[0],
-                places=[Place(*offset(2, -1))], description="Medically supported withdrawal"),
-    ServiceSpec(id="lakeside", name="Lakeside Food Bank", needs=["food"], places=[Place(*offset(30, 30))],
-                description="Groceries on Tuesdays"),
-    ServiceSpec(id="northgate", name="Northgate Legal Clinic", needs=["legal"], intercepts=[2, 3],
-                places=[Place(*offset(12, 0))], description="Help with warrants and fines"),
-    ServiceSpec(id="youth", name="Youth Shelter Network", needs=["shelter", "case_management"], intercepts=[1],
-                places=[Place(*offset(40, -5))], description="Young adults 18-24"),
-    ServiceSpec(id="closed", name="Old Shelter", needs=["shelter"], status="defunct",
-                places=[Place(*offset(1, 1))]),
+    ServiceSpec(
+        id="harbor",
+        name="Harbor Emergency Shelter",
+        needs=["shelter"],
+        intercepts=[1],
+        places=[Place(*offset(0.5, 0.5))],
+        description="Beds for adults, open nightly",
+    ),
+    ServiceSpec(
+        id="cedar",
+        name="Cedar House",
+        needs=["withdrawal_management"],
+        intercepts=[0],
+        places=[Place(*offset(2, -1))],
+        description="Medically supported withdrawal",
+    ),
+    ServiceSpec(
+        id="lakeside",
+        name="Lakeside Food Bank",
+        needs=["food"],
+        places=[Place(*offset(30, 30))],
+        description="Groceries on Tuesdays",
+    ),
+    ServiceSpec(
+        id="northgate",
+        name="Northgate Legal Clinic",
+        needs=["legal"],
+        intercepts=[2, 3],
+        places=[Place(*offset(12, 0))],
+        description="Help with warrants and fines",
+    ),
+    ServiceSpec(
+        id="youth",
+        name="Youth Shelter Network",
+        needs=["shelter", "case_management"],
+        intercepts=[1],
+        places=[Place(*offset(40, -5))],
+        description="Young adults 18-24",
+    ),
+    ServiceSpec(
+        id="closed", name="Old Shelter", needs=["shelter"], status="defunct", places=[Place(*offset(1, 1))]
+    ),
 ]
 
 
@@ -72,9 +102,13 @@ def test_detox_finds_withdrawal_management(backend: SearchBackend, db: Any) -> N
 def test_filters_need_intercept_and_radius(backend: SearchBackend, db: Any) -> None:
     assert ids(backend, db, SearchQuery("shelter", needs=("case_management",))) == ["youth"]
     assert ids(backend, db, SearchQuery("shelter", intercepts=(1,), status="active")) in (
-        ["harbor", "youth"], ["youth", "harbor"])
+        ["harbor", "youth"],
+        ["youth", "harbor"],
+    )
     lat, lon = offset(0, 0)
-    assert ids(backend, db, SearchQuery("shelter", lat=lat, lon=lon, radius_km=5, status="active")) == ["harbor"]
+    assert ids(backend, db, SearchQuery("shelter", lat=lat, lon=lon, radius_km=5, status="active")) == [
+        "harbor"
+    ]
 
 
 def test_order_is_deterministic(backend: SearchBackend, db: Any) -> None:
@@ -91,6 +125,7 @@ def test_directory_search_through_the_api(client: Any, db: Any) -> None:
     body = client.get("/v1/service_at_locations", params={"search": "legal clinc"}).json()
     assert [s["service_id"] for s in body["contents"]] == ["northgate"]
     lat, lon = offset(0, 0)
-    near = client.get("/v1/service_at_locations", params={"search": "shelter", "lat": lat, "lon": lon,
-                                                         "radius_km": 50}).json()["contents"]
+    near = client.get(
+        "/v1/service_at_locations", params={"search": "shelter", "lat": lat, "lon": lon, "radius_km": 50}
+    ).json()["contents"]
     assert [s["service_id"] for s in near] == ["harbor", "closed", "youth"]  # geo orders, search filters
