@@ -56,6 +56,7 @@ def run(
     requests: Annotated[int, typer.Option(help="match requests per scale")] = 2000,
     soak: Annotated[bool, typer.Option("--soak", help="also hold /v1/match at a steady rate")] = False,
     soak_seconds: Annotated[float, typer.Option(help="soak duration")] = 300.0,
+    soak_rate: Annotated[float, typer.Option(help="soak matches per second")] = 20.0,
     regenerate: Annotated[bool, typer.Option("--regenerate", help="rebuild the catalogs")] = False,
     record: Annotated[bool, typer.Option("--record/--no-record",
                                          help="append results to docs/benchmarks.md")] = True,
@@ -69,6 +70,9 @@ def run(
         _fail(f"--scale must be one of {', '.join(SCALES)}, got {', '.join(unknown)}")
     if clients < 1 or requests < 1:
         _fail("--clients and --requests must be at least 1")
+    if soak and (soak_rate <= 0 or soak_seconds <= 0):
+        _fail("--soak-rate and --soak-seconds must be positive")
     run_suite(BenchOptions(scales=[s.lower() for s in scales], clients=clients, requests=requests,
-                           soak=soak, soak_seconds=soak_seconds, regenerate=regenerate, record=record),
+                           soak=soak, soak_seconds=soak_seconds, soak_rate=soak_rate,
+                           regenerate=regenerate, record=record),
               echo=typer.echo)

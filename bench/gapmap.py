@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from bench.databases import ensure_database, service_location_count
@@ -37,13 +37,12 @@ def _timed(call: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def run(services: int, gap_events: int, *, fresh: bool, repeat: int, base_url: str) -> list[str]:
+def run(services: int, gap_events: int, *, fresh: bool, repeat: int, base_url: str) -> Iterator[str]:
     name = f"divert_bench_gaps_{services // 1000}k" if services >= 1000 else f"divert_bench_gaps_{services}"
     url = ensure_database(base_url, name, fresh=fresh)
-    lines: list[str] = []
     if service_location_count(url) == 0:
         seconds, report = _timed(lambda: generate_catalog(url, services, gap_events=gap_events, seed=11))
-        lines.append(f"generated {report.service_locations} service-locations, {report.gap_events} gap events "
+        yield (f"generated {report.service_locations} service-locations, {report.gap_events} gap events "
                      f"in {seconds:.0f} s")
 
     from fastapi.testclient import TestClient
@@ -60,7 +59,7 @@ def run(services: int, gap_events: int, *, fresh: bool, repeat: int, base_url: s
             "SELECT (SELECT count(*) FROM service), (SELECT count(*) FROM service_at_location),"
             " (SELECT count(*) FROM gap_event), (SELECT count(*) FROM location_cell)")).one()
         cached = counts[3]
-    lines.append(f"catalog: {counts[0]} services, {counts[1]} service-locations, {counts[2]} gap events "
+    yield (f"catalog: {counts[0]} services, {counts[1]} service-locations, {counts[2]} gap events "
                  f"(window: last 60 days of events, the map's default 30)")
     headers = {"Authorization": f"Bearer {token}"}
     with TestClient(create_app(settings)) as client:
@@ -73,7 +72,7 @@ def run(services: int, gap_events: int, *, fresh: bool, repeat: int, base_url: s
 
         if not cached:
             seconds, response = _timed(lambda: call({}))
-            lines.append(f"first call, filling the H3 cell cache of every location: {seconds:.2f} s "
+            yield (f"first call, filling the H3 cell cache of every location: {seconds:.2f} s "
                          f"({response.json()['total_rows']} rows)")
         for label, params in CASES:
             samples: list[float] = []
@@ -84,9 +83,8 @@ def run(services: int, gap_events: int, *, fresh: bool, repeat: int, base_url: s
                 size = len(response.content)
             body_rows = "" if params.get("format") or params.get("sim") else \
                 f", {response.json()['total_rows']} rows"
-            lines.append(f"{label}: median {statistics.median(samples):.2f} s over {repeat} "
+            yield (f"{label}: median {statistics.median(samples):.2f} s over {repeat} "
                          f"({size / 1e6:.1f} MB{body_rows})")
-    return lines
 
 
 def main() -> None:
@@ -97,7 +95,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--server", default=LOCAL_DATABASE_URL, help="a database URL on the target server")
     args = parser.parse_args()
-    for line in run(args.services, args.gap_events, fresh=args.fresh, repeat=args.repeat, base_url=args.server):
+    lines = run(args.services, args.gap_events, fresh=args.fresh, repeat=args.repeat, base_url=args.server)
+    for line in lines:
         print(line, flush=True)
 
 
