@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pathlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,6 +12,25 @@ SCREENSHOTS = pathlib.Path(__file__).resolve().parents[2] / "docs" / "screenshot
 PHONE_VIEWPORT = {"width": 390, "height": 844}
 DESKTOP_VIEWPORT = {"width": 1280, "height": 800}
 LOCAL_HOSTS = {"127.0.0.1"}
+# Elements sticking out to the right of the viewport: a phone would scroll sideways.
+WIDER_THAN_SCREEN = """
+() => {
+  const clipped = (el) => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const scrolls = getComputedStyle(a).overflowX !== "visible";
+      if (scrolls && a.getBoundingClientRect().right <= innerWidth + 1) return true;
+    }
+    return false;
+  };
+  return Array.from(document.querySelectorAll("body *"))
+    .filter((el) => el.getClientRects().length && el.getBoundingClientRect().right > innerWidth + 1)
+    .filter((el) => !clipped(el))
+    .slice(-5).map((el) => el.outerHTML.slice(0, 160));
+}
+"""
+# A dictionary key shown as text means a string is missing from web/static/js/i18n.js.
+UNTRANSLATED = re.compile(r"\b(?:hours|ago|cap|unit|opt|warn|gap|hold|card|err|dir|elig|svc|report|plan|"
+                          r"status|intercept|prov|match|where|signin|role|map|nav|title|lang)\.[A-Za-z_]+\b")
 
 
 @dataclass
@@ -45,13 +65,18 @@ class Browsing:
         self.page.wait_for_load_state("networkidle")
 
     def screenshot(self, name: str) -> None:
-        """Saves `<name>-phone.png` and `<name>-desktop.png` into docs/screenshots/."""
+        """Saves `<name>-phone.png` and `<name>-desktop.png` into docs/screenshots/ (after checking that
+        every string on the page was translated)."""
+        text = self.page.locator("body").inner_text()
+        assert not UNTRANSLATED.findall(text), UNTRANSLATED.findall(text)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         # A passing toast would cover the content it reports on.
         self.page.evaluate("document.getElementById('toast')?.classList.remove('show')")
         for label, size in (("phone", PHONE_VIEWPORT), ("desktop", DESKTOP_VIEWPORT)):
             self.page.set_viewport_size(size)
             self.page.wait_for_timeout(150)  # let the map's ResizeObserver redraw before the shot
+            offenders = self.page.evaluate(WIDER_THAN_SCREEN)
+            assert offenders == [], (name, label, offenders)
             self.page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
         self.page.set_viewport_size(PHONE_VIEWPORT)
 

@@ -109,7 +109,7 @@ function holdPanel(option, hold) {
       h("button", { type: "button", onclick: () => releaseHold(option, hold) }, t("hold.release"))));
 }
 
-function optionItem(option, index, need) {
+function optionItem(option, index, need, number) {
   const capacity = option.capacity || {};
   const holdable = capacity.capacity_id && capacity.status === "open" && (capacity.open_units ?? 1) > 0;
   const hold = capacity.capacity_id ? state.holds.get(capacity.capacity_id) : null;
@@ -120,7 +120,7 @@ function optionItem(option, index, need) {
   const item = h("li", { class: `option ${capacity.status || ""}`, id: `opt-${need}-${index}`,
     dataset: { serviceId: option.service_id, capacityId: capacity.capacity_id || "" } },
     h("div", { class: "option-head" },
-      h("span", { class: "pin", "aria-hidden": "true" }, String(index + 1)),
+      h("span", { class: "pin", "aria-hidden": "true" }, String(number)),
       h("div", {},
         h("h3", {}, option.name),
         option.organization ? h("p", { class: "org" }, option.organization) : null)),
@@ -148,11 +148,13 @@ function renderAnswer() {
   const results = $("#results");
   const answer = state.lastAnswer;
   if (!answer) return;
+  // One running number across needs, so each dot on the map names one option.
+  let number = 0;
   const sections = (answer.needs || []).map((block) => h("section", { class: "need-block", "aria-labelledby": `need-${block.need}` },
     h("h2", { id: `need-${block.need}` }, needLabel(block.need)),
     block.gap ? gapBox(block.gap) : null,
     (block.options || []).length
-      ? h("ol", { class: "options" }, block.options.map((o, i) => optionItem(o, i, block.need)))
+      ? h("ol", { class: "options" }, block.options.map((o, i) => optionItem(o, i, block.need, ++number)))
       : (!block.gap ? h("p", { class: "muted" }, t("opt.none")) : null)));
   fill(results, h("h2", { class: "sr-only" }, t("match.results")), sections);
   drawResultsOnMap();
@@ -182,11 +184,13 @@ async function locateOptions() {
 
 function drawResultsOnMap() {
   const markers = [];
+  let number = 0;
   for (const block of state.lastAnswer.needs || []) {
     (block.options || []).forEach((option, index) => {
+      number += 1;
       const at = state.coords.get(option.service_at_location_id);
       if (!at) return;
-      markers.push({ ...at, label: String(index + 1), title: `${needLabel(block.need)}: ${option.name}`,
+      markers.push({ ...at, label: String(number), title: `${needLabel(block.need)}: ${option.name}`,
         kind: (option.capacity && option.capacity.status) || "",
         onSelect: () => document.getElementById(`opt-${block.need}-${index}`)?.scrollIntoView({ behavior: "smooth" }) });
     });

@@ -67,7 +67,8 @@ function locationBlock(sal) {
     (location.addresses || []).map((a) => h("p", {}, addressLine(a))),
     phones.length ? h("p", {}, t("card.phone"), ": ", phones.join(", ")) : null,
     location.transportation ? h("p", { class: "small" }, location.transportation) : null,
-    links ? h("p", { class: "small" }, h("a", { href: links.geo }, t("card.openMap")), " · ", links.osm) : null);
+    links ? h("p", { class: "small" }, h("a", { href: links.geo }, t("card.openMap")), " · ",
+      h("span", { class: "url" }, links.osm)) : null);
 }
 
 function render() {
