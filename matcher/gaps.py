@@ -7,11 +7,11 @@ options are all unconfirmed is a gap too (`unconfirmed_only`) but keeps its opti
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from matcher.capacity import CapacityJudgement
-from matcher.model import Candidate, Gap
+from matcher.model import Candidate, Gap, Option
 from matcher.vocabulary import NEEDS
 
 NONE_IN_AREA: Final = "none_in_area"
@@ -101,4 +101,14 @@ def classify_gap(need: str, evaluations: Sequence[Evaluation], radius_km: float,
 
 
 __all__ = ["CLOSED", "ELIGIBILITY", "Evaluation", "NONE_IN_AREA", "NO_CAPACITY", "OFFERED", "STAGES",
-           "UNCONFIRMED_ONLY", "WAITLIST_ONLY", "classify_gap", "furthest_stage"]
+           "UNCONFIRMED_ONLY", "WAITLIST_ONLY", "classify_gap", "furthest_stage", "with_nearest_beyond"]
+
+
+def with_nearest_beyond(gap: Gap, nearest: Option | None, radius_km: float) -> Gap:
+    """Adds what is nearest past the radius, so a case manager knows how far the next real option is."""
+    if nearest is None or nearest.distance_km is None or nearest.distance_km <= radius_km:
+        return gap
+    room = {"open": "with room", "untracked": "(capacity not tracked)",
+            "unconfirmed": "(unconfirmed report)"}.get(nearest.capacity.status, "")
+    words = f"nearest option {room} beyond {radius_km:g} km: {nearest.name} at {nearest.distance_km:.1f} km"
+    return replace(gap, detail=f"{gap.detail}; {words.replace('  ', ' ')}")

@@ -4,6 +4,7 @@ record gap events (coarsened, R8), and shape the answer. No participant field is
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,13 +14,14 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from api.auth.keys import Caller
-from api.match.schemas import MatchIn
+from api.match.schemas import MAX_RADIUS_KM, MatchIn
 from catalog.candidates import fetch_candidates
 from catalog.postcodes import centroid
 from catalog.tables import GapEvent
 from divert.errors import Forbidden, InvalidInput
 from divert.settings import Settings
 from matcher.eligibility import Participant
+from matcher.gaps import with_nearest_beyond
 from matcher.match import match_needs
 from matcher.model import MatchRequest, NeedAnswer, Option
 from matcher.pools import Freshness
@@ -27,6 +29,8 @@ from matcher.pools import Freshness
 # Planners see where gaps happen at about a neighbourhood's size (H3 resolution 7, ~5 km²), never
 # the exact spot a participant stood (CONTRACT R8).
 GAP_CELL_RESOLUTION = 7
+# Options looked at past the radius to name the nearest one in a gap's words.
+BEYOND_LIMIT = 10
 
 
 def freshness_from(settings: Settings) -> Freshness:
@@ -77,6 +81,23 @@ def record_gaps(session: Session, answers: list[NeedAnswer], lat: float, lon: fl
         session.execute(insert(GapEvent), rows)
 
 
+def nearest_beyond(session: Session, request: MatchRequest, answers: list[NeedAnswer], lat: float, lon: float,
+                   at: datetime, freshness: Freshness) -> list[NeedAnswer]:
+    """For needs left with nothing, say how far the nearest real option is past the radius.
+
+    A second round trip, only when there is such a gap: the same rules, out to the largest radius.
+    """
+    empty = [a.need for a in answers if a.gap is not None and not a.options]
+    if not empty or request.radius_km >= MAX_RADIUS_KM:
+        return answers
+    wide = replace(request, needs=tuple(empty), radius_km=MAX_RADIUS_KM, limit=BEYOND_LIMIT)
+    candidates = fetch_candidates(session, wide.needs, lat, lon, MAX_RADIUS_KM, BEYOND_LIMIT)
+    found = {a.need: min(a.options, key=lambda o: (o.distance_km or 0.0, o.service_id), default=None)
+             for a in match_needs(wide, candidates, at, freshness)}
+    return [replace(a, gap=with_nearest_beyond(a.gap, found.get(a.need), request.radius_km))
+            if a.gap is not None and a.need in found else a for a in answers]
+
+
 def _number(x: float | None) -> int | float | None:
     if x is None:
         return None
@@ -106,8 +127,10 @@ def run_match(session: Session, settings: Settings, caller: Caller, body: MatchI
                            intercept=body.intercept, open_now=body.open_now, limit=body.limit,
                            participant=participant, region_timezone=settings.timezone)
     candidates = fetch_candidates(session, request.needs, lat, lon, request.radius_km, request.limit)
-    answers = match_needs(request, candidates, at, freshness_from(settings))
+    freshness = freshness_from(settings)
+    answers = match_needs(request, candidates, at, freshness)
     record_gaps(session, answers, lat, lon, at, body.intercept, program)
+    answers = nearest_beyond(session, request, answers, lat, lon, at, freshness)
     return {
         "at": at.isoformat(),
         "needs": [{"need": a.need, "options": [option_json(o) for o in a.options],

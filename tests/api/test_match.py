@@ -201,3 +201,19 @@ def test_one_round_trip_for_all_needs(client, make_key, region, engine) -> None:
         event.remove(engine, "before_cursor_execute", count)
     assert r.status_code == 200
     assert len(statements) == 1
+
+
+def test_gap_names_the_nearest_option_beyond_the_radius(client, make_key, db) -> None:  # type: ignore[no-untyped-def]
+    with db() as s:
+        seed(s, world.world([
+            {"name": "Queue House", "at": (1, 0), "needs": ["shelter"],
+             "pools": [{"available": 2, "waitlist": 9, "updated": UPDATED}]},
+            {"name": "Far Low Barrier", "at": (23, 0), "needs": ["shelter"], "info": ["low_barrier"],
+             "pools": [{"available": 1, "updated": UPDATED}]},
+        ]))
+        s.commit()
+    r = post(client, make_key("case_manager"), needs=["shelter"])
+    gap = by_need(r)["shelter"]["gap"]
+    assert gap["reason"] == "waitlist_only"
+    assert "all owed to 9 people already waiting" in gap["detail"]
+    assert "beyond 15 km: Far Low Barrier at 23.0 km" in gap["detail"], gap["detail"]
