@@ -472,5 +472,5 @@ class SourceRecord(Base):
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # The source's own mapped HSDS document when it was merged into a service another source owns
     # (importers.dedup); null for a record that is its service.
-    document: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True), nullable=True)
     __table_args__ = (UniqueConstraint("source", "source_key", name="uq_source_record"),)

@@ -124,6 +124,18 @@ def import_hmis(path: pathlib.Path, dry_run: Annotated[bool, typer.Option("--dry
     run_import("hmis", path, dry_run=dry_run)
 
 
+@import_app.command("211")
+def import_211(path: pathlib.Path,
+               mapping: Annotated[pathlib.Path | None, typer.Option(
+                   "--mapping", help="JSON column and taxonomy mapping (default importers/mappings/icarol-default.json)")]
+               = None,
+               dry_run: Annotated[bool, typer.Option("--dry-run")] = False) -> None:
+    """Import a 211 / iCarol CSV export (agency, site and program columns, AIRS/211 taxonomy codes)."""
+    from importers.cli import run_import
+
+    run_import("211", path, dry_run=dry_run, reader_options={"mapping": mapping})
+
+
 @import_app.command("areas")
 def import_areas(path: pathlib.Path,
                  kind: Annotated[str | None, typer.Option(help="kind of area, e.g. county, district")] = None,

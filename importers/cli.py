@@ -43,10 +43,12 @@ def _stop(message: str, quiet_exit: bool) -> bool:
     raise typer.Exit(1)
 
 
-def run_import(source: str, path: pathlib.Path | str, *, dry_run: bool, quiet_exit: bool = False) -> bool:
+def run_import(source: str, path: pathlib.Path | str, *, dry_run: bool, quiet_exit: bool = False,
+               reader_options: dict[str, Any] | None = None) -> bool:
     """Imports `path` from `source`; prints a summary. Returns True on success.
 
     With `quiet_exit` (the demo) a failure is reported and False returned instead of exiting.
+    `reader_options` go to the source's reader (the 211 column mapping file).
     """
     path = pathlib.Path(path)
     reader = READERS.get(source)
@@ -56,7 +58,7 @@ def run_import(source: str, path: pathlib.Path | str, *, dry_run: bool, quiet_ex
     if not path.exists():
         return _stop(f"{path}: no such file or folder", quiet_exit)
     try:
-        data = as_source_data(reader(path))
+        data = as_source_data(reader(path, **(reader_options or {})))
     except ImportFailed as exc:
         return _report_failure(exc, path, quiet_exit)
     except OSError as exc:
@@ -87,11 +89,22 @@ def run_import(source: str, path: pathlib.Path | str, *, dry_run: bool, quiet_ex
         return _stop(f"cannot reach the database at DATABASE_URL: {first}", quiet_exit)
     for warning in result.warnings:
         typer.echo(f"warning: {describe_problem(warning, path.name)}", err=True)
+    print_merge_report(result.merges, result.near_misses)
     verb = "would import" if dry_run else "imported"
     typer.echo(f"{verb} {count} services from {path.name}: {result.created} created, {result.updated} updated, "
                f"{result.unchanged} unchanged, {len(result.warnings)} warnings"
                + (" (dry run: nothing written)" if dry_run else ""))
     return True
+
+
+def print_merge_report(merges: list[dict[str, Any]], near_misses: list[dict[str, Any]]) -> None:
+    """The deduplication report, one line per merge and near miss, for a curator to confirm."""
+    for m in merges:
+        typer.echo(f"merged: {m['source']} {m['source_key']} \"{m['name']}\" into service {m['service_id']} "
+                   f"\"{m.get('service_name', '')}\" ({m['reason']})")
+    for m in near_misses:
+        typer.echo(f"near miss: {m['source']} {m['source_key']} \"{m['name']}\" and service {m['service_id']} "
+                   f"\"{m['service_name']}\" ({m['reason']}; name similarity {m['name_similarity']}) - not merged")
 
 
 def _report_failure(exc: ImportFailed, path: pathlib.Path, quiet_exit: bool) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pathlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ from importers.datapackage import SourceData, read_datapackage
 from importers.hsds_json import read_hsds_json
 from importers.pipeline import ImportResult, Progress, import_services
 
-Reader = Callable[[pathlib.Path], "list[Any] | SourceData"]
+Reader = Callable[..., "list[Any] | SourceData"]
 
 
 def read_hsds(path: pathlib.Path) -> list[Any] | SourceData:
@@ -29,7 +30,29 @@ def read_hsds(path: pathlib.Path) -> list[Any] | SourceData:
     return read_hsds_json(path)
 
 
-READERS: dict[str, Reader] = {"hsds": read_hsds}
+def read_findtreatment(path: pathlib.Path) -> SourceData:
+    """FindTreatment.gov locator listing: JSON pages or the CSV export."""
+    from importers.findtreatment import read_findtreatment as read
+
+    return read(path)
+
+
+def read_hmis(path: pathlib.Path) -> SourceData:
+    """HUD HMIS CSV export: Inventory.csv with Project.csv and Organization.csv beside it (or their folder)."""
+    from importers.hmis import read_hmis_inventory
+
+    return read_hmis_inventory(path)
+
+
+def read_211(path: pathlib.Path, mapping: pathlib.Path | None = None) -> SourceData:
+    """A 211 / iCarol CSV export, columns and taxonomy codes mapped by a JSON mapping file."""
+    from importers.icarol import read_icarol
+
+    return read_icarol(path, mapping)
+
+
+READERS: dict[str, Reader] = {"hsds": read_hsds, "findtreatment": read_findtreatment, "hmis": read_hmis,
+                              "211": read_211}
 
 
 def register_reader(source: str, reader: Reader) -> None:
@@ -40,19 +63,40 @@ def as_source_data(data: list[Any] | SourceData) -> SourceData:
     return data if isinstance(data, SourceData) else SourceData(services=list(data))
 
 
+@dataclass
+class SourceImportResult(ImportResult):
+    """The pipeline's result plus, for keyed sources, the deduplication report (importers.dedup)."""
+
+    merges: list[dict[str, Any]] = field(default_factory=list)
+    near_misses: list[dict[str, Any]] = field(default_factory=list)
+    keyed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        if self.keyed:
+            body["merges"] = self.merges
+            body["near_misses"] = self.near_misses
+        return body
+
+
 def import_source_data(session: Session, data: list[Any] | SourceData, *, source: str, actor: str,
-                       dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
-    """Runs the pipeline on what a reader returned; errors and warnings point back to file and row."""
+                       dry_run: bool = False, progress: Progress | None = None) -> SourceImportResult:
+    """Runs dedup and the pipeline on what a reader returned; errors and warnings point back to file and row."""
+    from importers.dedup import reconcile, record_sources
+
     data = as_source_data(data)
+    plan = reconcile(session, data, source=source)
     try:
-        result = import_services(session, data.services, source=source, actor=actor, dry_run=dry_run,
+        result = import_services(session, plan.services, source=source, actor=actor, dry_run=dry_run,
                                  progress=progress)
     except ImportFailed as exc:
         if data.origins:
             exc.extra["errors"] = [_locate(e, data.origins) for e in exc.extra.get("errors", [])]
         raise
+    if not dry_run:
+        record_sources(session, plan, source=source, actor=actor)
     result.warnings = data.warnings + [_locate(w, data.origins) for w in result.warnings]
-    return result
+    return SourceImportResult(**vars(result), merges=plan.merges, near_misses=plan.near_misses, keyed=plan.keyed)
 
 
 def _locate(problem: dict[str, Any], origins: list[dict[str, Any]] | None) -> dict[str, Any]:
