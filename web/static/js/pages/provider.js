@@ -6,7 +6,7 @@ import { boot, notice } from "../shell.js";
 import { timeAgo, clock } from "../format.js";
 
 const WRITERS = new Set(["provider", "curator", "admin"]);
-const state = { who: null, pools: [], drafts: new Map() };
+const state = { who: null, pools: [], drafts: new Map(), serviceNames: new Map() };
 
 function draftOf(pool) {
   if (!state.drafts.has(pool.id)) {
@@ -41,7 +41,8 @@ function markDirty(pool) {
 function poolCard(pool) {
   const unit = pool.unit && typeof pool.unit === "object" ? (pool.unit.name || pool.unit.id) : pool.unit;
   const reserved = pool.reserved_for || [];
-  const title = [pool.service_name || (pool.service && pool.service.name), pool.description].filter(Boolean).join(" · ");
+  const serviceName = pool.service_name || state.serviceNames.get(pool.service_id);
+  const title = [serviceName, pool.description].filter(Boolean).join(" · ");
   return h("form", { class: "panel pool", id: `pool-${pool.id}`, "aria-labelledby": `pool-title-${pool.id}`,
     onsubmit: (event) => { event.preventDefault(); save(pool); } },
     h("h2", { id: `pool-title-${pool.id}` }, title || unit || pool.id),
@@ -83,6 +84,15 @@ function render() {
   fill(box, state.pools.map(poolCard));
 }
 
+/** Pools name their service by id only; the organization's services give the names people know. */
+async function loadServiceNames() {
+  if (!state.who.organization_id || !state.pools.length) return;
+  try {
+    const services = await api("/v1/services", { query: { organization_id: state.who.organization_id, per_page: 100 } });
+    for (const service of listOf(services)) state.serviceNames.set(service.id, service.name);
+  } catch { /* the pool descriptions still identify them */ }
+}
+
 async function load() {
   state.drafts.clear();
   state.pools = [];
@@ -90,6 +100,7 @@ async function load() {
     try {
       const data = await api("/v1/capacity", { query: { organization_id: state.who.organization_id } });
       state.pools = listOf(data, "capacities", "pools");
+      await loadServiceNames();
     } catch (err) {
       notice($("#pools"), t("err.api", { detail: err.message }), "error");
       return;
