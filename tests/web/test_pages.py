@@ -93,6 +93,7 @@ def test_case_manager_finds_and_holds_a_bed(seeded: dict[str, Any], make_key: Ca
     page.get_by_label("Emergency shelter").check()
     page.get_by_label("Food").check()
     page.get_by_label("Legal help").check()
+    page.get_by_label("Housing", exact=True).check()
     page.get_by_text("About the person").click()
     page.get_by_label("Has no ID").check()
     page.get_by_label("Uses drugs or alcohol now").check()
@@ -108,6 +109,15 @@ def test_case_manager_finds_and_holds_a_bed(seeded: dict[str, Any], make_key: Ca
     food_bank = results.locator("li.option", has_text="Second Avenue Food Bank")
     expect(food_bank.locator(".badge")).to_contain_text("Not tracked")
 
+    # A need nothing meets is said plainly, with the reason in words.
+    housing_heading = page.get_by_role("heading", name="Housing", exact=True)
+    housing = results.locator("section.need-block", has=housing_heading)
+    expect(housing.locator(".gap")).to_contain_text("Nothing for this need within reach")
+
+    # Hold, release (the unit is free again), hold again.
+    shelter.get_by_role("button", name="Hold 1").click()
+    shelter.get_by_role("button", name="Release").click()
+    expect(shelter.locator(".hold-panel")).to_have_count(0)
     shelter.get_by_role("button", name="Hold 1").click()
     panel = shelter.locator(".hold-panel")
     expect(panel).to_contain_text("Held until")
