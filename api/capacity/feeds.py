@@ -294,7 +294,7 @@ def apply_feed_items(session: Session, settings: Settings, feed: FeedSnapshot, i
             tally.reject(index, capacity_id, [{"field": "updated", "message": problem}])
             continue
         candidates.append((index, capacity_id, report))
-    owners = repository.pool_organizations(session, (c for _, c, _ in candidates))
+    owners = repository.lock_pools(session, (c for _, c, _ in candidates))
     accepted: list[tuple[int, str, CapacityReportIn]] = []
     for index, capacity_id, report in candidates:
         owner = owners.get(capacity_id)
@@ -305,7 +305,8 @@ def apply_feed_items(session: Session, settings: Settings, feed: FeedSnapshot, i
                                                "message": "this pool belongs to another organization"}])
         else:
             accepted.append((index, capacity_id, report))
-    decisions = apply_reports(session, [report_values(c, r) for _, c, r in accepted], "feed", actor)
+    decisions = apply_reports(session, [report_values(c, r) for _, c, r in accepted], "feed", actor,
+                              locked=True)
     for (index, capacity_id, _), decision in zip(accepted, decisions, strict=True):
         if decision.result is ReportResult.APPLIED:
             tally.applied += 1

@@ -12,12 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from catalog.tables import CapacityReport, Feed, Hold, Service, ServiceCapacity
+from catalog.tables import CapacityReport, Feed, Hold, ServiceCapacity
 from matcher.pools import Pool
 
 # A report is applied when it is at least as new as the stored state (an equal `updated` re-applies,
@@ -66,8 +65,10 @@ recorded AS (
 SELECT idx, found, applied, recorded, stored_maximum FROM outcome ORDER BY idx
 """)
 
-_LOCK_POOLS = text(
-    "SELECT id FROM service_capacity WHERE id = ANY(CAST(:ids AS text[])) ORDER BY id FOR UPDATE")
+_LOCK_POOLS = text("""
+SELECT sc.id, s.organization_id FROM service_capacity sc JOIN service s ON s.id = sc.service_id
+WHERE sc.id = ANY(CAST(:ids AS text[])) ORDER BY sc.id FOR UPDATE OF sc
+""")
 
 
 @dataclass(frozen=True)
@@ -91,18 +92,20 @@ class ApplyOutcome:
     stored_maximum: Decimal | None
 
 
-def apply_reports(session: Session, reports: Sequence[ReportValues], source: str, actor: str | None
-                  ) -> list[ApplyOutcome]:
+def apply_reports(session: Session, reports: Sequence[ReportValues], source: str, actor: str | None,
+                  *, locked: bool = False) -> list[ApplyOutcome]:
     """Applies reports with the conditional update; returns one outcome per report, in order.
 
-    Pools are locked first in id order, so concurrent batches never deadlock. A batch naming the same
-    pool twice is applied in rounds (the k-th report of each pool in round k), so no statement updates
-    a row twice; arrival order does not matter, the newest `updated` wins.
+    Pools are locked first in id order (`lock_pools`, unless the caller did: `locked=True`), so
+    concurrent batches never deadlock. A batch naming the same pool twice is applied in rounds (the
+    k-th report of each pool in round k), so no statement updates a row twice; arrival order does not
+    matter, the newest `updated` wins.
     """
     outcomes: list[ApplyOutcome | None] = [None] * len(reports)
     if not reports:
         return []
-    session.execute(_LOCK_POOLS, {"ids": sorted({r.capacity_id for r in reports})})
+    if not locked:
+        lock_pools(session, (r.capacity_id for r in reports))
     rounds: list[list[int]] = []
     seen: dict[str, int] = {}
     for index, report in enumerate(reports):
@@ -131,63 +134,80 @@ def apply_reports(session: Session, reports: Sequence[ReportValues], source: str
     return [o for o in outcomes if o is not None]
 
 
-def pool_organizations(session: Session, capacity_ids: Iterable[str]) -> dict[str, str]:
-    """capacity id -> the organization owning its service (ids not found are absent)."""
-    ids = list(set(capacity_ids))
+def lock_pools(session: Session, capacity_ids: Iterable[str]) -> dict[str, str]:
+    """Locks the named pools in id order for this transaction; returns capacity id -> owning organization
+    (ids not found are absent). One round trip serves both the access check and the lock."""
+    ids = sorted(set(capacity_ids))
     if not ids:
         return {}
-    rows = session.execute(select(ServiceCapacity.id, Service.organization_id)
-                           .join(Service, Service.id == ServiceCapacity.service_id)
-                           .where(ServiceCapacity.id.in_(ids)))
+    return {r.id: r.organization_id for r in session.execute(_LOCK_POOLS, {"ids": ids})}
+
+
+def pool_organizations(session: Session, capacity_ids: Iterable[str]) -> dict[str, str]:
+    """capacity id -> the organization owning its service, without locking (for reads)."""
+    ids = sorted(set(capacity_ids))
+    if not ids:
+        return {}
+    rows = session.execute(text(
+        "SELECT sc.id, s.organization_id FROM service_capacity sc JOIN service s ON s.id = sc.service_id "
+        "WHERE sc.id = ANY(CAST(:ids AS text[]))"), {"ids": ids})
     return {r.id: r.organization_id for r in rows}
-
-
-def _active_holds(now: datetime) -> Any:
-    return (select(func.count()).select_from(Hold)
-            .where(Hold.capacity_id == ServiceCapacity.id, Hold.state == "active", Hold.expires_at > now)
-            .correlate(ServiceCapacity).scalar_subquery())
-
-
-def _pool_columns(now: datetime) -> list[Any]:
-    return [ServiceCapacity, Service.organization_id, _active_holds(now).label("active_holds")]
 
 
 @dataclass(frozen=True)
 class PoolRow:
-    """A pool with its owner and the holds that count against it at a time."""
+    """A pool's stored state with its owner and the holds that count against it at a time."""
 
-    capacity: ServiceCapacity
+    id: str
+    service_id: str
     organization_id: str
+    description: str | None
+    unit_id: str
+    available: Decimal
+    maximum: Decimal | None
+    waitlist: int
+    updated: datetime
+    reserved_for: list[str]
+    location_id: str | None
     active_holds: int
 
     def as_pool(self) -> Pool:
-        c = self.capacity
-        return Pool(id=c.id, unit=c.unit_id, available=float(c.available), updated=c.updated,
-                    maximum=None if c.maximum is None else float(c.maximum), waitlist=c.waitlist or 0,
-                    reserved_for=tuple(c.reserved_for or ()), active_holds=self.active_holds,
-                    location_id=c.location_id)
+        return Pool(id=self.id, unit=self.unit_id, available=float(self.available), updated=self.updated,
+                    maximum=None if self.maximum is None else float(self.maximum),
+                    waitlist=self.waitlist or 0, reserved_for=tuple(self.reserved_for or ()),
+                    active_holds=self.active_holds, location_id=self.location_id)
+
+
+# Holds count against a pool while active and unexpired: an expired hold frees its unit at once,
+# whether or not the expiry job has marked it yet.
+_ACTIVE_HOLDS = ("(SELECT count(*) FROM hold h WHERE h.capacity_id = sc.id AND h.state = 'active' "
+                 "AND h.expires_at > CAST(:now AS timestamptz))")
+_POOL_SELECT = f"""
+SELECT sc.id, sc.service_id, s.organization_id, sc.description, sc.unit_id, sc.available, sc.maximum,
+       sc.waitlist, sc.updated, sc.reserved_for, sc.location_id, {_ACTIVE_HOLDS} AS active_holds
+FROM service_capacity sc JOIN service s ON s.id = sc.service_id
+"""
+_POOL_BY_ID = text(_POOL_SELECT + "WHERE sc.id = :capacity_id")
+_POOL_FILTER = """
+WHERE (CAST(:organization_id AS text) IS NULL OR s.organization_id = CAST(:organization_id AS text))
+  AND (CAST(:service_id AS text) IS NULL OR sc.service_id = CAST(:service_id AS text))
+"""
+_POOL_PAGE = text(_POOL_SELECT + _POOL_FILTER + "ORDER BY sc.service_id, sc.id OFFSET :offset LIMIT :limit")
+_POOL_COUNT = text("SELECT count(*) FROM service_capacity sc JOIN service s ON s.id = sc.service_id"
+                   + _POOL_FILTER)
 
 
 def pool_row(session: Session, capacity_id: str, now: datetime) -> PoolRow | None:
-    row = session.execute(select(*_pool_columns(now))
-                          .join(Service, Service.id == ServiceCapacity.service_id)
-                          .where(ServiceCapacity.id == capacity_id)
-                          .execution_options(populate_existing=True)).first()
-    return PoolRow(row[0], row[1], row[2]) if row else None
+    row = session.execute(_POOL_BY_ID, {"capacity_id": capacity_id, "now": now}).first()
+    return PoolRow(**row._mapping) if row else None
 
 
 def list_pool_rows(session: Session, now: datetime, organization_id: str | None, service_id: str | None,
                    offset: int, limit: int) -> tuple[int, list[PoolRow]]:
-    base = select(ServiceCapacity.id).join(Service, Service.id == ServiceCapacity.service_id)
-    if organization_id is not None:
-        base = base.where(Service.organization_id == organization_id)
-    if service_id is not None:
-        base = base.where(ServiceCapacity.service_id == service_id)
-    total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    stmt = (select(*_pool_columns(now)).join(Service, Service.id == ServiceCapacity.service_id)
-            .where(ServiceCapacity.id.in_(base)).order_by(ServiceCapacity.service_id, ServiceCapacity.id)
-            .offset(offset).limit(limit))
-    return total, [PoolRow(r[0], r[1], r[2]) for r in session.execute(stmt)]
+    params = {"organization_id": organization_id, "service_id": service_id}
+    total = session.execute(_POOL_COUNT, params).scalar_one()
+    rows = session.execute(_POOL_PAGE, {**params, "now": now, "offset": offset, "limit": limit})
+    return total, [PoolRow(**r._mapping) for r in rows]
 
 
 def history_rows(session: Session, capacity_id: str, offset: int, limit: int
@@ -202,21 +222,28 @@ def history_rows(session: Session, capacity_id: str, offset: int, limit: int
 
 # --- holds -------------------------------------------------------------------------------------------
 
+_LOCK_POOL_FOR_HOLD = text("""
+SELECT sc.id, sc.service_id, s.organization_id, sc.description, sc.unit_id, sc.available, sc.maximum,
+       sc.waitlist, sc.updated, sc.reserved_for, sc.location_id
+FROM service_capacity sc JOIN service s ON s.id = sc.service_id
+WHERE sc.id = :capacity_id FOR UPDATE OF sc
+""")
+_COUNT_ACTIVE_HOLDS = text(f"SELECT {_ACTIVE_HOLDS} FROM service_capacity sc WHERE sc.id = :capacity_id")
+
+
 def lock_pool(session: Session, capacity_id: str, now: datetime) -> PoolRow | None:
     """The pool row locked for this transaction (`SELECT ... FOR UPDATE`), with its active holds.
 
-    Every hold on a pool takes this lock first, so the count of holds read after it is the truth
-    until commit: no two holds can both see the last unit as free.
+    Every hold on a pool takes this lock first. The holds are counted by a second statement, after
+    the lock is granted: in READ COMMITTED that statement's snapshot sees every hold committed by
+    the transactions we waited for, so no two holds can both see the last unit as free. (Counting
+    inside the locking statement would use the snapshot taken before the wait.)
     """
-    capacity = session.scalars(select(ServiceCapacity).where(ServiceCapacity.id == capacity_id)
-                               .with_for_update().execution_options(populate_existing=True)).first()
-    if capacity is None:
+    row = session.execute(_LOCK_POOL_FOR_HOLD, {"capacity_id": capacity_id}).first()
+    if row is None:
         return None
-    organization_id = session.execute(select(Service.organization_id)
-                                      .where(Service.id == capacity.service_id)).scalar_one()
-    holds = session.execute(select(func.count()).select_from(Hold).where(
-        Hold.capacity_id == capacity_id, Hold.state == "active", Hold.expires_at > now)).scalar_one()
-    return PoolRow(capacity, organization_id, holds)
+    holds = session.execute(_COUNT_ACTIVE_HOLDS, {"capacity_id": capacity_id, "now": now}).scalar_one()
+    return PoolRow(**row._mapping, active_holds=holds)
 
 
 def hold_row(session: Session, hold_id: str, *, for_update: bool = False) -> Hold | None:

@@ -54,7 +54,7 @@ def capacity_view(row: PoolRow, now: datetime, freshness: Freshness, program: st
     """
     pool = row.as_pool()
     perspective = program if program is not None else (pool.reserved_for[0] if pool.reserved_for else None)
-    c = row.capacity
+    c = row
     return {
         "id": c.id,
         "service_id": c.service_id,
@@ -106,12 +106,12 @@ def future_problem(updated: datetime, now: datetime, settings: Settings) -> str 
     return None
 
 
-def apply_reports(session: Session, reports: Sequence[ReportValues], source: str, actor: str | None
-                  ) -> list[ReportDecision]:
+def apply_reports(session: Session, reports: Sequence[ReportValues], source: str, actor: str | None,
+                  *, locked: bool = False) -> list[ReportDecision]:
     """Applies reports through the one conditional update; every report that reaches a pool is
     recorded in its history (applied, or not applied because a newer state is stored)."""
     decisions = []
-    for outcome in repository.apply_reports(session, reports, source, actor):
+    for outcome in repository.apply_reports(session, reports, source, actor, locked=locked):
         if not outcome.found:
             decisions.append(ReportDecision(ReportResult.NOT_FOUND))
         elif outcome.applied:
@@ -132,14 +132,15 @@ def _exceeds_maximum_detail(stored_maximum: float | None) -> str:
 def push_report(session: Session, settings: Settings, caller: Caller, capacity_id: str,
                 report: CapacityReportIn, now: datetime) -> dict[str, Any]:
     """PUT /v1/capacity/{id}: one provider report, applied only if it is not older than the stored one."""
-    owners = repository.pool_organizations(session, [capacity_id])
+    problem = future_problem(report.updated, now, settings)
+    owners = repository.lock_pools(session, [capacity_id])
     if capacity_id not in owners:
         raise NotFound(f"no capacity pool with id {capacity_id}")
     ensure_pool_access(caller, owners[capacity_id], capacity_id)
-    problem = future_problem(report.updated, now, settings)
     if problem:
         raise InvalidInput(problem, errors=[{"field": "updated", "message": problem}])
-    [decision] = apply_reports(session, [report_values(capacity_id, report)], "push", caller.actor)
+    [decision] = apply_reports(session, [report_values(capacity_id, report)], "push", caller.actor,
+                               locked=True)
     if decision.result is ReportResult.NOT_FOUND:
         raise NotFound(f"no capacity pool with id {capacity_id}")
     if decision.result is ReportResult.EXCEEDS_MAXIMUM:
@@ -181,7 +182,7 @@ def push_batch(session: Session, settings: Settings, caller: Caller, items: Sequ
                               "errors": [{"field": f"updates.{index}.updated", "message": problem}]}
             continue
         parsed.append((index, item))
-    owners = repository.pool_organizations(session, (item.capacity_id for _, item in parsed))
+    owners = repository.lock_pools(session, (item.capacity_id for _, item in parsed))
     for index, item in parsed:
         organization_id = owners.get(item.capacity_id)
         if organization_id is None:
@@ -193,7 +194,7 @@ def push_batch(session: Session, settings: Settings, caller: Caller, items: Sequ
                               "detail": "this capacity belongs to another organization than this key's"}
         else:
             accepted.append((index, report_values(item.capacity_id, item)))
-    decisions = apply_reports(session, [values for _, values in accepted], "push", caller.actor)
+    decisions = apply_reports(session, [values for _, values in accepted], "push", caller.actor, locked=True)
     for (index, values), decision in zip(accepted, decisions, strict=True):
         results[index] = _batch_result(index, values.capacity_id, decision)
     final = [r for r in results if r is not None]

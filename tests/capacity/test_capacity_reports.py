@@ -7,7 +7,6 @@ import threading
 import time
 from datetime import timedelta
 
-import pytest
 from capacity_factories import NOW, ORG_A, ORG_B, hours_ago, report
 from sqlalchemy import func, select, text
 
@@ -57,7 +56,7 @@ def test_unknown_pool_is_404(client, db, keys):
     assert client.get("/v1/capacity/nope/history", headers=keys["admin"]).status_code == 404
 
 
-@pytest.mark.parametrize(("body", "field"), [
+INVALID_REPORTS = [
     ({"available": -1, "updated": hours_ago(1).isoformat()}, "available"),
     ({"updated": hours_ago(1).isoformat()}, "available"),
     ({"available": 1}, "updated"),
@@ -68,12 +67,16 @@ def test_unknown_pool_is_404(client, db, keys):
     ({"available": 1, "waitlist": 1.5, "updated": hours_ago(1).isoformat()}, "waitlist"),
     ({"available": "3", "updated": hours_ago(1).isoformat()}, "available"),
     ({"available": 1, "maximum": -1, "updated": hours_ago(1).isoformat()}, "maximum"),
-])
-def test_invalid_reports_are_422_naming_the_field(client, make_pool, keys, body, field):
+
+]
+
+
+def test_invalid_reports_are_422_naming_the_field(client, make_pool, keys):
     make_pool("cap-1")
-    r = client.put("/v1/capacity/cap-1", json=body, headers=keys["provider_a"])
-    assert r.status_code == 422, r.text
-    assert field in r.json()["detail"] or any(field in e["field"] for e in r.json()["errors"])
+    for body, field in INVALID_REPORTS:
+        r = client.put("/v1/capacity/cap-1", json=body, headers=keys["provider_a"])
+        assert r.status_code == 422, (body, r.text)
+        assert any(e["field"] == field for e in r.json()["errors"]), (body, r.text)
 
 
 def test_available_above_maximum_is_422_whether_sent_or_stored(client, make_pool, keys, db):
@@ -227,6 +230,7 @@ def test_batch_applies_at_least_2000_updates_per_second(client, make_pool, keys,
     r = client.post("/v1/capacity", json={"updates": updates}, headers=keys["provider_a"])
     elapsed = time.perf_counter() - started
     assert r.status_code == 200 and r.json()["applied"] == 2000
+    print(f"batch of 2000: {elapsed:.3f} s")
     assert elapsed < 1.0, f"2000 updates took {elapsed:.2f} s"
 
 
