@@ -32,9 +32,32 @@ SOURCE = "findtreatment"
 TAXONOMY = "findtreatment-services"
 MAPPING_FILE = pathlib.Path(__file__).with_name("mappings") / "findtreatment-codes.json"
 # Columns of the CSV export that describe the facility rather than a service code.
-FACILITY_COLUMNS = ("frid", "name1", "name2", "street1", "street2", "city", "state", "zip", "phone", "intake1",
-                    "intake2", "website", "latitude", "longitude", "type_facility", "service_codes", "codes",
-                    "county", "intake1a", "intake2a", "fax", "hotline1", "_irow", "distance")
+FACILITY_COLUMNS = (
+    "frid",
+    "name1",
+    "name2",
+    "street1",
+    "street2",
+    "city",
+    "state",
+    "zip",
+    "phone",
+    "intake1",
+    "intake2",
+    "website",
+    "latitude",
+    "longitude",
+    "type_facility",
+    "service_codes",
+    "codes",
+    "county",
+    "intake1a",
+    "intake2a",
+    "fax",
+    "hotline1",
+    "_irow",
+    "distance",
+)
 _CODE_SPLIT = re.compile(r"[;,|\s]+")
 
 
@@ -71,8 +94,10 @@ def read_findtreatment(path: pathlib.Path) -> KeyedSourceData:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportFailed(f"{path.name} is not UTF-8 text", errors=[
-            {"file": path.name, "row": 0, "column": "", "message": "not UTF-8 text"}]) from None
+        raise ImportFailed(
+            f"{path.name} is not UTF-8 text",
+            errors=[{"file": path.name, "row": 0, "column": "", "message": "not UTF-8 text"}],
+        ) from None
     problems = _Problems(path.name)
     if path.suffix.lower() == ".csv" or not text.lstrip().startswith(("{", "[")):
         rows = _csv_rows(text, problems)
@@ -83,6 +108,7 @@ def read_findtreatment(path: pathlib.Path) -> KeyedSourceData:
     data = KeyedSourceData(services=[], origins=[])
     seen: dict[str, int] = {}
     for row_number, row in rows:
+
         def where(field: str, row_number: int = row_number) -> dict[str, str]:
             return {"path": f"rows.{row_number - 1}.{field}"} if json_layout else {"column": field}
 
@@ -100,12 +126,19 @@ def read_findtreatment(path: pathlib.Path) -> KeyedSourceData:
         data.origins.append({"file": path.name, "row": row_number})
     if problems.errors:
         noun = "problem" if len(problems.errors) == 1 else "problems"
-        raise ImportFailed(f"{len(problems.errors)} {noun} in {path.name}; nothing was written",
-                           errors=problems.errors)
+        raise ImportFailed(
+            f"{len(problems.errors)} {noun} in {path.name}; nothing was written", errors=problems.errors
+        )
     for code, count in sorted(problems.unknown.items()):
-        problems.warnings.append({"file": path.name, "row": 0, "column": "service_codes",
-                                  "message": f"service code {code!r} ({count} facilities) is not in the code "
-                                             "mapping: kept as a findtreatment-services term, meets no need"})
+        problems.warnings.append(
+            {
+                "file": path.name,
+                "row": 0,
+                "column": "service_codes",
+                "message": f"service code {code!r} ({count} facilities) is not in the code "
+                "mapping: kept as a findtreatment-services term, meets no need",
+            }
+        )
     data.warnings = problems.warnings
     return data
 
@@ -114,12 +147,20 @@ def _json_rows(text: str, problems: _Problems) -> list[tuple[int, dict[str, Any]
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportFailed(f"{problems.file} is not JSON: {exc.msg} at line {exc.lineno}", errors=[
-            {"file": problems.file, "row": exc.lineno, "path": "", "message": f"not JSON: {exc.msg}"}]) from None
+        raise ImportFailed(
+            f"{problems.file} is not JSON: {exc.msg} at line {exc.lineno}",
+            errors=[
+                {"file": problems.file, "row": exc.lineno, "path": "", "message": f"not JSON: {exc.msg}"}
+            ],
+        ) from None
     rows = document.get("rows") if isinstance(document, dict) else document
     if not isinstance(rows, list):
-        raise ImportFailed(f"{problems.file}: expected a locator listing {{\"rows\": [...]}}", errors=[
-            {"file": problems.file, "row": 0, "path": "rows", "message": "expected a list of facilities"}])
+        raise ImportFailed(
+            f'{problems.file}: expected a locator listing {{"rows": [...]}}',
+            errors=[
+                {"file": problems.file, "row": 0, "path": "rows", "message": "expected a list of facilities"}
+            ],
+        )
     out: list[tuple[int, dict[str, Any]]] = []
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
@@ -134,8 +175,12 @@ def _csv_rows(text: str, problems: _Problems) -> list[tuple[int, dict[str, Any]]
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     if "name1" not in header:
-        raise ImportFailed(f"{problems.file}: the CSV has no name1 column", errors=[
-            {"file": problems.file, "row": 1, "column": "name1", "message": "required column is missing"}])
+        raise ImportFailed(
+            f"{problems.file}: the CSV has no name1 column",
+            errors=[
+                {"file": problems.file, "row": 1, "column": "name1", "message": "required column is missing"}
+            ],
+        )
     reader.fieldnames = header
     code_columns = [h for h in header if h not in FACILITY_COLUMNS and h.upper() == h and h]
     out: list[tuple[int, dict[str, Any]]] = []
@@ -157,8 +202,9 @@ def _csv_rows(text: str, problems: _Problems) -> list[tuple[int, dict[str, Any]]
     return out
 
 
-def _number(row: dict[str, Any], field: str, low: float, high: float, row_number: int,
-            where: Any, problems: _Problems) -> float | None:
+def _number(
+    row: dict[str, Any], field: str, low: float, high: float, row_number: int, where: Any, problems: _Problems
+) -> float | None:
     value = clean(row.get(field))
     if value is None:
         return None
@@ -246,8 +292,11 @@ def _facility(row: dict[str, Any], row_number: int, where: Any, problems: _Probl
     latitude = _number(row, "latitude", -90, 90, row_number, where, problems)
     longitude = _number(row, "longitude", -180, 180, row_number, where, problems)
     if (latitude is None) != (longitude is None) and len(problems.errors) == errors_before:
-        problems.error(row_number, where("longitude" if latitude is not None else "latitude"),
-                       "latitude and longitude come together")
+        problems.error(
+            row_number,
+            where("longitude" if latitude is not None else "latitude"),
+            "latitude and longitude come together",
+        )
     codes = _codes(row, problems)
     if len(problems.errors) > errors_before or name is None:
         return None
@@ -260,32 +309,53 @@ def _facility(row: dict[str, Any], row_number: int, where: Any, problems: _Probl
     organization_id = stable_id("organization", owner)
     code_set = {code for code, _ in codes}
     mapping = code_mapping()
+    facility_type = clean(row.get("type_facility"))
+    mental_health_only = "SA" not in code_set and (facility_type or "").upper() == "MH"
+    settings = mapping["settings_of_mental_health_facilities"]
     needs: list[str] = []
     for code in code_set:
-        needs += mapping["codes"].get(code, {}).get("needs", [])
-    facility_type = clean(row.get("type_facility"))
+        if mental_health_only and code in settings["codes"]:
+            needs += settings["needs"]
+        else:
+            needs += mapping["codes"].get(code, {}).get("needs", [])
     if facility_type:
         needs += mapping["facility_types"].get(facility_type.upper(), {}).get("needs", [])
     attributes = need_attributes(owner, needs)
     attributes += [attribute(owner, TAXONOMY, code, name=label) for code, label in sorted(codes)]
     insurance = insurance_value(code_set)
     if insurance:
-        attributes.append(attribute(owner, ELIGIBILITY_TAXONOMY, "insurance", name="Insurance accepted",
-                                    value=insurance))
+        attributes.append(
+            attribute(owner, ELIGIBILITY_TAXONOMY, "insurance", name="Insurance accepted", value=insurance)
+        )
     phone = clean(row.get("phone"))
     intake = clean(row.get("intake1"))
     phones = service_phone(owner, phone) + (
-        service_phone(owner, intake, description="Intake", n=1) if intake and intake != phone else [])
+        service_phone(owner, intake, description="Intake", n=1) if intake and intake != phone else []
+    )
     location = physical_location(
-        owner, name=name, latitude=latitude, longitude=longitude, address_1=clean(row.get("street1")),
-        address_2=clean(row.get("street2")), city=clean(row.get("city")), state=clean(row.get("state")),
-        postal_code=clean(row.get("zip")), organization_id=organization_id)
+        owner,
+        name=name,
+        latitude=latitude,
+        longitude=longitude,
+        address_1=clean(row.get("street1")),
+        address_2=clean(row.get("street2")),
+        city=clean(row.get("city")),
+        state=clean(row.get("state")),
+        postal_code=clean(row.get("zip")),
+        organization_id=organization_id,
+    )
     service: dict[str, Any] = {
-        "id": service_id, "name": name, "alternate_name": clean(row.get("name2")),
-        "status": "active", "url": clean(row.get("website")),
+        "id": service_id,
+        "name": name,
+        "alternate_name": clean(row.get("name2")),
+        "status": "active",
+        "url": clean(row.get("website")),
         "description": _description(codes),
-        "organization": {"id": organization_id, "name": clean(row.get("name2")) or name,
-                         "website": clean(row.get("website"))},
+        "organization": {
+            "id": organization_id,
+            "name": clean(row.get("name2")) or name,
+            "website": clean(row.get("website")),
+        },
         "phones": phones,
         "languages": [{"id": stable_id("language", owner, lang), "name": lang} for lang in _languages(row)],
         "service_at_locations": [{"id": stable_id("service_at_location", owner), "location": location}],
