@@ -12,7 +12,7 @@ from math import ceil
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
@@ -25,7 +25,7 @@ from api.capacity.auth import (
     ensure_organization_scope,
     ensure_pool_access,
 )
-from api.capacity.schemas import CapacityBatchIn, CapacityReportIn, FeedIn, HoldIn
+from api.capacity.schemas import NO_NUL_PATTERN, CapacityBatchIn, CapacityReportIn, FeedIn, HoldIn
 from api.deps import CapacityWriterDep, CaseWorkerDep, SessionDep, SettingsDep
 from catalog.tables import Feed
 from divert.errors import NotFound, error_body
@@ -37,7 +37,11 @@ router = APIRouter()
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 
-PageDep = Annotated[int, Query(ge=1, description="page number, from 1")]
+PageDep = Annotated[int, Query(ge=1, le=1_000_000, description="page number, from 1")]
+CapacityId = Annotated[str, Path(pattern=NO_NUL_PATTERN)]
+FeedId = Annotated[str, Path(pattern=NO_NUL_PATTERN)]
+HoldId = Annotated[str, Path(pattern=NO_NUL_PATTERN)]
+OptionalId = Annotated[str | None, Query(pattern=NO_NUL_PATTERN)]
 PerPageDep = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="items per page")]
 
 
@@ -58,7 +62,7 @@ def _page(contents: list[Any], total: int, page: int, per_page: int) -> dict[str
 @router.get("/capacity", summary="List capacity pools (providers see their own organization's)",
             tags=["capacity"])
 def list_pools(caller: PoolReaderDep, session: SessionDep, settings: SettingsDep,
-               organization_id: str | None = None, service_id: str | None = None,
+               organization_id: OptionalId = None, service_id: OptionalId = None,
                page: PageDep = 1, per_page: PerPageDep = DEFAULT_PAGE_SIZE) -> dict[str, Any]:
     organization_id = ensure_organization_scope(caller, organization_id)
     now = _now()
@@ -88,8 +92,8 @@ def push_batch(body: CapacityBatchIn, caller: CapacityWriterDep, session: Sessio
 
 
 @router.get("/capacity/{capacity_id}", summary="A pool's current state and status", tags=["capacity"])
-def read_pool(capacity_id: str, caller: PoolReaderDep, session: SessionDep, settings: SettingsDep,
-              program: str | None = None) -> dict[str, Any]:
+def read_pool(capacity_id: CapacityId, caller: PoolReaderDep, session: SessionDep, settings: SettingsDep,
+              program: OptionalId = None) -> dict[str, Any]:
     now = _now()
     row = repository.pool_row(session, capacity_id, now)
     if row is None:
@@ -100,8 +104,8 @@ def read_pool(capacity_id: str, caller: PoolReaderDep, session: SessionDep, sett
 
 @router.put("/capacity/{capacity_id}", summary="Report a pool's capacity (applied unless older)",
             tags=["capacity"])
-def push_report(capacity_id: str, body: CapacityReportIn, caller: CapacityWriterDep, session: SessionDep,
-                settings: SettingsDep) -> dict[str, Any]:
+def push_report(capacity_id: CapacityId, body: CapacityReportIn, caller: CapacityWriterDep,
+                session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     result = service.push_report(session, settings, caller, capacity_id, body, _now())
     session.commit()
     return result
@@ -109,7 +113,7 @@ def push_report(capacity_id: str, body: CapacityReportIn, caller: CapacityWriter
 
 @router.get("/capacity/{capacity_id}/history", summary="Every report for a pool, newest first",
             tags=["capacity"])
-def pool_history(capacity_id: str, caller: HistoryReaderDep, session: SessionDep,
+def pool_history(capacity_id: CapacityId, caller: HistoryReaderDep, session: SessionDep,
                  page: PageDep = 1, per_page: PerPageDep = DEFAULT_PAGE_SIZE) -> dict[str, Any]:
     owners = repository.pool_organizations(session, [capacity_id])
     if capacity_id not in owners:
@@ -144,14 +148,14 @@ def _feed(session: SessionDep, feed_id: str) -> Feed:
 
 
 @router.get("/feeds/{feed_id}", summary="One capacity feed and its health", tags=["feeds"])
-def read_feed(feed_id: str, caller: CapacityWriterDep, session: SessionDep) -> dict[str, Any]:
+def read_feed(feed_id: FeedId, caller: CapacityWriterDep, session: SessionDep) -> dict[str, Any]:
     feed = _feed(session, feed_id)
     ensure_feed_access(caller, feed)
     return feed_ops.feed_view(feed)
 
 
 @router.delete("/feeds/{feed_id}", status_code=204, summary="Stop polling a feed", tags=["feeds"])
-def delete_feed(feed_id: str, caller: CapacityWriterDep, session: SessionDep) -> Response:
+def delete_feed(feed_id: FeedId, caller: CapacityWriterDep, session: SessionDep) -> Response:
     feed = _feed(session, feed_id)
     ensure_feed_access(caller, feed)
     session.delete(feed)
@@ -171,20 +175,20 @@ def create_hold(body: HoldIn, caller: CaseWorkerDep, session: SessionDep,
 
 
 @router.get("/holds/{hold_id}", summary="A hold and its state", tags=["holds"])
-def read_hold(hold_id: str, caller: CaseWorkerDep, session: SessionDep) -> dict[str, Any]:
+def read_hold(hold_id: HoldId, caller: CaseWorkerDep, session: SessionDep) -> dict[str, Any]:
     return service.read_hold(session, caller, hold_id, _now())
 
 
 @router.post("/holds/{hold_id}/confirm", summary="The person is placed: take the held unit",
              tags=["holds"])
-def confirm_hold(hold_id: str, caller: CaseWorkerDep, session: SessionDep) -> dict[str, Any]:
+def confirm_hold(hold_id: HoldId, caller: CaseWorkerDep, session: SessionDep) -> dict[str, Any]:
     result = service.confirm_hold(session, caller, hold_id, _now())
     session.commit()
     return result
 
 
 @router.delete("/holds/{hold_id}", summary="Release a hold: its unit is free again", tags=["holds"])
-def release_hold(hold_id: str, caller: CaseWorkerDep, session: SessionDep) -> dict[str, Any]:
+def release_hold(hold_id: HoldId, caller: CaseWorkerDep, session: SessionDep) -> dict[str, Any]:
     result = service.release_hold(session, caller, hold_id, _now())
     session.commit()
     return result

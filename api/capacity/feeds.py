@@ -281,7 +281,7 @@ def apply_feed_items(session: Session, settings: Settings, feed: FeedSnapshot, i
             tally.reject(index, None, [{"field": "item", "message": "must be a service_capacity object"}])
             continue
         capacity_id = raw.get("id", raw.get("capacity_id"))
-        if not isinstance(capacity_id, str) or not capacity_id:
+        if not isinstance(capacity_id, str) or not capacity_id or "\x00" in capacity_id:
             tally.reject(index, None, [{"field": "id", "message": "must be the service_capacity id"}])
             continue
         try:

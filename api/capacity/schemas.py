@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -27,6 +28,31 @@ FEED_INTERVAL_MIN = 30
 FEED_INTERVAL_MAX = 86_400
 
 
+# PostgreSQL integer columns (waitlist): a bigger number is not a count of people, and must be a 422,
+# not a database error.
+MAX_PEOPLE = 2_147_483_647
+# The earliest `updated` accepted: older dates are not capacity reports (and dates before year 1 in UTC
+# could not even be read back).
+EARLIEST_REPORT = datetime(1970, 1, 1, tzinfo=UTC)
+# A text value may not contain NUL (PostgreSQL text cannot store it); this pattern guards path/query ids.
+NO_NUL_PATTERN = r"^[^\x00]+$"
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+SafeText = Annotated[str, AfterValidator(_no_nul)]
+
+
+def _not_ancient(value: datetime) -> datetime:
+    if value < EARLIEST_REPORT:
+        raise ValueError(f"must not be earlier than {EARLIEST_REPORT.date().isoformat()}")
+    return value
+
+
 def _iso_text_only(value: Any) -> Any:
     """`updated` must be an ISO 8601 string: a bare number could be seconds or milliseconds."""
     if isinstance(value, datetime):
@@ -36,9 +62,9 @@ def _iso_text_only(value: Any) -> Any:
     return value
 
 
-ReportTime = Annotated[AwareDatetime, BeforeValidator(_iso_text_only)]
+ReportTime = Annotated[AwareDatetime, BeforeValidator(_iso_text_only), AfterValidator(_not_ancient)]
 UnitCount = Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)]
-PeopleCount = Annotated[int, Field(ge=0, strict=True)]
+PeopleCount = Annotated[int, Field(ge=0, le=MAX_PEOPLE, strict=True)]
 
 
 class CapacityReportIn(BaseModel):
@@ -67,7 +93,7 @@ class CapacityReportIn(BaseModel):
 
 
 class CapacityBatchItem(CapacityReportIn):
-    capacity_id: str = Field(min_length=1)
+    capacity_id: SafeText = Field(min_length=1)
 
 
 class CapacityBatchIn(BaseModel):
@@ -82,8 +108,8 @@ class CapacityBatchIn(BaseModel):
 class FeedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(min_length=1, max_length=2000)
-    organization_id: str | None = None
+    url: SafeText = Field(min_length=1, max_length=2000)
+    organization_id: SafeText | None = None
     interval_seconds: int = Field(default=FEED_INTERVAL_DEFAULT, ge=FEED_INTERVAL_MIN, le=FEED_INTERVAL_MAX,
                                   strict=True)
 
@@ -91,8 +117,8 @@ class FeedIn(BaseModel):
 class HoldIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    capacity_id: str = Field(min_length=1)
-    program: str | None = Field(default=None, min_length=1)
+    capacity_id: SafeText = Field(min_length=1)
+    program: SafeText | None = Field(default=None, min_length=1)
     minutes: int = Field(default=HOLD_MINUTES_DEFAULT, ge=1, le=HOLD_MINUTES_MAX, strict=True)
 
 

@@ -67,6 +67,8 @@ INVALID_REPORTS = [
     ({"available": 1, "waitlist": 1.5, "updated": hours_ago(1).isoformat()}, "waitlist"),
     ({"available": "3", "updated": hours_ago(1).isoformat()}, "available"),
     ({"available": 1, "maximum": -1, "updated": hours_ago(1).isoformat()}, "maximum"),
+    ({"available": 1, "waitlist": 10**20, "updated": hours_ago(1).isoformat()}, "waitlist"),
+    ({"available": 1, "updated": "0001-01-01T00:00:00+14:00"}, "updated"),
 
 ]
 
@@ -77,6 +79,24 @@ def test_invalid_reports_are_422_naming_the_field(client, make_pool, keys):
         r = client.put("/v1/capacity/cap-1", json=body, headers=keys["provider_a"])
         assert r.status_code == 422, (body, r.text)
         assert any(e["field"] == field for e in r.json()["errors"]), (body, r.text)
+
+
+def test_hostile_ids_and_paging_are_4xx_never_500(client, make_pool, keys):
+    make_pool("cap-1")
+    headers = keys["admin"]
+    for method, path, body in [
+        ("GET", "/v1/capacity/a%00b", None), ("PUT", "/v1/capacity/a%00b", report(1, hours_ago(1))),
+        ("GET", "/v1/capacity/a%00b/history", None), ("GET", "/v1/capacity?organization_id=%00", None),
+        ("GET", "/v1/capacity?page=99999999999999999999", None), ("GET", "/v1/feeds/%00", None),
+        ("POST", "/v1/holds", {"capacity_id": "a\x00b"}), ("POST", "/v1/holds", {"capacity_id": "cap-1",
+                                                                                 "program": "\x00"}),
+        ("GET", "/v1/holds/%00", None), ("POST", "/v1/feeds", {"url": "https://x.org/\x00"}),
+    ]:
+        r = client.request(method, path, json=body, headers=headers)
+        assert r.status_code == 422, (method, path, r.text)
+    r = client.post("/v1/capacity", json={"updates": [{"capacity_id": "a\x00", **report(1, hours_ago(1))}]},
+                    headers=headers)
+    assert r.json()["results"][0]["status"] == 422
 
 
 def test_available_above_maximum_is_422_whether_sent_or_stored(client, make_pool, keys, db):
