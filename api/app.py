@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+import logging
+import time
+
+from fastapi import FastAPI, Request, Response
 
 from api import root
 from api.capacity import endpoints as capacity
@@ -18,6 +21,9 @@ from divert.db import session_factory
 from divert.errors import add_exception_handlers
 from divert.settings import Settings, get_settings
 from web import pages
+
+
+ACCESS_LOG = logging.getLogger("divert.access")
 
 
 def create_app(settings: Settings | None = None, *, run_scheduler: bool = False) -> FastAPI:
@@ -41,6 +47,17 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = False)
     app.state.sessions = session_factory(settings)
     app.state.key_cache = {}
     add_exception_handlers(app)
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next):  # type: ignore[no-untyped-def]
+        # Our own access log: method, path, status, time. Never the query string (directory
+        # eligibility filters carry participant fields there) and never a body.
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        ACCESS_LOG.info("%s %s %d %.1fms", request.method, request.url.path, response.status_code,
+                        (time.perf_counter() - started) * 1000)
+        return response
+
     app.include_router(root.router)
     for room in (directory, capacity, match, gaps, imports):
         app.include_router(room.router, prefix="/v1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import pathlib
 import subprocess
@@ -21,6 +22,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+search_app = typer.Typer(no_args_is_help=True, help="The search index.")
+app.add_typer(search_app, name="search")
 # `divert bench generate|run`: the synthetic catalog and the benchmark suite (bench/cli.py).
 from bench.cli import bench_app  # noqa: E402
 
@@ -73,8 +76,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     if not 0 < port < 65536:
         fail(f"--port must be between 1 and 65535, got {port}")
+    # uvicorn's own access log would print query strings, which may carry participant fields
+    # (directory eligibility filters); the app logs method, path and status only (api/app.py).
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     uvicorn.run(create_app(run_scheduler=True), host=host, port=port, log_level="info",
-                access_log=True)
+                access_log=False)
 
 
 @keys_app.command("create")
@@ -165,6 +171,17 @@ def export_hsds(path: Annotated[str, typer.Argument(help="file.json, folder/ or 
     from importers.cli import run_export
 
     run_export(path)
+
+
+@search_app.command("reindex")
+def search_reindex() -> None:
+    """Queue every service for the Meilisearch index (after switching backends, or to rebuild it)."""
+    from catalog.search.sync import enqueue_all_services
+    from divert.db import session_scope
+
+    with session_scope() as session:
+        queued = enqueue_all_services(session)
+    typer.echo(f"queued {queued} services; the scheduler's search-index-sync job sends them to the index")
 
 
 @app.command("demo")
