@@ -80,24 +80,29 @@ def classify_gap(need: str, evaluations: Sequence[Evaluation], radius_km: float,
             for reason in e.excluded_by:
                 why[reason] = why.get(reason, 0) + 1
         listed = "; ".join(f"{r}: {n}" for r, n in sorted(why.items(), key=lambda kv: (-kv[1], kv[0])))
-        return Gap(ELIGIBILITY, f"{_count(len(at_stage), 'service')} {within} meet this need but none "
-                                f"admits this participant ({listed}); nearest: {nearest}")
+        n = len(at_stage)
+        return Gap(ELIGIBILITY, f"{_count(n, 'service')} {within} {'meets' if n == 1 else 'meet'} this need "
+                                f"but {'it does not admit' if n == 1 else 'none admits'} this participant "
+                                f"({listed}); nearest: {nearest}")
     judged = [e.judgement for e in at_stage if e.judgement is not None]
     unit = next((j.unit for j in judged if j.unit), "unit")
     if stage == NO_CAPACITY:
         reserved = sum(j.reserved_elsewhere for j in judged)
         extra = (f"; {_num(reserved)} {unit}s there are reserved for other programs" if reserved else "")
-        return Gap(NO_CAPACITY, f"{_count(len(at_stage), 'eligible service')} {within} report no "
+        verb = "reports" if len(at_stage) == 1 else "report"
+        return Gap(NO_CAPACITY, f"{_count(len(at_stage), 'eligible service')} {within} {verb} no "
                                 f"available {unit}s{extra}; nearest: {nearest}")
     if stage == WAITLIST_ONLY:
         available = sum(j.reported_available for j in judged)
         owed = sum(j.owed for j in judged)
-        return Gap(WAITLIST_ONLY, f"{_count(len(at_stage), 'service')} {within} have {_num(available)} "
+        verb = "has" if len(at_stage) == 1 else "have"
+        return Gap(WAITLIST_ONLY, f"{_count(len(at_stage), 'service')} {within} {verb} {_num(available)} "
                                   f"{unit}{'' if available == 1 else 's'}, all owed to {_num(owed)} "
                                   f"{'person' if owed == 1 else 'people'} already waiting or held; "
                                   f"nearest: {nearest}")
+    none_open = "it is not" if len(at_stage) == 1 else "none is"
     return Gap(CLOSED, f"{_count(len(at_stage), 'service')} {within} could take this participant but "
-                       f"none is open at this time; nearest: {nearest}")
+                       f"{none_open} open at this time; nearest: {nearest}")
 
 
 __all__ = ["CLOSED", "ELIGIBILITY", "Evaluation", "NONE_IN_AREA", "NO_CAPACITY", "OFFERED", "STAGES",
