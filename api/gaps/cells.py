@@ -48,6 +48,11 @@ SET h3_r7 = excluded.h3_r7, latitude = excluded.latitude, longitude = excluded.l
 """)
 
 
+def area_key(area: int | str) -> str:
+    """An area id as the API shows it: H3 cells as hex strings, named areas as their ids."""
+    return area if isinstance(area, str) else format(area, "x")
+
+
 def cell_int(lat: float, lon: float, resolution: int) -> int:
     return int(h3.str_to_int(h3.latlng_to_cell(lat, lon, resolution)))
 

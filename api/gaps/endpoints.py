@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+import orjson
 from fastapi import APIRouter, Query
-from fastapi.responses import ORJSONResponse, Response
+from fastapi.responses import Response
 
 from api.deps import PlannerDep, SessionDep, SettingsDep
 from api.gaps import render
@@ -41,6 +42,10 @@ def _query(settings: Settings, *, need: str | None, intercept: str | None, from_
                            now=datetime.now(UTC))
 
 
+def _json(body: dict[str, Any], media_type: str = "application/json") -> Response:
+    return Response(orjson.dumps(body), media_type=media_type)
+
+
 def _csv(body: str, name: str) -> Response:
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
@@ -57,8 +62,8 @@ def gap_map(caller: PlannerDep, session: SessionDep, settings: SettingsDep, need
     if query.format == "csv":
         return _csv(render.gap_map_csv(result), "gaps")
     if query.format == "geojson":
-        return ORJSONResponse(render.gap_map_geojson(result), media_type="application/geo+json")
-    return ORJSONResponse(render.gap_map_json(result))
+        return _json(render.gap_map_geojson(result), "application/geo+json")
+    return _json(render.gap_map_json(result))
 
 
 @router.get("/gaps/sim", summary="Sequential Intercept Model table: intercepts 0-5 × needs")
@@ -71,4 +76,4 @@ def sim_table(caller: PlannerDep, session: SessionDep, settings: SettingsDep, ne
     table = build_sim_table(session, query, settings, datetime.now(UTC))
     if query.format == "csv":
         return _csv(render.sim_csv(table), "sim")
-    return ORJSONResponse(render.sim_json(table))
+    return _json(render.sim_json(table))

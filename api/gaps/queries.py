@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.gaps.cells import BIGINT_TO_HEX, HEX_TO_BIGINT, PARENT_SQL, RESOLUTION_OF_SQL, VALID_CELL_PATTERN
+from api.gaps.cells import HEX_TO_BIGINT, PARENT_SQL, RESOLUTION_OF_SQL, VALID_CELL_PATTERN, area_key
 from matcher.pools import Freshness
 from matcher.vocabulary import BED_NEEDS, ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY
 
@@ -27,14 +27,15 @@ LOW_BARRIER_TERMS: Final = ("low_barrier", "housing_first")
 # A service whose attributes name no intercept serves the community: intercept 0.
 DEFAULT_INTERCEPT: Final = 0
 
-# Where a site falls, per kind of area. Each yields (area, need, service_id, location_id).
+# Where a site falls, per kind of area. Each yields (area, need, service_id, location_id). Cells stay
+# integers inside the query (sorting and hashing hex text under a collation is several times slower)
+# and become hex strings in Python.
 _SITES_IN_CELLS: Final = f"""
-    SELECT DISTINCT {BIGINT_TO_HEX.format(cell=PARENT_SQL.format(cell='lc.h3_r7'))} AS area,
-           ms.need, ms.service_id, ms.location_id
+    SELECT {PARENT_SQL.format(cell='lc.h3_r7')} AS area, ms.need, ms.service_id, ms.location_id
     FROM match_site ms JOIN location_cell lc ON lc.location_id = ms.location_id
     WHERE ms.need = ANY(:needs)"""
-_SITES_IN_FINE_CELLS: Final = f"""
-    SELECT DISTINCT {BIGINT_TO_HEX.format(cell='lc.cell')} AS area, ms.need, ms.service_id, ms.location_id
+_SITES_IN_FINE_CELLS: Final = """
+    SELECT lc.cell AS area, ms.need, ms.service_id, ms.location_id
     FROM match_site ms
     JOIN unnest(CAST(:loc_ids AS text[]), CAST(:loc_cells AS bigint[])) AS lc(location_id, cell)
       ON lc.location_id = ms.location_id
@@ -52,7 +53,7 @@ SITE_SOURCES: Final = {"cells": _SITES_IN_CELLS, "fine_cells": _SITES_IN_FINE_CE
                        "named": _SITES_IN_NAMED_AREAS, "region": _SITES_IN_REGION}
 
 _PROFILE_CTES: Final = """
-svc_intercept AS (
+svc_intercept AS MATERIALIZED (
     SELECT DISTINCT a.link_id AS service_id, CAST(t.code AS integer) AS intercept
     FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
     WHERE a.link_entity = 'service' AND t.profile = :intercept_profile
@@ -62,7 +63,7 @@ holds AS (
     SELECT capacity_id, count(*) AS n FROM hold
     WHERE state = 'active' AND expires_at > :at GROUP BY capacity_id
 ),
-pool AS (
+pool AS MATERIALIZED (
     SELECT c.id, c.service_id, c.location_id,
            lower(c.unit_id) = 'bed' AS is_bed,
            cardinality(c.reserved_for) > 0 AS is_program,
@@ -88,24 +89,26 @@ low_barrier AS (
     WHERE a.link_entity = 'service' AND t.profile = :eligibility_profile
       AND t.code = ANY(:low_barrier_terms) AND lower(coalesce(a.value, 'true')) NOT IN ('false', 'no', '0')
 ),
-site_pool AS (
+site_pool AS MATERIALIZED (
     SELECT s.area, s.need, s.service_id, s.location_id, p.id AS pool_id
     FROM site s LEFT JOIN pool p ON p.service_id = s.service_id
       AND (NOT p.is_bed OR s.need = ANY(:bed_needs))
       AND (p.location_id IS NULL OR s.location_id IS NULL OR p.location_id = s.location_id)
 ),
-site_state AS (
-    SELECT area, need, service_id, location_id, bool_or(pool_id IS NOT NULL) AS tracked
-    FROM site_pool GROUP BY area, need, service_id, location_id
+-- One row per area, need and service (so nothing is counted DISTINCT later). A site with no pool for
+-- the need has exactly one site_pool row, with no pool: the service is untracked there (R4).
+service_in_area AS (
+    SELECT area, need, service_id, bool_or(pool_id IS NULL) AS untracked
+    FROM site_pool GROUP BY area, need, service_id
 ),
 area_services AS (
-    SELECT ss.area, ss.need, coalesce(si.intercept, :default_intercept) AS intercept,
-           count(DISTINCT ss.service_id) AS services,
-           count(DISTINCT ss.service_id) FILTER (WHERE lb.service_id IS NOT NULL) AS low_barrier_services,
-           count(DISTINCT ss.service_id) FILTER (WHERE NOT ss.tracked) AS untracked_services
-    FROM site_state ss
-    LEFT JOIN svc_intercept si ON si.service_id = ss.service_id
-    LEFT JOIN low_barrier lb ON lb.service_id = ss.service_id
+    SELECT sa.area, sa.need, coalesce(si.intercept, :default_intercept) AS intercept,
+           count(*) AS services,
+           count(*) FILTER (WHERE lb.service_id IS NOT NULL) AS low_barrier_services,
+           count(*) FILTER (WHERE sa.untracked) AS untracked_services
+    FROM service_in_area sa
+    LEFT JOIN svc_intercept si ON si.service_id = sa.service_id
+    LEFT JOIN low_barrier lb ON lb.service_id = sa.service_id
     WHERE coalesce(si.intercept, :default_intercept) = ANY(:intercepts)
     GROUP BY 1, 2, 3
 ),
@@ -133,7 +136,8 @@ SELECT s.area, s.need, s.intercept, s.services, s.low_barrier_services, s.untrac
        coalesce(u.public_total, 0) AS public_total, coalesce(u.public_available, 0) AS public_available,
        coalesce(u.public_open, 0) AS public_open, coalesce(u.program_total, 0) AS program_total,
        coalesce(u.program_available, 0) AS program_available, coalesce(u.program_open, 0) AS program_open
-FROM area_services s LEFT JOIN area_units u USING (area, need, intercept)
+FROM area_services s LEFT JOIN area_units u
+  ON u.area = s.area AND u.need = s.need AND u.intercept = s.intercept
 """
 
 _TARGET_CELL_CENTRES: Final = """
@@ -142,33 +146,38 @@ _TARGET_CELL_CENTRES: Final = """
          AS t(area, lat, lon)"""
 _TARGET_NAMED_AREAS: Final = "SELECT na.id AS area, na.geog FROM named_area na"
 
-# Mobile and outreach services reach an area through their HSDS service_area (CONTRACT R6).
+# Mobile and outreach services reach an area through their HSDS service_area (CONTRACT R6). With no
+# site in question, every pool of the service measures the need (beds only for BED_NEEDS).
 _AREA_SERVICES: Final = """
 WITH target AS MATERIALIZED ({targets}),
 -- Materialised apart from match_site so the planner probes the service_area GiST index once per target
 -- (left to itself it tests every target against every area: a geography intersection each time).
 reached AS MATERIALIZED (
-    SELECT t.area, sa.service_id
+    SELECT DISTINCT t.area, sa.service_id
     FROM target t JOIN service_area sa ON ST_Intersects(sa.geog, t.geog)
 ),
+{profile},
+service_pools AS (
+    SELECT service_id, bool_or(NOT is_bed) AS tracks_other_units,
+           coalesce(sum(offerable) FILTER (WHERE fresh), 0) AS open_all,
+           coalesce(sum(offerable) FILTER (WHERE fresh AND NOT is_bed), 0) AS open_other_units
+    FROM pool GROUP BY service_id
+),
 covering AS (
-    SELECT DISTINCT r.area, ms.need, ms.service_id
+    SELECT r.area, ms.need, r.service_id,
+           CASE WHEN sp.service_id IS NULL THEN false
+                WHEN ms.need = ANY(:bed_needs) THEN true ELSE sp.tracks_other_units END AS tracked,
+           CASE WHEN ms.need = ANY(:bed_needs) THEN coalesce(sp.open_all, 0)
+                ELSE coalesce(sp.open_other_units, 0) END AS open_units
     FROM reached r
     JOIN match_site ms ON ms.service_id = r.service_id AND ms.has_area AND ms.need = ANY(:needs)
-),
-{profile},
-per_service AS (
-    SELECT c.area, c.need, c.service_id, bool_or(p.id IS NOT NULL) AS tracked,
-           coalesce(sum(p.offerable) FILTER (WHERE p.fresh), 0) AS open_units
-    FROM covering c LEFT JOIN pool p ON p.service_id = c.service_id
-      AND (NOT p.is_bed OR c.need = ANY(:bed_needs))
-    GROUP BY 1, 2, 3
+    LEFT JOIN service_pools sp ON sp.service_id = r.service_id
 )
-SELECT ps.area, ps.need, coalesce(si.intercept, :default_intercept) AS intercept,
-       count(DISTINCT ps.service_id) AS services,
-       count(DISTINCT ps.service_id) FILTER (WHERE NOT ps.tracked) AS untracked_services,
-       sum(ps.open_units) AS open_units
-FROM per_service ps LEFT JOIN svc_intercept si ON si.service_id = ps.service_id
+SELECT c.area, c.need, coalesce(si.intercept, :default_intercept) AS intercept,
+       count(*) AS services,
+       count(*) FILTER (WHERE NOT c.tracked) AS untracked_services,
+       CAST(sum(c.open_units) AS float8) AS open_units
+FROM covering c LEFT JOIN svc_intercept si ON si.service_id = c.service_id
 WHERE coalesce(si.intercept, :default_intercept) = ANY(:intercepts)
 GROUP BY 1, 2, 3
 """
@@ -184,7 +193,7 @@ WITH ev AS (
     SELECT {_CELL} AS cell, need, coalesce(intercept, :default_intercept) AS intercept, reason
     {_EVENTS_IN_WINDOW} AND lower(cell) ~ :cell_pattern
 )
-SELECT {BIGINT_TO_HEX.format(cell=PARENT_SQL.format(cell='cell'))} AS area, need, intercept, reason,
+SELECT {PARENT_SQL.format(cell='cell')} AS area, need, intercept, reason,
        count(*) AS events
 FROM ev WHERE {RESOLUTION_OF_SQL.format(cell='cell')} >= :resolution
 GROUP BY 1, 2, 3, 4
@@ -212,8 +221,9 @@ _DEMAND_STATEMENTS: Final = {"cells": _DEMAND_BY_CELL, "raw_cells": _DEMAND_BY_R
                               "region": _DEMAND_IN_REGION}
 
 
-@dataclass(frozen=True)
-class SupplyRow:
+class SupplyRow(NamedTuple):
+    """Supply of one area × need × intercept (a tuple: a state-sized map builds 100k+ of them)."""
+
     area: str
     need: str
     intercept: int
@@ -234,8 +244,7 @@ class SupplyRow:
         return self.public_open + self.program_open
 
 
-@dataclass(frozen=True)
-class AreaServiceRow:
+class AreaServiceRow(NamedTuple):
     area: str
     need: str
     intercept: int
@@ -244,8 +253,7 @@ class AreaServiceRow:
     open_units: float
 
 
-@dataclass(frozen=True)
-class DemandRow:
+class DemandRow(NamedTuple):
     area: str
     need: str
     intercept: int
@@ -271,21 +279,14 @@ def _pool_params(at: datetime, freshness: Freshness) -> dict[str, Any]:
             "ttl_other": freshness.other, "bed_needs": sorted(BED_NEEDS)}
 
 
-def _number(value: Any) -> float:
-    return float(value or 0)
-
-
 def supply_rows(session: Session, source: str, *, needs: Sequence[str], intercepts: Sequence[int],
                 at: datetime, freshness: Freshness, **source_params: Any) -> list[SupplyRow]:
     """Supply per area × need × intercept, for one kind of area (a key of SITE_SOURCES)."""
     statement = text(_SUPPLY.format(sites=SITE_SOURCES[source], profile=_PROFILE_CTES))
     params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), **source_params,
               "eligibility_profile": ELIGIBILITY_TAXONOMY, "low_barrier_terms": list(LOW_BARRIER_TERMS)}
-    return [SupplyRow(r.area, r.need, int(r.intercept), int(r.services), int(r.low_barrier_services),
-                      int(r.untracked_services), int(r.pools), int(r.fresh_pools), _number(r.public_total),
-                      _number(r.public_available), _number(r.public_open), _number(r.program_total),
-                      _number(r.program_available), _number(r.program_open))
-            for r in session.execute(statement, params)]
+    # Counts arrive as integers and sums as float8, in SupplyRow's order: only the area needs mapping.
+    return [SupplyRow(area_key(r[0]), *r[1:]) for r in session.execute(statement, params).all()]
 
 
 def area_service_rows(session: Session, *, targets: str, needs: Sequence[str], intercepts: Sequence[int],
@@ -294,9 +295,18 @@ def area_service_rows(session: Session, *, targets: str, needs: Sequence[str], i
     source = _TARGET_CELL_CENTRES if targets == "cells" else _TARGET_NAMED_AREAS
     statement = text(_AREA_SERVICES.format(targets=source, profile=_PROFILE_CTES))
     params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), **target_params}
-    return [AreaServiceRow(r.area, r.need, int(r.intercept), int(r.services), int(r.untracked_services),
-                           _number(r.open_units))
-            for r in session.execute(statement, params)]
+    return [AreaServiceRow(*r) for r in session.execute(statement, params).all()]
+
+
+# The map's queries group a few hundred thousand rows at a state's size. JIT compilation of their
+# many expressions costs seconds before the first row (and saves nothing on a scan this size), and
+# the default 4 MB of work memory pushes their sorts and hashes to disk. Both only for this transaction.
+AGGREGATE_SETTINGS: Final = ("SET LOCAL jit = off", "SET LOCAL work_mem = '64MB'")
+
+
+def tune_for_aggregates(session: Session) -> None:
+    for statement in AGGREGATE_SETTINGS:
+        session.execute(text(statement))
 
 
 def has_service_areas(session: Session) -> bool:
@@ -310,8 +320,7 @@ def demand_rows(session: Session, grouping: str, *, needs: Sequence[str], interc
     statement = _DEMAND_STATEMENTS[grouping]
     params = {**_base_params(needs, intercepts), "start": start, "end": end, "resolution": resolution,
               "cell_pattern": VALID_CELL_PATTERN}
-    return [DemandRow(r.area, r.need, int(r.intercept), r.reason, int(r.events))
-            for r in session.execute(text(statement), params)]
+    return [DemandRow(area_key(r[0]), *r[1:]) for r in session.execute(text(statement), params).all()]
 
 
 def named_areas_of_points(session: Session, cells: Sequence[str], lats: Sequence[float],

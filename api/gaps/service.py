@@ -42,7 +42,7 @@ def freshness_from(settings: Settings) -> Freshness:
                      other=settings.ttl_other_hours)
 
 
-@dataclass
+@dataclass(slots=True)
 class GapRow:
     area: str
     need: str
@@ -123,6 +123,7 @@ def _index(rows: Iterable[SupplyRow | AreaServiceRow]) -> dict[Key, Any]:
 
 
 def build_gap_map(session: Session, query: GapQuery, settings: Settings, at: datetime) -> GapMap:
+    queries.tune_for_aggregates(session)
     freshness = freshness_from(settings)
     common: dict[str, Any] = {"needs": query.needs, "intercepts": query.intercepts, "at": at,
                               "freshness": freshness}
@@ -163,22 +164,24 @@ def build_gap_map(session: Session, query: GapQuery, settings: Settings, at: dat
 
     rows: list[GapRow] = []
     disks: dict[str, list[str]] = {}
+    named = query.area == AREA_NAMED
+    no_cover = AreaServiceRow("", "", 0, 0, 0, 0.0)
     for key in keys:
         area, need, intercept = key
-        if query.area == AREA_NAMED:
+        if named:
             nearby = [supply.get(key)]
         else:
-            if area not in disks:
-                disks[area] = list(cells.neighbourhood(area))
-            nearby = [supply.get((cell, need, intercept)) for cell in disks[area]]
+            disk = disks.get(area)
+            if disk is None:
+                disk = disks[area] = list(cells.neighbourhood(area))
+            nearby = [supply.get((cell, need, intercept)) for cell in disk]
         present = [s for s in nearby if s is not None]
-        covering = by_area.get(key)
+        covering = by_area.get(key, no_cover)
         reach = Reach(
             services=sum(s.services for s in present),
-            area_services=covering.services if covering else 0,
-            open_units=sum(s.open_units for s in present) + (covering.open_units if covering else 0.0),
-            untracked_services=sum(s.untracked_services for s in present)
-            + (covering.untracked_services if covering else 0),
+            area_services=covering.services,
+            open_units=sum(s.public_open + s.program_open for s in present) + covering.open_units,
+            untracked_services=sum(s.untracked_services for s in present) + covering.untracked_services,
         )
         area_demand = demand.get(key, {}) if query.has_demand_by_area else None
         rows.append(GapRow(area, need, intercept, supply.get(key), reach, area_demand,

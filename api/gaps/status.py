@@ -7,8 +7,7 @@ Intercept Model mapping workshop uses for a resource: enough, exists but lacks c
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from matcher.vocabulary import GAP_REASONS
 
@@ -24,8 +23,7 @@ UNMET_REASONS: Final = ("no_capacity", "waitlist_only", "eligibility", "closed")
 DEMAND_REASONS: Final = (*GAP_REASONS, "unconfirmed_only")
 
 
-@dataclass(frozen=True)
-class Reach:
+class Reach(NamedTuple):
     """What a person in the area can reach for one need and intercept (see docs/gaps.md, "Reach")."""
 
     services: int = 0  # services with a site in the area or its neighbour ring, per cell
