@@ -57,10 +57,19 @@ RESOURCE_FILES: dict[str, tuple[str, ...]] = {
 }
 
 MODELS: dict[str, type[BaseModel]] = {
-    "organizations": m.Organization, "services": m.Service, "locations": m.Location,
-    "service_at_locations": m.ServiceAtLocation, "addresses": m.Address, "phones": m.Phone,
-    "schedules": m.Schedule, "service_areas": m.ServiceArea, "languages": m.Language,
-    "taxonomies": m.Taxonomy, "taxonomy_terms": m.TaxonomyTerm, "attributes": m.Attribute, "units": m.Unit,
+    "organizations": m.Organization,
+    "services": m.Service,
+    "locations": m.Location,
+    "service_at_locations": m.ServiceAtLocation,
+    "addresses": m.Address,
+    "phones": m.Phone,
+    "schedules": m.Schedule,
+    "service_areas": m.ServiceArea,
+    "languages": m.Language,
+    "taxonomies": m.Taxonomy,
+    "taxonomy_terms": m.TaxonomyTerm,
+    "attributes": m.Attribute,
+    "units": m.Unit,
     "service_capacity": m.ServiceCapacity,
 }
 
@@ -70,16 +79,28 @@ REFERENCES: dict[str, dict[str, str]] = {
     "locations": {"organization_id": "organizations"},
     "service_at_locations": {"service_id": "services", "location_id": "locations"},
     "addresses": {"location_id": "locations"},
-    "phones": {"location_id": "locations", "service_id": "services", "organization_id": "organizations",
-               "contact_id": "contacts", "service_at_location_id": "service_at_locations"},
-    "schedules": {"service_id": "services", "location_id": "locations",
-                  "service_at_location_id": "service_at_locations"},
+    "phones": {
+        "location_id": "locations",
+        "service_id": "services",
+        "organization_id": "organizations",
+        "contact_id": "contacts",
+        "service_at_location_id": "service_at_locations",
+    },
+    "schedules": {
+        "service_id": "services",
+        "location_id": "locations",
+        "service_at_location_id": "service_at_locations",
+    },
     "service_areas": {"service_id": "services", "service_at_location_id": "service_at_locations"},
     "languages": {"service_id": "services", "location_id": "locations", "phone_id": "phones"},
     "attributes": {"taxonomy_term_id": "taxonomy_terms", "link_id": "services"},
     "service_capacity": {"service_id": "services", "unit_id": "units", "location_id": "locations"},
-    "contacts": {"organization_id": "organizations", "service_id": "services",
-                 "service_at_location_id": "service_at_locations", "location_id": "locations"},
+    "contacts": {
+        "organization_id": "organizations",
+        "service_id": "services",
+        "service_at_location_id": "service_at_locations",
+        "location_id": "locations",
+    },
     "funding": {"organization_id": "organizations", "service_id": "services"},
     "cost_options": {"service_id": "services"},
     "required_documents": {"service_id": "services"},
@@ -92,8 +113,12 @@ REFERENCES: dict[str, dict[str, str]] = {
 # HSDS tables without a catalog table: kept inside their parent's `extra` under this key.
 EXTRA_KEYS: dict[str, dict[str, str]] = {
     # resource -> {parent column: key in the parent object}
-    "contacts": {"organization_id": "contacts", "service_id": "contacts",
-                 "service_at_location_id": "contacts", "location_id": "contacts"},
+    "contacts": {
+        "organization_id": "contacts",
+        "service_id": "contacts",
+        "service_at_location_id": "contacts",
+        "location_id": "contacts",
+    },
     "funding": {"organization_id": "funding", "service_id": "funding"},
     "cost_options": {"service_id": "cost_options"},
     "required_documents": {"service_id": "required_documents"},
@@ -122,27 +147,35 @@ class _Table:
 def _package_files(source: pathlib.Path | bytes) -> dict[str, bytes]:
     """File name -> content of the package's top level (the folder holding datapackage.json)."""
     if isinstance(source, pathlib.Path) and source.is_dir():
-        return {p.name: p.read_bytes() for p in source.iterdir()
-                if p.is_file() and p.suffix.lower() in (".csv", ".json")}
+        return {
+            p.name: p.read_bytes()
+            for p in source.iterdir()
+            if p.is_file() and p.suffix.lower() in (".csv", ".json")
+        }
     try:
         archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
     except (zipfile.BadZipFile, OSError) as exc:
         name = "upload" if isinstance(source, bytes) else source.name
-        raise ImportFailed(f"{name} is not a zip file or a folder", errors=[
-            {"file": name, "row": 0, "path": "", "message": f"not a readable zip ({exc})"}]) from None
+        raise ImportFailed(
+            f"{name} is not a zip file or a folder",
+            errors=[{"file": name, "row": 0, "path": "", "message": f"not a readable zip ({exc})"}],
+        ) from None
     with archive:
         members = [i for i in archive.infolist() if not i.is_dir()]
         if sum(i.file_size for i in members) > MAX_UNPACKED_BYTES:
-            raise ImportFailed("the zip unpacks to more than 512 MB", errors=[
-                {"file": "zip", "row": 0, "path": "", "message": "too large once unpacked"}])
+            raise ImportFailed(
+                "the zip unpacks to more than 512 MB",
+                errors=[{"file": "zip", "row": 0, "path": "", "message": "too large once unpacked"}],
+            )
         names = [i.filename for i in members]
-        anchor = next((n for n in names if n.rsplit("/", 1)[-1] == "datapackage.json"), None) or \
-            next((n for n in names if n.rsplit("/", 1)[-1] in ("services.csv", "service.csv")), None)
+        anchor = next((n for n in names if n.rsplit("/", 1)[-1] == "datapackage.json"), None) or next(
+            (n for n in names if n.rsplit("/", 1)[-1] in ("services.csv", "service.csv")), None
+        )
         prefix = anchor.rsplit("/", 1)[0] + "/" if anchor and "/" in anchor else ""
         files: dict[str, bytes] = {}
         for info in members:
-            if info.filename.startswith(prefix) and "/" not in info.filename[len(prefix):]:
-                files[info.filename[len(prefix):]] = archive.read(info)
+            if info.filename.startswith(prefix) and "/" not in info.filename[len(prefix) :]:
+                files[info.filename[len(prefix) :]] = archive.read(info)
         return files
 
 
@@ -151,8 +184,14 @@ def _resource_paths(files: dict[str, bytes], warnings: list[dict[str, Any]]) -> 
     chosen: dict[str, str] = {}
     raw = files.get("datapackage.json")
     if raw is None:
-        warnings.append({"file": "datapackage.json", "row": 0, "path": "",
-                         "message": "no datapackage.json; tables were found by their HSDS file names"})
+        warnings.append(
+            {
+                "file": "datapackage.json",
+                "row": 0,
+                "path": "",
+                "message": "no datapackage.json; tables were found by their HSDS file names",
+            }
+        )
     else:
         try:
             descriptor = json.loads(raw)
@@ -160,16 +199,25 @@ def _resource_paths(files: dict[str, bytes], warnings: list[dict[str, Any]]) -> 
             if not isinstance(resources, list):
                 raise ValueError("no resources list")
             for resource in resources:
-                if isinstance(resource, dict) and isinstance(resource.get("name"), str) and \
-                        isinstance(resource.get("path"), str):
+                if (
+                    isinstance(resource, dict)
+                    and isinstance(resource.get("name"), str)
+                    and isinstance(resource.get("path"), str)
+                ):
                     file = resource["path"].rsplit("/", 1)[-1]
                     if file in files:
                         chosen[resource["name"]] = file
         except ValueError as exc:
             # The official example's datapackage.json is a dangling symlink saved as text.
-            warnings.append({"file": "datapackage.json", "row": 0, "path": "",
-                             "message": f"datapackage.json is not a usable descriptor ({exc}); "
-                                        "tables were found by their HSDS file names"})
+            warnings.append(
+                {
+                    "file": "datapackage.json",
+                    "row": 0,
+                    "path": "",
+                    "message": f"datapackage.json is not a usable descriptor ({exc}); "
+                    "tables were found by their HSDS file names",
+                }
+            )
     for resource, candidates in RESOURCE_FILES.items():
         if resource not in chosen:
             found = next((c for c in candidates if c in files), None)
@@ -189,7 +237,9 @@ def _read_csv(file: str, content: bytes, errors: list[dict[str, Any]]) -> _Table
         reader = csv.DictReader(io.StringIO(text, newline=""))
         for number, row in enumerate(reader, start=2):
             if None in row:
-                errors.append({"file": file, "row": number, "path": "", "message": "more cells than header columns"})
+                errors.append(
+                    {"file": file, "row": number, "path": "", "message": "more cells than header columns"}
+                )
                 continue
             cleaned = {k.strip(): (v if v is not None else "") for k, v in row.items() if k}
             if any(v.strip() for v in cleaned.values()):
@@ -210,13 +260,21 @@ def read_datapackage(source: pathlib.Path | bytes) -> SourceData:
     files = _package_files(source)
     paths = _resource_paths(files, warnings)
     if "services" not in paths:
-        raise ImportFailed("the datapackage has no services table (services.csv)", errors=[
-            {"file": "services.csv", "row": 0, "path": "", "message": "missing"}])
+        raise ImportFailed(
+            "the datapackage has no services table (services.csv)",
+            errors=[{"file": "services.csv", "row": 0, "path": "", "message": "missing"}],
+        )
     tables = {name: _read_csv(file, files[file], errors) for name, file in paths.items()}
     for name in ("metadata", "meta_table_descriptions"):
         if name in tables and tables[name].rows:
-            warnings.append({"file": tables[name].file, "row": 0, "path": "",
-                             "message": "not imported: the catalog records its own provenance"})
+            warnings.append(
+                {
+                    "file": tables[name].file,
+                    "row": 0,
+                    "path": "",
+                    "message": "not imported: the catalog records its own provenance",
+                }
+            )
 
     def problem(table: _Table, row: int, column: str, message: str) -> None:
         errors.append({"file": table.file, "row": row, "path": column, "column": column, "message": message})
@@ -256,12 +314,19 @@ def read_datapackage(source: pathlib.Path | bytes) -> SourceData:
                     continue
                 if name == "service_capacity" and column == "unit_id" and value in WELL_KNOWN_UNITS:
                     continue
-                if name == "attributes" and column == "link_id" and any(
-                        value in ids.get(other, {}) for other in ("locations", "organizations", "phones")):
+                if (
+                    name == "attributes"
+                    and column == "link_id"
+                    and any(value in ids.get(other, {}) for other in ("locations", "organizations", "phones"))
+                ):
                     continue  # an attribute of another entity: not used by the catalog, not an error
                 target_file = tables[target].file if target in tables else RESOURCE_FILES[target][0]
-                problem(tables[name], number, column,
-                        f"refers to {target} id {value!r}, which is not in {target_file}")
+                problem(
+                    tables[name],
+                    number,
+                    column,
+                    f"refers to {target} id {value!r}, which is not in {target_file}",
+                )
     if errors:
         errors.sort(key=lambda e: (e["file"], e["row"], e["path"]))
         noun = "problem" if len(errors) == 1 else "problems"
@@ -269,8 +334,11 @@ def read_datapackage(source: pathlib.Path | bytes) -> SourceData:
     return _assemble(tables, ids, warnings)
 
 
-def _assemble(tables: dict[str, _Table], ids: dict[str, dict[str, tuple[int, dict[str, str]]]],
-              warnings: list[dict[str, Any]]) -> SourceData:
+def _assemble(
+    tables: dict[str, _Table],
+    ids: dict[str, dict[str, tuple[int, dict[str, str]]]],
+    warnings: list[dict[str, Any]],
+) -> SourceData:
     def rows_of(name: str) -> list[dict[str, str]]:
         return [_present(row) for _, row in tables[name].rows] if name in tables else []
 
@@ -306,15 +374,24 @@ def _assemble(tables: dict[str, _Table], ids: dict[str, dict[str, tuple[int, dic
                     extras[(column, row[column])][key].append(item)
                     linked = True
             if not linked and name in tables:
-                warnings.append({"file": tables[name].file, "row": 0, "path": "",
-                                 "message": f"a {name} row linked to nothing was skipped (id {row.get('id')!r})"})
+                warnings.append(
+                    {
+                        "file": tables[name].file,
+                        "row": 0,
+                        "path": "",
+                        "message": f"a {name} row linked to nothing was skipped (id {row.get('id')!r})",
+                    }
+                )
 
     def with_extras(out: dict[str, Any], column: str, row_id: str) -> dict[str, Any]:
         for key, items in extras.get((column, row_id), {}).items():
             out[key] = items
         return out
 
-    phones_by = {c: group("phones", c) for c in ("service_id", "location_id", "organization_id", "service_at_location_id")}
+    phones_by = {
+        c: group("phones", c)
+        for c in ("service_id", "location_id", "organization_id", "service_at_location_id")
+    }
     schedules_by = {c: group("schedules", c) for c in ("service_id", "location_id", "service_at_location_id")}
     areas_by = {c: group("service_areas", c) for c in ("service_id", "service_at_location_id")}
     addresses_by = group("addresses", "location_id")
@@ -333,8 +410,12 @@ def _assemble(tables: dict[str, _Table], ids: dict[str, dict[str, tuple[int, dic
         out: dict[str, Any] = dict(locations[loc_id])
         out["addresses"] = [strip(a, ["location_id"]) for a in addresses_by.get(loc_id, [])]
         out["phones"] = [phone(p) for p in phones_by["location_id"].get(loc_id, [])]
-        out["schedules"] = [strip(s, LINK_COLUMNS["schedule"]) for s in schedules_by["location_id"].get(loc_id, [])]
-        out["languages"] = [strip(g, LINK_COLUMNS["language"]) for g in languages_by["location_id"].get(loc_id, [])]
+        out["schedules"] = [
+            strip(s, LINK_COLUMNS["schedule"]) for s in schedules_by["location_id"].get(loc_id, [])
+        ]
+        out["languages"] = [
+            strip(g, LINK_COLUMNS["language"]) for g in languages_by["location_id"].get(loc_id, [])
+        ]
         return with_extras(out, "location_id", loc_id)
 
     def attribute(row: dict[str, str]) -> dict[str, Any]:
@@ -367,8 +448,11 @@ def _assemble(tables: dict[str, _Table], ids: dict[str, dict[str, tuple[int, dic
         if org_row is not None:
             org: dict[str, Any] = dict(org_row)
             org["phones"] = [phone(p) for p in phones_by["organization_id"].get(org_row["id"], [])]
-            others = [location(loc["id"]) for loc in locations_by_org.get(org_row["id"], [])
-                      if loc["id"] not in own_sites]
+            others = [
+                location(loc["id"])
+                for loc in locations_by_org.get(org_row["id"], [])
+                if loc["id"] not in own_sites
+            ]
             used_locations.update(loc["id"] for loc in locations_by_org.get(org_row["id"], []))
             if others:
                 org["locations"] = others
@@ -380,22 +464,38 @@ def _assemble(tables: dict[str, _Table], ids: dict[str, dict[str, tuple[int, dic
             used_locations.add(sal["location_id"])
             sout: dict[str, Any] = strip(sal, ["service_id"])
             sout["phones"] = [phone(p) for p in phones_by["service_at_location_id"].get(sal["id"], [])]
-            sout["schedules"] = [strip(s, LINK_COLUMNS["schedule"])
-                                 for s in schedules_by["service_at_location_id"].get(sal["id"], [])]
-            sout["service_areas"] = [strip(a, LINK_COLUMNS["service_area"])
-                                     for a in areas_by["service_at_location_id"].get(sal["id"], [])]
+            sout["schedules"] = [
+                strip(s, LINK_COLUMNS["schedule"])
+                for s in schedules_by["service_at_location_id"].get(sal["id"], [])
+            ]
+            sout["service_areas"] = [
+                strip(a, LINK_COLUMNS["service_area"])
+                for a in areas_by["service_at_location_id"].get(sal["id"], [])
+            ]
             sout["location"] = location(sal["location_id"])
             doc["service_at_locations"].append(with_extras(sout, "service_at_location_id", sal["id"]))
         doc["phones"] = [phone(p) for p in phones_by["service_id"].get(sid, [])]
-        doc["schedules"] = [strip(s, LINK_COLUMNS["schedule"]) for s in schedules_by["service_id"].get(sid, [])]
-        doc["service_areas"] = [strip(a, LINK_COLUMNS["service_area"]) for a in areas_by["service_id"].get(sid, [])]
-        doc["languages"] = [strip(g, LINK_COLUMNS["language"]) for g in languages_by["service_id"].get(sid, [])]
+        doc["schedules"] = [
+            strip(s, LINK_COLUMNS["schedule"]) for s in schedules_by["service_id"].get(sid, [])
+        ]
+        doc["service_areas"] = [
+            strip(a, LINK_COLUMNS["service_area"]) for a in areas_by["service_id"].get(sid, [])
+        ]
+        doc["languages"] = [
+            strip(g, LINK_COLUMNS["language"]) for g in languages_by["service_id"].get(sid, [])
+        ]
         doc["attributes"] = [attribute(a) for a in attributes_by.get(sid, [])]
         doc["capacities"] = [capacity(c) for c in capacities_by.get(sid, [])]
         services.append(with_extras(doc, "service_id", sid))
         origins.append({"file": services_table.file, "row": number})
     unused = sorted(set(locations) - used_locations)
     if unused:
-        warnings.append({"file": tables["locations"].file, "row": 0, "path": "",
-                         "message": f"{len(unused)} location(s) used by no service were not imported"})
+        warnings.append(
+            {
+                "file": tables["locations"].file,
+                "row": 0,
+                "path": "",
+                "message": f"{len(unused)} location(s) used by no service were not imported",
+            }
+        )
     return SourceData(services=services, warnings=warnings, origins=origins)

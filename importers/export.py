@@ -69,7 +69,9 @@ def _object(row: dict[str, Any], columns: Iterable[str], skip: Iterable[str] = (
 def _rows(session: Session, table: Table, column: Any, ids: Sequence[str]) -> list[dict[str, Any]]:
     if not ids:
         return []
-    return [dict(r) for r in session.execute(select(table).where(column.in_(list(ids)))).mappings()]
+    from importers.pipeline import in_ids
+
+    return [dict(r) for r in session.execute(select(table).where(in_ids(column, ids))).mappings()]
 
 
 def _by(rows: Iterable[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
@@ -83,8 +85,9 @@ def _by(rows: Iterable[dict[str, Any]], key: str) -> dict[str, list[dict[str, An
 
 
 def _schedule(row: dict[str, Any]) -> dict[str, Any]:
-    out = _object(row, [c for c in SCHEDULE_COLUMNS if c != "time_offset_minutes"],
-                  skip=LINK_COLUMNS["schedule"])
+    out = _object(
+        row, [c for c in SCHEDULE_COLUMNS if c != "time_offset_minutes"], skip=LINK_COLUMNS["schedule"]
+    )
     for key in ("opens_at", "closes_at"):
         if row.get(key) is not None:
             out[key] = ClockTime(at=row[key], offset_minutes=row.get("time_offset_minutes")).hsds()
@@ -96,20 +99,36 @@ def service_documents(session: Session, service_ids: Sequence[str] | None = None
     return list(iter_service_documents(session, service_ids))
 
 
-def iter_service_documents(session: Session, service_ids: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+def iter_service_documents(
+    session: Session, service_ids: Sequence[str] | None = None
+) -> Iterator[dict[str, Any]]:
     if service_ids is None:
         service_ids = list(session.execute(select(t.Service.id).order_by(t.Service.id)).scalars())
     ids = sorted(set(service_ids))
     for start in range(0, len(ids), EXPORT_CHUNK):
-        yield from _assemble(session, ids[start:start + EXPORT_CHUNK])
+        yield from _assemble(session, ids[start : start + EXPORT_CHUNK])
 
 
 def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
-    T = {name: cls.__table__ for name, cls in (
-        ("service", t.Service), ("organization", t.Organization), ("location", t.Location),
-        ("sal", t.ServiceAtLocation), ("address", t.Address), ("phone", t.Phone), ("schedule", t.Schedule),
-        ("area", t.ServiceArea), ("language", t.Language), ("attribute", t.Attribute),
-        ("term", t.TaxonomyTerm), ("taxonomy", t.Taxonomy), ("capacity", t.ServiceCapacity), ("unit", t.Unit))}
+    T = {
+        name: cls.__table__
+        for name, cls in (
+            ("service", t.Service),
+            ("organization", t.Organization),
+            ("location", t.Location),
+            ("sal", t.ServiceAtLocation),
+            ("address", t.Address),
+            ("phone", t.Phone),
+            ("schedule", t.Schedule),
+            ("area", t.ServiceArea),
+            ("language", t.Language),
+            ("attribute", t.Attribute),
+            ("term", t.TaxonomyTerm),
+            ("taxonomy", t.Taxonomy),
+            ("capacity", t.ServiceCapacity),
+            ("unit", t.Unit),
+        )
+    }
     services = _rows(session, T["service"], T["service"].c.id, ids)
     org_ids = sorted({s["organization_id"] for s in services})
     organizations = {o["id"]: o for o in _rows(session, T["organization"], T["organization"].c.id, org_ids)}
@@ -120,33 +139,79 @@ def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
     locations = {loc["id"]: loc for loc in _rows(session, T["location"], T["location"].c.id, location_ids)}
     addresses = _by(_rows(session, T["address"], T["address"].c.location_id, location_ids), "location_id")
     phone_t = T["phone"]
-    phones = _rows(session, phone_t, phone_t.c.service_id, ids) + \
-        _rows(session, phone_t, phone_t.c.location_id, location_ids) + \
-        _rows(session, phone_t, phone_t.c.organization_id, org_ids) + \
-        _rows(session, phone_t, phone_t.c.service_at_location_id, sal_ids)
+    phones = (
+        _rows(session, phone_t, phone_t.c.service_id, ids)
+        + _rows(session, phone_t, phone_t.c.location_id, location_ids)
+        + _rows(session, phone_t, phone_t.c.organization_id, org_ids)
+        + _rows(session, phone_t, phone_t.c.service_at_location_id, sal_ids)
+    )
     phones = list({p["id"]: p for p in phones}.values())
     sched_t = T["schedule"]
-    schedules = list({s["id"]: s for s in (
-        _rows(session, sched_t, sched_t.c.service_id, ids) + _rows(session, sched_t, sched_t.c.location_id, location_ids)
-        + _rows(session, sched_t, sched_t.c.service_at_location_id, sal_ids))}.values())
+    schedules = list(
+        {
+            s["id"]: s
+            for s in (
+                _rows(session, sched_t, sched_t.c.service_id, ids)
+                + _rows(session, sched_t, sched_t.c.location_id, location_ids)
+                + _rows(session, sched_t, sched_t.c.service_at_location_id, sal_ids)
+            )
+        }.values()
+    )
     area_t = T["area"]
-    areas = list({a["id"]: a for a in (_rows(session, area_t, area_t.c.service_id, ids)
-                                       + _rows(session, area_t, area_t.c.service_at_location_id, sal_ids))}.values())
+    areas = list(
+        {
+            a["id"]: a
+            for a in (
+                _rows(session, area_t, area_t.c.service_id, ids)
+                + _rows(session, area_t, area_t.c.service_at_location_id, sal_ids)
+            )
+        }.values()
+    )
     lang_t = T["language"]
-    languages = list({g["id"]: g for g in (
-        _rows(session, lang_t, lang_t.c.service_id, ids) + _rows(session, lang_t, lang_t.c.location_id, location_ids)
-        + _rows(session, lang_t, lang_t.c.phone_id, [p["id"] for p in phones]))}.values())
-    attributes = [a for a in _rows(session, T["attribute"], T["attribute"].c.link_id, ids)
-                  if a["link_entity"] == "service"]
-    terms = {r["id"]: r for r in _rows(session, T["term"], T["term"].c.id,
-                                      sorted({a["taxonomy_term_id"] for a in attributes}))}
-    taxonomies = {r["id"]: r for r in _rows(session, T["taxonomy"], T["taxonomy"].c.id,
-                                           sorted({tm["taxonomy_id"] for tm in terms.values() if tm["taxonomy_id"]}))}
+    languages = list(
+        {
+            g["id"]: g
+            for g in (
+                _rows(session, lang_t, lang_t.c.service_id, ids)
+                + _rows(session, lang_t, lang_t.c.location_id, location_ids)
+                + _rows(session, lang_t, lang_t.c.phone_id, [p["id"] for p in phones])
+            )
+        }.values()
+    )
+    attributes = [
+        a
+        for a in _rows(session, T["attribute"], T["attribute"].c.link_id, ids)
+        if a["link_entity"] == "service"
+    ]
+    terms = {
+        r["id"]: r
+        for r in _rows(
+            session, T["term"], T["term"].c.id, sorted({a["taxonomy_term_id"] for a in attributes})
+        )
+    }
+    taxonomies = {
+        r["id"]: r
+        for r in _rows(
+            session,
+            T["taxonomy"],
+            T["taxonomy"].c.id,
+            sorted({tm["taxonomy_id"] for tm in terms.values() if tm["taxonomy_id"]}),
+        )
+    }
     capacities = _by(_rows(session, T["capacity"], T["capacity"].c.service_id, ids), "service_id")
-    units = {u["id"]: u for u in _rows(session, T["unit"], T["unit"].c.id,
-                                       sorted({c["unit_id"] for cs in capacities.values() for c in cs}))}
+    units = {
+        u["id"]: u
+        for u in _rows(
+            session,
+            T["unit"],
+            T["unit"].c.id,
+            sorted({c["unit_id"] for cs in capacities.values() for c in cs}),
+        )
+    }
 
-    phones_by = {k: _by(phones, k) for k in ("service_id", "location_id", "organization_id", "service_at_location_id")}
+    phones_by = {
+        k: _by(phones, k) for k in ("service_id", "location_id", "organization_id", "service_at_location_id")
+    }
     langs_by = {k: _by(languages, k) for k in ("service_id", "location_id", "phone_id")}
     scheds_by = {k: _by(schedules, k) for k in ("service_id", "location_id", "service_at_location_id")}
     areas_by = {k: _by(areas, k) for k in ("service_id", "service_at_location_id")}
@@ -156,7 +221,10 @@ def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
 
     def phone(row: dict[str, Any]) -> dict[str, Any]:
         out = _object(row, PHONE_COLUMNS, skip=[c for c in LINK_COLUMNS["phone"] if c != "contact_id"])
-        langs = [_object(g, LANGUAGE_COLUMNS, skip=LINK_COLUMNS["language"]) for g in langs_by["phone_id"].get(row["id"], [])]
+        langs = [
+            _object(g, LANGUAGE_COLUMNS, skip=LINK_COLUMNS["language"])
+            for g in langs_by["phone_id"].get(row["id"], [])
+        ]
         if langs:
             out["languages"] = langs
         return out
@@ -164,11 +232,15 @@ def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
     def location(loc_id: str) -> dict[str, Any]:
         row = locations[loc_id]
         out = _object(row, LOCATION_COLUMNS)
-        out["addresses"] = [_object(a, ADDRESS_COLUMNS, skip=["location_id"]) for a in addresses.get(loc_id, [])]
+        out["addresses"] = [
+            _object(a, ADDRESS_COLUMNS, skip=["location_id"]) for a in addresses.get(loc_id, [])
+        ]
         out["phones"] = [phone(p) for p in phones_by["location_id"].get(loc_id, [])]
         out["schedules"] = [_schedule(s) for s in scheds_by["location_id"].get(loc_id, [])]
-        out["languages"] = [_object(g, LANGUAGE_COLUMNS, skip=LINK_COLUMNS["language"])
-                            for g in langs_by["location_id"].get(loc_id, [])]
+        out["languages"] = [
+            _object(g, LANGUAGE_COLUMNS, skip=LINK_COLUMNS["language"])
+            for g in langs_by["location_id"].get(loc_id, [])
+        ]
         return out
 
     def attribute(row: dict[str, Any]) -> dict[str, Any]:
@@ -199,7 +271,11 @@ def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
             oout["phones"] = [phone(p) for p in phones_by["organization_id"].get(org["id"], [])]
             own_sites = {sal["location_id"] for sal in sals_by.get(sid, [])}
             # The organization's other sites travel with it, so nothing it listed is lost on export.
-            others = [location(loc["id"]) for loc in org_locations_by.get(org["id"], []) if loc["id"] not in own_sites]
+            others = [
+                location(loc["id"])
+                for loc in org_locations_by.get(org["id"], [])
+                if loc["id"] not in own_sites
+            ]
             if others:
                 oout["locations"] = others
             doc["organization"] = oout
@@ -209,16 +285,22 @@ def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
             sout["location_id"] = sal["location_id"]
             sout["phones"] = [phone(p) for p in phones_by["service_at_location_id"].get(sal["id"], [])]
             sout["schedules"] = [_schedule(x) for x in scheds_by["service_at_location_id"].get(sal["id"], [])]
-            sout["service_areas"] = [_object(a, SERVICE_AREA_COLUMNS, skip=LINK_COLUMNS["service_area"])
-                                     for a in areas_by["service_at_location_id"].get(sal["id"], [])]
+            sout["service_areas"] = [
+                _object(a, SERVICE_AREA_COLUMNS, skip=LINK_COLUMNS["service_area"])
+                for a in areas_by["service_at_location_id"].get(sal["id"], [])
+            ]
             sout["location"] = location(sal["location_id"])
             doc["service_at_locations"].append(sout)
         doc["phones"] = [phone(p) for p in phones_by["service_id"].get(sid, [])]
         doc["schedules"] = [_schedule(x) for x in scheds_by["service_id"].get(sid, [])]
-        doc["service_areas"] = [_object(a, SERVICE_AREA_COLUMNS, skip=LINK_COLUMNS["service_area"])
-                                for a in areas_by["service_id"].get(sid, [])]
-        doc["languages"] = [_object(g, LANGUAGE_COLUMNS, skip=LINK_COLUMNS["language"])
-                            for g in langs_by["service_id"].get(sid, [])]
+        doc["service_areas"] = [
+            _object(a, SERVICE_AREA_COLUMNS, skip=LINK_COLUMNS["service_area"])
+            for a in areas_by["service_id"].get(sid, [])
+        ]
+        doc["languages"] = [
+            _object(g, LANGUAGE_COLUMNS, skip=LINK_COLUMNS["language"])
+            for g in langs_by["service_id"].get(sid, [])
+        ]
         doc["attributes"] = [attribute(a) for a in attrs_by.get(sid, [])]
         doc["capacities"] = [capacity(c) for c in capacities.get(sid, [])]
         documents.append(doc)
@@ -226,6 +308,7 @@ def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
 
 
 # --- writing files ----------------------------------------------------------------------------------
+
 
 def write_json(session: Session, path: pathlib.Path) -> int:
     """Writes a JSON array of full services (streamed, one service at a time); returns the count."""
@@ -261,8 +344,15 @@ PACKAGE_TABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 
 # HSDS tables we keep inside `extra`: resource name -> (the key it is nested under, the parent's id column).
 EXTRA_TABLES: dict[str, tuple[str, dict[str, str]]] = {
-    "contacts": ("contacts", {"service": "service_id", "organization": "organization_id",
-                              "location": "location_id", "service_at_location": "service_at_location_id"}),
+    "contacts": (
+        "contacts",
+        {
+            "service": "service_id",
+            "organization": "organization_id",
+            "location": "location_id",
+            "service_at_location": "service_at_location_id",
+        },
+    ),
     "funding": ("funding", {"service": "service_id", "organization": "organization_id"}),
     "cost_options": ("cost_options", {"service": "service_id"}),
     "required_documents": ("required_documents", {"service": "service_id"}),
@@ -284,16 +374,27 @@ def _cell(value: Any) -> str:
 def package_tables(session: Session) -> dict[str, tuple[list[str], list[list[str]]]]:
     """Every table of the datapackage as (header, rows): catalog columns plus the extras they carry."""
     source: dict[str, Table] = {
-        "organizations": t.Organization.__table__, "services": t.Service.__table__,
-        "locations": t.Location.__table__, "service_at_locations": t.ServiceAtLocation.__table__,
-        "addresses": t.Address.__table__, "phones": t.Phone.__table__, "schedules": t.Schedule.__table__,
-        "service_areas": t.ServiceArea.__table__, "languages": t.Language.__table__,
-        "taxonomies": t.Taxonomy.__table__, "taxonomy_terms": t.TaxonomyTerm.__table__,
-        "attributes": t.Attribute.__table__, "units": t.Unit.__table__,
+        "organizations": t.Organization.__table__,
+        "services": t.Service.__table__,
+        "locations": t.Location.__table__,
+        "service_at_locations": t.ServiceAtLocation.__table__,
+        "addresses": t.Address.__table__,
+        "phones": t.Phone.__table__,
+        "schedules": t.Schedule.__table__,
+        "service_areas": t.ServiceArea.__table__,
+        "languages": t.Language.__table__,
+        "taxonomies": t.Taxonomy.__table__,
+        "taxonomy_terms": t.TaxonomyTerm.__table__,
+        "attributes": t.Attribute.__table__,
+        "units": t.Unit.__table__,
         "service_capacity": t.ServiceCapacity.__table__,
     }  # type: ignore[dict-item]
-    entity_of = {"organizations": "organization", "services": "service", "locations": "location",
-                 "service_at_locations": "service_at_location"}
+    entity_of = {
+        "organizations": "organization",
+        "services": "service",
+        "locations": "location",
+        "service_at_locations": "service_at_location",
+    }
     out: dict[str, tuple[list[str], list[list[str]]]] = {}
     extra_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for name, _, columns in PACKAGE_TABLES:
@@ -310,7 +411,9 @@ def package_tables(session: Session) -> dict[str, tuple[list[str], list[list[str
                         for item in value:
                             if isinstance(item, dict):
                                 extra_rows[key].append({**item, spec[1][entity]: row["id"]})
-                    elif not isinstance(value, list | dict) and key not in header and key not in scalar_extras:
+                    elif (
+                        not isinstance(value, list | dict) and key not in header and key not in scalar_extras
+                    ):
                         scalar_extras.append(key)
         header += scalar_extras
         body: list[list[str]] = []
@@ -318,7 +421,9 @@ def package_tables(session: Session) -> dict[str, tuple[list[str], list[list[str
             cells = []
             for column in header:
                 if column in ("opens_at", "closes_at") and row.get(column) is not None:
-                    cells.append(ClockTime(at=row[column], offset_minutes=row.get("time_offset_minutes")).hsds())
+                    cells.append(
+                        ClockTime(at=row[column], offset_minutes=row.get("time_offset_minutes")).hsds()
+                    )
                 elif column in row:
                     cells.append(_cell(row[column]))
                 else:
@@ -338,10 +443,18 @@ def _descriptor(tables: dict[str, tuple[list[str], list[list[str]]]]) -> dict[st
         "name": "divert-hsds-export",
         "profile": "tabular-data-package",
         "description": "HSDS 3.1 catalog exported by divert (with the diversion profile's service_capacity fields)",
-        "resources": [{"name": name, "path": f"{name}.csv", "profile": "tabular-data-resource",
-                       "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-                       "schema": {"fields": [{"name": c, "type": "string"} for c in header]}}
-                      for name, (header, _) in tables.items()],
+        "resources": [
+            {
+                "name": name,
+                "path": f"{name}.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": {"fields": [{"name": c, "type": "string"} for c in header]},
+            }
+            for name, (header, _) in tables.items()
+        ],
     }
 
 

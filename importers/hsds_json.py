@@ -16,6 +16,11 @@ from typing import Any
 from divert.errors import ImportFailed
 
 
+def not_json_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (RFC 8259), though some tools write them."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _is_organization_full(obj: dict[str, Any]) -> bool:
     return isinstance(obj.get("services"), list) and "id" in obj and "organization" not in obj
 
@@ -39,7 +44,11 @@ def _expand(obj: Any) -> list[Any]:
         service = dict(obj["service"])
         sal = {k: v for k, v in obj.items() if k != "service"}
         sal.setdefault("service_id", service.get("id"))
-        others = [s for s in service.get("service_at_locations") or [] if isinstance(s, dict) and s.get("id") != sal.get("id")]
+        others = [
+            s
+            for s in service.get("service_at_locations") or []
+            if isinstance(s, dict) and s.get("id") != sal.get("id")
+        ]
         service["service_at_locations"] = [*others, sal]
         return [service]
     return [obj]
@@ -56,8 +65,10 @@ def services_from_json(data: Any) -> list[Any]:
     elif isinstance(data, dict):
         items = [data]
     else:
-        raise ImportFailed("HSDS JSON must be an array of services, {\"services\": [...]} or one service object",
-                           errors=[{"index": 0, "path": "", "message": "not an array or object of services"}])
+        raise ImportFailed(
+            'HSDS JSON must be an array of services, {"services": [...]} or one service object',
+            errors=[{"index": 0, "path": "", "message": "not an array or object of services"}],
+        )
     out: list[Any] = []
     for item in items:
         out.extend(_expand(item))
@@ -68,12 +79,27 @@ def read_hsds_json(path: pathlib.Path) -> list[Any]:
     """Reads an HSDS JSON file; a file that is not JSON fails with its line and column."""
     try:
         with path.open("rb") as f:
-            data = json.load(f)
+            data = json.load(f, parse_constant=not_json_constant)
     except json.JSONDecodeError as exc:
-        raise ImportFailed(f"{path.name} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                           errors=[{"file": path.name, "row": exc.lineno, "path": "",
-                                    "message": f"not JSON: {exc.msg} (column {exc.colno})"}]) from None
+        raise ImportFailed(
+            f"{path.name} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            errors=[
+                {
+                    "file": path.name,
+                    "row": exc.lineno,
+                    "path": "",
+                    "message": f"not JSON: {exc.msg} (column {exc.colno})",
+                }
+            ],
+        ) from None
     except UnicodeDecodeError:
-        raise ImportFailed(f"{path.name} is not UTF-8 text", errors=[
-            {"file": path.name, "row": 0, "path": "", "message": "not UTF-8 text"}]) from None
+        raise ImportFailed(
+            f"{path.name} is not UTF-8 text",
+            errors=[{"file": path.name, "row": 0, "path": "", "message": "not UTF-8 text"}],
+        ) from None
+    except ValueError as exc:
+        raise ImportFailed(
+            f"{path.name} is not JSON: {exc}",
+            errors=[{"file": path.name, "row": 0, "path": "", "message": f"not JSON: {exc}"}],
+        ) from None
     return services_from_json(data)

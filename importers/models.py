@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
 from pydantic import (
@@ -25,6 +25,8 @@ from pydantic import (
 
 # HSDS ids are any unique strings (UUIDs preferred); a bound keeps one record from bloating indexes.
 Id = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+# Integer columns are 32-bit in PostgreSQL.
+MAX_INT = 2**31 - 1
 SERVICE_STATUSES = ("active", "inactive", "defunct", "temporarily closed")
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$")
@@ -203,10 +205,10 @@ class Schedule(HSDSRecord):
     dtstart: OptDate = None
     timezone: OptFloat = None
     until: OptDate = None
-    count: Annotated[int | None, Field(ge=0), BeforeValidator(_empty_to_none)] = None
+    count: Annotated[int | None, Field(ge=0, le=MAX_INT), BeforeValidator(_empty_to_none)] = None
     wkst: OptText = None
     freq: OptText = None
-    interval: Annotated[int | None, Field(ge=1), BeforeValidator(_empty_to_none)] = None
+    interval: Annotated[int | None, Field(ge=1, le=MAX_INT), BeforeValidator(_empty_to_none)] = None
     byday: OptText = None
     byweekno: OptText = None
     bymonthday: OptText = None
@@ -225,7 +227,9 @@ class Schedule(HSDSRecord):
 
     @model_validator(mode="after")
     def _one_offset(self) -> Schedule:
-        offsets = {t.offset_minutes for t in (self.opens_at, self.closes_at) if t and t.offset_minutes is not None}
+        offsets = {
+            t.offset_minutes for t in (self.opens_at, self.closes_at) if t and t.offset_minutes is not None
+        }
         if len(offsets) > 1:
             raise ValueError("opens_at and closes_at carry different UTC offsets")
         return self
@@ -286,8 +290,11 @@ class Attribute(HSDSRecord):
     def _has_term(self) -> Attribute:
         if self.taxonomy_term is None and not self.taxonomy_term_id:
             raise ValueError("an attribute needs taxonomy_term or taxonomy_term_id")
-        if self.taxonomy_term is not None and self.taxonomy_term_id and \
-                self.taxonomy_term_id != self.taxonomy_term.id:
+        if (
+            self.taxonomy_term is not None
+            and self.taxonomy_term_id
+            and self.taxonomy_term_id != self.taxonomy_term.id
+        ):
             raise ValueError("taxonomy_term_id differs from taxonomy_term.id")
         return self
 
@@ -315,16 +322,19 @@ class ServiceCapacity(HSDSRecord):
     maximum: OptNonNegFloat = None
     description: OptText = None
     updated: datetime
-    waitlist: Annotated[int, Field(ge=0), BeforeValidator(lambda v: 0 if _empty_to_none(v) is None else v)] = 0
-    reserved_for: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=100)]],
-                            BeforeValidator(_code_list)] = []
+    waitlist: Annotated[
+        int, Field(ge=0, le=MAX_INT), BeforeValidator(lambda v: 0 if _empty_to_none(v) is None else v)
+    ] = 0
+    reserved_for: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=100)]], BeforeValidator(_code_list)
+    ] = []
     location_id: OptId = None
 
     @field_validator("updated")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
         # A report without an offset is read as UTC rather than guessed from the server's clock.
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
 
     @model_validator(mode="after")
     def _has_unit(self) -> ServiceCapacity:
@@ -444,9 +454,17 @@ class Service(HSDSRecord):
     def _consistent(self) -> Service:
         if self.organization is None and not self.organization_id:
             raise ValueError("a service needs organization or organization_id")
-        if self.organization is not None and self.organization_id and self.organization_id != self.organization.id:
+        if (
+            self.organization is not None
+            and self.organization_id
+            and self.organization_id != self.organization.id
+        ):
             raise ValueError("organization_id differs from organization.id")
-        if self.minimum_age is not None and self.maximum_age is not None and self.minimum_age > self.maximum_age:
+        if (
+            self.minimum_age is not None
+            and self.maximum_age is not None
+            and self.minimum_age > self.maximum_age
+        ):
             raise ValueError("minimum_age is greater than maximum_age")
         return self
 

@@ -33,8 +33,20 @@ from importers.models import (
 
 # Write order: a table's foreign keys point only at tables earlier in this list.
 TABLES: tuple[str, ...] = (
-    "organization", "location", "taxonomy", "taxonomy_term", "unit", "service", "service_at_location",
-    "address", "phone", "schedule", "service_area", "language", "attribute", "service_capacity",
+    "organization",
+    "location",
+    "taxonomy",
+    "taxonomy_term",
+    "unit",
+    "service",
+    "service_at_location",
+    "address",
+    "phone",
+    "schedule",
+    "service_area",
+    "language",
+    "attribute",
+    "service_capacity",
 )
 
 # Columns that tie a row to the object(s) it hangs from; merged rather than compared.
@@ -55,37 +67,146 @@ LIVE_CAPACITY_COLUMNS = ("available", "maximum", "waitlist", "updated")
 WELL_KNOWN_UNITS = {"bed": "Bed", "slot": "Slot", "appointment": "Appointment"}
 
 SERVICE_COLUMNS = (
-    "id", "organization_id", "program_id", "name", "alternate_name", "description", "url", "email", "status",
-    "interpretation_services", "application_process", "fees_description", "wait_time", "fees",
-    "accreditations", "eligibility_description", "minimum_age", "maximum_age", "assured_date",
-    "assurer_email", "licenses", "alert",
+    "id",
+    "organization_id",
+    "program_id",
+    "name",
+    "alternate_name",
+    "description",
+    "url",
+    "email",
+    "status",
+    "interpretation_services",
+    "application_process",
+    "fees_description",
+    "wait_time",
+    "fees",
+    "accreditations",
+    "eligibility_description",
+    "minimum_age",
+    "maximum_age",
+    "assured_date",
+    "assurer_email",
+    "licenses",
+    "alert",
 )
 ORGANIZATION_COLUMNS = (
-    "id", "name", "alternate_name", "description", "email", "website", "tax_status", "tax_id",
-    "year_incorporated", "legal_status", "logo", "uri", "parent_organization_id",
+    "id",
+    "name",
+    "alternate_name",
+    "description",
+    "email",
+    "website",
+    "tax_status",
+    "tax_id",
+    "year_incorporated",
+    "legal_status",
+    "logo",
+    "uri",
+    "parent_organization_id",
 )
 LOCATION_COLUMNS = (
-    "id", "location_type", "url", "organization_id", "name", "alternate_name", "description",
-    "transportation", "latitude", "longitude", "external_identifier", "external_identifier_type",
+    "id",
+    "location_type",
+    "url",
+    "organization_id",
+    "name",
+    "alternate_name",
+    "description",
+    "transportation",
+    "latitude",
+    "longitude",
+    "external_identifier",
+    "external_identifier_type",
 )
-ADDRESS_COLUMNS = ("id", "location_id", "attention", "address_1", "address_2", "city", "region",
-                   "state_province", "postal_code", "country", "address_type")
-PHONE_COLUMNS = ("id", "location_id", "service_id", "organization_id", "contact_id", "service_at_location_id",
-                 "number", "extension", "type", "description")
-SCHEDULE_COLUMNS = ("id", "service_id", "location_id", "service_at_location_id", "valid_from", "valid_to",
-                    "dtstart", "timezone", "until", "count", "wkst", "freq", "interval", "byday", "byweekno",
-                    "bymonthday", "byyearday", "description", "opens_at", "closes_at", "time_offset_minutes",
-                    "schedule_link", "attending_type", "notes")
-SERVICE_AREA_COLUMNS = ("id", "service_id", "service_at_location_id", "name", "description", "extent",
-                        "extent_type", "uri")
+ADDRESS_COLUMNS = (
+    "id",
+    "location_id",
+    "attention",
+    "address_1",
+    "address_2",
+    "city",
+    "region",
+    "state_province",
+    "postal_code",
+    "country",
+    "address_type",
+)
+PHONE_COLUMNS = (
+    "id",
+    "location_id",
+    "service_id",
+    "organization_id",
+    "contact_id",
+    "service_at_location_id",
+    "number",
+    "extension",
+    "type",
+    "description",
+)
+SCHEDULE_COLUMNS = (
+    "id",
+    "service_id",
+    "location_id",
+    "service_at_location_id",
+    "valid_from",
+    "valid_to",
+    "dtstart",
+    "timezone",
+    "until",
+    "count",
+    "wkst",
+    "freq",
+    "interval",
+    "byday",
+    "byweekno",
+    "bymonthday",
+    "byyearday",
+    "description",
+    "opens_at",
+    "closes_at",
+    "time_offset_minutes",
+    "schedule_link",
+    "attending_type",
+    "notes",
+)
+SERVICE_AREA_COLUMNS = (
+    "id",
+    "service_id",
+    "service_at_location_id",
+    "name",
+    "description",
+    "extent",
+    "extent_type",
+    "uri",
+)
 LANGUAGE_COLUMNS = ("id", "service_id", "location_id", "phone_id", "name", "code", "note")
 TAXONOMY_COLUMNS = ("id", "name", "description", "uri", "version")
-TERM_COLUMNS = ("id", "code", "name", "description", "parent_id", "taxonomy", "language", "taxonomy_id",
-                "term_uri")
+TERM_COLUMNS = (
+    "id",
+    "code",
+    "name",
+    "description",
+    "parent_id",
+    "taxonomy",
+    "language",
+    "taxonomy_id",
+    "term_uri",
+)
 ATTRIBUTE_COLUMNS = ("id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value", "label")
 UNIT_COLUMNS = ("id", "name", "scheme", "identifier", "uri")
-CAPACITY_COLUMNS = ("id", "service_id", "unit_id", "available", "maximum", "description", "updated",
-                    "waitlist", "reserved_for", "location_id")
+CAPACITY_COLUMNS = (
+    "id",
+    "service_id",
+    "unit_id",
+    "available",
+    "maximum",
+    "description",
+    "updated",
+    "waitlist",
+    "reserved_for",
+    "location_id",
+)
 
 
 @dataclass
@@ -128,11 +249,15 @@ class DocumentRows:
             return
         conflict = merge_row(table, existing, row)
         if conflict:
-            self.errors.append(Problem(path, f"{table} {row['id']!r} appears twice with different {conflict}"))
+            self.errors.append(
+                Problem(path, f"{table} {row['id']!r} appears twice with different {conflict}")
+            )
 
 
 def merge_row(table: str, existing: dict[str, Any], incoming: dict[str, Any]) -> str | None:
     """Merges `incoming` into `existing` (same id); returns what disagrees, or None."""
+    if existing == incoming:  # the common case (a shared term or organization), decided in C
+        return None
     links = LINK_COLUMNS.get(table, ())
     for column, value in incoming.items():
         current = existing.get(column)
@@ -193,8 +318,13 @@ def geojson_wkt(extent: str) -> str:
     if geometry.is_empty:
         raise ValueError("extent is an empty geometry")
     minx, miny, maxx, maxy = geometry.bounds
-    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)) or \
-            minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+    if (
+        not all(math.isfinite(v) for v in (minx, miny, maxx, maxy))
+        or minx < -180
+        or maxx > 180
+        or miny < -90
+        or maxy > 90
+    ):
         raise ValueError("extent has coordinates outside longitude -180..180 / latitude -90..90")
     if not geometry.is_valid:
         geometry = make_valid(geometry)
@@ -215,7 +345,9 @@ class _Normalizer:
         for key in model.extra:
             if (table, key) not in self.dropped:
                 self.dropped.add((table, key))
-                self.warn(f"{path}.{key}", f"{table} field {key!r} is not part of HSDS 3.1 here and is not kept")
+                self.warn(
+                    f"{path}.{key}", f"{table} field {key!r} is not part of HSDS 3.1 here and is not kept"
+                )
 
     def run(self) -> DocumentRows:
         s = self.service
@@ -262,16 +394,22 @@ class _Normalizer:
         lat, lon = loc.latitude, loc.longitude
         geog = None
         if (lat is None) != (lon is None):
-            self.warn(f"{path}.latitude", f"location {loc.id!r} has only one of latitude/longitude; "
-                                          "it is kept but cannot be placed on the map")
+            self.warn(
+                f"{path}.latitude",
+                f"location {loc.id!r} has only one of latitude/longitude; "
+                "it is kept but cannot be placed on the map",
+            )
         elif lat is not None and lon is not None:
             if -90 <= lat <= 90 and -180 <= lon <= 180:
                 geog = point_wkt(lat, lon)
             else:
                 # Kept as given (the official HSDS example carries 100/101) but never placed on the map,
                 # so the matcher cannot offer it at a made-up spot.
-                self.warn(f"{path}.latitude", f"location {loc.id!r} has latitude {lat} / longitude {lon} "
-                                              "outside -90..90 / -180..180; kept but not placed on the map")
+                self.warn(
+                    f"{path}.latitude",
+                    f"location {loc.id!r} has latitude {lat} / longitude {lon} "
+                    "outside -90..90 / -180..180; kept but not placed on the map",
+                )
         row["geog"] = geog
         self.doc.add("location", row, path)
         for i, address in enumerate(loc.addresses):
@@ -287,8 +425,13 @@ class _Normalizer:
             self.language(language, f"{path}.languages.{i}", location_id=loc.id)
 
     def service_at_location(self, sal: ServiceAtLocation, path: str) -> None:
-        row = {"id": sal.id, "service_id": self.service.id, "location_id": sal.the_location_id,
-               "description": sal.description, "extra": _extra(sal)}
+        row = {
+            "id": sal.id,
+            "service_id": self.service.id,
+            "location_id": sal.the_location_id,
+            "description": sal.description,
+            "extra": _extra(sal),
+        }
         self.doc.add("service_at_location", row, path)
         if sal.location is not None:
             self.location(sal.location, f"{path}.location")
@@ -324,14 +467,18 @@ class _Normalizer:
         row = _pick(area, SERVICE_AREA_COLUMNS)
         row.update(links)
         geog = None
-        looks_geojson = (area.extent_type or "").strip().lower() == "geojson" or \
-            (area.extent or "").lstrip().startswith("{")
+        looks_geojson = (area.extent_type or "").strip().lower() == "geojson" or (
+            area.extent or ""
+        ).lstrip().startswith("{")
         if area.extent and looks_geojson:
             try:
                 geog = geojson_wkt(area.extent)
             except ValueError as exc:
-                self.warn(f"{path}.extent", f"service_area {area.id!r}: {exc}; the extent is kept as text "
-                                            "and the area is not used for reach")
+                self.warn(
+                    f"{path}.extent",
+                    f"service_area {area.id!r}: {exc}; the extent is kept as text "
+                    "and the area is not used for reach",
+                )
         row["geog"] = geog
         self.doc.add("service_area", row, path)
 
@@ -344,8 +491,11 @@ class _Normalizer:
     def attribute(self, attribute: Attribute, path: str) -> None:
         self.drop_unkept("attribute", attribute, path)
         if attribute.link_entity not in (None, "service"):
-            self.warn(f"{path}.link_entity", f"attribute {attribute.id!r} is nested in a service; "
-                                             f"link_entity {attribute.link_entity!r} is read as 'service'")
+            self.warn(
+                f"{path}.link_entity",
+                f"attribute {attribute.id!r} is nested in a service; "
+                f"link_entity {attribute.link_entity!r} is read as 'service'",
+            )
         row = _pick(attribute, ATTRIBUTE_COLUMNS)
         row.update(link_id=self.service.id, link_entity="service", taxonomy_term_id=attribute.term_id)
         self.doc.add("attribute", row, path)
@@ -360,14 +510,25 @@ class _Normalizer:
             detail = term.taxonomy_detail
             self.drop_unkept("taxonomy", detail, f"{tpath}.taxonomy_detail")
             if trow["taxonomy_id"] not in (None, detail.id):
-                self.doc.errors.append(Problem(f"{tpath}.taxonomy_id", "taxonomy_id differs from taxonomy_detail.id"))
+                self.doc.errors.append(
+                    Problem(f"{tpath}.taxonomy_id", "taxonomy_id differs from taxonomy_detail.id")
+                )
             trow["taxonomy_id"] = detail.id
             self.doc.add("taxonomy", _pick(detail, TAXONOMY_COLUMNS), f"{tpath}.taxonomy_detail")
         elif trow["taxonomy_id"]:
             # Named only by id (as the scenario files do): a minimal taxonomy row keeps the link.
-            self.doc.add("taxonomy", {"id": trow["taxonomy_id"], "name": term.taxonomy or trow["taxonomy_id"],
-                                      "description": None, "uri": None, "version": None},
-                         f"{tpath}.taxonomy_id", placeholder=True)
+            self.doc.add(
+                "taxonomy",
+                {
+                    "id": trow["taxonomy_id"],
+                    "name": term.taxonomy or trow["taxonomy_id"],
+                    "description": None,
+                    "uri": None,
+                    "version": None,
+                },
+                f"{tpath}.taxonomy_id",
+                placeholder=True,
+            )
         self.doc.add("taxonomy_term", trow, tpath)
 
     def capacity(self, capacity: ServiceCapacity, path: str) -> None:
@@ -375,15 +536,22 @@ class _Normalizer:
         row = _pick(capacity, CAPACITY_COLUMNS)
         row.update(service_id=self.service.id, unit_id=capacity.the_unit_id)
         if capacity.maximum is not None and capacity.available > capacity.maximum:
-            self.warn(f"{path}.available", f"capacity {capacity.id!r}: available {capacity.available:g} is more "
-                                           f"than maximum {capacity.maximum:g}; kept as reported")
+            self.warn(
+                f"{path}.available",
+                f"capacity {capacity.id!r}: available {capacity.available:g} is more "
+                f"than maximum {capacity.maximum:g}; kept as reported",
+            )
         if capacity.unit is not None:
             self.drop_unkept("unit", capacity.unit, f"{path}.unit")
             self.doc.add("unit", _pick(capacity.unit, UNIT_COLUMNS), f"{path}.unit")
         elif capacity.the_unit_id in WELL_KNOWN_UNITS:
             uid = capacity.the_unit_id
-            self.doc.add("unit", {"id": uid, "name": WELL_KNOWN_UNITS[uid], "scheme": None, "identifier": None,
-                                  "uri": None}, f"{path}.unit_id", placeholder=True)
+            self.doc.add(
+                "unit",
+                {"id": uid, "name": WELL_KNOWN_UNITS[uid], "scheme": None, "identifier": None, "uri": None},
+                f"{path}.unit_id",
+                placeholder=True,
+            )
         else:
             self.doc.references.append(("unit", capacity.the_unit_id, f"{path}.unit_id"))
         if capacity.location_id:
@@ -403,8 +571,10 @@ def content_hash(doc: DocumentRows) -> str:
         if not rows:
             continue
         if table == "service_capacity":
-            canonical[table] = [{k: v for k, v in r.items() if k not in LIVE_CAPACITY_COLUMNS}
-                                for _, r in sorted(rows.items())]
+            canonical[table] = [
+                {k: v for k, v in r.items() if k not in LIVE_CAPACITY_COLUMNS}
+                for _, r in sorted(rows.items())
+            ]
         else:
             canonical[table] = [r for _, r in sorted(rows.items())]
     blob = orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)

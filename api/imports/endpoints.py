@@ -22,13 +22,21 @@ _IMPORT_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": {"oneOf": [
-                {"type": "array", "items": {"type": "object"}},
-                {"type": "object", "properties": {"services": {"type": "array", "items": {"type": "object"}}}},
-            ]}},
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"type": "array", "items": {"type": "object"}},
+                        {
+                            "type": "object",
+                            "properties": {"services": {"type": "array", "items": {"type": "object"}}},
+                        },
+                    ]
+                }
+            },
             "application/zip": {"schema": {"type": "string", "format": "binary"}},
-            "multipart/form-data": {"schema": {"type": "object",
-                                               "properties": {"file": {"type": "string", "format": "binary"}}}},
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+            },
         },
     },
 }
@@ -60,27 +68,38 @@ async def _read_upload(request: Request) -> Any:
     return _parse_json(raw)
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _parse_json(raw: bytes) -> Any:
     if not raw.strip():
         raise _invalid("the body is empty; send HSDS JSON or a datapackage zip")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_not_json)
     except (ValueError, UnicodeDecodeError) as exc:
         raise _invalid(f"the body is not JSON ({exc})") from None
 
 
-@router.post("/import/hsds", openapi_extra=_IMPORT_BODY,
-             summary="Import HSDS 3.1 services (JSON) or a tabular datapackage (zip); all or nothing")
-async def import_hsds(request: Request, session: SessionDep, caller: CuratorOnly,
-                      dry_run: Annotated[bool, Query(description="validate only, write nothing")] = False,
-                      ) -> dict[str, Any]:
+@router.post(
+    "/import/hsds",
+    openapi_extra=_IMPORT_BODY,
+    summary="Import HSDS 3.1 services (JSON) or a tabular datapackage (zip); all or nothing",
+)
+async def import_hsds(
+    request: Request,
+    session: SessionDep,
+    caller: CuratorOnly,
+    dry_run: Annotated[bool, Query(description="validate only, write nothing")] = False,
+) -> dict[str, Any]:
     body = await _read_upload(request)
     data = read_datapackage(body) if isinstance(body, bytes) else services_from_json(body)
     # The pipeline is synchronous database work: run it off the event loop.
     from starlette.concurrency import run_in_threadpool
 
-    result = await run_in_threadpool(import_source_data, session, data, source="hsds", actor=caller.actor,
-                                     dry_run=dry_run)
+    result = await run_in_threadpool(
+        import_source_data, session, data, source="hsds", actor=caller.actor, dry_run=dry_run
+    )
     if dry_run:
         session.rollback()
     return result.to_dict()

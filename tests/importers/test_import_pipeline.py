@@ -8,11 +8,11 @@ import pathlib
 import zipfile
 from typing import Any
 
+import hsds_world as w
 import pytest
 from conftest import INTEROP, small_world
 from sqlalchemy import text
 
-import hsds_world as w
 from divert.errors import ImportFailed
 from importers.datapackage import read_datapackage
 from importers.export import service_documents, write_datapackage, write_json
@@ -20,9 +20,23 @@ from importers.hsds_json import read_hsds_json, services_from_json
 from importers.pipeline import import_services
 from importers.sources import import_source_data, read_hsds
 
-COUNTED_TABLES = ("service", "organization", "location", "service_at_location", "address", "phone", "schedule",
-                  "service_area", "language", "attribute", "taxonomy_term", "service_capacity",
-                  "capacity_report", "metadata", "match_site")
+COUNTED_TABLES = (
+    "service",
+    "organization",
+    "location",
+    "service_at_location",
+    "address",
+    "phone",
+    "schedule",
+    "service_area",
+    "language",
+    "attribute",
+    "taxonomy_term",
+    "service_capacity",
+    "capacity_report",
+    "metadata",
+    "match_site",
+)
 
 
 def counts(db) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -43,30 +57,59 @@ def test_a_small_world_imports_with_every_part_in_its_table(db) -> None:
     assert summary["warnings"] == []
     with db() as s:
         shelter = w.service_id("Harbor Shelter")
-        lat, lon = s.execute(text("SELECT ST_Y(geog::geometry), ST_X(geog::geometry) FROM location l "
-                                  "JOIN service_at_location sal ON sal.location_id = l.id WHERE sal.service_id = :s"),
-                             {"s": shelter}).one()
+        lat, lon = s.execute(
+            text(
+                "SELECT ST_Y(geog::geometry), ST_X(geog::geometry) FROM location l "
+                "JOIN service_at_location sal ON sal.location_id = l.id WHERE sal.service_id = :s"
+            ),
+            {"s": shelter},
+        ).one()
         assert (lat, lon) == pytest.approx(w.offset(1, 1))
-        pools = s.execute(text("SELECT description, available, waitlist, reserved_for, location_id, unit_id "
-                               "FROM service_capacity WHERE service_id = :s ORDER BY description"),
-                          {"s": shelter}).all()
+        pools = s.execute(
+            text(
+                "SELECT description, available, waitlist, reserved_for, location_id, unit_id "
+                "FROM service_capacity WHERE service_id = :s ORDER BY description"
+            ),
+            {"s": shelter},
+        ).all()
         assert [(p[0], float(p[1]), p[2], p[3], p[5]) for p in pools] == [
-            ("lead", 2, 0, ["lead-king-county"], "bed"), ("public", 4, 6, [], "bed")]
+            ("lead", 2, 0, ["lead-king-county"], "bed"),
+            ("public", 4, 6, [], "bed"),
+        ]
         assert all(p[4] == w.uid("location", "Harbor Shelter") for p in pools)
-        assert s.execute(text("SELECT count(*) FROM capacity_report WHERE source = 'import'")).scalar_one() == 3
-        opens, closes, offset = s.execute(text("SELECT opens_at, closes_at, time_offset_minutes FROM schedule "
-                                               "WHERE service_id = :s"), {"s": w.service_id("Eastside Detox")}).one()
+        assert (
+            s.execute(text("SELECT count(*) FROM capacity_report WHERE source = 'import'")).scalar_one() == 3
+        )
+        opens, closes, offset = s.execute(
+            text("SELECT opens_at, closes_at, time_offset_minutes FROM schedule WHERE service_id = :s"),
+            {"s": w.service_id("Eastside Detox")},
+        ).one()
         assert (str(opens), str(closes), offset) == ("09:00:00", "17:00:00", 300)
-        area = s.execute(text("SELECT ST_Covers(geog, ST_GeogFromText('POINT(-122.3321 47.6062)')) FROM service_area"
-                              )).scalar_one()
+        area = s.execute(
+            text("SELECT ST_Covers(geog, ST_GeogFromText('POINT(-122.3321 47.6062)')) FROM service_area")
+        ).scalar_one()
         assert area is True
-        needs = s.execute(text("SELECT need FROM match_site WHERE service_id = :s ORDER BY need"),
-                          {"s": w.service_id("Eastside Detox")}).scalars().all()
+        needs = (
+            s.execute(
+                text("SELECT need FROM match_site WHERE service_id = :s ORDER BY need"),
+                {"s": w.service_id("Eastside Detox")},
+            )
+            .scalars()
+            .all()
+        )
         assert needs == ["moud", "withdrawal_management"]
-        profiles = dict(s.execute(text("SELECT code, profile FROM taxonomy_term WHERE code IN ('shelter', 'genders')")).all())
+        profiles = dict(
+            s.execute(
+                text("SELECT code, profile FROM taxonomy_term WHERE code IN ('shelter', 'genders')")
+            ).all()
+        )
         assert profiles == {"shelter": "divert-needs", "genders": "divert-eligibility"}
-        created = s.execute(text("SELECT count(*) FROM metadata WHERE last_action_type = 'create' "
-                                 "AND resource_type = 'service' AND updated_by = 'test'")).scalar_one()
+        created = s.execute(
+            text(
+                "SELECT count(*) FROM metadata WHERE last_action_type = 'create' "
+                "AND resource_type = 'service' AND updated_by = 'test'"
+            )
+        ).scalar_one()
         assert created == 3
 
 
@@ -80,8 +123,12 @@ def test_one_bad_record_writes_nothing_and_every_error_is_listed(db) -> None:
         run(db, services)
     errors = failed.value.extra["errors"]
     found = {(e["index"], e["path"]) for e in errors}
-    assert {(1, "service_at_locations.0.location.latitude"), (1, "capacities.0.waitlist"), (2, "name"),
-            (3, "")} <= found
+    assert {
+        (1, "service_at_locations.0.location.latitude"),
+        (1, "capacities.0.waitlist"),
+        (2, "name"),
+        (3, ""),
+    } <= found
     assert all(e["message"] for e in errors)
     assert failed.value.code == "invalid_import"
     assert all(n == 0 for n in counts(db).values())
@@ -119,18 +166,33 @@ def test_a_changed_record_updates_in_place_and_leaves_provenance(db) -> None:
     assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 1, 2)
     with db() as s:
         sid = shelter["id"]
-        assert s.execute(text("SELECT name FROM service WHERE id = :s"), {"s": sid}).scalar_one() == "Harbor Night Shelter"
-        assert s.execute(text("SELECT count(*) FROM language WHERE service_id = :s"), {"s": sid}).scalar_one() == 1
-        rows = s.execute(text("SELECT field_name, previous_value, replacement_value, last_action_type FROM metadata "
-                              "WHERE resource_id = :s AND updated_by = 'curator:ana'"), {"s": sid}).all()
+        assert (
+            s.execute(text("SELECT name FROM service WHERE id = :s"), {"s": sid}).scalar_one()
+            == "Harbor Night Shelter"
+        )
+        assert (
+            s.execute(text("SELECT count(*) FROM language WHERE service_id = :s"), {"s": sid}).scalar_one()
+            == 1
+        )
+        rows = s.execute(
+            text(
+                "SELECT field_name, previous_value, replacement_value, last_action_type FROM metadata "
+                "WHERE resource_id = :s AND updated_by = 'curator:ana'"
+            ),
+            {"s": sid},
+        ).all()
         by_field = {r[0]: r for r in rows}
         assert by_field["name"][1:] == ("Harbor Shelter", "Harbor Night Shelter", "update")
         assert "language" in by_field and "service_capacity" in by_field
-        pool = s.execute(text("SELECT available FROM service_capacity WHERE id = :c"),
-                         {"c": shelter["capacities"][0]["id"]}).scalar_one()
+        pool = s.execute(
+            text("SELECT available FROM service_capacity WHERE id = :c"),
+            {"c": shelter["capacities"][0]["id"]},
+        ).scalar_one()
         assert float(pool) == 1
-        reports = s.execute(text("SELECT count(*) FROM capacity_report WHERE capacity_id = :c"),
-                            {"c": shelter["capacities"][0]["id"]}).scalar_one()
+        reports = s.execute(
+            text("SELECT count(*) FROM capacity_report WHERE capacity_id = :c"),
+            {"c": shelter["capacities"][0]["id"]},
+        ).scalar_one()
         assert reports == 2
         assert s.execute(text("SELECT count(*) FROM service WHERE id = :s"), {"s": sid}).scalar_one() == 1
 
@@ -139,13 +201,22 @@ def test_an_older_capacity_report_in_a_file_does_not_roll_live_state_back(db) ->
     run(db, small_world())
     with db() as s:
         cid = w.capacity_id("Harbor Shelter", "public")
-        s.execute(text("UPDATE service_capacity SET available = 0, updated = '2026-11-23T06:00:00Z' WHERE id = :c"),
-                  {"c": cid})
+        s.execute(
+            text("UPDATE service_capacity SET available = 0, updated = '2026-11-23T06:00:00Z' WHERE id = :c"),
+            {"c": cid},
+        )
         s.commit()
     summary = run(db, small_world())
     assert summary["updated"] == 0
     with db() as s:
-        assert float(s.execute(text("SELECT available FROM service_capacity WHERE id = :c"), {"c": cid}).scalar_one()) == 0
+        assert (
+            float(
+                s.execute(
+                    text("SELECT available FROM service_capacity WHERE id = :c"), {"c": cid}
+                ).scalar_one()
+            )
+            == 0
+        )
 
 
 def test_dry_run_validates_and_counts_but_writes_nothing(db) -> None:
@@ -163,7 +234,10 @@ def test_json_export_then_import_changes_nothing(db, tmp_path: pathlib.Path) -> 
     pools = {c["id"]: c for doc in exported for c in doc["capacities"]}
     lead = pools[w.capacity_id("Harbor Shelter", "lead")]
     assert (lead["reserved_for"], lead["waitlist"], lead["location_id"]) == (
-        ["lead-king-county"], 0, w.uid("location", "Harbor Shelter"))
+        ["lead-king-county"],
+        0,
+        w.uid("location", "Harbor Shelter"),
+    )
     before = counts(db)
     summary = run(db, exported)
     assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 0, 3)
@@ -195,11 +269,17 @@ def test_a_datapackage_imports_into_an_empty_catalog_like_the_json(db, tmp_path:
         json_docs = service_documents(s)
     db_truncate = counts(db)
     with db() as s:
-        s.execute(text("TRUNCATE service, organization, location, taxonomy, taxonomy_term, unit, metadata, "
-                       "capacity_report, source_record CASCADE"))
+        s.execute(
+            text(
+                "TRUNCATE service, organization, location, taxonomy, taxonomy_term, unit, metadata, "
+                "capacity_report, source_record CASCADE"
+            )
+        )
         s.commit()
     with db() as s:
-        summary = import_source_data(s, read_datapackage(tmp_path / "pkg"), source="hsds", actor="test").to_dict()
+        summary = import_source_data(
+            s, read_datapackage(tmp_path / "pkg"), source="hsds", actor="test"
+        ).to_dict()
         s.commit()
         assert summary["created"] == 3
         assert service_documents(s) == json_docs
@@ -208,8 +288,11 @@ def test_a_datapackage_imports_into_an_empty_catalog_like_the_json(db, tmp_path:
 
 # --- the official Open Referral examples (tests/data/interop, see its SOURCE.md) ---------------------
 
-@pytest.mark.parametrize("name", ["service_full.json", "organization_full.json", "service_at_location_full.json",
-                                  "service_list.json"])
+
+@pytest.mark.parametrize(
+    "name",
+    ["service_full.json", "organization_full.json", "service_at_location_full.json", "service_list.json"],
+)
 def test_official_json_examples_import_with_documented_warnings(db, name: str) -> None:
     with db() as s:
         summary = import_source_data(s, read_hsds(INTEROP / name), source="hsds", actor="test").to_dict()
@@ -222,13 +305,17 @@ def test_official_json_examples_import_with_documented_warnings(db, name: str) -
         with db() as s:
             pool = s.execute(text("SELECT available, maximum, unit_id FROM service_capacity")).one()
             assert (float(pool[0]), float(pool[1])) == (12, 10)
-            assert s.execute(text("SELECT name FROM unit WHERE id = :u"), {"u": pool[2]}).scalar_one() == "Kilogram"
+            assert (
+                s.execute(text("SELECT name FROM unit WHERE id = :u"), {"u": pool[2]}).scalar_one()
+                == "Kilogram"
+            )
             assert s.execute(text("SELECT count(*) FROM location WHERE geog IS NOT NULL")).scalar_one() == 0
             extra = s.execute(text("SELECT extra FROM service")).scalar_one()
             assert {"contacts", "funding", "cost_options", "required_documents", "program"} <= set(extra)
             # One phone object quoted in four places is one row linked four ways.
-            phone = s.execute(text("SELECT service_id, location_id, organization_id, service_at_location_id "
-                                   "FROM phone")).all()
+            phone = s.execute(
+                text("SELECT service_id, location_id, organization_id, service_at_location_id FROM phone")
+            ).all()
             assert len(phone) == 1 and all(phone[0])
 
 
@@ -239,7 +326,10 @@ def test_official_service_full_round_trips_through_export(db) -> None:
     with db() as s:
         exported = service_documents(s)
         original = json.loads((INTEROP / "service_full.json").read_text())
-        assert exported[0]["organization"]["organization_identifiers"] == original["organization"]["organization_identifiers"]
+        assert (
+            exported[0]["organization"]["organization_identifiers"]
+            == original["organization"]["organization_identifiers"]
+        )
         assert exported[0]["cost_options"] == original["cost_options"]
         summary = import_services(s, exported, source="hsds", actor="test").to_dict()
     assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 0, 1)
@@ -250,9 +340,12 @@ def test_official_csv_package_fails_naming_every_dangling_reference(db) -> None:
         read_datapackage(INTEROP / "csv")
     dangling = {(e["file"], e["row"], e["column"]) for e in failed.value.extra["errors"]}
     assert dangling == {
-        ("attributes.csv", 2, "link_id"), ("contacts.csv", 2, "organization_id"),
-        ("contacts.csv", 2, "service_at_location_id"), ("locations.csv", 2, "organization_id"),
-        ("service_areas.csv", 2, "service_at_location_id"), ("service_capacity.csv", 2, "service_id"),
+        ("attributes.csv", 2, "link_id"),
+        ("contacts.csv", 2, "organization_id"),
+        ("contacts.csv", 2, "service_at_location_id"),
+        ("locations.csv", 2, "organization_id"),
+        ("service_areas.csv", 2, "service_at_location_id"),
+        ("service_capacity.csv", 2, "service_id"),
         ("service_capacity.csv", 2, "unit_id"),
     }
     assert all(n == 0 for n in counts(db).values())
@@ -262,12 +355,17 @@ def test_csv_cells_are_validated_with_file_row_and_column(tmp_path: pathlib.Path
     package = tmp_path / "pkg"
     package.mkdir()
     (package / "organizations.csv").write_text("id,name\no1,Org\n")
-    (package / "services.csv").write_text("id,organization_id,name,minimum_age,status\n"
-                                          "s1,o1,Good,12,active\ns2,o1,,x,sleeping\n")
+    (package / "services.csv").write_text(
+        "id,organization_id,name,minimum_age,status\ns1,o1,Good,12,active\ns2,o1,,x,sleeping\n"
+    )
     with pytest.raises(ImportFailed) as failed:
         read_datapackage(package)
     found = {(e["file"], e["row"], e["column"]) for e in failed.value.extra["errors"]}
-    assert {("services.csv", 3, "name"), ("services.csv", 3, "minimum_age"), ("services.csv", 3, "status")} <= found
+    assert {
+        ("services.csv", 3, "name"),
+        ("services.csv", 3, "minimum_age"),
+        ("services.csv", 3, "status"),
+    } <= found
 
 
 def test_accepted_json_shapes() -> None:
@@ -303,7 +401,10 @@ def test_non_geojson_extent_is_kept_as_text(db) -> None:
     summary = run(db, [service])
     assert summary["warnings"] == []
     with db() as s:
-        assert s.execute(text("SELECT extent, geog IS NULL FROM service_area")).one() == ("King County, WA", True)
+        assert s.execute(text("SELECT extent, geog IS NULL FROM service_area")).one() == (
+            "King County, WA",
+            True,
+        )
 
 
 def test_sample_region_imports_cleanly(db) -> None:
