@@ -27,8 +27,9 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY, insert as pg_insert
+from sqlalchemy import bindparam, insert, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Float, Integer, Text
 
@@ -51,19 +52,61 @@ NAME_MATCH_SAME_ADDRESS = 0.5
 NEAR_MISSES_PER_RECORD = 3
 
 # Words that tell nothing about which facility it is (legal form, articles).
-_NAME_NOISE = ("the", "inc", "incorporated", "llc", "ltd", "co", "corp", "corporation", "pllc", "pc", "and", "of")
+_NAME_NOISE = (
+    "the",
+    "inc",
+    "incorporated",
+    "llc",
+    "ltd",
+    "co",
+    "corp",
+    "corporation",
+    "pllc",
+    "pc",
+    "and",
+    "of",
+)
 _NOISE_RE = re.compile(r"\b(" + "|".join(_NAME_NOISE) + r")\b")
 # The same normalization in SQL (PostgreSQL ARE: \m and \M are a word's start and end).
 _SQL_NOISE = r"\m(" + "|".join(_NAME_NOISE) + r")\M"
 
 _STREET_WORDS = {
-    "street": "st", "avenue": "ave", "av": "ave", "boulevard": "blvd", "road": "rd", "drive": "dr",
-    "place": "pl", "court": "ct", "lane": "ln", "terrace": "ter", "highway": "hwy", "parkway": "pkwy",
-    "square": "sq", "way": "way", "north": "n", "south": "s", "east": "e", "west": "w",
-    "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw", "suite": "ste",
-    "apartment": "apt", "building": "bldg", "floor": "fl",
-    "first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th", "sixth": "6th",
-    "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th",
+    "street": "st",
+    "avenue": "ave",
+    "av": "ave",
+    "boulevard": "blvd",
+    "road": "rd",
+    "drive": "dr",
+    "place": "pl",
+    "court": "ct",
+    "lane": "ln",
+    "terrace": "ter",
+    "highway": "hwy",
+    "parkway": "pkwy",
+    "square": "sq",
+    "way": "way",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+    "suite": "ste",
+    "apartment": "apt",
+    "building": "bldg",
+    "floor": "fl",
+    "first": "1st",
+    "second": "2nd",
+    "third": "3rd",
+    "fourth": "4th",
+    "fifth": "5th",
+    "sixth": "6th",
+    "seventh": "7th",
+    "eighth": "8th",
+    "ninth": "9th",
+    "tenth": "10th",
 }
 
 
@@ -75,7 +118,7 @@ def normalize_name(name: str | None) -> str:
 
 
 def normalize_address(address_1: str | None) -> str:
-    """The street line as words with the usual abbreviations, units dropped: "1 Main Street, Suite 2" → "1 main st"."""
+    """The street line with the usual abbreviations, units dropped: "1 Main Street, Suite 2" → "1 main st"."""
     words = re.sub(r"[^a-z0-9 ]+", " ", (address_1 or "").lower()).split()
     out: list[str] = []
     for word in words:
@@ -87,8 +130,10 @@ def normalize_address(address_1: str | None) -> str:
 
 
 def _sql_name(column: str) -> str:
-    return (f"btrim(regexp_replace(regexp_replace(lower(coalesce({column}, '')), '[^a-z0-9]+', ' ', 'g'), "
-            f"'{_SQL_NOISE}', ' ', 'g'))")
+    return (
+        f"btrim(regexp_replace(regexp_replace(lower(coalesce({column}, '')), '[^a-z0-9]+', ' ', 'g'), "
+        f"'{_SQL_NOISE}', ' ', 'g'))"
+    )
 
 
 @dataclass
@@ -147,7 +192,11 @@ class _Candidate:
         """Why this candidate is the same facility, or None."""
         if not (self.near() or self.same_address) or self.taken:
             return None
-        place = f"within {self.distance_m:.0f} m" if self.near() and self.distance_m is not None else "same address"
+        place = (
+            f"within {self.distance_m:.0f} m"
+            if self.near() and self.distance_m is not None
+            else "same address"
+        )
         if self.similarity >= NAME_MATCH:
             return f"same name ({self.similarity:.2f}), {place}"
         if self.same_address and self.similarity >= NAME_MATCH_SAME_ADDRESS:
@@ -159,19 +208,20 @@ class _Candidate:
 
 # --- the step ---------------------------------------------------------------------------------------
 
+
 def reconcile(session: Session, data: SourceData, *, source: str) -> Reconciliation:
     """Resolves each record to its service and rebuilds merged services; reads only, writes nothing."""
     services = list(data.services)
     if not isinstance(data, KeyedSourceData):
         # HSDS files own their services: nothing is matched, but stored contributions of other
         # sources are put back so the owner's re-import does not drop them.
-        own = [_id(doc) for doc in services]
-        contributions = _stored_contributions(session, [i for i in own if i])
-        out = [
-            _merged(doc, contributions.get(sid, [])) if sid and contributions.get(sid) else doc
-            for doc, sid in zip(services, own, strict=True)
+        ids = [_id(doc) for doc in services]
+        stored = _stored_contributions(session, [i for i in ids if i])
+        rebuilt = [
+            _merged(doc, stored[sid]) if sid and sid in stored else doc
+            for doc, sid in zip(services, ids, strict=True)
         ]
-        return Reconciliation(services=out)
+        return Reconciliation(services=rebuilt)
 
     keys = data.keys
     plan = Reconciliation(services=services, keyed=True)
@@ -200,7 +250,9 @@ def reconcile(session: Session, data: SourceData, *, source: str) -> Reconciliat
     resolved = [target or own for target, own in zip(targets, own_ids, strict=True)]
 
     contributions = _stored_contributions(session, [r for r in resolved if r])
-    bases = _catalog_documents(session, sorted({r for r, o in zip(resolved, own_ids, strict=True) if r and r != o}))
+    bases = _catalog_documents(
+        session, sorted({r for r, o in zip(resolved, own_ids, strict=True) if r and r != o})
+    )
     incoming: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
     for i, (doc, own, target) in enumerate(zip(services, own_ids, resolved, strict=True)):
         if not isinstance(doc, dict) or own is None or target is None or target == own:
@@ -218,7 +270,9 @@ def reconcile(session: Session, data: SourceData, *, source: str) -> Reconciliat
             continue
         if target == own:
             plan.records.append((keys[i], own, None))
-            out.append(_merged(doc, [c for c in contributions.get(own, []) if (c[0], c[1]) != (source, keys[i])]))
+            out.append(
+                _merged(doc, [c for c in contributions.get(own, []) if (c[0], c[1]) != (source, keys[i])])
+            )
             continue
         plan.records.append((keys[i], target, doc))
         mine = {(s, k) for s, k, _ in incoming[target]}
@@ -233,30 +287,49 @@ def record_sources(session: Session, plan: Reconciliation, *, source: str, actor
     """Writes `source_record` (source, key → service, contribution) and a metadata row per new merge."""
     if not plan.keyed or not plan.records:
         return
-    tbl = t.SourceRecord.__table__
     # The pipeline records each written service under its own id; for a keyed source the key is the
     # source's own, so those rows are replaced by the keyed ones.
     service_ids = sorted({sid for _, sid, _ in plan.records})
     keys = [k for k, _, _ in plan.records]
-    session.execute(text("DELETE FROM source_record WHERE source = :source AND source_key = service_id "
-                         "AND service_id = ANY(:ids) AND NOT source_key = ANY(:keys)"),
-                    {"source": source, "ids": service_ids, "keys": keys})
-    stmt = pg_insert(tbl)
-    stmt = stmt.on_conflict_do_update(constraint="uq_source_record", set_={
-        "service_id": stmt.excluded.service_id, "document": stmt.excluded.document})
-    rows = [{"source": source, "source_key": key, "service_id": sid, "document": document}
-            for key, sid, document in plan.records]
+    session.execute(
+        text(
+            "DELETE FROM source_record WHERE source = :source AND source_key = service_id "
+            "AND service_id = ANY(:ids) AND NOT source_key = ANY(:keys)"
+        ),
+        {"source": source, "ids": service_ids, "keys": keys},
+    )
+    stmt = pg_insert(t.SourceRecord)
+    stmt = stmt.on_conflict_do_update(
+        constraint="uq_source_record",
+        set_={"service_id": stmt.excluded.service_id, "document": stmt.excluded.document},
+    )
+    rows = [
+        {"source": source, "source_key": key, "service_id": sid, "document": document}
+        for key, sid, document in plan.records
+    ]
     for start in range(0, len(rows), 2000):
-        session.execute(stmt, rows[start:start + 2000])
+        session.execute(stmt, rows[start : start + 2000])
     now = datetime.now().astimezone()
-    metadata = [{"id": str(uuid4()), "resource_id": sid, "resource_type": "service", "last_action_date": now,
-                 "last_action_type": "merge", "field_name": "source_record", "previous_value": "",
-                 "replacement_value": f"{source}:{key}", "updated_by": actor} for key, sid in plan.new_merges]
+    metadata = [
+        {
+            "id": str(uuid4()),
+            "resource_id": sid,
+            "resource_type": "service",
+            "last_action_date": now,
+            "last_action_type": "merge",
+            "field_name": "source_record",
+            "previous_value": "",
+            "replacement_value": f"{source}:{key}",
+            "updated_by": actor,
+        }
+        for key, sid in plan.new_merges
+    ]
     if metadata:
-        session.execute(t.Metadata.__table__.insert(), metadata)
+        session.execute(insert(t.Metadata), metadata)
 
 
 # --- reading the catalog ----------------------------------------------------------------------------
+
 
 def _id(doc: Any) -> str | None:
     value = doc.get("id") if isinstance(doc, dict) else None
@@ -264,19 +337,30 @@ def _id(doc: Any) -> str | None:
 
 
 def _known_records(session: Session, source: str, keys: list[str]) -> dict[str, str]:
-    rows = session.execute(text("SELECT source_key, service_id FROM source_record "
-                                "WHERE source = :source AND source_key = ANY(:keys)"),
-                           {"source": source, "keys": keys})
+    rows = session.execute(
+        text(
+            "SELECT source_key, service_id FROM source_record "
+            "WHERE source = :source AND source_key = ANY(:keys)"
+        ),
+        {"source": source, "keys": keys},
+    )
     return dict(rows.tuples().all())
 
 
-def _stored_contributions(session: Session, service_ids: list[str]) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
+def _stored_contributions(
+    session: Session, service_ids: list[str]
+) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
     """service id → [(source, key, document)] of every record merged into it, in a stable order."""
     if not service_ids:
         return {}
-    rows = session.execute(text("SELECT service_id, source, source_key, document FROM source_record "
-                                "WHERE service_id = ANY(:ids) AND document IS NOT NULL "
-                                "ORDER BY service_id, source, source_key"), {"ids": sorted(set(service_ids))})
+    rows = session.execute(
+        text(
+            "SELECT service_id, source, source_key, document FROM source_record "
+            "WHERE service_id = ANY(:ids) AND document IS NOT NULL "
+            "ORDER BY service_id, source, source_key"
+        ),
+        {"ids": sorted(set(service_ids))},
+    )
     out: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
     for sid, src, key, document in rows.tuples():
         out.setdefault(sid, []).append((src, key, document))
@@ -302,8 +386,11 @@ def _facts(index: int, doc: Any, approximate: bool) -> _Facts | None:
         location = sal.get("location") if isinstance(sal, dict) else None
         if not isinstance(location, dict):
             continue
-        if not approximate and isinstance(location.get("latitude"), int | float) \
-                and isinstance(location.get("longitude"), int | float):
+        if (
+            not approximate
+            and isinstance(location.get("latitude"), int | float)
+            and isinstance(location.get("longitude"), int | float)
+        ):
             latitude, longitude = float(location["latitude"]), float(location["longitude"])
         for addr in location.get("addresses") or []:
             address = normalize_address(addr.get("address_1"))
@@ -313,9 +400,17 @@ def _facts(index: int, doc: Any, approximate: bool) -> _Facts | None:
         break
     organization = doc.get("organization")
     org_name = organization.get("name") if isinstance(organization, dict) else None
-    return _Facts(index=index, name=normalize_name(doc["name"]), organization=normalize_name(org_name or doc["name"]),
-                  latitude=latitude, longitude=longitude,
-                  postal_code=postal_code, house_number=house, address=address, phones=phones - {""})
+    return _Facts(
+        index=index,
+        name=normalize_name(doc["name"]),
+        organization=normalize_name(org_name or doc["name"]),
+        latitude=latitude,
+        longitude=longitude,
+        postal_code=postal_code,
+        house_number=house,
+        address=address,
+        phones=phones - {""},
+    )
 
 
 _CANDIDATES_SQL = text(f"""
@@ -331,16 +426,21 @@ WITH incoming AS (
     SELECT c.idx, a.location_id
     FROM incoming c
     JOIN address a ON left(a.postal_code, 5) = c.zip
-                  AND split_part(regexp_replace(lower(btrim(a.address_1)), '[^a-z0-9 ]+', ' ', 'g'), ' ', 1) = c.house
+                  AND split_part(regexp_replace(lower(btrim(a.address_1)), '[^a-z0-9 ]+', ' ', 'g'), ' ', 1)
+                      = c.house
     WHERE c.zip IS NOT NULL AND c.house IS NOT NULL
 )
 SELECT p.idx, s.id AS service_id, s.name,
        CASE WHEN c.lat IS NOT NULL AND l.geog IS NOT NULL
-            THEN ST_Distance(l.geog, ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326)::geography) END AS distance_m,
-       similarity({_sql_name('s.name')}, c.name_norm) AS service_similarity,
-       greatest(similarity({_sql_name('s.name')}, c.name_norm), similarity({_sql_name('o.name')}, c.name_norm),
-                similarity({_sql_name('l.name')}, c.name_norm), similarity({_sql_name('s.name')}, c.org_norm),
-                similarity({_sql_name('o.name')}, c.org_norm), similarity({_sql_name('l.name')}, c.org_norm))
+            THEN ST_Distance(l.geog, ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326)::geography)
+       END AS distance_m,
+       similarity({_sql_name("s.name")}, c.name_norm) AS service_similarity,
+       greatest(similarity({_sql_name("s.name")}, c.name_norm),
+                similarity({_sql_name("o.name")}, c.name_norm),
+                similarity({_sql_name("l.name")}, c.name_norm),
+                similarity({_sql_name("s.name")}, c.org_norm),
+                similarity({_sql_name("o.name")}, c.org_norm),
+                similarity({_sql_name("l.name")}, c.org_norm))
            AS name_similarity,
        (SELECT a.address_1 FROM address a WHERE a.location_id = l.id ORDER BY a.id LIMIT 1) AS address_1,
        (SELECT a.postal_code FROM address a WHERE a.location_id = l.id ORDER BY a.id LIMIT 1) AS postal_code,
@@ -354,9 +454,13 @@ JOIN service_at_location sal ON sal.location_id = l.id
 JOIN service s ON s.id = sal.service_id
 JOIN organization o ON o.id = s.organization_id
 """).bindparams(
-    bindparam("idx", type_=ARRAY(Integer)), bindparam("names", type_=ARRAY(Text)), bindparam("orgs", type_=ARRAY(Text)),
-    bindparam("lats", type_=ARRAY(Float)), bindparam("lons", type_=ARRAY(Float)),
-    bindparam("zips", type_=ARRAY(Text)), bindparam("houses", type_=ARRAY(Text)),
+    bindparam("idx", type_=ARRAY(Integer)),
+    bindparam("names", type_=ARRAY(Text)),
+    bindparam("orgs", type_=ARRAY(Text)),
+    bindparam("lats", type_=ARRAY(Float)),
+    bindparam("lons", type_=ARRAY(Float)),
+    bindparam("zips", type_=ARRAY(Text)),
+    bindparam("houses", type_=ARRAY(Text)),
 )
 
 
@@ -365,24 +469,40 @@ def _candidates(session: Session, facts: list[_Facts], source: str) -> dict[int,
     if not facts:
         return {}
     by_index = {f.index: f for f in facts}
-    rows = session.execute(_CANDIDATES_SQL, {
-        "idx": [f.index for f in facts], "names": [f.name for f in facts], "orgs": [f.organization for f in facts],
-        "lats": [f.latitude for f in facts], "lons": [f.longitude for f in facts],
-        "zips": [f.postal_code for f in facts], "houses": [f.house_number for f in facts],
-        "radius": MERGE_RADIUS_M, "source": source,
-    }).mappings()
+    rows = session.execute(
+        _CANDIDATES_SQL,
+        {
+            "idx": [f.index for f in facts],
+            "names": [f.name for f in facts],
+            "orgs": [f.organization for f in facts],
+            "lats": [f.latitude for f in facts],
+            "lons": [f.longitude for f in facts],
+            "zips": [f.postal_code for f in facts],
+            "houses": [f.house_number for f in facts],
+            "radius": MERGE_RADIUS_M,
+            "source": source,
+        },
+    ).mappings()
     best: dict[tuple[int, str], _Candidate] = {}
     for row in rows:
         f = by_index[row["idx"]]
-        same_address = bool(f.address) and f.postal_code is not None and \
-            normalize_address(row["address_1"]) == f.address and (row["postal_code"] or "")[:5] == f.postal_code
+        same_address = (
+            bool(f.address)
+            and f.postal_code is not None
+            and normalize_address(row["address_1"]) == f.address
+            and (row["postal_code"] or "")[:5] == f.postal_code
+        )
         phones = {phone_digits(n) for n in row["phones"] or []} - {""}
         candidate = _Candidate(
-            service_id=row["service_id"], name=row["name"],
+            service_id=row["service_id"],
+            name=row["name"],
             distance_m=float(row["distance_m"]) if row["distance_m"] is not None else None,
             similarity=float(row["name_similarity"] or 0.0),
-            service_similarity=float(row["service_similarity"] or 0.0), same_address=same_address,
-            same_phone=bool(phones & f.phones), taken=bool(row["taken"]))
+            service_similarity=float(row["service_similarity"] or 0.0),
+            same_address=same_address,
+            same_phone=bool(phones & f.phones),
+            taken=bool(row["taken"]),
+        )
         if not (candidate.near() or candidate.same_address):
             continue
         key = (row["idx"], row["service_id"])
@@ -399,11 +519,17 @@ def _candidates(session: Session, facts: list[_Facts], source: str) -> dict[int,
 def _rank(c: _Candidate) -> tuple[int, float, float, float, str]:
     """Merges first, then the most similar name (the service's own name breaking ties between services
     of one agency), the nearest, the smallest id (a stable order)."""
-    return (0 if c.reason() else 1, -round(c.similarity, 4), -round(c.service_similarity, 4),
-            c.distance_m if c.distance_m is not None else MERGE_RADIUS_M, c.service_id)
+    return (
+        0 if c.reason() else 1,
+        -round(c.similarity, 4),
+        -round(c.service_similarity, 4),
+        c.distance_m if c.distance_m is not None else MERGE_RADIUS_M,
+        c.service_id,
+    )
 
 
 # --- building the merged document -------------------------------------------------------------------
+
 
 def _term_key(attribute: dict[str, Any]) -> tuple[str, str]:
     term = attribute.get("taxonomy_term")
@@ -445,7 +571,9 @@ def _contributed_ids(contributions: list[tuple[str, str, dict[str, Any]]]) -> di
     return ids
 
 
-def _without_contributed(document: dict[str, Any], contributions: list[tuple[str, str, dict[str, Any]]]) -> dict[str, Any]:
+def _without_contributed(
+    document: dict[str, Any], contributions: list[tuple[str, str, dict[str, Any]]]
+) -> dict[str, Any]:
     """The owner's part of a merged service: the catalog's document less what contributions added."""
     ids = _contributed_ids(contributions)
     out = dict(document)
@@ -492,13 +620,21 @@ def _merged(base: dict[str, Any], contributions: list[tuple[str, str, dict[str, 
 
 
 def _merge_entry(source: str, key: str, doc: dict[str, Any], c: _Candidate) -> dict[str, Any]:
-    return {"source": source, "source_key": key, "name": doc.get("name"), "service_id": c.service_id,
-            "service_name": c.name, "distance_m": _metres(c.distance_m), "name_similarity": round(c.similarity, 2),
-            "reason": c.reason()}
+    return {
+        "source": source,
+        "source_key": key,
+        "name": doc.get("name"),
+        "service_id": c.service_id,
+        "service_name": c.name,
+        "distance_m": _metres(c.distance_m),
+        "name_similarity": round(c.similarity, 2),
+        "reason": c.reason(),
+    }
 
 
-def _near_miss_entry(source: str, key: str, doc: dict[str, Any], c: _Candidate,
-                     claimed: dict[str, int]) -> dict[str, Any]:
+def _near_miss_entry(
+    source: str, key: str, doc: dict[str, Any], c: _Candidate, claimed: dict[str, int]
+) -> dict[str, Any]:
     if c.taken:
         why = f"already holds another {source} record"
     elif c.reason() is not None and c.service_id in claimed:
@@ -506,17 +642,35 @@ def _near_miss_entry(source: str, key: str, doc: dict[str, Any], c: _Candidate,
     elif c.near() and c.same_address:
         why = "same address within 100 m, names differ"
     elif c.near():
-        why = f"within {c.distance_m:.0f} m, names differ" if c.distance_m is not None else "nearby, names differ"
+        why = (
+            f"within {c.distance_m:.0f} m, names differ"
+            if c.distance_m is not None
+            else "nearby, names differ"
+        )
     else:
         why = "same street address, names differ"
-    return {"source": source, "source_key": key, "name": doc.get("name"), "service_id": c.service_id,
-            "service_name": c.name, "distance_m": _metres(c.distance_m), "name_similarity": round(c.similarity, 2),
-            "same_phone": c.same_phone, "reason": why}
+    return {
+        "source": source,
+        "source_key": key,
+        "name": doc.get("name"),
+        "service_id": c.service_id,
+        "service_name": c.name,
+        "distance_m": _metres(c.distance_m),
+        "name_similarity": round(c.similarity, 2),
+        "same_phone": c.same_phone,
+        "reason": why,
+    }
 
 
 def _metres(value: float | None) -> float | None:
     return round(value, 1) if value is not None else None
 
 
-__all__ = ["KeyedSourceData", "Reconciliation", "normalize_address", "normalize_name", "reconcile",
-           "record_sources"]
+__all__ = [
+    "KeyedSourceData",
+    "Reconciliation",
+    "normalize_address",
+    "normalize_name",
+    "reconcile",
+    "record_sources",
+]

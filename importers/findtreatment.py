@@ -243,12 +243,12 @@ def _codes(row: dict[str, Any], problems: _Problems) -> list[tuple[str, str]]:
                 name = name.strip()
                 if not name:
                     continue
-                code = by_name.get(_name_key(name))
-                if code is None:
+                named = by_name.get(_name_key(name))
+                if named is None:
                     # A service the mapping does not name: kept under its own words as the code.
                     codes.setdefault(name, name)
                 else:
-                    codes.setdefault(code, known[code]["name"])
+                    codes.setdefault(named, known[named]["name"])
     for code in codes:
         if code not in known:
             problems.unknown[code] = problems.unknown.get(code, 0) + 1
@@ -300,10 +300,9 @@ def _facility(row: dict[str, Any], row_number: int, where: Any, problems: _Probl
     codes = _codes(row, problems)
     if len(problems.errors) > errors_before or name is None:
         return None
-    frid = clean(row.get("frid"))
-    if frid is None:
-        # The public locator does not always carry an id: name + street + ZIP is the next stable key.
-        frid = "derived:" + _name_key(f"{name} {row.get('street1') or ''} {row.get('zip') or ''}")
+    # The public locator does not always carry an id: name + street + ZIP is the next stable key.
+    derived = "derived:" + _name_key(f"{name} {row.get('street1') or ''} {row.get('zip') or ''}")
+    frid = clean(row.get("frid")) or derived
     owner = f"{SOURCE}:{frid}"
     service_id = stable_id(owner)
     organization_id = stable_id("organization", owner)

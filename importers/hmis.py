@@ -20,7 +20,7 @@ from typing import Any
 from catalog.postcodes import centroid
 from divert.errors import ImportFailed
 from importers.dedup import KeyedSourceData
-from importers.hsds_build import attribute, clean, need_attributes, physical_location, stable_id
+from importers.hsds_build import attribute, need_attributes, physical_location, stable_id
 
 SOURCE = "hmis"
 TAXONOMY = "hmis-project-type"
@@ -42,8 +42,11 @@ PROJECT_TYPES: dict[str, tuple[str, str | None]] = {
     "13": ("PH - Rapid Re-Housing", "housing"),
     "14": ("Coordinated Entry", None),
 }
-HOUSEHOLD_TYPES = {"1": "households without children", "3": "households with at least one adult and one child",
-                   "4": "households with only children"}
+HOUSEHOLD_TYPES = {
+    "1": "households without children",
+    "3": "households with at least one adult and one child",
+    "4": "households with only children",
+}
 AVAILABILITY = {"1": "year-round", "2": "seasonal", "3": "overflow"}
 ES_BED_TYPES = {"1": "facility-based beds", "2": "voucher beds", "3": "other beds"}
 # Inventory is not a vacancy report: its report time is put at least this far before the export, past
@@ -68,9 +71,15 @@ class _Files:
         self.warnings.append({"file": file, "row": row, "column": column, "message": message})
 
 
-def _read_csv(folder: pathlib.Path, name: str, files: _Files, *, required: bool) -> list[tuple[int, dict[str, str]]]:
+def _read_csv(
+    folder: pathlib.Path, name: str, files: _Files, *, required: bool
+) -> list[tuple[int, dict[str, str]]]:
     """Rows with their line numbers; HMIS file names are matched case-insensitively."""
-    path = next((p for p in folder.iterdir() if p.name.lower() == name.lower()), None) if folder.is_dir() else None
+    path = (
+        next((p for p in folder.iterdir() if p.name.lower() == name.lower()), None)
+        if folder.is_dir()
+        else None
+    )
     if path is None:
         if required:
             files.error(name, 0, "", f"{name} is missing (expected beside Inventory.csv)")
@@ -140,12 +149,19 @@ def read_hmis_inventory(path: pathlib.Path) -> KeyedSourceData:
     export_time = min(max(stamps), now) if stamps else now
     as_of = export_time.date()
 
-    org_names = {row["OrganizationID"]: row.get("OrganizationName") or row.get("OrganizationCommonName") or ""
-                 for _, row in organizations if row.get("OrganizationID") and not row.get("DateDeleted")}
+    org_names = {
+        row["OrganizationID"]: row.get("OrganizationName") or row.get("OrganizationCommonName") or ""
+        for _, row in organizations
+        if row.get("OrganizationID") and not row.get("DateDeleted")
+    }
     site_of: dict[str, dict[str, str]] = {}
     for _, row in sites:
-        if row.get("ProjectID") and not row.get("DateDeleted") and row["ProjectID"] not in site_of \
-                and (row.get("Address1") or row.get("ZIP")):
+        if (
+            row.get("ProjectID")
+            and not row.get("DateDeleted")
+            and row["ProjectID"] not in site_of
+            and (row.get("Address1") or row.get("ZIP"))
+        ):
             site_of[row["ProjectID"]] = row
 
     project_rows: dict[str, tuple[int, dict[str, str]]] = {}
@@ -154,7 +170,9 @@ def read_hmis_inventory(path: pathlib.Path) -> KeyedSourceData:
         if not pid:
             files.error("Project.csv", line, "ProjectID", "empty ProjectID")
         elif pid in project_rows:
-            files.error("Project.csv", line, "ProjectID", f"ProjectID {pid!r} is also row {project_rows[pid][0]}")
+            files.error(
+                "Project.csv", line, "ProjectID", f"ProjectID {pid!r} is also row {project_rows[pid][0]}"
+            )
         else:
             project_rows[pid] = (line, row)
 
@@ -166,7 +184,9 @@ def read_hmis_inventory(path: pathlib.Path) -> KeyedSourceData:
             files.error("Inventory.csv", line, "InventoryID", "empty InventoryID")
             continue
         if iid in seen_inventory:
-            files.error("Inventory.csv", line, "InventoryID", f"InventoryID {iid!r} is also row {seen_inventory[iid]}")
+            files.error(
+                "Inventory.csv", line, "InventoryID", f"InventoryID {iid!r} is also row {seen_inventory[iid]}"
+            )
             continue
         seen_inventory[iid] = line
         if pid not in project_rows:
@@ -177,7 +197,9 @@ def read_hmis_inventory(path: pathlib.Path) -> KeyedSourceData:
             if beds < 0:
                 raise ValueError
         except ValueError:
-            files.error("Inventory.csv", line, "BedInventory", f"{row['BedInventory']!r} is not a whole number ≥ 0")
+            files.error(
+                "Inventory.csv", line, "BedInventory", f"{row['BedInventory']!r} is not a whole number ≥ 0"
+            )
             continue
         updated = _when(row.get("DateUpdated", ""), "Inventory.csv", line, "DateUpdated", files)
         ended = _when(row.get("InventoryEndDate", ""), "Inventory.csv", line, "InventoryEndDate", files)
@@ -195,18 +217,25 @@ def read_hmis_inventory(path: pathlib.Path) -> KeyedSourceData:
             continue
         kind, need = PROJECT_TYPES.get(project["ProjectType"], (None, None))
         if kind is None:
-            files.error("Project.csv", line, "ProjectType", f"{project['ProjectType']!r} is not an HMIS project type")
+            files.error(
+                "Project.csv", line, "ProjectType", f"{project['ProjectType']!r} is not an HMIS project type"
+            )
             continue
         if need is None:
             if pid in pools:
-                files.warn("Project.csv", line, "ProjectType",
-                           f"project {pid} is {kind} (ProjectType {project['ProjectType']}): no bed need, skipped")
+                files.warn(
+                    "Project.csv",
+                    line,
+                    "ProjectType",
+                    f"project {pid} is {kind} (ProjectType {project['ProjectType']}): no bed need, skipped",
+                )
             continue
         if pid not in pools:
             continue
         key = f"{source_id}/{pid}" if source_id else pid
-        document, approximate = _service(key, project, kind, need, pools[pid], site_of.get(pid),
-                                         org_names, export_time, files, line)
+        document, approximate = _service(
+            key, project, kind, need, pools[pid], site_of.get(pid), org_names, export_time, files, line
+        )
         if approximate:
             data.approximate.add(len(data.services))
         data.services.append(document)
@@ -221,16 +250,28 @@ def read_hmis_inventory(path: pathlib.Path) -> KeyedSourceData:
 
 def _failed(files: _Files) -> ImportFailed:
     noun = "problem" if len(files.errors) == 1 else "problems"
-    return ImportFailed(f"{len(files.errors)} {noun} in the HMIS export; nothing was written", errors=files.errors)
+    return ImportFailed(
+        f"{len(files.errors)} {noun} in the HMIS export; nothing was written", errors=files.errors
+    )
 
 
-def _service(key: str, project: dict[str, str], kind: str, need: str,
-             inventory: list[tuple[int, dict[str, str], int, datetime | None]], site: dict[str, str] | None,
-             org_names: dict[str, str], export_time: datetime, files: _Files,
-             line: int) -> tuple[dict[str, Any], bool]:
+def _service(
+    key: str,
+    project: dict[str, str],
+    kind: str,
+    need: str,
+    inventory: list[tuple[int, dict[str, str], int, datetime | None]],
+    site: dict[str, str] | None,
+    org_names: dict[str, str],
+    export_time: datetime,
+    files: _Files,
+    line: int,
+) -> tuple[dict[str, Any], bool]:
     owner = f"{SOURCE}:{key}"
     organization_id = stable_id("organization", f"{SOURCE}:org:{project['OrganizationID']}")
-    org_name = org_names.get(project["OrganizationID"]) or project.get("ProjectCommonName") or project["ProjectName"]
+    org_name = (
+        org_names.get(project["OrganizationID"]) or project.get("ProjectCommonName") or project["ProjectName"]
+    )
     name = project["ProjectName"] or project.get("ProjectCommonName") or f"HMIS project {key}"
     approximate = False
     sals: list[dict[str, Any]] = []
@@ -238,38 +279,69 @@ def _service(key: str, project: dict[str, str], kind: str, need: str,
     if site is not None:
         point = centroid(site.get("ZIP", ""))
         if point is None:
-            files.warn("ProjectCoC.csv", 0, "ZIP", f"project {key}: ZIP {site.get('ZIP')!r} is not a known US ZIP; "
-                                                   "the site is kept without coordinates")
+            files.warn(
+                "ProjectCoC.csv",
+                0,
+                "ZIP",
+                f"project {key}: ZIP {site.get('ZIP')!r} is not a known US ZIP; "
+                "the site is kept without coordinates",
+            )
         approximate = True
         location = physical_location(
-            owner, name=name, latitude=point[0] if point else None, longitude=point[1] if point else None,
-            address_1=site.get("Address1") or None, address_2=site.get("Address2") or None,
-            city=site.get("City") or None, state=site.get("State") or None, postal_code=site.get("ZIP") or None,
+            owner,
+            name=name,
+            latitude=point[0] if point else None,
+            longitude=point[1] if point else None,
+            address_1=site.get("Address1") or None,
+            address_2=site.get("Address2") or None,
+            city=site.get("City") or None,
+            state=site.get("State") or None,
+            postal_code=site.get("ZIP") or None,
             organization_id=organization_id,
-            description="Map position is the ZIP code's centre (HMIS gives no coordinates); go by the address.")
+            description="Map position is the ZIP code's centre (HMIS has no coordinates); go by the address.",
+        )
         location_id = location["id"]
         sals.append({"id": stable_id("service_at_location", owner), "location": location})
     else:
-        files.warn("Project.csv", line, "ProjectID", f"project {key} has no address in ProjectCoC.csv: "
-                                                    "imported without a location, so it is not on the map")
+        files.warn(
+            "Project.csv",
+            line,
+            "ProjectID",
+            f"project {key} has no address in ProjectCoC.csv: "
+            "imported without a location, so it is not on the map",
+        )
     limit = export_time - INVENTORY_AGE
-    capacities = []
-    households = set()
+    capacities: list[dict[str, Any]] = []
+    households: set[str] = set()
     for _, row, beds, updated in inventory:
         households.add(row.get("HouseholdType", ""))
         as_of = updated or limit
-        words = [HOUSEHOLD_TYPES.get(row.get("HouseholdType", ""), ""), AVAILABILITY.get(row.get("Availability", ""), ""),
-                 ES_BED_TYPES.get(row.get("ESBedType", ""), "")]
-        capacities.append({
-            "id": stable_id("capacity", owner, row["InventoryID"]), "unit": {"id": "bed", "name": "Bed"},
-            "available": beds, "maximum": beds, "waitlist": 0, "reserved_for": [],
-            "updated": min(as_of, limit).isoformat(), "location_id": location_id,
-            "description": (f"HMIS inventory {row['InventoryID']} ({', '.join(w for w in words if w)}), "
-                            f"as of {as_of.date().isoformat()}: beds the project has, not a vacancy report; "
-                            "call to confirm"),
-        })
+        words = [
+            HOUSEHOLD_TYPES.get(row.get("HouseholdType", ""), ""),
+            AVAILABILITY.get(row.get("Availability", ""), ""),
+            ES_BED_TYPES.get(row.get("ESBedType", ""), ""),
+        ]
+        capacities.append(
+            {
+                "id": stable_id("capacity", owner, row["InventoryID"]),
+                "unit": {"id": "bed", "name": "Bed"},
+                "available": beds,
+                "maximum": beds,
+                "waitlist": 0,
+                "reserved_for": [],
+                "updated": min(as_of, limit).isoformat(),
+                "location_id": location_id,
+                "description": (
+                    f"HMIS inventory {row['InventoryID']} ({', '.join(w for w in words if w)}), "
+                    f"as of {as_of.date().isoformat()}: beds the project has, not a vacancy report; "
+                    "call to confirm"
+                ),
+            }
+        )
     document: dict[str, Any] = {
-        "id": stable_id(owner), "name": name, "alternate_name": project.get("ProjectCommonName") or None,
+        "id": stable_id(owner),
+        "name": name,
+        "alternate_name": project.get("ProjectCommonName") or None,
         "status": "active",
         "description": f"{kind} (HUD HMIS project {project['ProjectID']}).",
         "organization": {"id": organization_id, "name": org_name},

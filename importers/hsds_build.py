@@ -49,19 +49,31 @@ def phone_digits(number: str | None) -> str:
 def taxonomy_term(taxonomy: str, code: str, name: str | None = None) -> dict[str, Any]:
     """A term with its taxonomy object nested, so the document stands on its own."""
     return {
-        "id": stable_id("term", taxonomy, code), "code": code, "name": name or code,
-        "taxonomy": taxonomy, "taxonomy_id": stable_id("taxonomy", taxonomy),
-        "taxonomy_detail": {"id": stable_id("taxonomy", taxonomy), "name": taxonomy,
-                            "description": TAXONOMY_DESCRIPTIONS.get(taxonomy, taxonomy)},
+        "id": stable_id("term", taxonomy, code),
+        "code": code,
+        "name": name or code,
+        "taxonomy": taxonomy,
+        "taxonomy_id": stable_id("taxonomy", taxonomy),
+        "taxonomy_detail": {
+            "id": stable_id("taxonomy", taxonomy),
+            "name": taxonomy,
+            "description": TAXONOMY_DESCRIPTIONS.get(taxonomy, taxonomy),
+        },
     }
 
 
-def attribute(owner: str, taxonomy: str, code: str, *, name: str | None = None,
-              value: str | None = None) -> dict[str, Any]:
+def attribute(
+    owner: str, taxonomy: str, code: str, *, name: str | None = None, value: str | None = None
+) -> dict[str, Any]:
     """An HSDS attribute on the service `owner` (a stable key) linking a term, with an optional value."""
     term = taxonomy_term(taxonomy, code, name)
-    out: dict[str, Any] = {"id": stable_id("attribute", owner, taxonomy, code), "link_entity": "service",
-                           "link_type": taxonomy, "taxonomy_term_id": term["id"], "taxonomy_term": term}
+    out: dict[str, Any] = {
+        "id": stable_id("attribute", owner, taxonomy, code),
+        "link_entity": "service",
+        "link_type": taxonomy,
+        "taxonomy_term_id": term["id"],
+        "taxonomy_term": term,
+    }
     if value is not None:
         out["value"] = value
     return out
@@ -71,27 +83,52 @@ def need_attributes(owner: str, needs: list[str]) -> list[dict[str, Any]]:
     return [attribute(owner, NEEDS_TAXONOMY, need, name=NEEDS[need]) for need in sorted(set(needs))]
 
 
-def physical_location(owner: str, *, name: str | None, latitude: float | None, longitude: float | None,
-                      address_1: str | None, address_2: str | None = None, city: str | None = None,
-                      state: str | None = None, postal_code: str | None = None,
-                      organization_id: str | None = None, description: str | None = None) -> dict[str, Any]:
+def physical_location(
+    owner: str,
+    *,
+    name: str | None,
+    latitude: float | None,
+    longitude: float | None,
+    address_1: str | None,
+    address_2: str | None = None,
+    city: str | None = None,
+    state: str | None = None,
+    postal_code: str | None = None,
+    organization_id: str | None = None,
+    description: str | None = None,
+) -> dict[str, Any]:
     location_id = stable_id("location", owner)
-    location: dict[str, Any] = {"id": location_id, "location_type": "physical", "name": name,
-                                "latitude": latitude, "longitude": longitude, "addresses": []}
+    location: dict[str, Any] = {
+        "id": location_id,
+        "location_type": "physical",
+        "name": name,
+        "latitude": latitude,
+        "longitude": longitude,
+        "addresses": [],
+    }
     if organization_id:
         location["organization_id"] = organization_id
     if description:
         location["description"] = description
     if address_1 or city or postal_code:
-        location["addresses"].append({
-            "id": stable_id("address", owner), "address_1": address_1 or "", "address_2": address_2,
-            "city": city or "", "state_province": state or "", "postal_code": postal_code or "",
-            "country": "US", "address_type": "physical"})
+        location["addresses"].append(
+            {
+                "id": stable_id("address", owner),
+                "address_1": address_1 or "",
+                "address_2": address_2,
+                "city": city or "",
+                "state_province": state or "",
+                "postal_code": postal_code or "",
+                "country": "US",
+                "address_type": "physical",
+            }
+        )
     return location
 
 
-def service_phone(owner: str, number: str | None, *, description: str | None = None,
-                  n: int = 0) -> list[dict[str, Any]]:
+def service_phone(
+    owner: str, number: str | None, *, description: str | None = None, n: int = 0
+) -> list[dict[str, Any]]:
     if not number:
         return []
     phone: dict[str, Any] = {"id": stable_id("phone", owner, n), "number": number, "type": "voice"}

@@ -38,7 +38,7 @@ def read_findtreatment(path: pathlib.Path) -> SourceData:
 
 
 def read_hmis(path: pathlib.Path) -> SourceData:
-    """HUD HMIS CSV export: Inventory.csv with Project.csv and Organization.csv beside it (or their folder)."""
+    """HUD HMIS CSV export: Inventory.csv with Project.csv and Organization.csv beside it, or the folder."""
     from importers.hmis import read_hmis_inventory
 
     return read_hmis_inventory(path)
@@ -81,7 +81,7 @@ class SourceImportResult(ImportResult):
 
 def import_source_data(session: Session, data: list[Any] | SourceData, *, source: str, actor: str,
                        dry_run: bool = False, progress: Progress | None = None) -> SourceImportResult:
-    """Runs dedup and the pipeline on what a reader returned; errors and warnings point back to file and row."""
+    """Runs dedup and the pipeline on what a reader returned; problems point back to file and row."""
     from importers.dedup import reconcile, record_sources
 
     data = as_source_data(data)
@@ -96,7 +96,8 @@ def import_source_data(session: Session, data: list[Any] | SourceData, *, source
     if not dry_run:
         record_sources(session, plan, source=source, actor=actor)
     result.warnings = data.warnings + [_locate(w, data.origins) for w in result.warnings]
-    return SourceImportResult(**vars(result), merges=plan.merges, near_misses=plan.near_misses, keyed=plan.keyed)
+    return SourceImportResult(**vars(result), merges=plan.merges, near_misses=plan.near_misses,
+                              keyed=plan.keyed)
 
 
 def _locate(problem: dict[str, Any], origins: list[dict[str, Any]] | None) -> dict[str, Any]:

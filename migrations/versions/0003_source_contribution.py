@@ -8,19 +8,20 @@ other source's part.
 Revision ID: 0003
 Revises: 0002
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = '0003'
-down_revision = '0002'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column('source_record', sa.Column('document', postgresql.JSONB(), nullable=True))
+    op.add_column("source_record", sa.Column("document", postgresql.JSONB(), nullable=True))
 
 
 def downgrade() -> None:
-    op.drop_column('source_record', 'document')
+    op.drop_column("source_record", "document")

@@ -1,4 +1,4 @@
-"""Helpers of the FindTreatment, HMIS, 211 and dedup tests: run the CLI, import through the functions, look."""
+"""Helpers of the FindTreatment, HMIS, 211 and dedup tests: run the CLI, import, look at the catalog."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ def divert(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*command, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
-def import_file(db: Any, source: str, path: pathlib.Path, *, dry_run: bool = False, **options: Any) -> dict[str, Any]:
+def import_file(
+    db: Any, source: str, path: pathlib.Path, *, dry_run: bool = False, **options: Any
+) -> dict[str, Any]:
     """Reads and imports like the CLI does, in one transaction; returns the summary dict."""
     from importers.sources import READERS, import_source_data
 
@@ -46,14 +48,28 @@ def scalar(db: Any, sql: str, **params: Any) -> Any:
 
 
 def needs_of(db: Any, service_id: str) -> set[str]:
-    return {r["code"] for r in rows(db, "SELECT t.code FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id "
-                                        "WHERE a.link_id = :sid AND t.taxonomy = 'divert-needs'", sid=service_id)}
+    return {
+        r["code"]
+        for r in rows(
+            db,
+            "SELECT t.code FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id "
+            "WHERE a.link_id = :sid AND t.taxonomy = 'divert-needs'",
+            sid=service_id,
+        )
+    }
 
 
 def terms_of(db: Any, service_id: str, taxonomy: str) -> dict[str, str | None]:
-    return {r["code"]: r["value"] for r in rows(
-        db, "SELECT t.code, a.value FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id "
-            "WHERE a.link_id = :sid AND t.taxonomy = :tax", sid=service_id, tax=taxonomy)}
+    return {
+        r["code"]: r["value"]
+        for r in rows(
+            db,
+            "SELECT t.code, a.value FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id "
+            "WHERE a.link_id = :sid AND t.taxonomy = :tax",
+            sid=service_id,
+            tax=taxonomy,
+        )
+    }
 
 
 def service_by_name(db: Any, name: str) -> dict[str, Any]:

@@ -22,7 +22,9 @@ def test_default_mapping_keeps_hsis_codes_and_maps_them_onto_needs(db) -> None:
     assert terms_of(db, pantry["id"], "211-hsis") == {"BD-1800.2000": None}
     assert pantry["assured_date"] == dt.date(2024, 8, 15)
     assert pantry["eligibility_description"] == "Anyone in need."
-    languages = {r["name"] for r in rows(db, "SELECT name FROM language WHERE service_id = :s", s=pantry["id"])}
+    languages = {
+        r["name"] for r in rows(db, "SELECT name FROM language WHERE service_id = :s", s=pantry["id"])
+    }
     assert languages == {"English", "Spanish", "Vietnamese"}
 
     shelter = service_by_name(db, "Main Shelter Night Program")
@@ -34,8 +36,12 @@ def test_default_mapping_keeps_hsis_codes_and_maps_them_onto_needs(db) -> None:
     crisis = service_by_name(db, "Crisis Solutions Center")
     assert needs_of(db, crisis["id"]) == {"crisis", "withdrawal_management"}
     # Two programs of one site share one location.
-    sites = rows(db, "SELECT DISTINCT location_id FROM service_at_location WHERE service_id IN (:a, :b)",
-                 a=shelter["id"], b=crisis["id"])
+    sites = rows(
+        db,
+        "SELECT DISTINCT location_id FROM service_at_location WHERE service_id IN (:a, :b)",
+        a=shelter["id"],
+        b=crisis["id"],
+    )
     assert len(sites) == 1
     assert needs_of(db, service_by_name(db, "Record Vacation Clinic")["id"]) == {"legal"}
     # Eligibility stays words for people: it is never guessed into rules that would exclude someone.
@@ -46,16 +52,28 @@ def test_default_mapping_keeps_hsis_codes_and_maps_them_onto_needs(db) -> None:
 
 
 def test_a_regional_mapping_file_adapts_the_import_without_code(db, database_url: str) -> None:
-    done = divert(database_url, "import", "211", str(SOURCES / "211" / "regional-export.csv"),
-                  "--mapping", str(SOURCES / "211" / "regional-mapping.json"))
+    done = divert(
+        database_url,
+        "import",
+        "211",
+        str(SOURCES / "211" / "regional-export.csv"),
+        "--mapping",
+        str(SOURCES / "211" / "regional-mapping.json"),
+    )
     assert done.returncode == 0, done.stderr
     assert "2 created" in done.stdout
     shelter = service_by_name(db, "Men's Winter Shelter")
     assert needs_of(db, shelter["id"]) == {"shelter", "food"}
     assert set(terms_of(db, shelter["id"], "211-hsis")) == {"BH-1800.8500", "BD-5000.8300"}
     assert shelter["assured_date"] == dt.date(2024, 3, 1)
-    assert scalar(db, "SELECT o.name FROM organization o JOIN service s ON s.organization_id = o.id "
-                      "WHERE s.id = :s", s=shelter["id"]) == "Eastside Men's Shelter"
+    assert (
+        scalar(
+            db,
+            "SELECT o.name FROM organization o JOIN service s ON s.organization_id = o.id WHERE s.id = :s",
+            s=shelter["id"],
+        )
+        == "Eastside Men's Shelter"
+    )
     keys = {r["source_key"] for r in rows(db, "SELECT source_key FROM source_record WHERE source = '211'")}
     assert keys == {"R-88", "R-89"}
 

@@ -25,14 +25,19 @@ def test_names_and_addresses_are_compared_normalized() -> None:
     assert normalize_address("4800 Rainier Avenue South") == "4800 rainier ave s"
 
 
-def test_findtreatment_hmis_and_hsds_listings_of_one_facility_merge_into_one_service(db, database_url: str) -> None:
+def test_findtreatment_hmis_and_hsds_listings_of_one_facility_merge_into_one_service(
+    db, database_url: str
+) -> None:
     assert import_file(db, "hsds", HSDS)["created"] == 3
 
     # FindTreatment: "Harbor Recovery Center, Inc." 15 m away -> merged; the mental health clinic 13 m
     # from the legal clinic has another name -> a near miss for a curator, not a merge.
     done = divert(database_url, "import", "findtreatment", str(LOCATOR))
     assert done.returncode == 0, done.stderr
-    assert f'merged: findtreatment FT-0421877 "Harbor Recovery Center, Inc." into service {HARBOR}' in done.stdout
+    assert (
+        f'merged: findtreatment FT-0421877 "Harbor Recovery Center, Inc." into service {HARBOR}'
+        in done.stdout
+    )
     assert 'near miss: findtreatment FT-0512233 "Cascade Mental Health Clinic"' in done.stdout
     assert '"Third Avenue Legal Clinic"' in done.stdout
     assert "3 created, 1 updated" in done.stdout
@@ -40,7 +45,9 @@ def test_findtreatment_hmis_and_hsds_listings_of_one_facility_merge_into_one_ser
     # HMIS has no coordinates (ZIP centre only): the same street address with a similar name merges.
     hmis = import_file(db, "hmis", HMIS)
     assert [(m["source_key"], m["service_id"]) for m in hmis["merges"]] == [("WA-500/P-101", HARBOR)]
-    assert "same street address" in hmis["merges"][0]["reason"] or "same address" in hmis["merges"][0]["reason"]
+    assert (
+        "same street address" in hmis["merges"][0]["reason"] or "same address" in hmis["merges"][0]["reason"]
+    )
     assert (hmis["created"], hmis["updated"]) == (2, 1)
 
     # One service: HSDS name and place, the union of needs, FindTreatment's codes, HMIS's pools.
@@ -50,19 +57,28 @@ def test_findtreatment_hmis_and_hsds_listings_of_one_facility_merge_into_one_ser
     assert terms_of(db, HARBOR, "hmis-project-type") == {"1": None}
     assert terms_of(db, HARBOR, "divert-eligibility") == {"low_barrier": "true"}
     site = scalar(db, HARBOR_SITE, s=HARBOR)
-    pools = rows(db, "SELECT maximum, location_id FROM service_capacity WHERE service_id = :s ORDER BY maximum",
-                 s=HARBOR)
+    pools = rows(
+        db,
+        "SELECT maximum, location_id FROM service_capacity WHERE service_id = :s ORDER BY maximum",
+        s=HARBOR,
+    )
     assert [(p["maximum"], p["location_id"]) for p in pools] == [(10, site), (40, site)]
     # The intake number FindTreatment lists is added; the main number is already there.
     phones = {r["number"] for r in rows(db, "SELECT number FROM phone WHERE service_id = :s", s=HARBOR)}
     assert phones == {"(206) 555-0142", "206-555-0199"}
 
     # Provenance: every source's key points at the one service, merges are in HSDS metadata.
-    records = {(r["source"], r["source_key"]) for r in rows(
-        db, "SELECT source, source_key FROM source_record WHERE service_id = :s", s=HARBOR)}
+    records = {
+        (r["source"], r["source_key"])
+        for r in rows(db, "SELECT source, source_key FROM source_record WHERE service_id = :s", s=HARBOR)
+    }
     assert records == {("hsds", HARBOR), ("findtreatment", "FT-0421877"), ("hmis", "WA-500/P-101")}
-    merges = rows(db, "SELECT replacement_value, updated_by FROM metadata WHERE resource_id = :s "
-                      "AND last_action_type = 'merge' ORDER BY replacement_value", s=HARBOR)
+    merges = rows(
+        db,
+        "SELECT replacement_value, updated_by FROM metadata WHERE resource_id = :s "
+        "AND last_action_type = 'merge' ORDER BY replacement_value",
+        s=HARBOR,
+    )
     assert [m["replacement_value"] for m in merges] == ["findtreatment:FT-0421877", "hmis:WA-500/P-101"]
     assert scalar(db, "SELECT count(*) FROM service") == 3 + 3 + 2
 
@@ -70,7 +86,10 @@ def test_findtreatment_hmis_and_hsds_listings_of_one_facility_merge_into_one_ser
 def test_reimporting_every_source_changes_nothing_and_keeps_the_merge(db) -> None:
     for source, path in (("hsds", HSDS), ("findtreatment", LOCATOR), ("hmis", HMIS), ("211", EXPORT_211)):
         import_file(db, source, path)
-    services, metadata = scalar(db, "SELECT count(*) FROM service"), scalar(db, "SELECT count(*) FROM metadata")
+    services, metadata = (
+        scalar(db, "SELECT count(*) FROM service"),
+        scalar(db, "SELECT count(*) FROM metadata"),
+    )
     for source, path in (("hsds", HSDS), ("findtreatment", LOCATOR), ("hmis", HMIS), ("211", EXPORT_211)):
         again = import_file(db, source, path)
         assert (again["created"], again["updated"]) == (0, 0), (source, again)
@@ -102,7 +121,9 @@ def test_a_changed_contribution_replaces_its_old_part(db, tmp_path: pathlib.Path
     import_file(db, "findtreatment", LOCATOR)
     listing = json.loads(LOCATOR.read_text())
     harbor = listing["rows"][0]
-    harbor["services"] = [{"f1": "Type of Care", "f2": "TC", "f3": "Substance use treatment"}]  # no detox any more
+    harbor["services"] = [
+        {"f1": "Type of Care", "f2": "TC", "f3": "Substance use treatment"}
+    ]  # no detox any more
     path = tmp_path / "locator.json"
     path.write_text(json.dumps(listing))
     summary = import_file(db, "findtreatment", path)

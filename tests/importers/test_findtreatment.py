@@ -44,14 +44,35 @@ def test_locator_json_maps_service_codes_onto_needs_terms_and_insurance(db) -> N
     assert needs_of(db, cascade["id"]) == {"mental_health"}
     assert "insurance" not in terms_of(db, cascade["id"], "divert-eligibility")  # sliding fee scale
     rainier = service_by_name(db, "Rainier Valley Withdrawal Management")
-    assert needs_of(db, rainier["id"]) == {"withdrawal_management", "moud", "sud_treatment"}  # type_facility SA
-    assert set(terms_of(db, rainier["id"], "findtreatment-services")) == {"DT", "RD", "BU", "METH", "MD", "MC"}
+    assert needs_of(db, rainier["id"]) == {
+        "withdrawal_management",
+        "moud",
+        "sud_treatment",
+    }  # type_facility SA
+    assert set(terms_of(db, rainier["id"], "findtreatment-services")) == {
+        "DT",
+        "RD",
+        "BU",
+        "METH",
+        "MD",
+        "MC",
+    }
 
-    location = rows(db, "SELECT l.latitude, l.longitude, a.address_1, a.postal_code FROM service_at_location sal "
-                        "JOIN location l ON l.id = sal.location_id JOIN address a ON a.location_id = l.id "
-                        "WHERE sal.service_id = :s", s=harbor["id"])
-    assert location == [{"latitude": 47.60162, "longitude": -122.3289, "address_1": "1200 Third Avenue",
-                         "postal_code": "98101"}]
+    location = rows(
+        db,
+        "SELECT l.latitude, l.longitude, a.address_1, a.postal_code FROM service_at_location sal "
+        "JOIN location l ON l.id = sal.location_id JOIN address a ON a.location_id = l.id "
+        "WHERE sal.service_id = :s",
+        s=harbor["id"],
+    )
+    assert location == [
+        {
+            "latitude": 47.60162,
+            "longitude": -122.3289,
+            "address_1": "1200 Third Avenue",
+            "postal_code": "98101",
+        }
+    ]
 
 
 def test_csv_export_with_one_column_per_code_through_the_cli(db, database_url: str) -> None:
@@ -85,7 +106,9 @@ def test_bad_rows_are_named_by_row_and_column_and_nothing_is_written(db, databas
     done = divert(database_url, "import", "findtreatment", str(SOURCES / "findtreatment" / "bad.csv"))
     assert done.returncode != 0 and "Traceback" not in done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: bad.csv")]
-    assert any("row 3" in e and "field latitude" in e and "'north' is not a number" in e for e in errors), errors
+    assert any("row 3" in e and "field latitude" in e and "'north' is not a number" in e for e in errors), (
+        errors
+    )
     assert any("row 4" in e and "field name1" in e for e in errors), errors
     assert any("row 5" in e and "field SA" in e for e in errors), errors
     assert len(errors) == 3

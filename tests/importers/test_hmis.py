@@ -1,4 +1,4 @@
-"""`divert import hmis-inventory`: HUD HMIS CSV (FY2024) projects and inventory as shelter/housing bed pools."""
+"""`divert import hmis-inventory`: HUD HMIS CSV (FY2024) projects and inventory as shelter and housing."""
 
 from __future__ import annotations
 
@@ -29,17 +29,26 @@ def test_projects_become_services_and_current_inventory_becomes_bed_pools(db, da
     assert needs_of(db, service_by_name(db, "Northgate Safe Haven")["id"]) == {"shelter"}
     assert service_by_name(db, "Rainier Family Transitional Housing")["minimum_age"] is None
 
-    pools = rows(db, "SELECT unit_id, available, maximum, waitlist, reserved_for, updated, description, location_id "
-                     "FROM service_capacity WHERE service_id = :s ORDER BY maximum DESC", s=shelter["id"])
-    assert [(p["unit_id"], p["available"], p["maximum"], p["waitlist"], p["reserved_for"]) for p in pools] == [
-        ("bed", 40, 40, 0, []), ("bed", 10, 10, 0, [])]  # I-1003 ended in 2022: no pool
+    pools = rows(
+        db,
+        "SELECT unit_id, available, maximum, waitlist, reserved_for, updated, description, location_id "
+        "FROM service_capacity WHERE service_id = :s ORDER BY maximum DESC",
+        s=shelter["id"],
+    )
+    assert [
+        (p["unit_id"], p["available"], p["maximum"], p["waitlist"], p["reserved_for"]) for p in pools
+    ] == [("bed", 40, 40, 0, []), ("bed", 10, 10, 0, [])]  # I-1003 ended in 2022: no pool
     # Inventory, not a vacancy report: never newer than 8 days before the export.
     assert pools[0]["updated"] == EXPORT_DATE - timedelta(days=8)  # DateUpdated 2024-09-27 is too recent
     assert pools[1]["updated"] == datetime(2024, 2, 1, 12, 0, tzinfo=UTC)  # its own, older DateUpdated
     assert all("not a vacancy report" in p["description"] for p in pools)
 
-    site = rows(db, "SELECT l.id, l.latitude, l.longitude, a.address_1, a.postal_code FROM location l "
-                    "JOIN address a ON a.location_id = l.id WHERE l.id = :l", l=pools[0]["location_id"])
+    site = rows(
+        db,
+        "SELECT l.id, l.latitude, l.longitude, a.address_1, a.postal_code FROM location l "
+        "JOIN address a ON a.location_id = l.id WHERE l.id = :l",
+        l=pools[0]["location_id"],
+    )
     assert site and (site[0]["latitude"], site[0]["longitude"]) == centroid("98101")
     assert site[0]["address_1"] == "1200 3rd Ave"
 
@@ -47,8 +56,11 @@ def test_projects_become_services_and_current_inventory_becomes_bed_pools(db, da
 def test_inventory_is_offered_only_as_unconfirmed_call_to_confirm(db, client, make_key) -> None:
     import_file(db, "hmis", HMIS)
     lat, lon = centroid("98101") or (0.0, 0.0)
-    response = client.post("/v1/match", headers=make_key("case_manager"), json={
-        "location": {"lat": lat, "lon": lon}, "needs": ["shelter"], "radius_km": 30, "limit": 10})
+    response = client.post(
+        "/v1/match",
+        headers=make_key("case_manager"),
+        json={"location": {"lat": lat, "lon": lon}, "needs": ["shelter"], "radius_km": 30, "limit": 10},
+    )
     assert response.status_code == 200, response.text
     options = response.json()["needs"][0]["options"]
     assert options, response.text
@@ -68,10 +80,15 @@ def test_reimport_is_a_no_op(db) -> None:
 
 def test_a_provider_report_is_not_rolled_back_by_the_next_inventory_import(db, client, make_key) -> None:
     import_file(db, "hmis", HMIS)
-    capacity_id = scalar(db, "SELECT c.id FROM service_capacity c JOIN service s ON s.id = c.service_id "
-                             "WHERE s.name = 'Northgate Safe Haven'")
+    capacity_id = scalar(
+        db,
+        "SELECT c.id FROM service_capacity c JOIN service s ON s.id = c.service_id "
+        "WHERE s.name = 'Northgate Safe Haven'",
+    )
     now = datetime.now(UTC).isoformat()
-    r = client.put(f"/v1/capacity/{capacity_id}", headers=make_key("admin"), json={"available": 2, "updated": now})
+    r = client.put(
+        f"/v1/capacity/{capacity_id}", headers=make_key("admin"), json={"available": 2, "updated": now}
+    )
     assert r.status_code == 200, r.text
     again = import_file(db, "hmis", HMIS)
     assert again["updated"] == 0
@@ -103,8 +120,12 @@ def test_projects_of_other_types_with_beds_are_skipped_with_a_warning(db, tmp_pa
     folder = tmp_path / "export"
     shutil.copytree(HMIS, folder)
     with (folder / "Inventory.csv").open("a") as f:
-        f.write("I-4001,P-104,WA-500,1,1,3,3,0,0,0,0,0,0,3,,2020-01-01,,2020-01-01 08:00:00,"
-                "2024-01-01 08:00:00,U-9,,EX-2024-10-01\n")
+        f.write(
+            "I-4001,P-104,WA-500,1,1,3,3,0,0,0,0,0,0,3,,2020-01-01,,2020-01-01 08:00:00,"
+            "2024-01-01 08:00:00,U-9,,EX-2024-10-01\n"
+        )
     summary = import_file(db, "hmis", folder)
     assert summary["created"] == 3
-    assert any(w.get("file") == "Project.csv" and "Street Outreach" in w["message"] for w in summary["warnings"])
+    assert any(
+        w.get("file") == "Project.csv" and "Street Outreach" in w["message"] for w in summary["warnings"]
+    )
