@@ -74,6 +74,8 @@ def database_url() -> Iterator[str]:
     with _admin() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        # Tests need no durability across a crash: skip the per-commit disk sync in this database only.
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     url = f"{SERVER_URL}/{name}"
     old = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = url
@@ -108,17 +110,22 @@ def engine(settings):  # type: ignore[no-untyped-def]
 
 
 _TABLES_SQL = """
-SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables
+SELECT array_agg(format('%I', tablename)) FROM pg_tables
 WHERE schemaname = 'public' AND tablename NOT IN ('alembic_version', 'spatial_ref_sys')
 """
 
 
 @pytest.fixture
 def db(engine):  # type: ignore[no-untyped-def]
-    """An empty catalog: every table truncated before the test."""
+    """An empty catalog: every table emptied before the test.
+
+    DELETE with foreign-key triggers off is much faster than TRUNCATE on tables this small
+    (TRUNCATE makes new files and syncs them, ~1 s for the whole schema).
+    """
     with engine.begin() as conn:
-        tables = conn.execute(text(_TABLES_SQL)).scalar()
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        tables = conn.execute(text(_TABLES_SQL)).scalar() or []
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("; ".join(f"DELETE FROM {t}" for t in tables)))
     from sqlalchemy.orm import sessionmaker
 
     return sessionmaker(bind=engine, expire_on_commit=False)
