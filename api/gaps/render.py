@@ -19,12 +19,16 @@ def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(value, 3)
 
 
+# Shared by every row without supply of its own (orjson writes it as often as it appears).
+_NO_SUPPLY: dict[str, Any] = {
+    "services": 0, "low_barrier_services": 0, "untracked_services": 0, "pools": 0, "fresh_pools": 0,
+    "freshness": None, "units": {"public": {"total": 0, "available": 0, "open": 0},
+                                 "program": {"total": 0, "available": 0, "open": 0}}}
+
+
 def supply_json(s: SupplyRow | None) -> dict[str, Any]:
     if s is None:
-        return {"services": 0, "low_barrier_services": 0, "untracked_services": 0, "pools": 0,
-                "fresh_pools": 0, "freshness": None,
-                "units": {"public": {"total": 0, "available": 0, "open": 0},
-                          "program": {"total": 0, "available": 0, "open": 0}}}
+        return _NO_SUPPLY
     return {
         "services": s.services,
         "low_barrier_services": s.low_barrier_services,

@@ -5,7 +5,7 @@ and status per area, and summarises by intercept × need. Aggregates only, never
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -162,28 +162,37 @@ def build_gap_map(session: Session, query: GapQuery, settings: Settings, at: dat
     if query.area == AREA_NAMED and area_ids:
         info = queries.named_areas(session, area_ids, with_geometry=query.format == "geojson")
 
+    # Reach gathers the area's own supply and, for cells, its first ring. Supply is regrouped per
+    # (need, intercept) into plain tuples keyed by area: the loop below runs once per row of a
+    # state-sized map (200k+), so it does dictionary lookups on strings and integer sums only.
+    nearby_supply: dict[tuple[str, int], dict[str, tuple[int, float, int]]] = defaultdict(dict)
+    for (area, need, intercept), s in supply.items():
+        nearby_supply[(need, intercept)][area] = (s.services, s.public_open + s.program_open,
+                                                  s.untracked_services)
     rows: list[GapRow] = []
-    disks: dict[str, list[str]] = {}
+    disks: dict[str, Sequence[str]] = {}
     named = query.area == AREA_NAMED
     no_cover = AreaServiceRow("", "", 0, 0, 0, 0.0)
+    no_supply: dict[str, tuple[int, float, int]] = {}
+    with_demand = query.has_demand_by_area
     for key in keys:
         area, need, intercept = key
         if named:
-            nearby = [supply.get(key)]
+            disk: Sequence[str] = (area,)
         else:
-            disk = disks.get(area)
-            if disk is None:
-                disk = disks[area] = list(cells.neighbourhood(area))
-            nearby = [supply.get((cell, need, intercept)) for cell in disk]
-        present = [s for s in nearby if s is not None]
+            disk = disks.get(area) or disks.setdefault(area, cells.neighbourhood(area))
+        local = nearby_supply.get((need, intercept), no_supply)
+        services, open_units, untracked = 0, 0.0, 0
+        for cell in disk:
+            found = local.get(cell)
+            if found is not None:
+                services += found[0]
+                open_units += found[1]
+                untracked += found[2]
         covering = by_area.get(key, no_cover)
-        reach = Reach(
-            services=sum(s.services for s in present),
-            area_services=covering.services,
-            open_units=sum(s.public_open + s.program_open for s in present) + covering.open_units,
-            untracked_services=sum(s.untracked_services for s in present) + covering.untracked_services,
-        )
-        area_demand = demand.get(key, {}) if query.has_demand_by_area else None
+        reach = Reach(services, covering.services, open_units + covering.open_units,
+                      untracked + covering.untracked_services)
+        area_demand = demand.get(key, {}) if with_demand else None
         rows.append(GapRow(area, need, intercept, supply.get(key), reach, area_demand,
                            area_status(reach, area_demand), info.get(area)))
     return GapMap(query, at, rows, unplaced)
