@@ -570,7 +570,9 @@ def patch_service(
             )
         )
     if changes:
-        session.execute(update(Service).where(Service.id == service_id).values(**changes, last_modified=now))
+        # content_hash cleared: the next import of the source file is then a real update, not "unchanged".
+        session.execute(update(Service).where(Service.id == service_id)
+                        .values(**changes, last_modified=now, content_hash=None))
         session.flush()
         refresh_services(session, [service_id])
     session.expire_all()
