@@ -33,7 +33,9 @@ class Reach(NamedTuple):
 
 
 def unmet_demand(demand: Mapping[str, int] | None) -> int:
-    return sum((demand or {}).get(reason, 0) for reason in UNMET_REASONS)
+    if not demand:  # most areas of a map: no events at all
+        return 0
+    return sum(demand.get(reason, 0) for reason in UNMET_REASONS)
 
 
 def area_status(reach: Reach, demand: Mapping[str, int] | None) -> str:
