@@ -29,7 +29,9 @@ CASES: tuple[tuple[str, dict[str, str]], ...] = (
     ("gaps json, res 5", {"resolution": "5"}),
     ("gaps json, res 9 (supply only)", {"resolution": "9"}),
     ("gaps json, one need (shelter), res 7", {"need": "shelter"}),
-    ("sim table (json)", {"sim": "1"}),
+    ("gaps json, shelter at intercept 4, res 7", {"need": "shelter", "intercept": "4"}),
+    ("sim table (json), all needs", {"sim": "1"}),
+    ("sim table (json), shelter", {"sim": "1", "need": "shelter"}),
 )
 
 
