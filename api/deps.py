@@ -9,7 +9,6 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from api.auth.keys import ANONYMOUS, Caller, caller_for_token
-from divert.db import session_factory
 from divert.errors import Forbidden, Unauthorized
 from divert.settings import Settings
 

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from divert.settings import Settings, get_settings
 
-
 # One engine (and connection pool) per database URL for the life of the process.
 _ENGINES: dict[tuple[str, int], Engine] = {}
 

@@ -7,6 +7,8 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from matcher.pools import Freshness
+
 # The local default that `scripts/provision.sh` creates (loopback only).
 LOCAL_DATABASE_URL = "postgresql://postgres:postgres@127.0.0.1:5432/divert"
 
@@ -36,6 +38,13 @@ class Settings(BaseSettings):
     # Planner map: optional raster tile URL template for a base map (no default: works offline).
     tile_url: str | None = Field(default=None, alias="DIVERT_TILE_URL")
     db_pool_size: int = Field(default=10, alias="DIVERT_DB_POOL_SIZE")
+
+    @property
+    def freshness(self) -> Freshness:
+        """Time-to-live per unit (CONTRACT R5), as every room judges a capacity report."""
+        return Freshness(by_unit={"bed": self.ttl_bed_hours, "slot": self.ttl_slot_hours,
+                                  "appointment": self.ttl_appointment_hours},
+                         other=self.ttl_other_hours)
 
     @property
     def sqlalchemy_url(self) -> str:

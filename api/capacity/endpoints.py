@@ -68,7 +68,7 @@ def list_pools(caller: PoolReaderDep, session: SessionDep, settings: SettingsDep
     now = _now()
     total, rows = repository.list_pool_rows(session, now, organization_id, service_id,
                                             (page - 1) * per_page, per_page)
-    freshness = service.freshness_for(settings)
+    freshness = settings.freshness
     return _page([service.capacity_view(r, now, freshness) for r in rows], total, page, per_page)
 
 
@@ -99,7 +99,7 @@ def read_pool(capacity_id: CapacityId, caller: PoolReaderDep, session: SessionDe
     if row is None:
         raise NotFound(f"no capacity pool with id {capacity_id}")
     ensure_pool_access(caller, row.organization_id, capacity_id)
-    return service.capacity_view(row, now, service.freshness_for(settings), program or caller.program)
+    return service.capacity_view(row, now, settings.freshness, program or caller.program)
 
 
 @router.put("/capacity/{capacity_id}", summary="Report a pool's capacity (applied unless older)",

@@ -28,13 +28,6 @@ from divert.settings import Settings
 from matcher.pools import Freshness, is_stale, offerable_units, pool_status, usable_by
 
 
-def freshness_for(settings: Settings) -> Freshness:
-    """Time-to-live per unit from settings (CONTRACT R5)."""
-    return Freshness(by_unit={"bed": settings.ttl_bed_hours, "slot": settings.ttl_slot_hours,
-                              "appointment": settings.ttl_appointment_hours},
-                     other=settings.ttl_other_hours)
-
-
 def _number(value: Decimal | float | None) -> float | int | None:
     """Numeric columns as JSON numbers: whole counts stay integers."""
     if value is None:
@@ -149,7 +142,7 @@ def push_report(session: Session, settings: Settings, caller: Caller, capacity_i
     row = repository.pool_row(session, capacity_id, now)
     assert row is not None
     body: dict[str, Any] = {"applied": decision.result is ReportResult.APPLIED,
-                            "capacity": capacity_view(row, now, freshness_for(settings))}
+                            "capacity": capacity_view(row, now, settings.freshness)}
     if decision.result is ReportResult.OLDER_THAN_CURRENT:
         body["reason"] = ReportResult.OLDER_THAN_CURRENT.value
     return body
@@ -283,7 +276,7 @@ def place_hold(session: Session, settings: Settings, caller: Caller, body: HoldI
     session.add(hold)
     session.flush()
     # A stale report with open units may be held, but the case manager should call to confirm (R5).
-    warnings = ["capacity_unconfirmed"] if is_stale(pool, now, freshness_for(settings)) else []
+    warnings = ["capacity_unconfirmed"] if is_stale(pool, now, settings.freshness) else []
     return hold_view(hold, warnings)
 
 

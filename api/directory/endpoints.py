@@ -38,7 +38,6 @@ from catalog.serialize import CatalogSerializer, Level
 from catalog.tables import Metadata, Organization, Service, ServiceReport, Taxonomy, TaxonomyTerm
 from divert.errors import NotFound, error_body
 from divert.settings import Settings
-from matcher.pools import Freshness
 
 router = APIRouter(tags=["directory"])
 
@@ -49,19 +48,10 @@ NDJSON_MEDIA_TYPE: Final = "application/x-ndjson"
 # ---- shared pieces -------------------------------------------------------------------------------
 
 
-def _freshness(settings: Settings) -> Freshness:
-    return Freshness(
-        by_unit={
-            "bed": settings.ttl_bed_hours,
-            "slot": settings.ttl_slot_hours,
-            "appointment": settings.ttl_appointment_hours,
-        },
-        other=settings.ttl_other_hours,
-    )
 
 
 def _serializer(session: Session, settings: Settings) -> CatalogSerializer:
-    return CatalogSerializer(session, datetime.now(UTC), _freshness(settings))
+    return CatalogSerializer(session, datetime.now(UTC), settings.freshness)
 
 
 def hsds_page(total: int, page: int, per_page: int, contents: list[Any]) -> dict[str, Any]:

@@ -27,7 +27,6 @@ from api.gaps.status import (
 )
 from divert.errors import InvalidInput
 from divert.settings import Settings
-from matcher.pools import Freshness
 from matcher.vocabulary import INTERCEPTS, NEEDS
 
 TOP_GAPS = 10
@@ -35,11 +34,6 @@ TOP_GAPS = 10
 Key = tuple[str, str, int]  # (area, need, intercept)
 
 
-def freshness_from(settings: Settings) -> Freshness:
-    """Time-to-live per unit from settings (CONTRACT R5), as the matcher judges it."""
-    return Freshness(by_unit={"bed": settings.ttl_bed_hours, "slot": settings.ttl_slot_hours,
-                              "appointment": settings.ttl_appointment_hours},
-                     other=settings.ttl_other_hours)
 
 
 @dataclass(slots=True)
@@ -124,7 +118,7 @@ def _index(rows: Iterable[SupplyRow | AreaServiceRow]) -> dict[Key, Any]:
 
 def build_gap_map(session: Session, query: GapQuery, settings: Settings, at: datetime) -> GapMap:
     queries.tune_for_aggregates(session)
-    freshness = freshness_from(settings)
+    freshness = settings.freshness
     common: dict[str, Any] = {"needs": query.needs, "intercepts": query.intercepts, "at": at,
                               "freshness": freshness}
     unplaced = 0
@@ -202,7 +196,7 @@ def build_sim_table(session: Session, query: GapQuery, settings: Settings, at: d
     gap_map = build_gap_map(session, query, settings, at)
     region_supply = {(r.need, r.intercept): r for r in queries.supply_rows(
         session, "region", needs=query.needs, intercepts=query.intercepts, at=at,
-        freshness=freshness_from(settings))}
+        freshness=settings.freshness)}
     region_demand: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
     for r in queries.demand_rows(session, "region", needs=query.needs, intercepts=query.intercepts,
                                  start=query.window.start, end=query.window.end):

@@ -33,11 +33,6 @@ GAP_CELL_RESOLUTION = 7
 BEYOND_LIMIT = 10
 
 
-def freshness_from(settings: Settings) -> Freshness:
-    """R5 time-to-live per unit, from settings (DIVERT_TTL_*_HOURS)."""
-    return Freshness(by_unit={"bed": settings.ttl_bed_hours, "slot": settings.ttl_slot_hours,
-                              "appointment": settings.ttl_appointment_hours},
-                     other=settings.ttl_other_hours)
 
 
 def effective_program(caller: Caller, program: str | None) -> str | None:
@@ -127,7 +122,7 @@ def run_match(session: Session, settings: Settings, caller: Caller, body: MatchI
                            intercept=body.intercept, open_now=body.open_now, limit=body.limit,
                            participant=participant, region_timezone=settings.timezone)
     candidates = fetch_candidates(session, request.needs, lat, lon, request.radius_km, request.limit)
-    freshness = freshness_from(settings)
+    freshness = settings.freshness
     answers = match_needs(request, candidates, at, freshness)
     record_gaps(session, answers, lat, lon, at, body.intercept, program)
     answers = nearest_beyond(session, request, answers, lat, lon, at, freshness)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import h3
 from gap_region import Region, cell_centre, rows_by
 
-from api.gaps.service import freshness_from
 from matcher.pools import Pool, is_stale, offerable_units
 
 UNITS = ("bed", "slot", "appointment", "kit")
@@ -29,7 +28,7 @@ def test_open_units_and_freshness_match_matcher_pools(client, make_key, region: 
         region.pool(sid, pool.unit, available=pool.available, waitlist=pool.waitlist,
                     reserved_for=list(pool.reserved_for), holds=pool.active_holds,
                     age=datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - pool.updated)
-        stale = is_stale(pool, datetime.now(UTC), freshness_from(settings))
+        stale = is_stale(pool, datetime.now(UTC), settings.freshness)
         public = 0.0 if stale or pool.reserved_for else offerable_units(pool, None)
         program = 0.0 if stale or not pool.reserved_for else offerable_units(pool, "lead")
         expected[place] = (public, program, 0 if stale else 1)
