@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
@@ -21,7 +20,6 @@ from divert.db import session_factory
 from divert.errors import add_exception_handlers
 from divert.settings import Settings, get_settings
 from web import pages
-
 
 ACCESS_LOG = logging.getLogger("divert.access")
 

@@ -197,10 +197,9 @@ def demo(host: str = "127.0.0.1", port: int = 8000) -> None:
         if result.returncode:
             fail("could not provision a local database (scripts/provision.sh failed)")
     db_upgrade("head")
-    from importers.cli import run_import
-
     from api.auth.keys import create_key
     from catalog.sample import SAMPLE_REGION, redate_sample_reports
+    from importers.cli import run_import
 
     if not run_import("hsds", SAMPLE_REGION, dry_run=False, quiet_exit=True):
         fail(f"the sample region {SAMPLE_REGION} did not import")
