@@ -175,3 +175,8 @@ def import_catalog(client, admin_headers) -> Callable[[Any], dict[str, Any]]:  #
         return r.json()
 
     return do
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    """Fault tests (they restart the PostgreSQL server) run last, so nothing else runs across a restart."""
+    items.sort(key=lambda item: item.get_closest_marker("faults") is not None)
