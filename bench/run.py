@@ -19,6 +19,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -221,28 +222,32 @@ def live_server(url: str, workers: int = 1) -> Iterator[str]:
     env = dict(os.environ, DATABASE_URL=url, DIVERT_SCHEDULER="false")
     command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
                "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers)]
-    proc = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                tail = proc.stderr.read().decode()[-2000:] if proc.stderr else ""
-                raise RuntimeError(f"the API server exited: {tail}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(base + "/v1/", timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("the API server did not answer within 60 s")
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
+    # The server's log goes to a file, never to an unread pipe: a burst of errors (a database
+    # restart) would fill the pipe and block the server's event loop on its next log line.
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log)
+        base = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            deadline = time.monotonic() + 60
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    tail = log.read().decode(errors="replace")[-2000:]
+                    raise RuntimeError(f"the API server exited: {tail}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(base + "/v1/", timeout=1).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the API server did not answer within 60 s")
+                time.sleep(0.2)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def api_key(url: str, role: str) -> dict[str, str]:
