@@ -6,18 +6,13 @@ Also a bulk variant for EXPLAIN tests on a few thousand sites.
 from __future__ import annotations
 
 import json
-import pathlib
-import sys
 from typing import Any
 
+import world  # tests/world.py: the scenarios' world builder, copied from shared/tools
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from catalog.projections import refresh_services, resolve_term_profiles
-
-# The steering repo's shared/ sits beside the checkout (locally and in CI).
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3] / "shared" / "tools"))
-import world  # noqa: E402  (the shared scenario world builder)
 
 __all__ = ["seed", "seed_bulk", "world"]
 

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import pathlib
-import sys
 from typing import Any
-
-SHARED_TOOLS = pathlib.Path(__file__).resolve().parents[3] / "shared" / "tools"
 
 
 def world_module() -> Any:
-    if str(SHARED_TOOLS) not in sys.path:
-        sys.path.insert(0, str(SHARED_TOOLS))
-    import world
+    import world  # tests/world.py: the scenarios' world builder, copied from shared/tools
 
     return world
 
