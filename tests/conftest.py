@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import text
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 DATA = pathlib.Path(__file__).resolve().parent / "data"
 
 SERVER_URL = os.environ.get("DIVERT_TEST_SERVER", "postgresql://postgres:postgres@127.0.0.1:5432")
