@@ -434,7 +434,8 @@ def capacity_rates(url: str, base: str, headers: dict[str, str]) -> tuple[Latenc
     now = datetime.now(UTC)
     single_jobs = []
     for n, cid in enumerate(ids[:CAPACITY_SINGLE]):
-        report = {"available": n % 7, "waitlist": n % 3,
+        # 0 or 1 unit: within every generated pool's maximum (program pools hold as few as 2).
+        report = {"available": n % 2, "waitlist": n % 3,
                   "updated": (now + timedelta(milliseconds=n)).isoformat()}
         single_jobs.append(_put_job(cid, report, headers))
     single = drive(base, 1, single_jobs)
@@ -443,7 +444,7 @@ def capacity_rates(url: str, base: str, headers: dict[str, str]) -> tuple[Latenc
     for b in range(CAPACITY_BATCHES):
         chunk = rest[b * CAPACITY_BATCH:(b + 1) * CAPACITY_BATCH]
         later = (now + timedelta(seconds=1)).isoformat()
-        updates = [{"capacity_id": cid, "available": n % 5, "updated": later} for n, cid in enumerate(chunk)]
+        updates = [{"capacity_id": cid, "available": n % 2, "updated": later} for n, cid in enumerate(chunk)]
         batch_jobs.append(_post_job("/v1/capacity", {"updates": updates}, headers))
     batches = drive(base, 1, batch_jobs)
     # Rate in reports per second: each timed request carried a whole batch.
