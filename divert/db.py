@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
 from divert.settings import Settings, get_settings
@@ -21,7 +22,25 @@ def get_engine(settings: Settings | None = None) -> Engine:
     if engine is None:
         engine = _ENGINES[key] = create_engine(key[0], pool_size=key[1], max_overflow=key[1] * 2,
                                                pool_pre_ping=True)
+        event.listen(engine, "handle_error", _mark_server_gone)
     return engine
+
+
+# SQLSTATE classes that mean the server went away or is restarting: 08 (connection exception) and
+# 57P (admin shutdown, crash shutdown, cannot connect now).
+_GONE_PREFIXES = ("08", "57P")
+
+
+def _mark_server_gone(context: ExceptionContext) -> None:
+    """Treat a server restart as a disconnect, so the whole pool is replaced at once.
+
+    psycopg's dialect only calls an error a disconnect when the connection object already knows it is
+    broken; after a restart the other pooled connections would each fail once more before being
+    replaced. Marking these errors as disconnects invalidates the pool in one go.
+    """
+    sqlstate = getattr(context.original_exception, "sqlstate", None) or ""
+    if sqlstate.startswith(_GONE_PREFIXES):
+        context.is_disconnect = True
 
 
 def dispose_engines() -> None:
