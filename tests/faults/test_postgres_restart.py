@@ -101,13 +101,10 @@ def test_capacity_batches_across_a_restart_are_all_or_nothing(  # type: ignore[n
                 # Not acknowledged: the commit may have landed just before the connection died
                 # (whole) or not at all (nothing); never a part.
                 assert reports in (0, len(pools)), f"batch {i} is half-written: {reports} of {len(pools)}"
-    # The same app, never restarted, should apply batches again once the database is back. Known
-    # finding (docs/benchmarks.md): when earlier work left many pooled connections, every one of
-    # 50 batches over 10 s after the restart still failed (503, cleanly) in some runs, while the
-    # same test alone recovers at once. Reported to the db/capacity rooms; kept visible as xfail.
-    if outcomes[-1] != 200:
-        pytest.xfail(f"no recovery within {MAX_BATCHES_AFTER_RESTART} batches after the restart "
-                     f"(last outcomes {outcomes[-5:]}); all-or-nothing held for every batch")
+    # The same app, never restarted, applies batches again once the database is back: a restart error
+    # (SQLSTATE 08/57P) invalidates the whole pool at once (divert/db.py), so no stale connection lingers.
+    assert outcomes[-1] == 200, (f"no recovery within {MAX_BATCHES_AFTER_RESTART} batches after the restart "
+                                 f"(last outcomes {outcomes[-5:]})")
 
 
 @pytest.mark.faults
