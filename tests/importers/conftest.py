@@ -6,7 +6,7 @@ import pathlib
 from collections.abc import Callable
 from typing import Any
 
-import hsds_world as w
+import world as w
 import pytest
 
 INTEROP = pathlib.Path(__file__).resolve().parents[1] / "data" / "interop" / "hsds-3.1-examples"

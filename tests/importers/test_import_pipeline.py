@@ -8,7 +8,7 @@ import pathlib
 import zipfile
 from typing import Any
 
-import hsds_world as w
+import world as w
 import pytest
 from conftest import INTEROP, small_world
 from sqlalchemy import text
