@@ -17,7 +17,8 @@ from matcher.vocabulary import ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY, NEEDS_T
 # service tagged "withdrawal management (detox)"), then the organization, then the description.
 _REFRESH_SEARCH = text("""
 WITH terms AS (
-    SELECT a.link_id AS service_id, string_agg(DISTINCT coalesce(t.name, '') || ' ' || coalesce(t.code, ''), ' ') AS words
+    SELECT a.link_id AS service_id,
+           string_agg(DISTINCT coalesce(t.name, '') || ' ' || coalesce(t.code, ''), ' ') AS words
     FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
     WHERE a.link_entity = 'service' AND a.link_id = ANY(:ids)
       AND coalesce(t.profile, '') <> :elig

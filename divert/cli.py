@@ -60,8 +60,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] 
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision, e.g. -1")] = "-1") -> None:
-    """Step the schema back (for operators and the migration tests)."""
+def db_downgrade(revision: Annotated[str, typer.Argument(
+        help="target revision id; default one step back")] = "-1") -> None:
+    """Step the schema back one migration (or to REVISION)."""
     from alembic import command
 
     command.downgrade(_alembic_config(), revision)
@@ -133,7 +134,8 @@ def import_hmis(path: pathlib.Path, dry_run: Annotated[bool, typer.Option("--dry
 @import_app.command("211")
 def import_211(path: pathlib.Path,
                mapping: Annotated[pathlib.Path | None, typer.Option(
-                   "--mapping", help="JSON column and taxonomy mapping (default importers/mappings/icarol-default.json)")]
+                   "--mapping",
+                   help="JSON column and taxonomy mapping (default importers/mappings/icarol-default.json)")]
                = None,
                dry_run: Annotated[bool, typer.Option("--dry-run")] = False) -> None:
     """Import a 211 / iCarol CSV export (agency, site and program columns, AIRS/211 taxonomy codes)."""

@@ -7,6 +7,7 @@ which empties every table first; `client` is the real app over httpx (FastAPI's 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pathlib
@@ -57,10 +58,9 @@ def _ensure_template() -> str:
                 for (old,) in conn.execute(
                         "SELECT datname FROM pg_database WHERE datname LIKE 'divert_tpl_%%' AND datname <> %s",
                         (name,)).fetchall():
-                    try:
+                    # Another run may still be cloning from an old template; leave it for later.
+                    with contextlib.suppress(psycopg.Error):
                         conn.execute(f'DROP DATABASE IF EXISTS "{old}"')
-                    except psycopg.Error:
-                        pass
         finally:
             conn.execute("SELECT pg_advisory_unlock(4242)")
     return name

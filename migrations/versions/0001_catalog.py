@@ -1,12 +1,11 @@
 """catalog: HSDS 3.1 tables with the diversion profile, capacity, holds, gap events, keys, feeds
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 13:35:22.045371
 """
-from alembic import op
 import sqlalchemy as sa
-import geoalchemy2
+from alembic import op
 from geoalchemy2 import Geography
 from sqlalchemy.dialects import postgresql
 

@@ -6,8 +6,8 @@ import pathlib
 from collections.abc import Callable
 from typing import Any
 
-import world as w
 import pytest
+import world as w
 
 INTEROP = pathlib.Path(__file__).resolve().parents[1] / "data" / "interop" / "hsds-3.1-examples"
 UPDATED = "2026-11-22T18:00:00-08:00"

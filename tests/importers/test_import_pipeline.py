@@ -8,8 +8,8 @@ import pathlib
 import zipfile
 from typing import Any
 
-import world as w
 import pytest
+import world as w
 from conftest import INTEROP, small_world
 from sqlalchemy import text
 
