@@ -238,6 +238,11 @@ def in_ids(column: Any, ids: Iterable[str]) -> Any:
     return column == any_(bindparam(None, list(ids), type_=ARRAY(Text)))
 
 
+def _text_array(values: Iterable[str]) -> str:
+    """A text[] literal built in one pass: psycopg would adapt a 10k-element list value by value."""
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
 def _existing_ids(session: Session, table: str, ids: set[str]) -> set[str]:
     if not ids:
         return set()
@@ -591,28 +596,41 @@ def _write(
     }
     deletes = [
         (
-            "DELETE FROM service_at_location WHERE service_id = ANY(:services) OR id = ANY(:ids)",
+            "DELETE FROM service_at_location WHERE service_id = ANY(CAST(:services AS text[])) "
+            "OR id = ANY(CAST(:ids AS text[]))",
             "service_at_location",
         ),
         (
-            "DELETE FROM phone WHERE service_id = ANY(:services) OR location_id = ANY(:locations) "
-            "OR organization_id = ANY(:organizations) OR id = ANY(:ids)",
+            "DELETE FROM phone WHERE service_id = ANY(CAST(:services AS text[])) "
+            "OR location_id = ANY(CAST(:locations AS text[])) "
+            "OR organization_id = ANY(CAST(:organizations AS text[])) OR id = ANY(CAST(:ids AS text[]))",
             "phone",
         ),
         (
-            "DELETE FROM schedule WHERE service_id = ANY(:services) OR location_id = ANY(:locations) "
-            "OR id = ANY(:ids)",
+            "DELETE FROM schedule WHERE service_id = ANY(CAST(:services AS text[])) "
+            "OR location_id = ANY(CAST(:locations AS text[])) "
+            "OR id = ANY(CAST(:ids AS text[]))",
             "schedule",
         ),
-        ("DELETE FROM service_area WHERE service_id = ANY(:services) OR id = ANY(:ids)", "service_area"),
         (
-            "DELETE FROM language WHERE service_id = ANY(:services) OR location_id = ANY(:locations) "
-            "OR id = ANY(:ids)",
+            "DELETE FROM service_area WHERE service_id = ANY(CAST(:services AS text[])) "
+            "OR id = ANY(CAST(:ids AS text[]))",
+            "service_area",
+        ),
+        (
+            "DELETE FROM language WHERE service_id = ANY(CAST(:services AS text[])) "
+            "OR location_id = ANY(CAST(:locations AS text[])) "
+            "OR id = ANY(CAST(:ids AS text[]))",
             "language",
         ),
-        ("DELETE FROM address WHERE location_id = ANY(:locations) OR id = ANY(:ids)", "address"),
         (
-            "DELETE FROM attribute WHERE (link_entity = 'service' AND link_id = ANY(:services)) OR id = ANY(:ids)",
+            "DELETE FROM address WHERE location_id = ANY(CAST(:locations AS text[])) "
+            "OR id = ANY(CAST(:ids AS text[]))",
+            "address",
+        ),
+        (
+            "DELETE FROM attribute WHERE (link_entity = 'service' AND link_id = ANY(CAST(:services AS text[]))) "
+            "OR id = ANY(CAST(:ids AS text[]))",
             "attribute",
         ),
     ]
@@ -623,13 +641,17 @@ def _write(
         r["content_hash"] = hashes[r["id"]]
         r["last_modified"] = now
     _insert(session, "service", rows["service"], on_conflict="update")
+    id_literals = {k: _text_array(v) for k, v in ids.items()}
     for sql, table in deletes:
-        params: dict[str, Any] = {k: v for k, v in ids.items() if f":{k}" in sql}
-        params["ids"] = new_ids[table]
+        params: dict[str, Any] = {k: v for k, v in id_literals.items() if f":{k} " in sql}
+        params["ids"] = _text_array(new_ids[table])
         session.execute(text(sql), params)
     session.execute(
-        text("DELETE FROM service_capacity WHERE service_id = ANY(:services) AND NOT id = ANY(:keep)"),
-        {"services": service_ids, "keep": capacity_ids},
+        text(
+            "DELETE FROM service_capacity WHERE service_id = ANY(CAST(:services AS text[])) "
+            "AND NOT id = ANY(CAST(:keep AS text[]))"
+        ),
+        {"services": id_literals["services"], "keep": _text_array(capacity_ids)},
     )
     for table in (
         "service_at_location",
