@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.tables import ApiKey
+from divert.errors import Forbidden
 
 ROLES = ("admin", "curator", "provider", "case_manager", "operator", "planner")
 
@@ -23,6 +24,15 @@ class Caller:
     organization_id: str | None = None
     program: str | None = None
     name: str | None = None
+
+    def program_for(self, program: str | None, action: str) -> str | None:
+        """The program a request acts for: a key bound to a program acts only for it (403 for another,
+        CONTRACT §2.2); an unbound key may name any program, or none."""
+        if self.program is None:
+            return program
+        if program is not None and program != self.program:
+            raise Forbidden(f"this key is bound to program {self.program!r} and may not {action} for {program!r}")
+        return self.program
 
     @property
     def actor(self) -> str:

@@ -42,15 +42,6 @@ def ensure_feed_access(caller: Caller, feed: Feed) -> None:
         raise Forbidden(f"feed {feed.id} belongs to another organization than this provider key's")
 
 
-def resolve_hold_program(caller: Caller, program: str | None) -> str | None:
-    """A key bound to a program holds only for that program (CONTRACT §2.2); unbound keys name any."""
-    if caller.program is None:
-        return program
-    if program is not None and program != caller.program:
-        raise Forbidden(f"this key is bound to program {caller.program!r} and may not hold for {program!r}")
-    return caller.program
-
-
 def ensure_hold_access(caller: Caller, hold: Hold) -> None:
     """A hold is seen and ended by the key that made it, a key bound to its program, or an admin."""
     if caller.role == "admin":

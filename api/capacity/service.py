@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from api.auth.keys import Caller
 from api.capacity import repository
-from api.capacity.auth import ensure_hold_access, ensure_pool_access, resolve_hold_program
+from api.capacity.auth import ensure_hold_access, ensure_pool_access
 from api.capacity.repository import PoolRow, ReportValues
 from api.capacity.schemas import CapacityBatchItem, CapacityReportIn, HoldIn, field_problems
 from catalog.tables import Hold
@@ -262,7 +262,7 @@ def _no_units_detail(row: PoolRow, program: str | None) -> str:
 def place_hold(session: Session, settings: Settings, caller: Caller, body: HoldIn, now: datetime
                ) -> dict[str, Any]:
     """Holds one unit for a warm handoff, under the pool's row lock and the matcher's arithmetic."""
-    program = resolve_hold_program(caller, body.program)
+    program = caller.program_for(body.program, "hold")
     row = repository.lock_pool(session, body.capacity_id, now)
     if row is None:
         raise NotFound(f"no capacity pool with id {body.capacity_id}")

@@ -18,7 +18,7 @@ from api.match.schemas import MAX_RADIUS_KM, MatchIn
 from catalog.candidates import fetch_candidates
 from catalog.postcodes import centroid
 from catalog.tables import GapEvent
-from divert.errors import Forbidden, InvalidInput
+from divert.errors import InvalidInput
 from divert.settings import Settings
 from matcher.eligibility import Participant
 from matcher.gaps import with_nearest_beyond
@@ -33,15 +33,6 @@ GAP_CELL_RESOLUTION = 7
 BEYOND_LIMIT = 10
 
 
-
-
-def effective_program(caller: Caller, program: str | None) -> str | None:
-    """A key bound to a program matches only for it (403 otherwise); an unbound key may name any."""
-    if caller.program is None:
-        return program
-    if program is not None and program != caller.program:
-        raise Forbidden(f"this key is bound to program {caller.program!r} and may not match for {program!r}")
-    return caller.program
 
 
 def resolve_location(body: MatchIn) -> tuple[float, float]:
@@ -113,7 +104,7 @@ def option_json(option: Option) -> dict[str, Any]:
 
 
 def run_match(session: Session, settings: Settings, caller: Caller, body: MatchIn) -> dict[str, Any]:
-    program = effective_program(caller, body.program)
+    program = caller.program_for(body.program, "match")
     lat, lon = resolve_location(body)
     at = resolve_at(body.at, settings.timezone)
     participant = Participant.from_mapping(body.participant.model_dump(exclude_none=True)
