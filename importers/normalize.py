@@ -48,6 +48,9 @@ TABLES: tuple[str, ...] = (
     "attribute",
     "service_capacity",
 )
+# The rows replaced wholesale when a service is re-imported (pools are upserted instead, so holds and
+# history survive).
+CHILD_TABLES: tuple[str, ...] = TABLES[TABLES.index("service_at_location"):TABLES.index("service_capacity")]
 
 # Columns that tie a row to the object(s) it hangs from; merged rather than compared.
 LINK_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -31,6 +31,7 @@ from catalog.projections import refresh_services, resolve_term_profiles
 from divert.errors import ImportFailed
 from importers.models import Service
 from importers.normalize import (
+    CHILD_TABLES,
     LINK_COLUMNS,
     LIVE_CAPACITY_COLUMNS,
     TABLES,
@@ -584,15 +585,7 @@ def _write(
     }
     new_ids = {
         table: [r["id"] for r in rows[table]]
-        for table in (
-            "service_at_location",
-            "address",
-            "phone",
-            "schedule",
-            "service_area",
-            "language",
-            "attribute",
-        )
+        for table in CHILD_TABLES
     }
     deletes = [
         (
@@ -653,15 +646,7 @@ def _write(
         ),
         {"services": id_literals["services"], "keep": _text_array(capacity_ids)},
     )
-    for table in (
-        "service_at_location",
-        "address",
-        "phone",
-        "schedule",
-        "service_area",
-        "language",
-        "attribute",
-    ):
+    for table in CHILD_TABLES:
         _insert(session, table, rows[table])
     _write_capacities(session, rows["service_capacity"], stored_capacity, actor=actor)
 
