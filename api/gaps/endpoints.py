@@ -16,8 +16,8 @@ from fastapi.responses import Response
 
 from api.deps import PlannerDep, SessionDep, SettingsDep
 from api.gaps import render
-from api.gaps.params import FORMATS, SIM_FORMATS, GapQuery, parse_gap_query
-from api.gaps.service import build_gap_map, build_sim_table
+from api.gaps.params import DEFAULT_LIMIT, FORMATS, MAX_LIMIT, SIM_FORMATS, GapQuery, parse_gap_query
+from api.gaps.service import build_gap_map, build_sim_table, without_cyclic_gc
 from divert.settings import Settings
 
 router = APIRouter(tags=["gaps"])
@@ -31,39 +31,46 @@ FromParam = Annotated[str | None, Query(alias="from", description="ISO date or d
 ToParam = Annotated[str | None, Query(description="ISO date (inclusive) or date-time; widened to the end "
                                       "of its day (default: today)")]
 ResolutionParam = Annotated[str | None, Query(description="H3 resolution 4-9 (default 7; demand only to 7)")]
+LimitParam = Annotated[str | None, Query(description=f"rows per page, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT})")]
+CursorParam = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
 AreaParam = Annotated[str | None, Query(description="`cell` (H3, default) or `named` (loaded named areas)")]
 
 
 def _query(settings: Settings, *, need: str | None, intercept: str | None, from_: str | None, to: str | None,
            resolution: str | None, area: str | None, format_: str | None,
-           formats: tuple[str, ...]) -> GapQuery:
+           formats: tuple[str, ...], limit: str | None = None, cursor: str | None = None,
+           paged: bool = False) -> GapQuery:
     return parse_gap_query(need=need, intercept=intercept, from_=from_, to=to, resolution=resolution,
                            area=area, format_=format_, formats=formats, zone=ZoneInfo(settings.timezone),
-                           now=datetime.now(UTC))
+                           now=datetime.now(UTC), limit=limit, cursor=cursor, paged=paged)
 
 
-def _json(body: dict[str, Any], media_type: str = "application/json") -> Response:
-    return Response(orjson.dumps(body), media_type=media_type)
+def _json(body: dict[str, Any], media_type: str = "application/json",
+          headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), media_type=media_type, headers=headers)
 
 
-def _csv(body: str, name: str) -> Response:
+def _csv(body: str, name: str, headers: dict[str, str] | None = None) -> Response:
     return Response(body, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"', **(headers or {})})
 
 
 @router.get("/gaps", summary="Planner gap map: supply, demand and status per area × need × intercept")
 def gap_map(caller: PlannerDep, session: SessionDep, settings: SettingsDep, need: NeedParam = None,
             intercept: InterceptParam = None, from_: FromParam = None, to: ToParam = None,
             resolution: ResolutionParam = None, area: AreaParam = None,
-            format: Annotated[str | None, Query(description="json (default), geojson or csv")] = None) -> Any:
+            format: Annotated[str | None, Query(description="json (default), geojson or csv")] = None,
+            limit: LimitParam = None, cursor: CursorParam = None) -> Any:
     query = _query(settings, need=need, intercept=intercept, from_=from_, to=to, resolution=resolution,
-                   area=area, format_=format, formats=FORMATS)
-    result = build_gap_map(session, query, settings, datetime.now(UTC))
-    if query.format == "csv":
-        return _csv(render.gap_map_csv(result), "gaps")
-    if query.format == "geojson":
-        return _json(render.gap_map_geojson(result), "application/geo+json")
-    return _json(render.gap_map_json(result))
+                   area=area, format_=format, formats=FORMATS, limit=limit, cursor=cursor, paged=True)
+    with without_cyclic_gc():
+        result = build_gap_map(session, query, settings, datetime.now(UTC))
+        headers = render.page_headers(result)
+        if query.format == "csv":
+            return _csv(render.gap_map_csv(result), "gaps", headers)
+        if query.format == "geojson":
+            return _json(render.gap_map_geojson(result), "application/geo+json", headers)
+        return _json(render.gap_map_json(result), headers=headers)
 
 
 @router.get("/gaps/sim", summary="Sequential Intercept Model table: intercepts 0-5 × needs")
@@ -73,7 +80,8 @@ def sim_table(caller: PlannerDep, session: SessionDep, settings: SettingsDep, ne
               format: Annotated[str | None, Query(description="json (default) or csv")] = None) -> Any:
     query = _query(settings, need=need, intercept=intercept, from_=from_, to=to, resolution=resolution,
                    area=area, format_=format, formats=SIM_FORMATS)
-    table = build_sim_table(session, query, settings, datetime.now(UTC))
-    if query.format == "csv":
-        return _csv(render.sim_csv(table), "sim")
-    return _json(render.sim_json(table))
+    with without_cyclic_gc():
+        table = build_sim_table(session, query, settings, datetime.now(UTC))
+        if query.format == "csv":
+            return _csv(render.sim_csv(table), "sim")
+        return _json(render.sim_json(table))

@@ -23,6 +23,10 @@ DEMAND_RESOLUTION: Final = 7
 DEFAULT_WINDOW_DAYS: Final = 30
 # A planning window longer than this is almost certainly a typo (e.g. year 1026).
 MAX_WINDOW_DAYS: Final = 3660
+# Rows per page of /v1/gaps. A national map has about a million area × need × intercept rows (650 MB
+# of JSON): the default page keeps a response to seconds; `limit` asks for more, up to a full export.
+DEFAULT_LIMIT: Final = 10_000
+MAX_LIMIT: Final = 2_000_000
 
 FORMATS: Final = ("json", "geojson", "csv")
 SIM_FORMATS: Final = ("json", "csv")
@@ -51,6 +55,8 @@ class GapQuery:
     area: str  # cell | named
     resolution: int | None  # None for named areas
     format: str
+    limit: int | None = None  # rows per page; None: every row (the SIM table judges them all)
+    cursor: tuple[int, str, str] | None = None  # (intercept, need, area) of the previous page's last row
 
     @property
     def has_demand_by_area(self) -> bool:
@@ -137,9 +143,35 @@ def parse_choice(field: str, raw: str | None, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def parse_limit(raw: str | None) -> int:
+    if raw is None or raw.strip() == "":
+        return DEFAULT_LIMIT
+    text = raw.strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+        raise _problem("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+    return int(text)
+
+
+def cursor_text(key: tuple[int, str, str]) -> str:
+    """The row key a next page starts after, as `intercept:need:area` (rows are ordered that way)."""
+    intercept, need, area = key
+    return f"{intercept}:{need}:{area}"
+
+
+def parse_cursor(raw: str | None) -> tuple[int, str, str] | None:
+    if raw is None or raw.strip() == "":
+        return None
+    parts = raw.strip().split(":", 2)
+    if len(parts) != 3 or not parts[0].isdigit() or int(parts[0]) not in INTERCEPTS \
+            or parts[1] not in NEEDS or not parts[2]:
+        raise _problem("cursor", "not a cursor of this map (use `next_cursor` of the previous page)")
+    return int(parts[0]), parts[1], parts[2]
+
+
 def parse_gap_query(*, need: str | None, intercept: str | None, from_: str | None, to: str | None,
                     resolution: str | None, area: str | None, format_: str | None,
-                    formats: tuple[str, ...], zone: ZoneInfo, now: datetime) -> GapQuery:
+                    formats: tuple[str, ...], zone: ZoneInfo, now: datetime, limit: str | None = None,
+                    cursor: str | None = None, paged: bool = False) -> GapQuery:
     area_kind = parse_choice("area", area, AREA_KINDS)
     return GapQuery(
         needs=parse_needs(need),
@@ -148,4 +180,6 @@ def parse_gap_query(*, need: str | None, intercept: str | None, from_: str | Non
         area=area_kind,
         resolution=parse_resolution(resolution, area_kind),
         format=parse_choice("format", format_, formats),
+        limit=parse_limit(limit) if paged else None,
+        cursor=parse_cursor(cursor) if paged else None,
     )

@@ -45,9 +45,15 @@ def supply_json(s: SupplyRow | None) -> dict[str, Any]:
     }
 
 
+# Most rows of a map have no demand: one shared object (orjson writes it as often as it appears).
+_NO_DEMAND: dict[str, Any] = {"total": 0, "by_reason": dict.fromkeys(DEMAND_REASONS, 0)}
+
+
 def demand_json(demand: dict[str, int] | None) -> dict[str, Any] | None:
     if demand is None:
         return None
+    if not demand:
+        return _NO_DEMAND
     by_reason = {reason: demand.get(reason, 0) for reason in DEMAND_REASONS}
     return {"total": sum(demand.values()), "by_reason": by_reason}
 
@@ -71,6 +77,18 @@ def _meta(gap_map: GapMap) -> dict[str, Any]:
     }
 
 
+def _page_meta(gap_map: GapMap) -> dict[str, Any]:
+    return {"total_rows": gap_map.total_rows, "limit": gap_map.query.limit, "next_cursor": gap_map.next_cursor}
+
+
+def page_headers(gap_map: GapMap) -> dict[str, str]:
+    """The page in headers too, for CSV (whose body has no room for it)."""
+    headers = {"X-Total-Rows": str(gap_map.total_rows)}
+    if gap_map.next_cursor:
+        headers["X-Next-Cursor"] = gap_map.next_cursor
+    return headers
+
+
 def row_json(row: GapRow) -> dict[str, Any]:
     named = row.area_info
     return {
@@ -89,7 +107,7 @@ def row_json(row: GapRow) -> dict[str, Any]:
 
 
 def gap_map_json(gap_map: GapMap) -> dict[str, Any]:
-    return {**_meta(gap_map), "total_rows": len(gap_map.rows), "rows": [row_json(r) for r in gap_map.rows]}
+    return {**_meta(gap_map), **_page_meta(gap_map), "rows": [row_json(r) for r in gap_map.rows]}
 
 
 def gap_map_geojson(gap_map: GapMap) -> dict[str, Any]:
@@ -103,7 +121,8 @@ def gap_map_geojson(gap_map: GapMap) -> dict[str, Any]:
                 outlines[row.area] = cells.outline(row.area)
         features.append({"type": "Feature", "id": f"{row.area}:{row.need}:{row.intercept}",
                          "geometry": outlines[row.area], "properties": row_json(row)})
-    return {"type": "FeatureCollection", "properties": _meta(gap_map), "features": features}
+    return {"type": "FeatureCollection", "properties": {**_meta(gap_map), **_page_meta(gap_map)},
+            "features": features}
 
 
 CSV_COLUMNS = (

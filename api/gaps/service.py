@@ -4,8 +4,11 @@ and status per area, and summarises by intercept × need. Aggregates only, never
 
 from __future__ import annotations
 
+import gc
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api.gaps import cells, queries
-from api.gaps.params import AREA_NAMED, GapQuery
+from api.gaps.params import AREA_NAMED, GapQuery, cursor_text
 from api.gaps.queries import AreaServiceRow, DemandRow, NamedArea, SupplyRow
 from api.gaps.status import (
     DEMAND_REASONS,
@@ -32,8 +35,6 @@ from matcher.vocabulary import INTERCEPTS, NEEDS
 TOP_GAPS = 10
 
 Key = tuple[str, str, int]  # (area, need, intercept)
-
-
 
 
 @dataclass(slots=True)
@@ -58,6 +59,8 @@ class GapMap:
     at: datetime
     rows: list[GapRow]
     unplaced_events: int = 0  # named areas: events whose cell centre lies in no named area
+    total_rows: int = 0  # rows of the whole map (`rows` may be one page of them)
+    next_cursor: str | None = None  # where the next page starts; None on the last page
 
 
 @dataclass
@@ -141,13 +144,14 @@ def build_gap_map(session: Session, query: GapQuery, settings: Settings, at: dat
             session, "cells", needs=query.needs, intercepts=query.intercepts, start=query.window.start,
             end=query.window.end, resolution=resolution)) if query.has_demand_by_area else {}
 
-    keys = sorted(set(supply) | set(demand), key=lambda k: (k[2], k[1], k[0]))
+    keys, total_rows, next_key = _page_keys(supply.keys() | demand.keys(), query)
     area_ids = sorted({k[0] for k in keys})
     by_area: dict[Key, AreaServiceRow] = {}
     if area_ids and queries.has_service_areas(session):
         if query.area == AREA_NAMED:
             by_area = _index(queries.area_service_rows(session, targets="named", **common))
         else:
+            # Only the page's cells: each is one probe of the service-area index.
             ids, lats, lons = cells.centres(area_ids)
             by_area = _index(queries.area_service_rows(session, targets="cells", areas=ids, lats=lats,
                                                        lons=lons, **common))
@@ -155,20 +159,73 @@ def build_gap_map(session: Session, query: GapQuery, settings: Settings, at: dat
     info: dict[str, NamedArea] = {}
     if query.area == AREA_NAMED and area_ids:
         info = queries.named_areas(session, area_ids, with_geometry=query.format == "geojson")
+    rows = _judged_rows(keys, supply, demand, by_area, info, named=query.area == AREA_NAMED,
+                        with_demand=query.has_demand_by_area)
+    next_cursor = cursor_text((next_key[2], next_key[1], next_key[0])) if next_key else None
+    return GapMap(query, at, rows, unplaced, total_rows, next_cursor)
 
-    # Reach gathers the area's own supply and, for cells, its first ring. Supply is regrouped per
-    # (need, intercept) into plain tuples keyed by area: the loop below runs once per row of a
-    # state-sized map (200k+), so it does dictionary lookups on strings and integer sums only.
+
+@contextmanager
+def without_cyclic_gc() -> Iterator[None]:
+    """A map allocates hundreds of thousands of tuples and dicts, none of them cyclic: the collector's
+    repeated full passes over them cost more than building them. Reference counting still frees them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _page_keys(all_keys: Iterable[Key], query: GapQuery) -> tuple[list[Key], int, Key | None]:
+    """The keys of the requested page in row order (intercept, need, area), how many rows the whole map
+    has, and the key the next page starts after (None on the last page). Keys are bucketed by
+    (intercept, need) first, so only the buckets the page touches are sorted."""
+    buckets: dict[tuple[int, str], list[str]] = defaultdict(list)
+    total = 0
+    for area, need, intercept in all_keys:
+        buckets[(intercept, need)].append(area)
+        total += 1
+    limit = query.limit if query.limit is not None else total
+    cursor = query.cursor
+    page: list[Key] = []
+    more = False
+    for block in sorted(buckets):
+        if cursor is not None and block < cursor[:2]:
+            continue
+        areas = sorted(buckets[block])
+        if cursor is not None and block == cursor[:2]:
+            areas = areas[bisect_right(areas, cursor[2]):]
+        intercept, need = block
+        room = limit - len(page)
+        if len(areas) > room:
+            page.extend((area, need, intercept) for area in areas[:room])
+            more = True
+            break
+        page.extend((area, need, intercept) for area in areas)
+        if len(page) == limit:
+            # Full: is anything left after this block?
+            later = [b for b in buckets if b > block]
+            more = bool(later)
+            break
+    return page, total, (page[-1] if more and page else None)
+
+
+def _judged_rows(keys: Sequence[Key], supply: dict[Key, SupplyRow], demand: dict[Key, dict[str, int]],
+                 by_area: dict[Key, AreaServiceRow], info: dict[str, NamedArea], *, named: bool,
+                 with_demand: bool) -> list[GapRow]:
+    """Reach and status of each key. Reach gathers the area's own supply and, for cells, its first
+    ring; supply is regrouped per (need, intercept) into plain tuples keyed by area, so the loop does
+    dictionary lookups on strings and integer sums only."""
     nearby_supply: dict[tuple[str, int], dict[str, tuple[int, float, int]]] = defaultdict(dict)
     for (area, need, intercept), s in supply.items():
         nearby_supply[(need, intercept)][area] = (s.services, s.public_open + s.program_open,
                                                   s.untracked_services)
     rows: list[GapRow] = []
     disks: dict[str, Sequence[str]] = {}
-    named = query.area == AREA_NAMED
     no_cover = AreaServiceRow("", "", 0, 0, 0, 0.0)
     no_supply: dict[str, tuple[int, float, int]] = {}
-    with_demand = query.has_demand_by_area
     for key in keys:
         area, need, intercept = key
         if named:
@@ -189,7 +246,7 @@ def build_gap_map(session: Session, query: GapQuery, settings: Settings, at: dat
         area_demand = demand.get(key, {}) if with_demand else None
         rows.append(GapRow(area, need, intercept, supply.get(key), reach, area_demand,
                            area_status(reach, area_demand), info.get(area)))
-    return GapMap(query, at, rows, unplaced)
+    return rows
 
 
 def build_sim_table(session: Session, query: GapQuery, settings: Settings, at: datetime) -> SimTable:
