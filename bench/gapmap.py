@@ -1,6 +1,7 @@
 """Times the planner gap map on a synthetic catalog (default 100k service-locations, 100k gap events).
 
     .venv/bin/python -m bench.gapmap [--services 100000] [--gap-events 100000] [--fresh] [--repeat 3]
+    .venv/bin/python -m bench.gapmap --database divert_bench_1m   # an existing catalog, read only
 
 The catalog comes from bench.generate into its own database (`divert_bench_gaps_<n>`), so the app's
 and the tests' databases are untouched. Every figure is server-side work through the real app
@@ -18,12 +19,13 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from bench.databases import ensure_database, service_location_count
+from bench.databases import database_url_named, ensure_database, service_location_count
 from bench.generate import generate_catalog
 from divert.settings import LOCAL_DATABASE_URL, Settings
 
 CASES: tuple[tuple[str, dict[str, str]], ...] = (
-    ("gaps json, res 7 (all needs, intercepts)", {}),
+    ("gaps json, res 7 (all needs, intercepts; first page)", {}),
+    ("gaps json, res 7, the whole map in one response", {"limit": "2000000"}),
     ("gaps geojson, res 7", {"format": "geojson"}),
     ("gaps csv, res 7", {"format": "csv"}),
     ("gaps json, res 5", {"resolution": "5"}),
@@ -59,10 +61,14 @@ def _backend_cpu_seconds(url: str) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def run(services: int, gap_events: int, *, fresh: bool, repeat: int, base_url: str) -> Iterator[str]:
-    name = f"divert_bench_gaps_{services // 1000}k" if services >= 1000 else f"divert_bench_gaps_{services}"
-    url = ensure_database(base_url, name, fresh=fresh)
-    if service_location_count(url) == 0:
+def run(services: int, gap_events: int, *, fresh: bool, repeat: int, base_url: str,
+        database: str | None = None, only: list[str] | None = None) -> Iterator[str]:
+    if database:  # an existing catalog (e.g. `divert bench generate`'s): nothing generated or dropped
+        url = database_url_named(base_url, database)
+    else:
+        name = f"divert_bench_gaps_{services // 1000}k" if services >= 1000 else f"divert_bench_gaps_{services}"
+        url = ensure_database(base_url, name, fresh=fresh)
+    if not database and service_location_count(url) == 0:
         seconds, report = _timed(lambda: generate_catalog(url, services, gap_events=gap_events, seed=11))
         yield (f"generated {report.service_locations} service-locations, {report.gap_events} gap events "
                      f"in {seconds:.0f} s")
@@ -99,6 +105,8 @@ def run(services: int, gap_events: int, *, fresh: bool, repeat: int, base_url: s
         # Wall time, and CPU time (this process: routing, Python, serialisation; plus the database
         # backends): on a shared machine the CPU figure is what a quiet 2-core server would need.
         for label, params in CASES:
+            if only and not any(word in label for word in only):
+                continue
             walls: list[float] = []
             cpus: list[float] = []
             size = 0
@@ -109,7 +117,7 @@ def run(services: int, gap_events: int, *, fresh: bool, repeat: int, base_url: s
                 walls.append(seconds)
                 size = len(response.content)
             body_rows = "" if params.get("format") or params.get("sim") else \
-                f", {response.json()['total_rows']} rows"
+                f", {len(response.json()['rows'])} of {response.json()['total_rows']} rows"
             yield (f"{label}: wall {statistics.median(walls):.2f} s, cpu {statistics.median(cpus):.2f} s "
                    f"(median of {repeat}; {size / 1e6:.1f} MB{body_rows})")
 
@@ -120,8 +128,11 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="drop and regenerate the benchmark database")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--server", default=LOCAL_DATABASE_URL, help="a database URL on the target server")
+    parser.add_argument("--database", help="time this existing catalog on the server instead (read only)")
+    parser.add_argument("--case", action="append", help="only cases whose label contains this (repeatable)")
     args = parser.parse_args()
-    lines = run(args.services, args.gap_events, fresh=args.fresh, repeat=args.repeat, base_url=args.server)
+    lines = run(args.services, args.gap_events, fresh=args.fresh, repeat=args.repeat, base_url=args.server,
+                database=args.database, only=args.case)
     for line in lines:
         print(line, flush=True)
 
