@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from api.gaps.status import Reach, area_status
 from bench.generate import generate_catalog
 
+
 @pytest.fixture
 def generated(db: Callable[[], Session], database_url: str) -> None:
     generate_catalog(database_url, 400, gap_events=1500, seed=5)
