@@ -10,9 +10,9 @@ import subprocess
 import sys
 import zipfile
 
-from conftest import small_world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from import_worlds import small_world
 from sqlalchemy import text
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import world as w
-from conftest import INTEROP, small_world
+from import_worlds import INTEROP, small_world
 from sqlalchemy import text
 
 from divert.errors import ImportFailed
