@@ -176,7 +176,7 @@ class Phone(HSDSRecord):
     extension: OptFloat = None
     type: OptText = None
     description: OptText = None
-    languages: list[Language] = []
+    languages: list[Language] = Field(default_factory=list)
 
 
 class Address(HSDSRecord):
@@ -327,7 +327,7 @@ class ServiceCapacity(HSDSRecord):
     ] = 0
     reserved_for: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=100)]], BeforeValidator(_code_list)
-    ] = []
+    ] = Field(default_factory=list)
     location_id: OptId = None
 
     @field_validator("updated")
@@ -362,10 +362,10 @@ class Location(HSDSRecord):
     longitude: OptFloat = None
     external_identifier: OptText = None
     external_identifier_type: OptText = None
-    addresses: list[Address] = []
-    phones: list[Phone] = []
-    schedules: list[Schedule] = []
-    languages: list[Language] = []
+    addresses: list[Address] = Field(default_factory=list)
+    phones: list[Phone] = Field(default_factory=list)
+    schedules: list[Schedule] = Field(default_factory=list)
+    languages: list[Language] = Field(default_factory=list)
 
 
 class Organization(HSDSRecord):
@@ -382,8 +382,8 @@ class Organization(HSDSRecord):
     logo: OptText = None
     uri: OptText = None
     parent_organization_id: OptId = None
-    phones: list[Phone] = []
-    locations: list[Location] = []
+    phones: list[Phone] = Field(default_factory=list)
+    locations: list[Location] = Field(default_factory=list)
 
 
 class ServiceAtLocation(HSDSRecord):
@@ -392,9 +392,9 @@ class ServiceAtLocation(HSDSRecord):
     location_id: OptId = None
     description: OptText = None
     location: Location | None = None
-    phones: list[Phone] = []
-    schedules: list[Schedule] = []
-    service_areas: list[ServiceArea] = []
+    phones: list[Phone] = Field(default_factory=list)
+    schedules: list[Schedule] = Field(default_factory=list)
+    service_areas: list[ServiceArea] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _has_location(self) -> ServiceAtLocation:
@@ -435,13 +435,13 @@ class Service(HSDSRecord):
     assurer_email: OptText = None
     licenses: OptText = None
     alert: OptText = None
-    phones: list[Phone] = []
-    schedules: list[Schedule] = []
-    service_areas: list[ServiceArea] = []
-    service_at_locations: list[ServiceAtLocation] = []
-    languages: list[Language] = []
-    attributes: list[Attribute] = []
-    capacities: list[ServiceCapacity] = []
+    phones: list[Phone] = Field(default_factory=list)
+    schedules: list[Schedule] = Field(default_factory=list)
+    service_areas: list[ServiceArea] = Field(default_factory=list)
+    service_at_locations: list[ServiceAtLocation] = Field(default_factory=list)
+    languages: list[Language] = Field(default_factory=list)
+    attributes: list[Attribute] = Field(default_factory=list)
+    capacities: list[ServiceCapacity] = Field(default_factory=list)
 
     @field_validator("status")
     @classmethod

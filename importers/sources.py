@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from divert.errors import ImportFailed
 from importers.datapackage import SourceData, read_datapackage
 from importers.hsds_json import read_hsds_json
-from importers.pipeline import ImportResult, Progress, import_services
+from importers.pipeline import ImportResult, Progress, cyclic_gc_paused, import_services
 
 Reader = Callable[..., "list[Any] | SourceData"]
 
@@ -82,6 +82,13 @@ class SourceImportResult(ImportResult):
 def import_source_data(session: Session, data: list[Any] | SourceData, *, source: str, actor: str,
                        dry_run: bool = False, progress: Progress | None = None) -> SourceImportResult:
     """Runs dedup and the pipeline on what a reader returned; problems point back to file and row."""
+    with cyclic_gc_paused():
+        return _import_source_data(session, data, source=source, actor=actor, dry_run=dry_run,
+                                   progress=progress)
+
+
+def _import_source_data(session: Session, data: list[Any] | SourceData, *, source: str, actor: str,
+                        dry_run: bool, progress: Progress | None) -> SourceImportResult:
     from importers.dedup import reconcile, record_sources
 
     data = as_source_data(data)
