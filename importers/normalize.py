@@ -280,7 +280,13 @@ def merge_row(table: str, existing: dict[str, Any], incoming: dict[str, Any]) ->
 
 
 def _pick(model: Any, columns: Iterable[str]) -> dict[str, Any]:
-    return {c: getattr(model, c) for c in columns}
+    # Declared fields sit in the instance dict; reading it directly is twice as fast as getattr on a
+    # pydantic model, and this runs for every row of every import.
+    values = model.__dict__
+    try:
+        return {c: values[c] for c in columns}
+    except KeyError:  # a column that is not a declared field (an extra key, a property)
+        return {c: getattr(model, c) for c in columns}
 
 
 def _extra(model: Any, drop: Iterable[str] = ()) -> dict[str, Any]:
