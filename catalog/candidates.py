@@ -3,9 +3,10 @@
 For each need, the nearest `match_site` rows within the radius (`ST_DWithin` for the radius, `<->`
 for the order, so the (need, geog) GiST index serves both), over-fetched so that eligibility and
 capacity filtering in the matcher cannot starve a need; plus the services whose HSDS service area
-covers the location (mobile and outreach). Each service's eligibility terms, languages, schedules
-and capacity pools (with their active holds) come back in the same statement as JSON, computed once
-per service, so there is no N+1. Everything else is the pure matcher's job.
+covers the location (mobile and outreach). Each service's eligibility terms, languages and schedules
+come ready from the `match_profile` projection, and its capacity pools (with their active holds) are
+aggregated live as JSON once per service, all in the same statement, so there is no N+1.
+Everything else is the pure matcher's job.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from matcher.eligibility import Eligibility
 from matcher.hours import ScheduleRule
 from matcher.model import RADIUS, SERVICE_AREA, Candidate
 from matcher.pools import Pool
-from matcher.vocabulary import ELIGIBILITY_TAXONOMY, ELIGIBILITY_TERMS, INFORMATIONAL_TERMS
+from matcher.vocabulary import ELIGIBILITY_TERMS, INFORMATIONAL_TERMS
 
 # Over-fetch per need: the matcher drops ineligible and full services after the query, so the
 # query fetches several times the answer's size (and never fewer than a useful floor).
@@ -66,35 +67,6 @@ WITH sites AS (
     ) nearest ON true
 ), services AS (
     SELECT DISTINCT service_id FROM sites
-), places AS (
-    SELECT sal.id, sal.service_id, sal.location_id
-    FROM services x JOIN service_at_location sal ON sal.service_id = x.service_id
-), terms AS (
-    SELECT a.link_id AS service_id,
-           jsonb_agg(jsonb_build_array(t.code, a.value) ORDER BY t.code, a.id) AS terms
-    FROM services x
-    JOIN attribute a ON a.link_id = x.service_id AND a.link_entity = 'service'
-    JOIN taxonomy_term t ON t.id = a.taxonomy_term_id AND t.profile = :elig
-    GROUP BY a.link_id
-), language_ids AS (
-    SELECT x.service_id, lg.id FROM services x JOIN language lg ON lg.service_id = x.service_id
-    UNION
-    SELECT p.service_id, lg.id FROM places p JOIN language lg ON lg.location_id = p.location_id
-), languages AS (
-    SELECT i.service_id, jsonb_agg(jsonb_build_array(lg.code, lg.location_id) ORDER BY lg.id) AS languages
-    FROM language_ids i JOIN language lg ON lg.id = i.id
-    GROUP BY i.service_id
-), schedule_ids AS (
-    -- A service's hours may hang on the service, on one of its places, or on a building it is in.
-    SELECT x.service_id, sc.id FROM services x JOIN schedule sc ON sc.service_id = x.service_id
-    UNION
-    SELECT p.service_id, sc.id FROM places p JOIN schedule sc ON sc.service_at_location_id = p.id
-    UNION
-    SELECT p.service_id, sc.id FROM places p JOIN schedule sc ON sc.location_id = p.location_id
-), schedules AS (
-    SELECT i.service_id, jsonb_agg(to_jsonb(sc) ORDER BY sc.id) AS schedules
-    FROM schedule_ids i JOIN schedule sc ON sc.id = i.id
-    GROUP BY i.service_id
 ), pools AS (
     SELECT c.service_id, jsonb_agg(jsonb_build_object(
                'id', c.id, 'unit', c.unit_id, 'available', c.available, 'maximum', c.maximum,
@@ -110,14 +82,12 @@ WITH sites AS (
 )
 SELECT s.need, s.service_id, s.service_at_location_id, s.location_id, s.distance_m, s.reach,
        sv.name, o.name AS organization, sv.minimum_age, sv.maximum_age,
-       coalesce(t.terms, '[]') AS terms, coalesce(l.languages, '[]') AS languages,
-       coalesce(sc.schedules, '[]') AS schedules, coalesce(p.pools, '[]') AS pools
+       coalesce(mp.terms, '[]') AS terms, coalesce(mp.languages, '[]') AS languages,
+       coalesce(mp.schedules, '[]') AS schedules, coalesce(p.pools, '[]') AS pools
 FROM sites s
 JOIN service sv ON sv.id = s.service_id
 JOIN organization o ON o.id = sv.organization_id
-LEFT JOIN terms t ON t.service_id = s.service_id
-LEFT JOIN languages l ON l.service_id = s.service_id
-LEFT JOIN schedules sc ON sc.service_id = s.service_id
+LEFT JOIN match_profile mp ON mp.service_id = s.service_id
 LEFT JOIN pools p ON p.service_id = s.service_id
 """)
 
@@ -130,7 +100,7 @@ def query_params(needs: Sequence[str], lat: float, lon: float, radius_km: float,
                  limit: int) -> dict[str, Any]:
     return {"needs": list(dict.fromkeys(needs)), "lat": float(lat), "lon": float(lon),
             "radius_m": float(radius_km) * 1000.0, "per_need": per_need_limit(limit),
-            "max_area": MAX_AREA_ROWS, "elig": ELIGIBILITY_TAXONOMY}
+            "max_area": MAX_AREA_ROWS}
 
 
 def _date(value: Any) -> date | None:

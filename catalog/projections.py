@@ -1,4 +1,5 @@
-"""Derived data kept in step with the catalog: the matcher's `match_site` rows and the search document.
+"""Derived data kept in step with the catalog: the matcher's `match_site` and `match_profile` rows and
+the search document.
 
 Every write path (importers, curator edits) calls `refresh_services` for the services it touched,
 in the same transaction, so projections can never disagree with the catalog they come from.
@@ -64,6 +65,59 @@ FROM active a
 WHERE EXISTS (SELECT 1 FROM service_area sa WHERE sa.service_id = a.service_id AND sa.geog IS NOT NULL)
 """)
 
+_DELETE_PROFILES = text("DELETE FROM match_profile WHERE service_id = ANY(:ids)")
+
+# What the matcher reads about a service besides its place and capacity: eligibility terms, the
+# languages of the service and of its places, and every schedule row that may give its hours (on
+# the service, on one of its service_at_locations, or on a building it is in; the matcher picks).
+_INSERT_PROFILES = text("""
+WITH services AS (
+    SELECT s.id AS service_id FROM service s WHERE s.id = ANY(:ids)
+), places AS (
+    SELECT sal.id, sal.service_id, sal.location_id
+    FROM service_at_location sal WHERE sal.service_id = ANY(:ids)
+), terms AS (
+    SELECT a.link_id AS service_id,
+           jsonb_agg(jsonb_build_array(t.code, a.value) ORDER BY t.code, a.id) AS terms
+    FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id AND t.profile = :elig
+    WHERE a.link_entity = 'service' AND a.link_id = ANY(:ids)
+    GROUP BY a.link_id
+), language_ids AS (
+    SELECT lg.service_id, lg.id FROM language lg WHERE lg.service_id = ANY(:ids)
+    UNION
+    SELECT p.service_id, lg.id FROM places p JOIN language lg ON lg.location_id = p.location_id
+), languages AS (
+    SELECT i.service_id, jsonb_agg(jsonb_build_array(lg.code, lg.location_id) ORDER BY lg.id) AS languages
+    FROM language_ids i JOIN language lg ON lg.id = i.id
+    GROUP BY i.service_id
+), schedule_ids AS (
+    SELECT sc.service_id, sc.id FROM schedule sc WHERE sc.service_id = ANY(:ids)
+    UNION
+    SELECT p.service_id, sc.id FROM places p JOIN schedule sc ON sc.service_at_location_id = p.id
+    UNION
+    SELECT p.service_id, sc.id FROM places p JOIN schedule sc ON sc.location_id = p.location_id
+), schedules AS (
+    SELECT i.service_id, jsonb_agg(to_jsonb(sc) ORDER BY sc.id) AS schedules
+    FROM schedule_ids i JOIN schedule sc ON sc.id = i.id
+    GROUP BY i.service_id
+)
+INSERT INTO match_profile (service_id, terms, languages, schedules)
+SELECT x.service_id, coalesce(t.terms, '[]'), coalesce(l.languages, '[]'), coalesce(sc.schedules, '[]')
+FROM services x
+LEFT JOIN terms t ON t.service_id = x.service_id
+LEFT JOIN languages l ON l.service_id = x.service_id
+LEFT JOIN schedules sc ON sc.service_id = x.service_id
+""")
+
+# A place's languages and hours belong to every service there: writing one service's document can
+# change a building another service shares, so those services are refreshed too.
+_NEIGHBOURS = text("""
+SELECT DISTINCT other.service_id
+FROM service_at_location mine
+JOIN service_at_location other ON other.location_id = mine.location_id
+WHERE mine.service_id = ANY(:ids) AND NOT other.service_id = ANY(:ids)
+""")
+
 _RESOLVE_PROFILES = text("""
 UPDATE taxonomy_term t SET profile = CASE
     WHEN t.taxonomy = ANY(:profiles) THEN t.taxonomy
@@ -81,13 +135,17 @@ def resolve_term_profiles(session: Session, term_ids: Sequence[str] | None = Non
 
 
 def refresh_services(session: Session, service_ids: Sequence[str]) -> None:
-    """Rebuilds the match sites and the search document of these services."""
+    """Rebuilds the match sites, match profiles and search documents of these services (and the
+    match profiles of services sharing a place with them)."""
     ids = list(dict.fromkeys(service_ids))
     if not ids:
         return
     session.execute(_REFRESH_SEARCH, {"ids": ids, "elig": ELIGIBILITY_TAXONOMY})
     session.execute(_DELETE_SITES, {"ids": ids})
     session.execute(_INSERT_SITES, {"ids": ids, "needs": NEEDS_TAXONOMY})
+    profiled = ids + list(session.execute(_NEIGHBOURS, {"ids": ids}).scalars())
+    session.execute(_DELETE_PROFILES, {"ids": profiled})
+    session.execute(_INSERT_PROFILES, {"ids": profiled, "elig": ELIGIBILITY_TAXONOMY})
     session.execute(text("INSERT INTO search_outbox (service_id) SELECT unnest(CAST(:ids AS text[]))"),
                     {"ids": ids})
 

@@ -348,6 +348,24 @@ class MatchSite(Base):
     )
 
 
+class MatchProfile(Base):
+    """Projection for the matcher: a service's eligibility terms, languages and hours, ready to read.
+
+    One row per service, rebuilt with `match_site` (catalog.projections), so the candidate query
+    reads one row per candidate instead of aggregating four tables per request. Capacity is not
+    here: it changes by the minute and is read live.
+    """
+
+    __tablename__ = "match_profile"
+    service_id: Mapped[str] = mapped_column(_fk("service.id"), primary_key=True)
+    # [[code, value], ...] of the eligibility profile's terms, ordered by code then attribute id.
+    terms: Mapped[Any] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    # [[code, location_id or null], ...]: the service's own languages and those of its places.
+    languages: Mapped[Any] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    # Schedule rows (as JSON objects) on the service, on its service_at_locations or on its locations.
+    schedules: Mapped[Any] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+
+
 class GapEvent(Base):
     """A need the matcher could not meet, coarsened for planners (CONTRACT R8). No participant data."""
 
