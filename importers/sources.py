@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from divert.errors import ImportFailed
 from importers.datapackage import SourceData, read_datapackage
+from importers.dedup import reconcile, record_sources
 from importers.hsds_json import read_hsds_json
 from importers.pipeline import ImportResult, Progress, cyclic_gc_paused, import_services
 
@@ -89,8 +90,6 @@ def import_source_data(session: Session, data: list[Any] | SourceData, *, source
 
 def _import_source_data(session: Session, data: list[Any] | SourceData, *, source: str, actor: str,
                         dry_run: bool, progress: Progress | None) -> SourceImportResult:
-    from importers.dedup import reconcile, record_sources
-
     data = as_source_data(data)
     plan = reconcile(session, data, source=source)
     try:
