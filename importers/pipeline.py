@@ -259,6 +259,10 @@ def in_ids(column: Any, ids: Iterable[str]) -> Any:
 
 def _text_array(values: Iterable[str]) -> str:
     """A text[] literal built in one pass: psycopg would adapt a 10k-element list value by value."""
+    values = list(values)
+    plain = "".join(values)
+    if "\\" not in plain and '"' not in plain:  # nothing to escape: joined in C
+        return '{"' + '","'.join(values) + '"}' if values else "{}"
     return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
 
 
@@ -505,14 +509,23 @@ def _copy_payload(
     return pieces
 
 
+_EQUAL_ONLY_TO_ITS_TYPE = (str, datetime)
+
+
 def _copy_column(values: list[Any], field: Callable[[Any], str]) -> list[str]:
     """One column's values as COPY text fields."""
+    count = len(values)
+    first = values[0]
+    if (first is None or type(first) in _EQUAL_ONLY_TO_ITS_TYPE or first == {}) and values.count(first) == count:
+        # One value throughout (every `last_modified` of a batch, an empty `extra`, a column nobody
+        # fills): formatted once. Only for values that equal nothing of another type (1 == 1.0 == True,
+        # and {"a": 1} == {"a": True}, would otherwise be written alike).
+        return [field(first)] * count
     if field is _copy_text:
-        nulls = values.count(None)
-        if nulls == len(values):
-            return [_COPY_NULL] * len(values)
-        if not nulls and all(type(v) is str for v in values) and not _COPY_SPECIAL("".join(values)):
-            return values
+        present = [v for v in values if v is not None]
+        if all(type(v) is str for v in present) and not _COPY_SPECIAL("".join(present)):
+            # Plain strings and empty cells, recognised in C instead of one Python call per value.
+            return values if len(present) == count else [_COPY_NULL if v is None else v for v in values]
     return [field(v) for v in values]
 
 
