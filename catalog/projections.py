@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api.gaps.sites import refresh_gap_sites
 from matcher.vocabulary import ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY, NEEDS_TAXONOMY, PROFILE_TAXONOMIES
 
 # The search document: name weighs most, then alternate name and taxonomy terms (so "detox" finds a
@@ -143,6 +144,7 @@ def refresh_services(session: Session, service_ids: Sequence[str]) -> None:
     session.execute(_REFRESH_SEARCH, {"ids": ids, "elig": ELIGIBILITY_TAXONOMY})
     session.execute(_DELETE_SITES, {"ids": ids})
     session.execute(_INSERT_SITES, {"ids": ids, "needs": NEEDS_TAXONOMY})
+    refresh_gap_sites(session, ids)  # the gap map's supply projection, from the match sites just written
     profiled = ids + list(session.execute(_NEIGHBOURS, {"ids": ids}).scalars())
     session.execute(_DELETE_PROFILES, {"ids": profiled})
     session.execute(_INSERT_PROFILES, {"ids": profiled, "elig": ELIGIBILITY_TAXONOMY})

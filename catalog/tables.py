@@ -405,6 +405,40 @@ class LocationCell(Base):
     longitude: Mapped[float] = mapped_column(Float)
 
 
+class GapSite(Base):
+    """Projection for the planner gap map: one row per match site and intercept of its service, with
+    the site's resolution-7 H3 cell (no cell and no location: reached by service area only).
+
+    Rebuilt with `match_site` by catalog.projections (api.gaps.sites), so a map groups these rows by
+    (intercept, need, cell) instead of deriving cells, intercepts and low-barrier terms per request.
+    Pools are not here: their state changes by the minute and is joined live.
+    """
+
+    __tablename__ = "gap_site"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    service_id: Mapped[str] = mapped_column(_fk("service.id"))
+    location_id: Mapped[str | None] = mapped_column(Text)
+    need: Mapped[str] = mapped_column(Text)
+    intercept: Mapped[int] = mapped_column(Integer)
+    cell: Mapped[int | None] = mapped_column(BigInteger)
+    low_barrier: Mapped[bool] = mapped_column(Boolean)
+    __table_args__ = (
+        Index("ix_gap_site_key", "intercept", "need", "cell"),
+        Index("ix_gap_site_service", "service_id"),
+    )
+
+
+class GapCell(Base):
+    """How many gap_site rows (sites × intercept) each (intercept, need, res-7 cell) has: the gap map's
+    row keys, one row each. Moved by the same statement that rewrites gap_site; rows at 0 stay."""
+
+    __tablename__ = "gap_cell"
+    intercept: Mapped[int] = mapped_column(Integer, primary_key=True)
+    need: Mapped[str] = mapped_column(Text, primary_key=True)
+    cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    sites: Mapped[int] = mapped_column(Integer)
+
+
 class ApiKey(Base):
     """An API key. Only a SHA-256 of the token is stored."""
 

@@ -78,6 +78,23 @@ def refresh_location_cells(session: Session) -> int:
 _CACHED_COORDINATES = text("SELECT location_id, latitude, longitude FROM location_cell ORDER BY location_id")
 
 
+def cache_range(cell: int) -> tuple[int, int]:
+    """The resolution-7 cells under a cell of resolution 7 or coarser, as an inclusive range of integer
+    indexes (`gap_site.cell BETWEEN lo AND hi` is one range of its btree index). Below the cell's own
+    digits a res-7 index has digits 0-6 down to resolution 7 and 7 (unused) beyond; the cell itself
+    has 7 in all of them, so it is the range's top once its resolution field says 7."""
+    resolution = (cell >> 52) & 15
+    top = (cell & ~(15 << 52)) | (CACHE_RESOLUTION << 52)
+    free = ((1 << (3 * (CACHE_RESOLUTION - resolution))) - 1) << (3 * (15 - CACHE_RESOLUTION))
+    return top & ~free, top
+
+
+def is_cell_at(area: str, resolution: int) -> bool:
+    """Whether `area` is a cell of this resolution written as the map writes cells (15 hex digits)."""
+    return len(area) == 15 and area == area.lower() and h3.is_valid_cell(area) \
+        and h3.get_resolution(area) == resolution
+
+
 def fine_cells(session: Session, resolution: int) -> tuple[list[str], list[int]]:
     """Location ids and their cells at a resolution finer than the cache, computed in Python from the
     coordinates fetched in one query (the cache stores them exactly as `location.geog` has them)."""

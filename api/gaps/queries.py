@@ -18,14 +18,18 @@ from typing import Any, Final, NamedTuple
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.gaps.cells import HEX_TO_BIGINT, PARENT_SQL, RESOLUTION_OF_SQL, VALID_CELL_PATTERN, area_key
+from api.gaps.cells import (
+    BIGINT_TO_HEX,
+    CACHE_RESOLUTION,
+    HEX_TO_BIGINT,
+    PARENT_SQL,
+    RESOLUTION_OF_SQL,
+    VALID_CELL_PATTERN,
+    area_key,
+)
+from api.gaps.sites import DEFAULT_INTERCEPT, LOW_BARRIER_TERMS
 from matcher.pools import Freshness
 from matcher.vocabulary import BED_NEEDS, ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY
-
-# Informational eligibility terms that make a service low-barrier for the map (CONTRACT §3.2).
-LOW_BARRIER_TERMS: Final = ("low_barrier", "housing_first")
-# A service whose attributes name no intercept serves the community: intercept 0.
-DEFAULT_INTERCEPT: Final = 0
 
 # Where a site falls, per kind of area. Each yields (area, need, service_id, location_id). Cells stay
 # integers inside the query (sorting and hashing hex text under a collation is several times slower)
@@ -52,13 +56,15 @@ _SITES_IN_REGION: Final = """
 SITE_SOURCES: Final = {"cells": _SITES_IN_CELLS, "fine_cells": _SITES_IN_FINE_CELLS,
                        "named": _SITES_IN_NAMED_AREAS, "region": _SITES_IN_REGION}
 
-_PROFILE_CTES: Final = """
+_INTERCEPT_CTE: Final = """
 svc_intercept AS MATERIALIZED (
     SELECT DISTINCT a.link_id AS service_id, CAST(t.code AS integer) AS intercept
     FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
     WHERE a.link_entity = 'service' AND t.profile = :intercept_profile
       AND t.code IN ('0', '1', '2', '3', '4', '5')
-),
+),"""
+# Pools with their live state (freshness and open units judged at :at); {pool_filter} may narrow them.
+_POOL_CTES: Final = """
 holds AS (
     SELECT capacity_id, count(*) AS n FROM hold
     WHERE state = 'active' AND expires_at > :at GROUP BY capacity_id
@@ -78,7 +84,9 @@ pool AS MATERIALIZED (
     LEFT JOIN unnest(CAST(:ttl_units AS text[]), CAST(:ttl_hours AS float8[])) AS ttl(unit, hours)
       ON ttl.unit = lower(c.unit_id)
     LEFT JOIN holds h ON h.capacity_id = c.id
+    {pool_filter}
 )"""
+_PROFILE_CTES: Final = _INTERCEPT_CTE + _POOL_CTES.format(pool_filter="")
 
 _SUPPLY: Final = """
 WITH site AS ({sites}),
@@ -140,6 +148,116 @@ FROM area_services s LEFT JOIN area_units u
   ON u.area = s.area AND u.need = s.need AND u.intercept = s.intercept
 """
 
+# Supply from the gap_site projection (api.gaps.sites): the same sums as _SUPPLY, without deriving
+# cells, intercepts and low-barrier flags per request. Each source yields (area, need, intercept,
+# service_id, location_id, low_barrier); pools are narrowed to the services of those sites.
+_GAP_SITES_IN_RANGES: Final = f"""
+    SELECT {PARENT_SQL.format(cell='g.cell')} AS area, g.need, g.intercept, g.service_id, g.location_id,
+           g.low_barrier
+    FROM unnest(CAST(:w_intercepts AS integer[]), CAST(:w_needs AS text[]), CAST(:w_lo AS bigint[]),
+                CAST(:w_hi AS bigint[])) AS w(intercept, need, lo, hi)
+    -- LATERAL (kept apart by OFFSET 0): one range probe of the (intercept, need, cell) index per area. As
+    -- a plain join the planner merged on (intercept, need) alone and tested every range against every
+    -- site (30 s at 100k).
+    CROSS JOIN LATERAL (
+        SELECT g.cell, g.need, g.intercept, g.service_id, g.location_id, g.low_barrier FROM gap_site g
+        WHERE g.intercept = w.intercept AND g.need = w.need AND g.cell BETWEEN w.lo AND w.hi
+        OFFSET 0) g"""
+_GAP_SITES_IN_CELLS: Final = f"""
+    SELECT {PARENT_SQL.format(cell='g.cell')} AS area, g.need, g.intercept, g.service_id, g.location_id,
+           g.low_barrier
+    FROM gap_site g
+    WHERE g.need = ANY(:needs) AND g.intercept = ANY(:intercepts) AND g.cell IS NOT NULL"""
+# The whole region: located sites and service-area reach alike (rows with no cell).
+_GAP_SITES_IN_REGION: Final = """
+    SELECT 'region' AS area, g.need, g.intercept, g.service_id, g.location_id, g.low_barrier
+    FROM gap_site g WHERE g.need = ANY(:needs) AND g.intercept = ANY(:intercepts)"""
+
+GAP_SITE_SOURCES: Final = {"ranges": _GAP_SITES_IN_RANGES, "cells": _GAP_SITES_IN_CELLS,
+                           "region": _GAP_SITES_IN_REGION}
+
+_GAP_SUPPLY: Final = """
+WITH site AS MATERIALIZED ({sites}),
+{pools},
+site_pool AS MATERIALIZED (
+    SELECT s.area, s.need, s.intercept, s.service_id, s.low_barrier, p.id AS pool_id
+    FROM site s LEFT JOIN pool p ON p.service_id = s.service_id
+      AND (NOT p.is_bed OR s.need = ANY(:bed_needs))
+      AND (p.location_id IS NULL OR s.location_id IS NULL OR p.location_id = s.location_id)
+),
+-- One row per area, need, intercept and service. A site with no pool for the need has exactly one
+-- site_pool row, with no pool: the service is untracked there (R4).
+service_in_area AS (
+    SELECT area, need, intercept, bool_or(low_barrier) AS low_barrier, bool_or(pool_id IS NULL) AS untracked
+    FROM site_pool GROUP BY area, need, intercept, service_id
+),
+area_services AS (
+    SELECT area, need, intercept, count(*) AS services,
+           count(*) FILTER (WHERE low_barrier) AS low_barrier_services,
+           count(*) FILTER (WHERE untracked) AS untracked_services
+    FROM service_in_area GROUP BY 1, 2, 3
+),
+area_pool AS (
+    -- A pool measuring several sites of its service in one area counts once there.
+    SELECT DISTINCT area, need, intercept, pool_id FROM site_pool WHERE pool_id IS NOT NULL
+),
+area_units AS (
+    SELECT ap.area, ap.need, ap.intercept,
+           count(*) AS pools,
+           count(*) FILTER (WHERE p.fresh) AS fresh_pools,
+           coalesce(sum(p.total) FILTER (WHERE NOT p.is_program), 0) AS public_total,
+           coalesce(sum(p.available) FILTER (WHERE NOT p.is_program), 0) AS public_available,
+           coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND NOT p.is_program), 0) AS public_open,
+           coalesce(sum(p.total) FILTER (WHERE p.is_program), 0) AS program_total,
+           coalesce(sum(p.available) FILTER (WHERE p.is_program), 0) AS program_available,
+           coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND p.is_program), 0) AS program_open
+    FROM area_pool ap JOIN pool p ON p.id = ap.pool_id
+    GROUP BY 1, 2, 3
+)
+SELECT s.area, s.need, s.intercept, s.services, s.low_barrier_services, s.untracked_services,
+       coalesce(u.pools, 0) AS pools, coalesce(u.fresh_pools, 0) AS fresh_pools,
+       coalesce(u.public_total, 0) AS public_total, coalesce(u.public_available, 0) AS public_available,
+       coalesce(u.public_open, 0) AS public_open, coalesce(u.program_total, 0) AS program_total,
+       coalesce(u.program_available, 0) AS program_available, coalesce(u.program_open, 0) AS program_open
+FROM area_services s LEFT JOIN area_units u
+  ON u.area = s.area AND u.need = s.need AND u.intercept = s.intercept
+"""
+_PAGE_POOLS: Final = "WHERE c.service_id IN (SELECT service_id FROM site)"
+
+# Row keys with supply come from gap_cell (one row per intercept, need and res-7 cell with sites), no
+# pool touched: counted per (intercept, need), and listed in row order (an H3 index as 15 hex digits
+# sorts as its integer does) after a bound, off its primary key.
+_CELL_COUNTS: Final = """
+SELECT intercept, need, count(*) AS areas FROM gap_cell
+WHERE sites > 0 AND need = ANY(:needs) AND intercept = ANY(:intercepts)
+GROUP BY 1, 2
+"""
+_SUPPLY_AREA_COUNTS: Final = f"""
+SELECT intercept, need, count(*) AS areas
+FROM (SELECT DISTINCT intercept, need, {PARENT_SQL.format(cell='cell')} AS area
+      FROM gap_cell WHERE sites > 0 AND need = ANY(:needs) AND intercept = ANY(:intercepts)) k
+GROUP BY 1, 2
+"""
+# Of these (intercept, need, area) keys (areas as res-7 ranges), the positions of those with no site.
+_KEYS_WITHOUT_SITES: Final = """
+SELECT k.i FROM unnest(CAST(:k_intercepts AS integer[]), CAST(:k_needs AS text[]), CAST(:k_lo AS bigint[]),
+                       CAST(:k_hi AS bigint[])) WITH ORDINALITY AS k(intercept, need, lo, hi, i)
+WHERE NOT EXISTS (SELECT 1 FROM gap_cell g WHERE g.intercept = k.intercept AND g.need = k.need
+                  AND g.cell BETWEEN k.lo AND k.hi AND g.sites > 0)
+"""
+_AREAS_AFTER: Final = f"""
+SELECT DISTINCT {PARENT_SQL.format(cell='cell')} AS area FROM gap_cell
+WHERE intercept = :intercept AND need = :need AND cell > :after AND sites > 0
+ORDER BY area LIMIT :room
+"""
+_AREAS_AFTER_TEXT: Final = f"""
+SELECT DISTINCT {PARENT_SQL.format(cell='cell')} AS area FROM gap_cell
+WHERE intercept = :intercept AND need = :need AND sites > 0
+  AND {BIGINT_TO_HEX.format(cell=PARENT_SQL.format(cell='cell'))} COLLATE "C" > :after
+ORDER BY area LIMIT :room
+"""
+
+
 _TARGET_CELL_CENTRES: Final = """
     SELECT t.area, CAST(ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS geography) AS geog
     FROM unnest(CAST(:areas AS text[]), CAST(:lats AS float8[]), CAST(:lons AS float8[]))
@@ -150,39 +268,45 @@ _TARGET_NAMED_AREAS: Final = "SELECT na.id AS area, na.geog FROM named_area na"
 # site in question, every pool of the service measures the need (beds only for BED_NEEDS).
 _AREA_SERVICES: Final = """
 WITH target AS MATERIALIZED ({targets}),
--- Materialised apart from match_site so the planner probes the service_area GiST index once per target
+-- Materialised apart from the sites so the planner probes the service_area GiST index once per target
 -- (left to itself it tests every target against every area: a geography intersection each time).
 reached AS MATERIALIZED (
     SELECT DISTINCT t.area, sa.service_id
     FROM target t JOIN service_area sa ON ST_Intersects(sa.geog, t.geog)
 ),
-{profile},
--- Pools of the reaching services only, materialised: estimated at one row, left inline this became a
--- nested loop re-aggregating every pool once per covering row (5 s at 10k services, hours at 1M).
+-- The reaching services' needs and intercepts: their gap_site rows without a cell (one per need and
+-- intercept), read through the service index for these services only.
+area_site AS MATERIALIZED (
+    SELECT g.service_id, g.need, g.intercept FROM gap_site g
+    WHERE g.service_id IN (SELECT service_id FROM reached) AND g.cell IS NULL
+      AND g.need = ANY(:needs) AND g.intercept = ANY(:intercepts)
+),
+{pools},
+-- Pools of the reaching services only (the pool CTE is narrowed to them), one row per service.
 service_pools AS MATERIALIZED (
     SELECT p.service_id, bool_or(NOT p.is_bed) AS tracks_other_units,
            coalesce(sum(p.offerable) FILTER (WHERE p.fresh), 0) AS open_all,
            coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND NOT p.is_bed), 0) AS open_other_units
-    FROM pool p WHERE p.service_id IN (SELECT service_id FROM reached) GROUP BY p.service_id
+    FROM pool p GROUP BY p.service_id
 ),
 covering AS (
-    SELECT r.area, ms.need, r.service_id,
+    SELECT r.area, s.need, s.intercept, r.service_id,
            CASE WHEN sp.service_id IS NULL THEN false
-                WHEN ms.need = ANY(:bed_needs) THEN true ELSE sp.tracks_other_units END AS tracked,
-           CASE WHEN ms.need = ANY(:bed_needs) THEN coalesce(sp.open_all, 0)
+                WHEN s.need = ANY(:bed_needs) THEN true ELSE sp.tracks_other_units END AS tracked,
+           CASE WHEN s.need = ANY(:bed_needs) THEN coalesce(sp.open_all, 0)
                 ELSE coalesce(sp.open_other_units, 0) END AS open_units
     FROM reached r
-    JOIN match_site ms ON ms.service_id = r.service_id AND ms.has_area AND ms.need = ANY(:needs)
+    JOIN area_site s ON s.service_id = r.service_id
     LEFT JOIN service_pools sp ON sp.service_id = r.service_id
 )
-SELECT c.area, c.need, coalesce(si.intercept, :default_intercept) AS intercept,
+SELECT c.area, c.need, c.intercept,
        count(*) AS services,
        count(*) FILTER (WHERE NOT c.tracked) AS untracked_services,
        CAST(sum(c.open_units) AS float8) AS open_units
-FROM covering c LEFT JOIN svc_intercept si ON si.service_id = c.service_id
-WHERE coalesce(si.intercept, :default_intercept) = ANY(:intercepts)
+FROM covering c
 GROUP BY 1, 2, 3
 """
+_REACHED_POOLS: Final = "WHERE c.service_id IN (SELECT service_id FROM reached)"
 
 _EVENTS_IN_WINDOW: Final = """
     FROM gap_event
@@ -291,11 +415,59 @@ def supply_rows(session: Session, source: str, *, needs: Sequence[str], intercep
     return [SupplyRow(area_key(r[0]), *r[1:]) for r in session.execute(statement, params).all()]
 
 
+def gap_supply_rows(session: Session, source: str, *, needs: Sequence[str], intercepts: Sequence[int],
+                    at: datetime, freshness: Freshness, resolution: int | None = None,
+                    ranges: Sequence[tuple[int, str, int, int]] = ()) -> list[SupplyRow]:
+    """Supply per area × need × intercept from gap_site. `source`: `cells` (every cell, coarsened to
+    `resolution`), `ranges` (only the areas given as (intercept, need, lo, hi) res-7 ranges) or `region`."""
+    narrowed = source == "ranges"
+    statement = text(_GAP_SUPPLY.format(sites=GAP_SITE_SOURCES[source],
+                                        pools=_POOL_CTES.format(pool_filter=_PAGE_POOLS if narrowed else "")))
+    params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), "resolution": resolution,
+              "w_intercepts": [r[0] for r in ranges], "w_needs": [r[1] for r in ranges],
+              "w_lo": [r[2] for r in ranges], "w_hi": [r[3] for r in ranges]}
+    return [SupplyRow(area_key(r[0]), *r[1:]) for r in session.execute(statement, params).all()]
+
+
+def supply_area_counts(session: Session, *, needs: Sequence[str], intercepts: Sequence[int],
+                       resolution: int) -> dict[tuple[int, str], int]:
+    """Areas with supply per (intercept, need) at a resolution of 7 or coarser."""
+    statement = _CELL_COUNTS if resolution == CACHE_RESOLUTION else _SUPPLY_AREA_COUNTS
+    rows = session.execute(text(statement), {"needs": list(needs), "intercepts": list(intercepts),
+                                                       "resolution": resolution})
+    return {(r.intercept, r.need): r.areas for r in rows}
+
+
+def keys_without_sites(session: Session, keys: Sequence[tuple[int, str, int, int]]) -> list[int]:
+    """Positions (0-based) of the (intercept, need, lo, hi) keys that have no site in gap_site."""
+    if not keys:
+        return []
+    rows = session.execute(text(_KEYS_WITHOUT_SITES), {
+        "k_intercepts": [k[0] for k in keys], "k_needs": [k[1] for k in keys],
+        "k_lo": [k[2] for k in keys], "k_hi": [k[3] for k in keys]})
+    return [int(r[0]) - 1 for r in rows]
+
+
+def supply_areas_after(session: Session, *, intercept: int, need: str, resolution: int,
+                       after: int | str | None, room: int) -> list[str]:
+    """Up to `room` areas with supply of one (intercept, need), in row order, after `after`: a res-7
+    index bound (every area above it), or an area text compared as text (a cursor this map did not
+    write), or None (from the first)."""
+    params = {"intercept": intercept, "need": need, "resolution": resolution, "room": room}
+    if isinstance(after, str):
+        statement = _AREAS_AFTER_TEXT
+        params["after"] = after
+    else:
+        statement = _AREAS_AFTER
+        params["after"] = -1 if after is None else after
+    return [area_key(r[0]) for r in session.execute(text(statement), params)]
+
+
 def area_service_rows(session: Session, *, targets: str, needs: Sequence[str], intercepts: Sequence[int],
                       at: datetime, freshness: Freshness, **target_params: Any) -> list[AreaServiceRow]:
     """Services reaching each target (cell centres, or named areas) through their service area."""
     source = _TARGET_CELL_CENTRES if targets == "cells" else _TARGET_NAMED_AREAS
-    statement = text(_AREA_SERVICES.format(targets=source, profile=_PROFILE_CTES))
+    statement = text(_AREA_SERVICES.format(targets=source, pools=_POOL_CTES.format(pool_filter=_REACHED_POOLS)))
     params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), **target_params}
     return [AreaServiceRow(*r) for r in session.execute(statement, params).all()]
 

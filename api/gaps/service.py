@@ -5,12 +5,14 @@ and status per area, and summarises by intercept × need. Aggregates only, never
 from __future__ import annotations
 
 import gc
+import heapq
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,13 +22,16 @@ from api.gaps.params import AREA_NAMED, GapQuery, cursor_text
 from api.gaps.queries import AreaServiceRow, DemandRow, NamedArea, SupplyRow
 from api.gaps.status import (
     DEMAND_REASONS,
+    LACKS_CAPACITY,
     STATUSES,
+    SUFFICIENT,
     Reach,
     area_status,
     gap_rank,
     gap_words,
     is_gap,
     region_status,
+    unmet_demand,
 )
 from divert.errors import InvalidInput
 from divert.settings import Settings
@@ -132,17 +137,14 @@ def build_gap_map(session: Session, query: GapQuery, settings: Settings, at: dat
         supply = _index(queries.supply_rows(session, "named", **common))
         demand, unplaced = _named_area_demand(session, query)
     else:
-        cells.refresh_location_cells(session)
         resolution = query.resolution or cells.CACHE_RESOLUTION
         if resolution <= cells.CACHE_RESOLUTION:
-            supply = _index(queries.supply_rows(session, "cells", resolution=resolution, **common))
-        else:
-            loc_ids, loc_cells = cells.fine_cells(session, resolution)
-            supply = _index(queries.supply_rows(session, "fine_cells", loc_ids=loc_ids, loc_cells=loc_cells,
-                                                **common))
-        demand = _demand_by_key(queries.demand_rows(
-            session, "cells", needs=query.needs, intercepts=query.intercepts, start=query.window.start,
-            end=query.window.end, resolution=resolution)) if query.has_demand_by_area else {}
+            return _cell_map_page(session, query, at, common, resolution)
+        cells.refresh_location_cells(session)
+        loc_ids, loc_cells = cells.fine_cells(session, resolution)
+        supply = _index(queries.supply_rows(session, "fine_cells", loc_ids=loc_ids, loc_cells=loc_cells,
+                                            **common))
+        demand = {}  # events carry their res-7 cell only
 
     keys, total_rows, next_key = _page_keys(supply.keys() | demand.keys(), query)
     area_ids = sorted({k[0] for k in keys})
@@ -163,6 +165,113 @@ def build_gap_map(session: Session, query: GapQuery, settings: Settings, at: dat
                         with_demand=query.has_demand_by_area)
     next_cursor = cursor_text((next_key[2], next_key[1], next_key[0])) if next_key else None
     return GapMap(query, at, rows, unplaced, total_rows, next_cursor)
+
+
+def _cell_demand(session: Session, query: GapQuery, resolution: int) -> dict[Key, dict[str, int]]:
+    return _demand_by_key(queries.demand_rows(
+        session, "cells", needs=query.needs, intercepts=query.intercepts, start=query.window.start,
+        end=query.window.end, resolution=resolution))
+
+
+def _demand_only_keys(session: Session, demand: dict[Key, dict[str, int]]) -> list[Key]:
+    """The demand keys with no site for their need and intercept in their cell (rows of their own)."""
+    keys = list(demand)
+    ranges = [(intercept, need, *cells.cache_range(int(area, 16))) for area, need, intercept in keys]
+    return [keys[i] for i in queries.keys_without_sites(session, ranges)]
+
+
+def _cell_map_page(session: Session, query: GapQuery, at: datetime, common: dict[str, Any],
+                   resolution: int) -> GapMap:
+    """One page of a cell map at resolution 7 or coarser, from the gap_site projection: the row keys
+    are counted and the page's keys listed off its (intercept, need, cell) index, and supply is
+    summed only for the page's cells and their neighbour rings (what reach needs)."""
+    demand = _cell_demand(session, query, resolution)
+    per_block = queries.supply_area_counts(session, needs=query.needs, intercepts=query.intercepts,
+                                           resolution=resolution)
+    demand_only: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for area, need, intercept in _demand_only_keys(session, demand):
+        demand_only[(intercept, need)].append(area)
+    blocks = sorted(per_block.keys() | demand_only.keys())
+    total_rows = sum(per_block.values()) + sum(len(v) for v in demand_only.values())
+
+    limit = query.limit if query.limit is not None else total_rows
+    cursor = query.cursor
+    keys: list[Key] = []
+    more = False
+    for position, block in enumerate(blocks):
+        if cursor is not None and block < cursor[:2]:
+            continue
+        intercept, need = block
+        after: int | str | None = None
+        extra = sorted(demand_only.get(block, ()))
+        if cursor is not None and block == cursor[:2]:
+            last = cursor[2]
+            after = cells.cache_range(int(last, 16))[1] if cells.is_cell_at(last, resolution) else last
+            extra = extra[bisect_right(extra, last):]
+        room = limit - len(keys)
+        found = queries.supply_areas_after(session, intercept=intercept, need=need, resolution=resolution,
+                                           after=after, room=room + 1) if per_block.get(block) else []
+        areas = list(islice(heapq.merge(found, extra), room + 1))
+        keys.extend((area, need, intercept) for area in areas[:room])
+        if len(areas) > room:
+            more = True
+            break
+        if len(keys) == limit:
+            more = position + 1 < len(blocks)
+            break
+    next_key = keys[-1] if more and keys else None
+
+    # Supply of the page's cells and of every neighbour their reach sums.
+    wanted: set[tuple[int, str, str]] = set()
+    for area, need, intercept in keys:
+        wanted.update((intercept, need, cell) for cell in cells.neighbourhood(area))
+    ranges = [(intercept, need, *cells.cache_range(int(cell, 16))) for intercept, need, cell in sorted(wanted)]
+    supply = _index(queries.gap_supply_rows(session, "ranges", resolution=resolution, ranges=ranges, **common))
+    by_area = _covering(session, sorted({k[0] for k in keys}), common)
+    rows = _judged_rows(keys, supply, demand, by_area, {}, named=False, with_demand=True)
+    next_cursor = cursor_text((next_key[2], next_key[1], next_key[0])) if next_key else None
+    return GapMap(query, at, rows, 0, total_rows, next_cursor)
+
+
+def _covering(session: Session, area_ids: Sequence[str], common: dict[str, Any]) -> dict[Key, AreaServiceRow]:
+    """Services reaching these cells through a service area: one probe of its index per cell."""
+    if not area_ids or not queries.has_service_areas(session):
+        return {}
+    ids, lats, lons = cells.centres(area_ids)
+    return _index(queries.area_service_rows(session, targets="cells", areas=ids, lats=lats, lons=lons,
+                                            **common))
+
+
+def _cell_status_counts(session: Session, query: GapQuery, at: datetime, settings: Settings,
+                        resolution: int) -> tuple[dict[tuple[str, int], dict[str, int]], int]:
+    """Rows of a whole cell map counted by status per (need, intercept), and the number of rows.
+
+    Most rows are judged from their own cell: it has services, so it is not absent; unmet demand makes
+    it lack capacity; open units or an untracked service of its own make it sufficient whatever its
+    ring and service areas add (they only add). Only the rest sum their neighbour ring and probe the
+    service-area index, exactly as the map does."""
+    common: dict[str, Any] = {"needs": query.needs, "intercepts": query.intercepts, "at": at,
+                              "freshness": settings.freshness}
+    supply = _index(queries.gap_supply_rows(session, "cells", resolution=resolution, **common))
+    demand = _cell_demand(session, query, resolution)
+    areas: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
+    undecided: list[Key] = []
+    total = 0
+    for key in supply.keys() | demand.keys():
+        total += 1
+        own = supply.get(key)
+        if own is not None:
+            if unmet_demand(demand.get(key)) > 0:
+                areas[(key[1], key[2])][LACKS_CAPACITY] += 1
+                continue
+            if own.public_open + own.program_open > 0 or own.untracked_services > 0:
+                areas[(key[1], key[2])][SUFFICIENT] += 1
+                continue
+        undecided.append(key)
+    by_area = _covering(session, sorted({k[0] for k in undecided}), common)
+    for row in _judged_rows(undecided, supply, demand, by_area, {}, named=False, with_demand=True):
+        areas[(row.need, row.intercept)][row.status] += 1
+    return areas, total
 
 
 @contextmanager
@@ -250,17 +359,23 @@ def _judged_rows(keys: Sequence[Key], supply: dict[Key, SupplyRow], demand: dict
 
 
 def build_sim_table(session: Session, query: GapQuery, settings: Settings, at: datetime) -> SimTable:
-    gap_map = build_gap_map(session, query, settings, at)
-    region_supply = {(r.need, r.intercept): r for r in queries.supply_rows(
+    areas: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
+    resolution = query.resolution or cells.CACHE_RESOLUTION
+    if query.area != AREA_NAMED and resolution <= cells.CACHE_RESOLUTION:
+        queries.tune_for_aggregates(session)
+        areas, total = _cell_status_counts(session, query, at, settings, resolution)
+        gap_map = GapMap(query, at, [], 0, total)
+    else:
+        gap_map = build_gap_map(session, query, settings, at)
+        for row in gap_map.rows:
+            areas[(row.need, row.intercept)][row.status] += 1
+    region_supply = {(r.need, r.intercept): r for r in queries.gap_supply_rows(
         session, "region", needs=query.needs, intercepts=query.intercepts, at=at,
         freshness=settings.freshness)}
     region_demand: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
     for r in queries.demand_rows(session, "region", needs=query.needs, intercepts=query.intercepts,
                                  start=query.window.start, end=query.window.end):
         region_demand[(r.need, r.intercept)][r.reason] = r.events
-    areas: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
-    for row in gap_map.rows:
-        areas[(row.need, row.intercept)][row.status] += 1
 
     entries: list[SimEntry] = []
     for intercept in query.intercepts:
