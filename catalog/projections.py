@@ -70,7 +70,8 @@ _DELETE_PROFILES = text("DELETE FROM match_profile WHERE service_id = ANY(:ids)"
 
 # What the matcher reads about a service besides its place and capacity: eligibility terms, the
 # languages of the service and of its places, and every schedule row that may give its hours (on
-# the service, on one of its service_at_locations, or on a building it is in; the matcher picks).
+# the service, on one of its service_at_locations, or on a building it is in; the matcher picks),
+# with only the fields the matcher reads and no nulls, so a candidate row stays small.
 _INSERT_PROFILES = text("""
 WITH services AS (
     SELECT s.id AS service_id FROM service s WHERE s.id = ANY(:ids)
@@ -98,7 +99,13 @@ WITH services AS (
     UNION
     SELECT p.service_id, sc.id FROM places p JOIN schedule sc ON sc.location_id = p.location_id
 ), schedules AS (
-    SELECT i.service_id, jsonb_agg(to_jsonb(sc) ORDER BY sc.id) AS schedules
+    SELECT i.service_id, jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+               'service_id', sc.service_id, 'service_at_location_id', sc.service_at_location_id,
+               'location_id', sc.location_id, 'freq', sc.freq, 'interval', sc.interval, 'byday', sc.byday,
+               'bymonthday', sc.bymonthday, 'opens_at', sc.opens_at, 'closes_at', sc.closes_at,
+               'time_offset_minutes', sc.time_offset_minutes, 'timezone', sc.timezone,
+               'valid_from', sc.valid_from, 'valid_to', sc.valid_to, 'dtstart', sc.dtstart, 'until', sc.until,
+               'count', sc.count, 'wkst', sc.wkst)) ORDER BY sc.id) AS schedules
     FROM schedule_ids i JOIN schedule sc ON sc.id = i.id
     GROUP BY i.service_id
 )

@@ -362,7 +362,8 @@ class MatchProfile(Base):
     terms: Mapped[Any] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     # [[code, location_id or null], ...]: the service's own languages and those of its places.
     languages: Mapped[Any] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
-    # Schedule rows (as JSON objects) on the service, on its service_at_locations or on its locations.
+    # Schedule rows on the service, on its service_at_locations or on its locations, as JSON objects
+    # of the fields the matcher reads (nulls left out).
     schedules: Mapped[Any] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
 
 

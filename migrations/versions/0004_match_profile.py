@@ -42,7 +42,13 @@ WITH terms AS (
     UNION
     SELECT sal.service_id, sc.id FROM service_at_location sal JOIN schedule sc ON sc.location_id = sal.location_id
 ), schedules AS (
-    SELECT i.service_id, jsonb_agg(to_jsonb(sc) ORDER BY sc.id) AS schedules
+    SELECT i.service_id, jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+               'service_id', sc.service_id, 'service_at_location_id', sc.service_at_location_id,
+               'location_id', sc.location_id, 'freq', sc.freq, 'interval', sc.interval, 'byday', sc.byday,
+               'bymonthday', sc.bymonthday, 'opens_at', sc.opens_at, 'closes_at', sc.closes_at,
+               'time_offset_minutes', sc.time_offset_minutes, 'timezone', sc.timezone,
+               'valid_from', sc.valid_from, 'valid_to', sc.valid_to, 'dtstart', sc.dtstart, 'until', sc.until,
+               'count', sc.count, 'wkst', sc.wkst)) ORDER BY sc.id) AS schedules
     FROM schedule_ids i JOIN schedule sc ON sc.id = i.id
     GROUP BY i.service_id
 )
