@@ -222,13 +222,14 @@ def _cell_map_page(session: Session, query: GapQuery, at: datetime, common: dict
     next_key = keys[-1] if more and keys else None
 
     # Supply of the page's cells and of every neighbour their reach sums.
+    disks = {area: cells.neighbourhood(area) for area in {k[0] for k in keys}}
     wanted: set[tuple[int, str, str]] = set()
     for area, need, intercept in keys:
-        wanted.update((intercept, need, cell) for cell in cells.neighbourhood(area))
+        wanted.update((intercept, need, cell) for cell in disks[area])
     ranges = [(intercept, need, *cells.cache_range(int(cell, 16))) for intercept, need, cell in sorted(wanted)]
     supply = _index(queries.gap_supply_rows(session, "ranges", resolution=resolution, ranges=ranges, **common))
-    by_area = _covering(session, sorted({k[0] for k in keys}), common)
-    rows = _judged_rows(keys, supply, demand, by_area, {}, named=False, with_demand=True)
+    by_area = _covering(session, sorted(disks), common)
+    rows = _judged_rows(keys, supply, demand, by_area, {}, named=False, with_demand=True, disks=disks)
     next_cursor = cursor_text((next_key[2], next_key[1], next_key[0])) if next_key else None
     return GapMap(query, at, rows, 0, total_rows, next_cursor)
 
@@ -238,7 +239,8 @@ def _covering(session: Session, area_ids: Sequence[str], common: dict[str, Any])
     if not area_ids or not queries.has_service_areas(session):
         return {}
     ids, lats, lons = cells.centres(area_ids)
-    return _index(queries.area_service_rows(session, targets="cells", areas=ids, lats=lats, lons=lons,
+    return _index(queries.area_service_rows(session, targets="cells", areas=queries.text_array(ids),
+                                            lats=queries.int_array(lats), lons=queries.int_array(lons),
                                             **common))
 
 
@@ -323,7 +325,7 @@ def _page_keys(all_keys: Iterable[Key], query: GapQuery) -> tuple[list[Key], int
 
 def _judged_rows(keys: Sequence[Key], supply: dict[Key, SupplyRow], demand: dict[Key, dict[str, int]],
                  by_area: dict[Key, AreaServiceRow], info: dict[str, NamedArea], *, named: bool,
-                 with_demand: bool) -> list[GapRow]:
+                 with_demand: bool, disks: dict[str, Sequence[str]] | None = None) -> list[GapRow]:
     """Reach and status of each key. Reach gathers the area's own supply and, for cells, its first
     ring; supply is regrouped per (need, intercept) into plain tuples keyed by area, so the loop does
     dictionary lookups on strings and integer sums only."""
@@ -332,7 +334,7 @@ def _judged_rows(keys: Sequence[Key], supply: dict[Key, SupplyRow], demand: dict
         nearby_supply[(need, intercept)][area] = (s.services, s.public_open + s.program_open,
                                                   s.untracked_services)
     rows: list[GapRow] = []
-    disks: dict[str, Sequence[str]] = {}
+    disks = {} if disks is None else disks  # each cell's ring, computed once
     no_cover = AreaServiceRow("", "", 0, 0, 0, 0.0)
     no_supply: dict[str, tuple[int, float, int]] = {}
     for key in keys:
