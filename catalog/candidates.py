@@ -11,11 +11,11 @@ Everything else is the pure matcher's job.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any, Final
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -82,8 +82,10 @@ WITH sites AS (
 )
 SELECT s.need, s.service_id, s.service_at_location_id, s.location_id, s.distance_m, s.reach,
        sv.name, o.name AS organization, sv.minimum_age, sv.maximum_age,
-       coalesce(mp.terms, '[]') AS terms, coalesce(mp.languages, '[]') AS languages,
-       coalesce(mp.schedules, '[]') AS schedules, coalesce(p.pools, '[]') AS pools
+       -- JSON travels as text: the driver would parse it on every row, while the same service
+       -- can come back on several rows (needs, places) and is decoded once, below.
+       CAST(coalesce(mp.terms, '[]') AS text) AS terms, CAST(coalesce(mp.languages, '[]') AS text) AS languages,
+       CAST(coalesce(mp.schedules, '[]') AS text) AS schedules, CAST(coalesce(p.pools, '[]') AS text) AS pools
 FROM sites s
 JOIN service sv ON sv.id = s.service_id
 JOIN organization o ON o.id = sv.organization_id
@@ -123,17 +125,17 @@ def _schedule(row: dict[str, Any]) -> ScheduleRule:
     )
 
 
-def _site_schedules(schedules: list[dict[str, Any]], service_id: str, sal_id: str | None,
+def _site_schedules(schedules: list[tuple[dict[str, Any], ScheduleRule]], service_id: str, sal_id: str | None,
                     location_id: str | None) -> tuple[ScheduleRule, ...]:
     """The hours of one service at one place: its own rows, else the service's, else the building's."""
-    for rows in (
-        [s for s in schedules if sal_id and s.get("service_at_location_id") == sal_id],
-        [s for s in schedules if s.get("service_id") == service_id and not s.get("service_at_location_id")],
-        [s for s in schedules if location_id and s.get("location_id") == location_id
+    for rules in (
+        [rule for s, rule in schedules if sal_id and s.get("service_at_location_id") == sal_id],
+        [rule for s, rule in schedules if s.get("service_id") == service_id and not s.get("service_at_location_id")],
+        [rule for s, rule in schedules if location_id and s.get("location_id") == location_id
          and not s.get("service_id") and not s.get("service_at_location_id")],
     ):
-        if rows:
-            return tuple(_schedule(r) for r in rows)
+        if rules:
+            return tuple(rules)
     return ()
 
 
@@ -146,7 +148,7 @@ def _pool(row: dict[str, Any]) -> Pool:
 
 
 def _decode(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
 def fetch_candidates(session: Session, needs: Sequence[str], lat: float, lon: float, radius_km: float,
@@ -154,7 +156,8 @@ def fetch_candidates(session: Session, needs: Sequence[str], lat: float, lon: fl
     """Candidates for every need at once (one statement), as plain matcher objects."""
     rows = session.execute(CANDIDATE_SQL, query_params(needs, lat, lon, radius_km, limit)).mappings().all()
     built: dict[str, tuple[Eligibility, frozenset[str], list[tuple[str, str | None]],
-                           list[dict[str, Any]], tuple[Pool, ...]]] = {}
+                           list[tuple[dict[str, Any], ScheduleRule]], tuple[Pool, ...]]] = {}
+    places: dict[tuple[str, str | None, str | None], tuple[tuple[str, ...], tuple[ScheduleRule, ...]]] = {}
     out: list[Candidate] = []
     for r in rows:
         sid = r["service_id"]
@@ -166,17 +169,23 @@ def fetch_candidates(session: Session, needs: Sequence[str], lat: float, lon: fl
                                  and (v is None or v.strip().lower() not in ("false", "no", "0")))
             languages = [(str(code), loc) for code, loc in _decode(r["languages"]) if code]
             pools = tuple(_pool(p) for p in _decode(r["pools"]))
-            built[sid] = (eligibility, features, languages, _decode(r["schedules"]), pools)
+            schedules = [(row, _schedule(row)) for row in _decode(r["schedules"])]
+            built[sid] = (eligibility, features, languages, schedules, pools)
         eligibility, features, languages, schedules, pools = built[sid]
         sal_id, location_id = r["service_at_location_id"], r["location_id"]
-        site_languages = tuple(sorted({code for code, loc in languages if loc is None or loc == location_id}))
+        site = (sid, sal_id, location_id)
+        if site not in places:  # a place comes back once per need it meets
+            places[site] = (
+                tuple(sorted({code for code, loc in languages if loc is None or loc == location_id})),
+                _site_schedules(schedules, sid, sal_id, location_id))
+        site_languages, site_schedules = places[site]
         out.append(Candidate(
             need=r["need"], service_id=sid, name=r["name"], organization=r["organization"],
             service_at_location_id=sal_id, location_id=location_id,
             distance_km=None if r["distance_m"] is None else float(r["distance_m"]) / 1000.0,
             reach=RADIUS if r["reach"] == "radius" else SERVICE_AREA,
             eligibility=eligibility, features=features, languages=site_languages,
-            schedules=_site_schedules(schedules, sid, sal_id, location_id), pools=pools,
+            schedules=site_schedules, pools=pools,
         ))
     return out
 

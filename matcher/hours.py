@@ -67,8 +67,10 @@ def _split(value: str | None) -> list[str]:
     return [p.strip().upper() for p in (value or "").split(",") if p.strip()]
 
 
-def _byday(value: str | None) -> list[tuple[int | None, int]]:
-    """"2TU,-1FR,SA" -> [(2, 1), (-1, 4), (None, 5)]; unknown codes are dropped."""
+# A region has a few dozen distinct byday/bymonthday strings; each request reads hundreds of rules.
+@lru_cache(maxsize=4096)
+def _byday(value: str | None) -> tuple[tuple[int | None, int], ...]:
+    """"2TU,-1FR,SA" -> ((2, 1), (-1, 4), (None, 5)); unknown codes are dropped."""
     out: list[tuple[int | None, int]] = []
     for part in _split(value):
         code, prefix = part[-2:], part[:-2]
@@ -79,10 +81,11 @@ def _byday(value: str | None) -> list[tuple[int | None, int]]:
         except ValueError:
             continue
         out.append((ordinal, WEEKDAYS[code]))
-    return out
+    return tuple(out)
 
 
-def _bymonthday(value: str | None) -> list[int]:
+@lru_cache(maxsize=4096)
+def _bymonthday(value: str | None) -> tuple[int, ...]:
     out: list[int] = []
     for part in _split(value):
         try:
@@ -91,7 +94,7 @@ def _bymonthday(value: str | None) -> list[int]:
             continue
         if n != 0 and -31 <= n <= 31:
             out.append(n)
-    return out
+    return tuple(out)
 
 
 def _nth_weekday_matches(day: date, ordinal: int, weekday: int) -> bool:
