@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+import anyio.to_thread
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import root
 from api.capacity import endpoints as capacity
@@ -24,6 +30,41 @@ from web import pages
 ACCESS_LOG = logging.getLogger("divert.access")
 
 
+class AccessLog:
+    """Our own access log: method, path, status, time. Never the query string (directory eligibility
+    filters carry participant fields there) and never a body. A plain ASGI middleware: Starlette's
+    BaseHTTPMiddleware costs about a millisecond per request on the hot paths."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # what the client gets if the app fails before it answers
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            ACCESS_LOG.info("%s %s %d %.1fms", scope["method"], scope["path"], status,
+                            (time.perf_counter() - started) * 1000)
+
+
+def _warm_pool(sessions: sessionmaker[Session]) -> None:
+    """One connection opened before the first request, so that request does not pay for it. A
+    database that is down now is not fatal: requests answer 503 until it is back."""
+    with contextlib.suppress(SQLAlchemyError), sessions() as session:
+        session.execute(text("SELECT 1"))
+
+
 def create_app(settings: Settings | None = None, *, run_scheduler: bool = False) -> FastAPI:
     settings = settings or get_settings()
 
@@ -34,6 +75,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = False)
             from api.scheduler import start_scheduler
 
             scheduler = start_scheduler(settings)
+        await anyio.to_thread.run_sync(_warm_pool, app.state.sessions)
         yield
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -46,15 +88,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = False)
     app.state.key_cache = {}
     add_exception_handlers(app)
 
-    @app.middleware("http")
-    async def access_log(request: Request, call_next):  # type: ignore[no-untyped-def]
-        # Our own access log: method, path, status, time. Never the query string (directory
-        # eligibility filters carry participant fields there) and never a body.
-        started = time.perf_counter()
-        response: Response = await call_next(request)
-        ACCESS_LOG.info("%s %s %d %.1fms", request.method, request.url.path, response.status_code,
-                        (time.perf_counter() - started) * 1000)
-        return response
+    app.add_middleware(AccessLog)
 
     app.include_router(root.router)
     for room in (directory, capacity, match, gaps, imports):
