@@ -479,7 +479,7 @@ def _load(conn: psycopg.Connection, database_url: str, writer: CatalogWriter,
         conn.execute("TRUNCATE organization, service, location, address, service_at_location, language, "
                      "schedule, service_area, attribute, service_capacity, capacity_report, hold, "
                      "match_site, taxonomy_term, taxonomy, unit, need_mapping, gap_event, search_outbox, "
-                     "source_record, metadata, service_report, phone CASCADE")
+                     "source_record, metadata, service_report, phone, gap_cell CASCADE")
         for _table, name, _ddl in indexes:
             conn.execute(f'DROP INDEX IF EXISTS "{name}"')
         for table, lines in vocabulary_lines().items():

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.gaps.sites import refresh_gap_sites
+from catalog.gap_sites import refresh_gap_sites
 from matcher.vocabulary import ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY, NEEDS_TAXONOMY, PROFILE_TAXONOMIES
 
 # The search document: name weighs most, then alternate name and taxonomy terms (so "detox" finds a

@@ -410,7 +410,7 @@ class GapSite(Base):
     """Projection for the planner gap map: one row per match site and intercept of its service, with
     the site's resolution-7 H3 cell (no cell and no location: reached by service area only).
 
-    Rebuilt with `match_site` by catalog.projections (api.gaps.sites), so a map groups these rows by
+    Rebuilt with `match_site` by catalog.projections (catalog.gap_sites), so a map groups these rows by
     (intercept, need, cell) instead of deriving cells, intercepts and low-barrier terms per request.
     Pools are not here: their state changes by the minute and is joined live.
     """

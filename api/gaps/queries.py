@@ -27,7 +27,7 @@ from api.gaps.cells import (
     VALID_CELL_PATTERN,
     area_key,
 )
-from api.gaps.sites import DEFAULT_INTERCEPT, LOW_BARRIER_TERMS
+from catalog.gap_sites import DEFAULT_INTERCEPT, LOW_BARRIER_TERMS
 from matcher.pools import Freshness
 from matcher.vocabulary import BED_NEEDS, ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY
 
@@ -148,7 +148,7 @@ FROM area_services s LEFT JOIN area_units u
   ON u.area = s.area AND u.need = s.need AND u.intercept = s.intercept
 """
 
-# Supply from the gap_site projection (api.gaps.sites): the same sums as _SUPPLY, without deriving
+# Supply from the gap_site projection (catalog.gap_sites): the same sums as _SUPPLY, without deriving
 # cells, intercepts and low-barrier flags per request. Each source yields (area, need, intercept,
 # service_id, location_id, low_barrier); pools are narrowed to the services of those sites.
 _GAP_SITES_IN_RANGES: Final = f"""

@@ -39,7 +39,7 @@ ON CONFLICT (location_id) DO UPDATE
 SET h3_r7 = excluded.h3_r7, latitude = excluded.latitude, longitude = excluded.longitude
 """
 
-# The fill as api.gaps.sites wrote the rows when this revision was made (that module owns the live
+# The fill as catalog.gap_sites wrote the rows when this revision was made (that module owns the live
 # definition): one pass over match_site, intercepts and low-barrier services hashed once each.
 _FILL = """
 WITH intercepts AS (
