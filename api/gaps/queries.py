@@ -500,6 +500,13 @@ def tune_for_aggregates(session: Session) -> None:
         session.execute(text(statement))
 
 
+def tune_for_sim(session: Session) -> None:
+    """The SIM table groups every site and measuring pool of the region once (2.35M sites, 1.2M
+    site × pool pairs at 1M): with 64 MB its hashes spilled to disk in five batches each."""
+    tune_for_aggregates(session)
+    session.execute(text("SET LOCAL work_mem = '256MB'"))
+
+
 def has_service_areas(session: Session) -> bool:
     return bool(session.execute(text("SELECT EXISTS (SELECT 1 FROM match_site WHERE has_area)")).scalar())
 
@@ -531,3 +538,131 @@ def named_areas(session: Session, ids: Sequence[str], *, with_geometry: bool) ->
     rows = session.execute(text(f"SELECT id, name, kind, {geometry} AS geometry FROM named_area "
                                 "WHERE id = ANY(:ids)"), {"ids": list(ids)})
     return {r.id: NamedArea(r.id, r.name, r.kind, r.geometry) for r in rows}
+
+
+
+# The SIM table's supply in one statement, over the pools and only the sites they measure (the whole
+# map summed cell by cell cost 22 s at 1M, and the region totals, grouping every site × pool by
+# service, another 21 s). A row whose own area has sites is settled by that area unless the area is
+# *closed*: every one of its sites is measured by a pool and no measuring pool is fresh with units
+# open (an unmeasured site is an untracked service, an open pool open units: either makes the area
+# sufficient on its own). Closed areas are found from the pools' side (pool -> the sites it measures ->
+# sites with no open pool, counted per area) and confirmed against gap_cell's count of the area's sites.
+# Rows, tagged by `kind`:
+#   'closed'   (intercept, need, areas: the closed areas)
+#   'services' (intercept, need, n1 services, n2 low_barrier_services, n3 untracked_services), region
+#   'pools'    (intercept, need, n1 pools, n2 fresh_pools, f1-f6 public total, available, open and
+#               program total, available, open), region
+_SIM_SUPPLY: Final = """
+WITH {pools},
+pair AS MATERIALIZED (
+    -- Every (site, pool) where the pool measures the site, as in _GAP_SUPPLY (pool_measures).
+    SELECT s.id AS site_id, s.intercept, s.need, s.service_id, s.cell, p.id AS pool_id,
+           coalesce(p.fresh AND p.offerable > 0, false) AS open
+    FROM pool p JOIN gap_site s ON s.service_id = p.service_id
+      AND (NOT p.is_bed OR s.need = ANY(:bed_needs))
+      AND (p.location_id IS NULL OR s.location_id IS NULL OR p.location_id = s.location_id)
+    WHERE s.need = ANY(:needs) AND s.intercept = ANY(:intercepts)
+),
+-- One row per measured site (keyed by gap_site's integer id), open when any of its pools is.
+measured AS MATERIALIZED (
+    SELECT site_id, min(intercept) AS intercept, min(need) AS need, min(service_id) AS service_id,
+           min(cell) AS cell, bool_or(open) AS open
+    FROM pair GROUP BY site_id
+),
+closed_count AS (
+    SELECT intercept, need, {area} AS area, count(*) AS sites
+    FROM measured WHERE cell IS NOT NULL AND NOT open GROUP BY 1, 2, 3
+),
+area_sites AS ({area_sites}),
+region_service AS (
+    SELECT intercept, need, service_id, bool_or(low_barrier) AS low_barrier, count(*) AS sites
+    FROM gap_site WHERE need = ANY(:needs) AND intercept = ANY(:intercepts)
+    GROUP BY 1, 2, 3
+),
+region_measured AS (
+    SELECT intercept, need, service_id, count(*) AS sites FROM measured GROUP BY 1, 2, 3
+),
+region_pool AS (
+    SELECT DISTINCT intercept, need, pool_id FROM pair
+)
+SELECT 'closed' AS kind, c.intercept, c.need, array_agg(c.area) AS areas, CAST(0 AS bigint) AS n1,
+       CAST(0 AS bigint) AS n2, CAST(0 AS bigint) AS n3, CAST(0 AS float8) AS f1, CAST(0 AS float8) AS f2,
+       CAST(0 AS float8) AS f3, CAST(0 AS float8) AS f4, CAST(0 AS float8) AS f5, CAST(0 AS float8) AS f6
+FROM closed_count c JOIN area_sites a ON a.intercept = c.intercept AND a.need = c.need AND a.area = c.area
+WHERE a.sites = c.sites
+GROUP BY c.intercept, c.need
+UNION ALL
+SELECT 'services', rs.intercept, rs.need, NULL, count(*), count(*) FILTER (WHERE rs.low_barrier),
+       count(*) FILTER (WHERE rm.sites IS NULL OR rm.sites < rs.sites), 0, 0, 0, 0, 0, 0
+FROM region_service rs LEFT JOIN region_measured rm
+  ON rm.intercept = rs.intercept AND rm.need = rs.need AND rm.service_id = rs.service_id
+GROUP BY rs.intercept, rs.need
+UNION ALL
+SELECT 'pools', rp.intercept, rp.need, NULL, count(*), count(*) FILTER (WHERE p.fresh), 0,
+       coalesce(sum(p.total) FILTER (WHERE NOT p.is_program), 0),
+       coalesce(sum(p.available) FILTER (WHERE NOT p.is_program), 0),
+       coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND NOT p.is_program), 0),
+       coalesce(sum(p.total) FILTER (WHERE p.is_program), 0),
+       coalesce(sum(p.available) FILTER (WHERE p.is_program), 0),
+       coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND p.is_program), 0)
+FROM region_pool rp JOIN pool p ON p.id = rp.pool_id
+GROUP BY rp.intercept, rp.need
+"""
+# Sites per area: gap_cell itself at resolution 7, its cells summed per parent when coarser.
+_AREA_SITES_R7: Final = """
+    SELECT intercept, need, cell AS area, sites FROM gap_cell
+    WHERE sites > 0 AND need = ANY(:needs) AND intercept = ANY(:intercepts)"""
+_AREA_SITES_COARSE: Final = f"""
+    SELECT intercept, need, {PARENT_SQL.format(cell='cell')} AS area, sum(sites) AS sites FROM gap_cell
+    WHERE sites > 0 AND need = ANY(:needs) AND intercept = ANY(:intercepts) GROUP BY 1, 2, 3"""
+# Every area with sites, per (intercept, need), as one array each (a national map: 1.19M areas).
+_AREAS_WITH_SITES: Final = f"""
+SELECT intercept, need, array_agg(DISTINCT {PARENT_SQL.format(cell='cell')}) AS areas FROM gap_cell
+WHERE sites > 0 AND need = ANY(:needs) AND intercept = ANY(:intercepts)
+GROUP BY 1, 2
+"""
+_AREAS_WITH_SITES_R7: Final = """
+SELECT intercept, need, array_agg(cell) AS areas FROM gap_cell
+WHERE sites > 0 AND need = ANY(:needs) AND intercept = ANY(:intercepts)
+GROUP BY 1, 2
+"""
+
+Block = tuple[int, str]  # (intercept, need)
+
+
+@dataclass(frozen=True)
+class SimSupply:
+    """What the SIM table needs of supply: per (intercept, need), its areas with sites and those of them
+    that are closed (integer H3 indexes at the map's resolution), and the region's totals."""
+
+    areas: dict[Block, set[int]]
+    closed: dict[Block, set[int]]
+    region: dict[Block, SupplyRow]
+
+
+def sim_supply(session: Session, *, needs: Sequence[str], intercepts: Sequence[int], at: datetime,
+               freshness: Freshness, resolution: int) -> SimSupply:
+    """Areas with sites, closed areas and region totals for the SIM table at resolution 4-7."""
+    r7 = resolution == CACHE_RESOLUTION
+    params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), "resolution": resolution}
+    areas = {(r.intercept, r.need): set(r.areas) for r in session.execute(
+        text(_AREAS_WITH_SITES_R7 if r7 else _AREAS_WITH_SITES), params)}
+    statement = _SIM_SUPPLY.format(pools=_POOL_CTES.format(pool_filter=""),
+                                   area="cell" if r7 else PARENT_SQL.format(cell="cell"),
+                                   area_sites=_AREA_SITES_R7 if r7 else _AREA_SITES_COARSE)
+    closed: dict[Block, set[int]] = {}
+    services: dict[Block, tuple[int, int, int]] = {}
+    pools: dict[Block, tuple[Any, ...]] = {}
+    for r in session.execute(text(statement), params):
+        block = (r.intercept, r.need)
+        if r.kind == "closed":
+            closed[block] = set(r.areas)
+        elif r.kind == "services":
+            services[block] = (r.n1, r.n2, r.n3)
+        else:
+            pools[block] = (r.n1, r.n2, r.f1, r.f2, r.f3, r.f4, r.f5, r.f6)
+    no_pools = (0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    region = {block: SupplyRow("region", block[1], block[0], *counts, *pools.get(block, no_pools))
+              for block, counts in services.items()}
+    return SimSupply(areas, closed, region)

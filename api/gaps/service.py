@@ -15,6 +15,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
+from h3.api import basic_int as h3_int
 from sqlalchemy.orm import Session
 
 from api.gaps import cells, queries
@@ -245,35 +246,58 @@ def _covering(session: Session, area_ids: Sequence[str], common: dict[str, Any])
 
 
 def _cell_status_counts(session: Session, query: GapQuery, at: datetime, settings: Settings,
-                        resolution: int) -> tuple[dict[tuple[str, int], dict[str, int]], int]:
-    """Rows of a whole cell map counted by status per (need, intercept), and the number of rows.
+                        resolution: int) -> tuple[dict[tuple[str, int], dict[str, int]], int,
+                                                  dict[tuple[str, int], SupplyRow]]:
+    """Rows of a whole cell map counted by status per (need, intercept), the number of rows, and the
+    region's supply per (need, intercept), with the statuses the map would give (CONTRACT §2.5).
 
-    Most rows are judged from their own cell: it has services, so it is not absent; unmet demand makes
-    it lack capacity; open units or an untracked service of its own make it sufficient whatever its
-    ring and service areas add (they only add). Only the rest sum their neighbour ring and probe the
-    service-area index, exactly as the map does."""
+    No row is built for most areas. An area with sites lacks capacity when it has unmet demand, and
+    is sufficient when it is not *closed* (an untracked service or open units of its own: its ring and
+    service areas only add), so those are counted from sets. The rest (closed areas without unmet
+    demand, and areas with demand but no site) look at their neighbour ring: a neighbour with sites
+    gives services in reach, one that is not closed gives open units or an untracked service. Only
+    those the ring leaves open probe the service-area index, and are judged by `area_status`."""
+    queries.tune_for_sim(session)
     common: dict[str, Any] = {"needs": query.needs, "intercepts": query.intercepts, "at": at,
                               "freshness": settings.freshness}
-    supply = _index(queries.gap_supply_rows(session, "cells", resolution=resolution, **common))
-    demand = _cell_demand(session, query, resolution)
+    supply = queries.sim_supply(session, resolution=resolution, **common)
+    demand_by_block: dict[tuple[int, str], dict[int, dict[str, int]]] = defaultdict(dict)
+    for (area, need, intercept), reasons in _cell_demand(session, query, resolution).items():
+        demand_by_block[(intercept, need)][int(area, 16)] = reasons
     areas: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
-    undecided: list[Key] = []
     total = 0
-    for key in supply.keys() | demand.keys():
-        total += 1
-        own = supply.get(key)
-        if own is not None:
-            if unmet_demand(demand.get(key)) > 0:
-                areas[(key[1], key[2])][LACKS_CAPACITY] += 1
-                continue
-            if own.public_open + own.program_open > 0 or own.untracked_services > 0:
-                areas[(key[1], key[2])][SUFFICIENT] += 1
-                continue
-        undecided.append(key)
-    by_area = _covering(session, sorted({k[0] for k in undecided}), common)
-    for row in _judged_rows(undecided, supply, demand, by_area, {}, named=False, with_demand=True):
-        areas[(row.need, row.intercept)][row.status] += 1
-    return areas, total
+    probe: list[tuple[Key, bool, bool]] = []  # (key, services in the ring, open units in the ring)
+    for block in sorted(supply.areas.keys() | demand_by_block.keys()):
+        intercept, need = block
+        sited = supply.areas.get(block, set())
+        closed = supply.closed.get(block, set())
+        demand = demand_by_block.get(block, {})
+        counts = areas[(need, intercept)]
+        unmet = {area for area, reasons in demand.items() if unmet_demand(reasons) > 0}
+        lacking = unmet & sited
+        undecided = (closed - lacking) | (demand.keys() - sited)
+        total += len(sited) + len(demand.keys() - sited)
+        counts[LACKS_CAPACITY] += len(lacking)
+        counts[SUFFICIENT] += len(sited) - len(lacking) - len(closed - lacking)
+        for area in undecided:
+            ring = h3_int.grid_disk(area, 1)
+            in_reach = any(cell in sited for cell in ring)
+            open_ring = any(cell in sited and cell not in closed for cell in ring)
+            if in_reach and area in unmet:
+                counts[LACKS_CAPACITY] += 1
+            elif in_reach and open_ring:
+                counts[SUFFICIENT] += 1
+            else:  # absent, or closed all round: a service area may still reach it
+                probe.append(((format(area, "x"), need, intercept), in_reach, open_ring))
+    by_area = _covering(session, sorted({key[0] for key, _, _ in probe}), common)
+    no_cover = AreaServiceRow("", "", 0, 0, 0, 0.0)
+    for key, in_reach, open_ring in probe:
+        covering = by_area.get(key, no_cover)
+        reach = Reach(int(in_reach), covering.services, float(open_ring) + covering.open_units,
+                      covering.untracked_services)
+        reasons = demand_by_block[(key[2], key[1])].get(int(key[0], 16))
+        areas[(key[1], key[2])][area_status(reach, reasons)] += 1
+    return areas, total, {(row.need, row.intercept): row for row in supply.region.values()}
 
 
 @contextmanager
@@ -364,16 +388,15 @@ def build_sim_table(session: Session, query: GapQuery, settings: Settings, at: d
     areas: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
     resolution = query.resolution or cells.CACHE_RESOLUTION
     if query.area != AREA_NAMED and resolution <= cells.CACHE_RESOLUTION:
-        queries.tune_for_aggregates(session)
-        areas, total = _cell_status_counts(session, query, at, settings, resolution)
+        areas, total, region_supply = _cell_status_counts(session, query, at, settings, resolution)
         gap_map = GapMap(query, at, [], 0, total)
     else:
         gap_map = build_gap_map(session, query, settings, at)
         for row in gap_map.rows:
             areas[(row.need, row.intercept)][row.status] += 1
-    region_supply = {(r.need, r.intercept): r for r in queries.gap_supply_rows(
-        session, "region", needs=query.needs, intercepts=query.intercepts, at=at,
-        freshness=settings.freshness)}
+        region_supply = {(r.need, r.intercept): r for r in queries.gap_supply_rows(
+            session, "region", needs=query.needs, intercepts=query.intercepts, at=at,
+            freshness=settings.freshness)}
     region_demand: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
     for r in queries.demand_rows(session, "region", needs=query.needs, intercepts=query.intercepts,
                                  start=query.window.start, end=query.window.end):
