@@ -505,6 +505,10 @@ def tune_for_sim(session: Session) -> None:
     site × pool pairs at 1M): with 64 MB its hashes spilled to disk in five batches each."""
     tune_for_aggregates(session)
     session.execute(text("SET LOCAL work_mem = '256MB'"))
+    # Row estimates of its CTE scans are defaults (200 rows for 1.2M): the planner then sorted 1.2M text
+    # keys (under the database collation) for group and merge joins where hashing costs a fraction.
+    session.execute(text("SET LOCAL enable_sort = off"))
+    session.execute(text("SET LOCAL enable_mergejoin = off"))
 
 
 def has_service_areas(session: Session) -> bool:
@@ -557,8 +561,8 @@ _SIM_SUPPLY: Final = """
 WITH {pools},
 pair AS MATERIALIZED (
     -- Every (site, pool) where the pool measures the site, as in _GAP_SUPPLY (pool_measures).
-    SELECT s.id AS site_id, s.intercept, s.need, s.service_id, s.cell, p.id AS pool_id,
-           coalesce(p.fresh AND p.offerable > 0, false) AS open
+    SELECT s.id AS site_id, s.intercept, s.need, s.cell, p.id AS pool_id, p.fresh, p.is_program,
+           p.total, p.available, p.offerable, coalesce(p.fresh AND p.offerable > 0, false) AS open
     FROM pool p JOIN gap_site s ON s.service_id = p.service_id
       AND (NOT p.is_bed OR s.need = ANY(:bed_needs))
       AND (p.location_id IS NULL OR s.location_id IS NULL OR p.location_id = s.location_id)
@@ -566,25 +570,25 @@ pair AS MATERIALIZED (
 ),
 -- One row per measured site (keyed by gap_site's integer id), open when any of its pools is.
 measured AS MATERIALIZED (
-    SELECT site_id, min(intercept) AS intercept, min(need) AS need, min(service_id) AS service_id,
-           min(cell) AS cell, bool_or(open) AS open
+    SELECT site_id, min(intercept) AS intercept, min(need) AS need, min(cell) AS cell, bool_or(open) AS open
     FROM pair GROUP BY site_id
 ),
 closed_count AS (
     SELECT intercept, need, {area} AS area, count(*) AS sites
     FROM measured WHERE cell IS NOT NULL AND NOT open GROUP BY 1, 2, 3
 ),
-area_sites AS ({area_sites}),
+-- Materialised: joined by hash (probing gap_cell's index once per candidate area cost 2 s at 1M).
+area_sites AS MATERIALIZED ({area_sites}),
+-- A service is untracked in the region when one of its sites is measured by no pool.
 region_service AS (
-    SELECT intercept, need, service_id, bool_or(low_barrier) AS low_barrier, count(*) AS sites
-    FROM gap_site WHERE need = ANY(:needs) AND intercept = ANY(:intercepts)
-    GROUP BY 1, 2, 3
+    SELECT g.intercept, g.need, bool_or(g.low_barrier) AS low_barrier, bool_or(m.site_id IS NULL) AS untracked
+    FROM gap_site g LEFT JOIN measured m ON m.site_id = g.id
+    WHERE g.need = ANY(:needs) AND g.intercept = ANY(:intercepts)
+    GROUP BY g.intercept, g.need, g.service_id
 ),
-region_measured AS (
-    SELECT intercept, need, service_id, count(*) AS sites FROM measured GROUP BY 1, 2, 3
-),
+-- Each pool once per (intercept, need), with its state (no second join to the pools).
 region_pool AS (
-    SELECT DISTINCT intercept, need, pool_id FROM pair
+    SELECT DISTINCT intercept, need, pool_id, fresh, is_program, total, available, offerable FROM pair
 )
 SELECT 'closed' AS kind, c.intercept, c.need, array_agg(c.area) AS areas, CAST(0 AS bigint) AS n1,
        CAST(0 AS bigint) AS n2, CAST(0 AS bigint) AS n3, CAST(0 AS float8) AS f1, CAST(0 AS float8) AS f2,
@@ -593,21 +597,18 @@ FROM closed_count c JOIN area_sites a ON a.intercept = c.intercept AND a.need = 
 WHERE a.sites = c.sites
 GROUP BY c.intercept, c.need
 UNION ALL
-SELECT 'services', rs.intercept, rs.need, NULL, count(*), count(*) FILTER (WHERE rs.low_barrier),
-       count(*) FILTER (WHERE rm.sites IS NULL OR rm.sites < rs.sites), 0, 0, 0, 0, 0, 0
-FROM region_service rs LEFT JOIN region_measured rm
-  ON rm.intercept = rs.intercept AND rm.need = rs.need AND rm.service_id = rs.service_id
-GROUP BY rs.intercept, rs.need
+SELECT 'services', intercept, need, NULL, count(*), count(*) FILTER (WHERE low_barrier),
+       count(*) FILTER (WHERE untracked), 0, 0, 0, 0, 0, 0
+FROM region_service GROUP BY intercept, need
 UNION ALL
-SELECT 'pools', rp.intercept, rp.need, NULL, count(*), count(*) FILTER (WHERE p.fresh), 0,
+SELECT 'pools', p.intercept, p.need, NULL, count(*), count(*) FILTER (WHERE p.fresh), 0,
        coalesce(sum(p.total) FILTER (WHERE NOT p.is_program), 0),
        coalesce(sum(p.available) FILTER (WHERE NOT p.is_program), 0),
        coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND NOT p.is_program), 0),
        coalesce(sum(p.total) FILTER (WHERE p.is_program), 0),
        coalesce(sum(p.available) FILTER (WHERE p.is_program), 0),
        coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND p.is_program), 0)
-FROM region_pool rp JOIN pool p ON p.id = rp.pool_id
-GROUP BY rp.intercept, rp.need
+FROM region_pool p GROUP BY p.intercept, p.need
 """
 # Sites per area: gap_cell itself at resolution 7, its cells summed per parent when coarser.
 _AREA_SITES_R7: Final = """
