@@ -280,9 +280,9 @@ def _cell_status_counts(session: Session, query: GapQuery, at: datetime, setting
         counts[LACKS_CAPACITY] += len(lacking)
         counts[SUFFICIENT] += len(sited) - len(lacking) - len(closed - lacking)
         for area in undecided:
-            ring = h3_int.grid_disk(area, 1)
-            in_reach = any(cell in sited for cell in ring)
-            open_ring = any(cell in sited and cell not in closed for cell in ring)
+            ring_sited = sited.intersection(h3_int.grid_disk(area, 1))
+            in_reach = bool(ring_sited)
+            open_ring = in_reach and not closed.issuperset(ring_sited)
             if in_reach and area in unmet:
                 counts[LACKS_CAPACITY] += 1
             elif in_reach and open_ring:
