@@ -279,24 +279,24 @@ def _cell_status_counts(session: Session, query: GapQuery, at: datetime, setting
         total += len(sited) + len(demand.keys() - sited)
         counts[LACKS_CAPACITY] += len(lacking)
         counts[SUFFICIENT] += len(sited) - len(lacking) - len(closed - lacking)
-        for area in undecided:
-            ring_sited = sited.intersection(h3_int.grid_disk(area, 1))
+        for cell in undecided:
+            ring_sited = sited.intersection(h3_int.grid_disk(cell, 1))
             in_reach = bool(ring_sited)
             open_ring = in_reach and not closed.issuperset(ring_sited)
-            if in_reach and area in unmet:
+            if in_reach and cell in unmet:
                 counts[LACKS_CAPACITY] += 1
             elif in_reach and open_ring:
                 counts[SUFFICIENT] += 1
             else:  # absent, or closed all round: a service area may still reach it
-                probe.append(((format(area, "x"), need, intercept), in_reach, open_ring))
+                probe.append(((format(cell, "x"), need, intercept), in_reach, open_ring))
     by_area = _covering(session, sorted({key[0] for key, _, _ in probe}), common)
     no_cover = AreaServiceRow("", "", 0, 0, 0, 0.0)
     for key, in_reach, open_ring in probe:
         covering = by_area.get(key, no_cover)
         reach = Reach(int(in_reach), covering.services, float(open_ring) + covering.open_units,
                       covering.untracked_services)
-        reasons = demand_by_block[(key[2], key[1])].get(int(key[0], 16))
-        areas[(key[1], key[2])][area_status(reach, reasons)] += 1
+        key_demand = demand_by_block[(key[2], key[1])].get(int(key[0], 16))
+        areas[(key[1], key[2])][area_status(reach, key_demand)] += 1
     return areas, total, {(row.need, row.intercept): row for row in supply.region.values()}
 
 
