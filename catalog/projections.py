@@ -17,26 +17,36 @@ from matcher.vocabulary import ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY, NEEDS_T
 
 # The search document: name weighs most, then alternate name and taxonomy terms (so "detox" finds a
 # service tagged "withdrawal management (detox)"), then the organization, then the description.
+# The ids come in as a set joined by key (never `= ANY(:ids)` re-evaluated inside a join): with a
+# freshly loaded table and no statistics yet, the planner once chose a nested loop that checked the
+# whole id array for every pair of rows, and a 3,000-service refresh ran for hours.
 _REFRESH_SEARCH = text("""
-WITH terms AS (
+WITH ids AS (
+    SELECT DISTINCT unnest(CAST(:ids AS text[])) AS id
+), terms AS (
     SELECT a.link_id AS service_id,
            string_agg(DISTINCT coalesce(t.name, '') || ' ' || coalesce(t.code, ''), ' ') AS words
-    FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
-    WHERE a.link_entity = 'service' AND a.link_id = ANY(:ids)
-      AND coalesce(t.profile, '') <> :elig
+    FROM ids JOIN attribute a ON a.link_id = ids.id AND a.link_entity = 'service'
+    JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
+    WHERE coalesce(t.profile, '') <> :elig
     GROUP BY a.link_id
+), docs AS (
+    SELECT s.id,
+           setweight(to_tsvector('english', coalesce(s.name, '')), 'A') ||
+           setweight(to_tsvector('english', coalesce(s.alternate_name, '') || ' ' ||
+                     replace(coalesce(terms.words, ''), '_', ' ')), 'B') ||
+           setweight(to_tsvector('english', coalesce(o.name, '')), 'C') ||
+           setweight(to_tsvector('english', coalesce(s.description, '')), 'D') AS search_vector,
+           lower(concat_ws(' ', s.name, s.alternate_name, replace(coalesce(terms.words, ''), '_', ' '), o.name))
+               AS search_text
+    FROM ids JOIN service s ON s.id = ids.id
+    JOIN organization o ON o.id = s.organization_id
+    LEFT JOIN terms ON terms.service_id = s.id
 )
-UPDATE service s SET
-    search_vector =
-        setweight(to_tsvector('english', coalesce(s.name, '')), 'A') ||
-        setweight(to_tsvector('english', coalesce(s.alternate_name, '') || ' ' ||
-                  replace(coalesce(terms.words, ''), '_', ' ')), 'B') ||
-        setweight(to_tsvector('english', coalesce(o.name, '')), 'C') ||
-        setweight(to_tsvector('english', coalesce(s.description, '')), 'D'),
-    search_text = lower(concat_ws(' ', s.name, s.alternate_name, replace(coalesce(terms.words, ''), '_', ' '), o.name))
-FROM organization o, service s2 LEFT JOIN terms ON terms.service_id = s2.id
-WHERE s.id = s2.id AND o.id = s.organization_id AND s.id = ANY(:ids)
+UPDATE service s SET search_vector = docs.search_vector, search_text = docs.search_text
+FROM docs WHERE s.id = docs.id
 """)
+
 
 _DELETE_SITES = text("DELETE FROM match_site WHERE service_id = ANY(:ids)")
 
