@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from api.auth.keys import ANONYMOUS, Caller, caller_for_token
+from api.auth.keys import ANONYMOUS, Caller, caller_for_token, hash_token
 from divert.errors import Forbidden, Unauthorized
 from divert.settings import Settings
 
@@ -18,6 +19,8 @@ def get_app_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+KEY_CACHE_MAX: Final = 10_000
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -47,19 +50,27 @@ def _bearer(request: Request) -> str | None:
 
 
 def get_caller(request: Request) -> Caller:
-    """The caller named by the bearer token, or anonymous; a bad token is always 401."""
+    """The caller named by the bearer token, or anonymous; a bad token is always 401.
+
+    A checked key is remembered for `key_cache_seconds` by its SHA-256 (never the token itself),
+    so the hot paths skip a database read, and a revocation takes effect within that time."""
     token = _bearer(request)
     if token is None:
         return ANONYMOUS
-    cache: dict[str, Caller] = request.app.state.key_cache
-    if token in cache:
-        return cache[token]
-    with request.app.state.sessions() as session:
+    state = request.app.state
+    digest = hash_token(token)
+    now = time.monotonic()
+    cached = state.key_cache.get(digest)
+    if cached is not None and now - cached[0] < state.settings.key_cache_seconds:
+        return cached[1]
+    with state.sessions() as session:
         caller = caller_for_token(session, token)
     if caller is None:
+        state.key_cache.pop(digest, None)
         raise Unauthorized("unknown or revoked API key")
-    if len(cache) < 10_000:
-        cache[token] = caller
+    if len(state.key_cache) >= KEY_CACHE_MAX:
+        state.key_cache.clear()  # crude but bounded: a flood of distinct keys cannot grow memory
+    state.key_cache[digest] = (now, caller)
     return caller
 
 

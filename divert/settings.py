@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # Planner map: optional raster tile URL template for a base map (no default: works offline).
     tile_url: str | None = Field(default=None, alias="DIVERT_TILE_URL")
     db_pool_size: int = Field(default=10, alias="DIVERT_DB_POOL_SIZE")
+    # How long a process trusts a key it has checked before reading it again (a revoked key stops
+    # working within this time, on every replica); 0 reads the key on every request.
+    key_cache_seconds: float = Field(default=30, ge=0, alias="DIVERT_KEY_CACHE_SECONDS")
 
     @property
     def freshness(self) -> Freshness:

@@ -37,3 +37,46 @@ def test_unknown_route_is_json_404(client):
     r = client.get("/v1/no-such-thing")
     assert r.status_code == 404
     assert r.json()["error"] == "not_found"
+
+
+def _revoke(db, headers) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from api.auth.keys import hash_token
+
+    token = headers["Authorization"].split(" ", 1)[1]
+    with db() as s:
+        s.execute(text("UPDATE api_key SET revoked_at = now() WHERE token_hash = :h"), {"h": hash_token(token)})
+        s.commit()
+
+
+def test_a_revoked_key_stops_working_once_the_key_cache_expires(db, settings, make_key) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    app = create_app(settings.model_copy(update={"key_cache_seconds": 0.0}))
+    headers = make_key("planner")
+    with TestClient(app) as c:
+        assert c.get("/v1/whoami", headers=headers).status_code == 200
+        _revoke(db, headers)
+        r = c.get("/v1/whoami", headers=headers)
+        assert r.status_code == 401, r.text
+    # Tokens are never kept in memory, only their digests.
+    assert all(len(k) == 64 for k in app.state.key_cache)
+
+
+def test_a_checked_key_is_trusted_for_the_cache_time(db, settings, make_key) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    app = create_app(settings.model_copy(update={"key_cache_seconds": 3600.0}))
+    headers = make_key("planner")
+    with TestClient(app) as c:
+        assert c.get("/v1/whoami", headers=headers).status_code == 200
+        _revoke(db, headers)
+        # Within the cache time the process has not looked again (documented: up to 30 s by default).
+        assert c.get("/v1/whoami", headers=headers).status_code == 200
+        app.state.key_cache.clear()
+        assert c.get("/v1/whoami", headers=headers).status_code == 401
