@@ -21,6 +21,7 @@ from api.directory.queries import (
     RuleFilter,
     count_of,
     hits_of,
+    page_and_total,
     place_selection,
     service_selection,
 )
@@ -191,6 +192,10 @@ def _list(
         rules = RuleFilter(session, q, settings.timezone)
         kept = [h for chunk in rules.stream(hits_of(session.execute(selection).all())) for h in chunk]
         total, hits = len(kept), kept[offset : offset + paging.per_page]
+    elif q.search:
+        # A search orders every match anyway: page and total from one pass (see page_and_total).
+        rows, total = page_and_total(session, selection, paging.per_page, offset)
+        hits = list(hits_of(rows))
     else:
         total = count_of(session, selection)
         hits = list(hits_of(session.execute(selection.limit(paging.per_page).offset(offset))))

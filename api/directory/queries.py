@@ -341,6 +341,21 @@ def count_of(session: Session, selection: Select[Any]) -> int:
     )
 
 
+def page_and_total(session: Session, selection: Select[Any], limit: int, offset: int) -> tuple[list[Any], int]:
+    """One page of a selection and the selection's size, from one execution.
+
+    A text search must evaluate every candidate to order them (by distance or rank), so a separate
+    count(*) would do that whole work a second time; `count(*) OVER ()` takes the size from the
+    same pass (at 1M services it was half of a geo + text search's time). A page past the end has
+    no row to carry the total, so it is then counted apart.
+    """
+    counted = selection.add_columns(func.count().over().label("total_items"))
+    rows = list(session.execute(counted.limit(limit).offset(offset)).all())
+    if rows:
+        return rows, int(rows[0].total_items)
+    return [], count_of(session, selection)
+
+
 def hits_of(rows: Iterable[Any]) -> Iterator[Hit]:
     for r in rows:
         yield Hit(
@@ -523,6 +538,7 @@ __all__ = [
     "RuleFilter",
     "count_of",
     "hits_of",
+    "page_and_total",
     "place_selection",
     "service_selection",
     "service_conditions",

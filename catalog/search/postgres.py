@@ -13,7 +13,7 @@ import math
 from typing import Final
 
 from sqlalchemy import ColumnElement, Float, FromClause, and_, case, func, literal, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from catalog.search import SearchHit, SearchQuery
 from catalog.search.predicates import area_covers, at_intercepts, meets_needs, place_within
@@ -26,8 +26,11 @@ from catalog.tables import Service
 TRIGRAM_THRESHOLD: Final = 0.6
 TEXT_CONFIG: Final = "english"
 
+# The lower-cased text a query's trigrams are looked for in: a mapped column or any expression.
+TextColumn = ColumnElement[str] | QueryableAttribute[str | None]
 
-def trigram_prefilter(session: Session, words: str, text: ColumnElement[str]) -> ColumnElement[bool] | None:
+
+def trigram_prefilter(session: Session, words: str, text: TextColumn) -> ColumnElement[bool] | None:
     """A cheap necessary condition for `words <% text` (text lower-cased), or None when it would not prune.
 
     `words <% text` needs at least TRIGRAM_THRESHOLD of the query's trigrams (pg_trgm's own
