@@ -346,13 +346,15 @@ def page_and_total(session: Session, selection: Select[Any], limit: int, offset:
 
     A text search must evaluate every candidate to order them (by distance or rank), so a separate
     count(*) would do that whole work a second time; `count(*) OVER ()` takes the size from the
-    same pass (at 1M services it was half of a geo + text search's time). A page past the end has
-    no row to carry the total, so it is then counted apart.
+    same pass (at 1M services it was half of a geo + text search's time). A later page past the end
+    has no row to carry the total, so it is then counted apart.
     """
     counted = selection.add_columns(func.count().over().label("total_items"))
     rows = list(session.execute(counted.limit(limit).offset(offset)).all())
     if rows:
         return rows, int(rows[0].total_items)
+    if offset == 0:
+        return [], 0  # the first page is empty: nothing matched
     return [], count_of(session, selection)
 
 

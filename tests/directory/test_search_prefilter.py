@@ -63,3 +63,6 @@ def test_search_pages_carry_the_same_total(client: Any, db: Any) -> None:
         seen += [item["service_id"] for item in body["contents"]]
     # Nearest first, each once, and a page past the end still says how many there are.
     assert seen == ["s0", "s1", "s2", "s3", "s4"]
+    nothing = client.get("/v1/service_at_locations", params={"search": "xylophone", "lat": lat, "lon": lon,
+                                                             "radius_km": 50}).json()
+    assert nothing["total_items"] == 0 and nothing["contents"] == []
