@@ -35,17 +35,21 @@ LOW_BARRIER_TERMS: Final = ("low_barrier", "housing_first")
 # A service whose attributes name no intercept serves the community: intercept 0.
 DEFAULT_INTERCEPT: Final = 0
 
-# Places of these services whose cached cell is missing or was computed from other coordinates.
-_STALE_PLACES = text("""
+# Located places whose cached cell is missing or was computed from other coordinates: every such
+# place (`{scope}` empty), or only the places of some services.
+_STALE_PLACES = """
 SELECT l.id, ST_Y(CAST(l.geog AS geometry)) AS latitude, ST_X(CAST(l.geog AS geometry)) AS longitude
 FROM location l LEFT JOIN location_cell lc ON lc.location_id = l.id
-WHERE l.id IN (SELECT ms.location_id FROM match_site ms
-               WHERE ms.service_id = ANY(:ids) AND ms.location_id IS NOT NULL)
-  AND l.geog IS NOT NULL
+WHERE l.geog IS NOT NULL {scope}
   AND (lc.location_id IS NULL
        OR lc.latitude <> ST_Y(CAST(l.geog AS geometry)) OR lc.longitude <> ST_X(CAST(l.geog AS geometry)))
 ORDER BY l.id
-""")
+"""
+_STALE_EVERYWHERE = text(_STALE_PLACES.format(scope=""))
+_STALE_OF_SERVICES = text(_STALE_PLACES.format(scope="""
+  AND l.id IN (SELECT ms.location_id FROM match_site ms
+               WHERE ms.service_id = ANY(:ids) AND ms.location_id IS NOT NULL)"""))
+_FILL_BATCH: Final = 50_000
 
 _UPSERT_CELLS = text("""
 INSERT INTO location_cell (location_id, h3_r7, latitude, longitude)
@@ -99,20 +103,29 @@ def cell_int(lat: float, lon: float, resolution: int = CELL_RESOLUTION) -> int:
     return int(h3.str_to_int(h3.latlng_to_cell(lat, lon, resolution)))
 
 
+def refresh_location_cells(session: Session, service_ids: Sequence[str] | None = None) -> int:
+    """Computes the res-7 cell of every located place (or of these services' places) that has none or
+    has moved, in Python (h3 is not in the database), and writes them back; returns how many."""
+    rows = (session.execute(_STALE_EVERYWHERE) if service_ids is None
+            else session.execute(_STALE_OF_SERVICES, {"ids": list(service_ids)})).all()
+    for start in range(0, len(rows), _FILL_BATCH):
+        batch = rows[start:start + _FILL_BATCH]
+        session.execute(_UPSERT_CELLS, {
+            "ids": [r.id for r in batch],
+            "cells": [cell_int(r.latitude, r.longitude) for r in batch],
+            "lats": [r.latitude for r in batch],
+            "lons": [r.longitude for r in batch],
+        })
+    return len(rows)
+
+
 def refresh_gap_sites(session: Session, service_ids: Sequence[str]) -> None:
     """Rebuilds the gap_site rows of these services from their (already rebuilt) match sites.
 
     Two statements whatever the number of services, plus one more when some of their places have no
     current cell yet (computed in Python: h3 is not in the database)."""
     ids = list(service_ids)
-    stale = session.execute(_STALE_PLACES, {"ids": ids}).all()
-    if stale:
-        session.execute(_UPSERT_CELLS, {
-            "ids": [r.id for r in stale],
-            "cells": [cell_int(r.latitude, r.longitude) for r in stale],
-            "lats": [r.latitude for r in stale],
-            "lons": [r.longitude for r in stale],
-        })
+    refresh_location_cells(session, ids)
     session.execute(_REBUILD, {"ids": ids, "intercept_profile": INTERCEPT_TAXONOMY,
                               "eligibility_profile": ELIGIBILITY_TAXONOMY,
                               "low_barrier_terms": list(LOW_BARRIER_TERMS),

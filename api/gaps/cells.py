@@ -16,9 +16,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.gaps.params import DEMAND_RESOLUTION
+from catalog.gap_sites import CELL_RESOLUTION, cell_int
 
-CACHE_RESOLUTION: Final = 7
-_FILL_BATCH: Final = 50_000
+CACHE_RESOLUTION: Final = CELL_RESOLUTION
 
 # An H3 cell index as a bigint; bits 52-55 hold the resolution, then 3 bits per finer digit. The
 # parent at resolution r sets the resolution field to r and every digit finer than r to 7 (unused).
@@ -30,49 +30,9 @@ BIGINT_TO_HEX: Final = "lpad(to_hex({cell}), 15, '0')"
 # Rows of gap_event whose cell is a well-formed H3 cell index in hex (written by the matcher).
 VALID_CELL_PATTERN: Final = "^8[0-9a-f]{14}$"
 
-_STALE_LOCATIONS = text("""
-SELECT l.id, ST_Y(CAST(l.geog AS geometry)) AS latitude, ST_X(CAST(l.geog AS geometry)) AS longitude
-FROM location l LEFT JOIN location_cell lc ON lc.location_id = l.id
-WHERE l.geog IS NOT NULL
-  AND (lc.location_id IS NULL
-       OR lc.latitude <> ST_Y(CAST(l.geog AS geometry)) OR lc.longitude <> ST_X(CAST(l.geog AS geometry)))
-ORDER BY l.id
-""")
-
-_UPSERT_CELLS = text("""
-INSERT INTO location_cell (location_id, h3_r7, latitude, longitude)
-SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:cells AS bigint[]), CAST(:lats AS float8[]),
-                     CAST(:lons AS float8[]))
-ON CONFLICT (location_id) DO UPDATE
-SET h3_r7 = excluded.h3_r7, latitude = excluded.latitude, longitude = excluded.longitude
-""")
-
-
 def area_key(area: int | str) -> str:
     """An area id as the API shows it: H3 cells as hex strings, named areas as their ids."""
     return area if isinstance(area, str) else format(area, "x")
-
-
-def cell_int(lat: float, lon: float, resolution: int) -> int:
-    return int(h3.str_to_int(h3.latlng_to_cell(lat, lon, resolution)))
-
-
-def refresh_location_cells(session: Session) -> int:
-    """Computes the res-7 cell of every located place that has none or has moved; returns how many.
-
-    One query finds them (a no-op scan when the cache is current), cells are computed in Python,
-    and one statement per batch writes them back.
-    """
-    rows = session.execute(_STALE_LOCATIONS).all()
-    for start in range(0, len(rows), _FILL_BATCH):
-        batch = rows[start:start + _FILL_BATCH]
-        session.execute(_UPSERT_CELLS, {
-            "ids": [r.id for r in batch],
-            "cells": [cell_int(r.latitude, r.longitude, CACHE_RESOLUTION) for r in batch],
-            "lats": [r.latitude for r in batch],
-            "lons": [r.longitude for r in batch],
-        })
-    return len(rows)
 
 
 _CACHED_COORDINATES = text("SELECT location_id, latitude, longitude FROM location_cell ORDER BY location_id")

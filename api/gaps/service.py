@@ -34,6 +34,7 @@ from api.gaps.status import (
     region_status,
     unmet_demand,
 )
+from catalog.gap_sites import refresh_location_cells
 from divert.errors import InvalidInput
 from divert.settings import Settings
 from matcher.vocabulary import INTERCEPTS, NEEDS
@@ -141,7 +142,7 @@ def build_gap_map(session: Session, query: GapQuery, settings: Settings, at: dat
         resolution = query.resolution or cells.CACHE_RESOLUTION
         if resolution <= cells.CACHE_RESOLUTION:
             return _cell_map_page(session, query, at, common, resolution)
-        cells.refresh_location_cells(session)
+        refresh_location_cells(session)
         loc_ids, loc_cells = cells.fine_cells(session, resolution)
         supply = _index(queries.supply_rows(session, "fine_cells", loc_ids=loc_ids, loc_cells=loc_cells,
                                             **common))
