@@ -88,6 +88,16 @@ pool AS MATERIALIZED (
 )"""
 _PROFILE_CTES: Final = _INTERCEPT_CTE + _POOL_CTES.format(pool_filter="")
 
+# The units of an area's pools, public and program apart (one definition for every supply query).
+_UNIT_SUMS: Final = """count(*) AS pools,
+           count(*) FILTER (WHERE p.fresh) AS fresh_pools,
+           coalesce(sum(p.total) FILTER (WHERE NOT p.is_program), 0) AS public_total,
+           coalesce(sum(p.available) FILTER (WHERE NOT p.is_program), 0) AS public_available,
+           coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND NOT p.is_program), 0) AS public_open,
+           coalesce(sum(p.total) FILTER (WHERE p.is_program), 0) AS program_total,
+           coalesce(sum(p.available) FILTER (WHERE p.is_program), 0) AS program_available,
+           coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND p.is_program), 0) AS program_open"""
+
 _SUPPLY: Final = """
 WITH site AS ({sites}),
 {profile},
@@ -126,14 +136,7 @@ area_pool AS (
 ),
 area_units AS (
     SELECT ap.area, ap.need, coalesce(si.intercept, :default_intercept) AS intercept,
-           count(*) AS pools,
-           count(*) FILTER (WHERE p.fresh) AS fresh_pools,
-           coalesce(sum(p.total) FILTER (WHERE NOT p.is_program), 0) AS public_total,
-           coalesce(sum(p.available) FILTER (WHERE NOT p.is_program), 0) AS public_available,
-           coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND NOT p.is_program), 0) AS public_open,
-           coalesce(sum(p.total) FILTER (WHERE p.is_program), 0) AS program_total,
-           coalesce(sum(p.available) FILTER (WHERE p.is_program), 0) AS program_available,
-           coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND p.is_program), 0) AS program_open
+           {unit_sums}
     FROM area_pool ap JOIN pool p ON p.id = ap.pool_id
     LEFT JOIN svc_intercept si ON si.service_id = ap.service_id
     WHERE coalesce(si.intercept, :default_intercept) = ANY(:intercepts)
@@ -203,14 +206,7 @@ area_pool AS (
 ),
 area_units AS (
     SELECT ap.area, ap.need, ap.intercept,
-           count(*) AS pools,
-           count(*) FILTER (WHERE p.fresh) AS fresh_pools,
-           coalesce(sum(p.total) FILTER (WHERE NOT p.is_program), 0) AS public_total,
-           coalesce(sum(p.available) FILTER (WHERE NOT p.is_program), 0) AS public_available,
-           coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND NOT p.is_program), 0) AS public_open,
-           coalesce(sum(p.total) FILTER (WHERE p.is_program), 0) AS program_total,
-           coalesce(sum(p.available) FILTER (WHERE p.is_program), 0) AS program_available,
-           coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND p.is_program), 0) AS program_open
+           {unit_sums}
     FROM area_pool ap JOIN pool p ON p.id = ap.pool_id
     GROUP BY 1, 2, 3
 )
@@ -420,7 +416,7 @@ def _pool_params(at: datetime, freshness: Freshness) -> dict[str, Any]:
 def supply_rows(session: Session, source: str, *, needs: Sequence[str], intercepts: Sequence[int],
                 at: datetime, freshness: Freshness, **source_params: Any) -> list[SupplyRow]:
     """Supply per area × need × intercept, for one kind of area (a key of SITE_SOURCES)."""
-    statement = text(_SUPPLY.format(sites=SITE_SOURCES[source], profile=_PROFILE_CTES))
+    statement = text(_SUPPLY.format(sites=SITE_SOURCES[source], profile=_PROFILE_CTES, unit_sums=_UNIT_SUMS))
     params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), **source_params,
               "eligibility_profile": ELIGIBILITY_TAXONOMY, "low_barrier_terms": list(LOW_BARRIER_TERMS)}
     # Counts arrive as integers and sums as float8, in SupplyRow's order: only the area needs mapping.
@@ -434,7 +430,8 @@ def gap_supply_rows(session: Session, source: str, *, needs: Sequence[str], inte
     `resolution`), `ranges` (only the areas given as (intercept, need, lo, hi) res-7 ranges) or `region`."""
     narrowed = source == "ranges"
     statement = text(_GAP_SUPPLY.format(sites=GAP_SITE_SOURCES[source],
-                                        pools=_POOL_CTES.format(pool_filter=_PAGE_POOLS if narrowed else "")))
+                                        pools=_POOL_CTES.format(pool_filter=_PAGE_POOLS if narrowed else ""),
+                                        unit_sums=_UNIT_SUMS))
     params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), "resolution": resolution,
               "w_intercepts": int_array(r[0] for r in ranges), "w_needs": text_array(r[1] for r in ranges),
               "w_lo": int_array(r[2] for r in ranges), "w_hi": int_array(r[3] for r in ranges)}
