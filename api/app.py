@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Final
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -65,6 +67,18 @@ def _warm_pool(sessions: sessionmaker[Session]) -> None:
         session.execute(text("SELECT 1"))
 
 
+# A match allocates a few thousand short-lived objects (candidates, rules, pools); with CPython's
+# default first threshold (700) the cycle collector ran about once per request and a full pass over
+# the app's long-lived objects every few hundred, ~0.8 ms a request on average at 1M service-
+# locations. Collecting the young generation every 20,000 allocations instead costs a few MB at most.
+GC_THRESHOLDS: Final = (20_000, 20, 100)
+
+
+def _tune_collector() -> None:
+    if gc.get_threshold()[0] < GC_THRESHOLDS[0]:
+        gc.set_threshold(*GC_THRESHOLDS)
+
+
 def create_app(settings: Settings | None = None, *, run_scheduler: bool = False) -> FastAPI:
     settings = settings or get_settings()
 
@@ -76,6 +90,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = False)
 
             scheduler = start_scheduler(settings)
         await anyio.to_thread.run_sync(_warm_pool, app.state.sessions)
+        _tune_collector()
         yield
         if scheduler is not None:
             scheduler.shutdown(wait=False)

@@ -442,7 +442,9 @@ def _secondary_indexes(conn: psycopg.Connection, tables: tuple[str, ...]) -> lis
         WHERE i.schemaname = 'public' AND i.tablename = ANY(%s)
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
         ORDER BY i.tablename, i.indexname""", (list(tables),)).fetchall()
-    return [(str(t), str(n), str(d)) for t, n, d in rows]
+    # A partitioned table's index reads "ON ONLY parent": rebuilt as such it would cover no partition
+    # (match_site is partitioned by need), so it is rebuilt for the parent and every partition.
+    return [(str(t), str(n), str(d).replace(" ON ONLY ", " ON ", 1)) for t, n, d in rows]
 
 
 def _timed(report: GenerationReport, phase: str, progress: Callable[[str], None] | None) -> _Phase:

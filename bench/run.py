@@ -15,7 +15,6 @@ import itertools
 import os
 import pathlib
 import platform
-import re
 import socket
 import subprocess
 import sys
@@ -128,20 +127,15 @@ def postgres_facts(url: str) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The floor: catalog.candidates' own query, straight through psycopg
-
-def _psycopg_sql(sqlalchemy_text: str) -> str:
-    """`:name` binds (SQLAlchemy text) -> `%(name)s` (psycopg), leaving `::` casts alone."""
-    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sqlalchemy_text.replace("%", "%%"))
-
+# The floor: catalog.candidates' own statement (DRIVER_SQL), straight through psycopg
 
 def floor_latencies(url: str, requests: list[dict[str, Any]]) -> Latencies | None:
     """The candidate query of each request, one connection, prepared, rows fetched: the SQL floor."""
     try:
-        from catalog.candidates import CANDIDATE_SQL, query_params
+        from catalog.candidates import DRIVER_SQL as sql
+        from catalog.candidates import query_params
     except ImportError:
         return None
-    sql = _psycopg_sql(str(CANDIDATE_SQL))
     result = Latencies()
     with psycopg.connect(url, autocommit=True) as conn:
         for body in requests[:WARMUP_REQUESTS]:
@@ -162,10 +156,10 @@ def _floor_params(query_params: Callable[..., dict[str, Any]], body: dict[str, A
 
 def explain_floor(url: str, body: dict[str, Any]) -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of one candidate query, for the record when a target is missed."""
-    from catalog.candidates import CANDIDATE_SQL, query_params
+    from catalog.candidates import DRIVER_SQL, query_params
 
     with psycopg.connect(url, autocommit=True) as conn:
-        rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + _psycopg_sql(str(CANDIDATE_SQL)),
+        rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + DRIVER_SQL,
                             _floor_params(query_params, body)).fetchall()
     return "\n".join(str(r[0]) for r in rows)
 

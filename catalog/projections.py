@@ -81,10 +81,13 @@ _DELETE_PROFILES = text("DELETE FROM match_profile WHERE service_id = ANY(:ids)"
 # What the matcher reads about a service besides its place and capacity: eligibility terms, the
 # languages of the service and of its places, and every schedule row that may give its hours (on
 # the service, on one of its service_at_locations, or on a building it is in; the matcher picks),
-# with only the fields the matcher reads and no nulls, so a candidate row stays small.
+# with only the fields the matcher reads and no nulls, so a candidate row stays small; its name, its
+# organization's name and age bounds; and the needs it meets through a service area (from the match
+# sites, written just before).
 _INSERT_PROFILES = text("""
 WITH services AS (
-    SELECT s.id AS service_id FROM service s WHERE s.id = ANY(:ids)
+    SELECT s.id AS service_id, s.name, o.name AS organization, s.minimum_age, s.maximum_age
+    FROM service s JOIN organization o ON o.id = s.organization_id WHERE s.id = ANY(:ids)
 ), places AS (
     SELECT sal.id, sal.service_id, sal.location_id
     FROM service_at_location sal WHERE sal.service_id = ANY(:ids)
@@ -118,13 +121,30 @@ WITH services AS (
                'count', sc.count, 'wkst', sc.wkst)) ORDER BY sc.id) AS schedules
     FROM schedule_ids i JOIN schedule sc ON sc.id = i.id
     GROUP BY i.service_id
+), area_needs AS (
+    SELECT ms.service_id, array_agg(ms.need ORDER BY ms.need) AS needs
+    FROM match_site ms WHERE ms.has_area AND ms.service_id = ANY(:ids)
+    GROUP BY ms.service_id
 )
-INSERT INTO match_profile (service_id, terms, languages, schedules)
-SELECT x.service_id, coalesce(t.terms, '[]'), coalesce(l.languages, '[]'), coalesce(sc.schedules, '[]')
+INSERT INTO match_profile (service_id, terms, languages, schedules, name, organization, minimum_age, maximum_age,
+                           area_needs)
+SELECT x.service_id, coalesce(t.terms, '[]'), coalesce(l.languages, '[]'), coalesce(sc.schedules, '[]'),
+       x.name, x.organization, x.minimum_age, x.maximum_age, coalesce(a.needs, '{}')
 FROM services x
 LEFT JOIN terms t ON t.service_id = x.service_id
 LEFT JOIN languages l ON l.service_id = x.service_id
 LEFT JOIN schedules sc ON sc.service_id = x.service_id
+LEFT JOIN area_needs a ON a.service_id = x.service_id
+""")
+
+# An organization is written with any one of its services (HSDS documents nest it), so a new name
+# reaches the profiles of its other services here, without rebuilding them.
+_SYNC_ORGANIZATION_NAMES = text("""
+UPDATE match_profile mp SET organization = o.name
+FROM service s JOIN organization o ON o.id = s.organization_id
+WHERE mp.service_id = s.id
+  AND s.organization_id IN (SELECT organization_id FROM service WHERE id = ANY(:ids))
+  AND mp.organization IS DISTINCT FROM o.name
 """)
 
 # A place's languages and hours belong to every service there: writing one service's document can
@@ -165,6 +185,7 @@ def refresh_services(session: Session, service_ids: Sequence[str]) -> None:
     profiled = ids + list(session.execute(_NEIGHBOURS, {"ids": ids}).scalars())
     session.execute(_DELETE_PROFILES, {"ids": profiled})
     session.execute(_INSERT_PROFILES, {"ids": profiled, "elig": ELIGIBILITY_TAXONOMY})
+    session.execute(_SYNC_ORGANIZATION_NAMES, {"ids": ids})
     session.execute(text("INSERT INTO search_outbox (service_id) SELECT unnest(CAST(:ids AS text[]))"),
                     {"ids": ids})
 

@@ -327,14 +327,17 @@ class Hold(Base):
 class MatchSite(Base):
     """Projection for the matcher's candidate query: one row per (need, service at a place).
 
-    Rebuilt by catalog.projections whenever a service is written. The GiST index is on (need, geog)
-    with btree_gist: the need is a stable predicate, so the index can serve radius + KNN for one
-    need without the planner dropping it (capacity, which changes fast, is never in this index).
+    Rebuilt by catalog.projections whenever a service is written. Partitioned by need (LIST, one
+    partition per need of the vocabulary and a default), each with a GiST on the point: the
+    candidate query's `need = ...` prunes to one partition, whose index holds only that need's
+    places, so radius + KNN walk no other need's entries (capacity, which changes fast, is never
+    in an index here). See migration 0006.
     """
 
     __tablename__ = "match_site"
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    need: Mapped[str] = mapped_column(Text)
+    need: Mapped[str] = mapped_column(Text, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True,
+                                    server_default=text("nextval('match_site_id_seq')"))
     service_id: Mapped[str] = mapped_column(_fk("service.id"))
     service_at_location_id: Mapped[str | None] = mapped_column(Text)
     location_id: Mapped[str | None] = mapped_column(Text)
@@ -342,9 +345,10 @@ class MatchSite(Base):
     geog: Mapped[Any] = mapped_column(Geography("POINT", srid=4326, spatial_index=False), nullable=True)
     has_area: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     __table_args__ = (
-        Index("ix_match_site_need_geog", "need", "geog", postgresql_using="gist"),
+        Index("ix_match_site_geog", "geog", postgresql_using="gist"),
         Index("ix_match_site_service", "service_id"),
         Index("ix_match_site_area", "need", postgresql_where=text("has_area")),
+        {"postgresql_partition_by": "LIST (need)"},
     )
 
 
@@ -365,6 +369,14 @@ class MatchProfile(Base):
     # Schedule rows on the service, on its service_at_locations or on its locations, as JSON objects
     # of the fields the matcher reads (nulls left out).
     schedules: Mapped[Any] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    # What a candidate row shows and the age bounds eligibility reads, so the candidate query needs
+    # no join to service or organization (the organization's name is kept in step by the refresh).
+    name: Mapped[str | None] = mapped_column(Text)
+    organization: Mapped[str | None] = mapped_column(Text)
+    minimum_age: Mapped[int | None] = mapped_column(Integer)
+    maximum_age: Mapped[int | None] = mapped_column(Integer)
+    # The needs this service meets through its HSDS service area (mobile, outreach), if it has one.
+    area_needs: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
 
 
 class GapEvent(Base):

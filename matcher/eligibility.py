@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any, Final
 
 # Attribute values that switch a yes/no term off; anything else (including no value) means it applies.
@@ -127,4 +128,11 @@ def excludes(rules: Eligibility | Mapping[str, Any], participant: Participant | 
     return reasons
 
 
-__all__ = ["Eligibility", "Participant", "excludes"]
+@lru_cache(maxsize=8192)
+def excluded_by(rules: Eligibility, participant: Participant) -> tuple[str, ...]:
+    """`excludes` for the matcher's hot loop: the same service comes back for several needs and
+    places, and services share rules, so each (rules, participant) pair is judged once."""
+    return tuple(excludes(rules, participant))
+
+
+__all__ = ["Eligibility", "Participant", "excluded_by", "excludes"]

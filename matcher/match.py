@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from matcher.capacity import UNTRACKED, CapacityJudgement, judge_capacity
-from matcher.eligibility import excludes
+from matcher.eligibility import excluded_by
 from matcher.gaps import (
     CLOSED,
     ELIGIBILITY,
@@ -69,9 +69,9 @@ def _capacity_view(judgement: CapacityJudgement) -> CapacityView:
 def evaluate(candidate: Candidate, request: MatchRequest, at: datetime,
              freshness: Freshness) -> tuple[Evaluation, Option | None, int]:
     """How far this candidate gets; its option and tier when it gets all the way."""
-    excluded_by = excludes(candidate.eligibility, request.participant)
-    if excluded_by:
-        return Evaluation(candidate, ELIGIBILITY, tuple(excluded_by)), None, 0
+    exclusions = excluded_by(candidate.eligibility, request.participant)
+    if exclusions:
+        return Evaluation(candidate, ELIGIBILITY, exclusions), None, 0
     judgement = judge_capacity(candidate.pools, candidate.need, candidate.location_id, request.program,
                                at, freshness)
     if judgement.status == FULL:
