@@ -90,3 +90,37 @@ def test_the_migration_fills_what_the_projection_writes(db, import_catalog) -> N
         s.rollback()
     assert len(live) == 3
     assert filled == live
+
+
+def test_profile_carries_name_organization_ages_and_area_needs(db, import_catalog) -> None:  # type: ignore[no-untyped-def]
+    import_catalog(world.world([
+        {"name": "Youth Outreach", "org": "Street Team", "needs": ["harm_reduction", "food"], "area_km": 5,
+         "minimum_age": 16, "maximum_age": 24},
+        {"name": "Corner Clinic", "org": "Street Team", "at": (2, 0), "needs": ["health_care"]},
+    ]))
+    with db() as s:
+        rows = {r.service_id: r for r in s.execute(text(
+            "SELECT service_id, name, organization, minimum_age, maximum_age, area_needs FROM match_profile"))}
+    outreach, clinic = rows[world.service_id("Youth Outreach")], rows[world.service_id("Corner Clinic")]
+    assert (outreach.name, outreach.organization, outreach.minimum_age, outreach.maximum_age) == (
+        "Youth Outreach", "Street Team", 16, 24)
+    assert outreach.area_needs == ["food", "harm_reduction"]
+    assert (clinic.organization, clinic.area_needs) == ("Street Team", [])
+
+
+def test_a_renamed_organization_reaches_its_other_services_and_the_matcher(  # type: ignore[no-untyped-def]
+        db, client, make_key, import_catalog) -> None:
+    specs = [{"name": "Harbor Pantry", "org": "Harbor Aid", "needs": ["food"]},
+             {"name": "Harbor Closet", "org": "Harbor Aid", "at": (1, 0), "needs": ["clothing"]}]
+    import_catalog(world.world(specs))
+    renamed = world.world(specs)[:1]  # only the pantry's document, carrying the organization's new name
+    renamed[0]["organization"]["name"] = "Harbor Mutual Aid"
+    assert import_catalog(renamed)["updated"] == 1
+    with db() as s:
+        names = dict(s.execute(text("SELECT service_id, organization FROM match_profile")).all())
+    assert set(names.values()) == {"Harbor Mutual Aid"}
+    r = client.post("/v1/match", headers=make_key("case_manager"),
+                    json={"location": {"lat": world.CENTER[0], "lon": world.CENTER[1]}, "needs": ["clothing"],
+                          "at": AT})
+    assert r.status_code == 200, r.text
+    assert [o["organization"] for o in r.json()["needs"][0]["options"]] == ["Harbor Mutual Aid"]
