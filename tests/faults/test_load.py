@@ -32,3 +32,6 @@ def test_match_holds_a_steady_rate_without_errors(import_catalog, make_key, data
         result = drive(base, clients=3, jobs=jobs, rate_per_s=LOAD_RATE)
     assert not result.errors, f"errors under steady load: {result.errors}"
     assert len(result.ms) == expected, f"{len(result.ms)} answered of {expected} scheduled"
+    # Each answer said how long the server took (Server-Timing), never more than the client waited.
+    assert len(result.server_ms) == expected
+    assert max(result.server_ms) <= max(result.ms)

@@ -16,3 +16,19 @@ def test_access_log_has_no_query_string_or_body(client, make_key, caplog):
     text = "\n".join(r.getMessage() for r in caplog.records)
     for leaked in ("active_substance_use", "female", "nonbinary", "on_moud", "47.6062"):
         assert leaked not in text
+
+
+def test_every_answer_says_how_long_the_server_took(client, make_key):
+    """The same middleware puts a W3C Server-Timing header on every answer, errors included."""
+    from bench.run import server_time_ms
+
+    headers = make_key("case_manager")
+    answers = [client.post("/v1/match", headers=headers, json={
+                   "location": {"lat": 47.6062, "lon": -122.3321}, "needs": ["shelter"]}),
+               client.get("/v1/services/no-such-service", headers=headers),
+               client.get("/v1/")]
+    assert [r.status_code for r in answers] == [200, 404, 200]
+    for r in answers:
+        assert r.headers["server-timing"].startswith("app;dur="), r.headers
+        took = server_time_ms(r)
+        assert took is not None and 0 <= took < 60_000
