@@ -67,46 +67,56 @@ def _capacity_view(judgement: CapacityJudgement) -> CapacityView:
 
 
 def evaluate(candidate: Candidate, request: MatchRequest, at: datetime,
-             freshness: Freshness) -> tuple[Evaluation, Option | None, int]:
-    """How far this candidate gets; its option and tier when it gets all the way."""
+             freshness: Freshness) -> tuple[Evaluation, bool | None]:
+    """How far this candidate gets (stage OFFERED when all the way), and whether it is open now."""
     exclusions = excluded_by(candidate.eligibility, request.participant)
     if exclusions:
-        return Evaluation(candidate, ELIGIBILITY, exclusions), None, 0
+        return Evaluation(candidate, ELIGIBILITY, exclusions), None
     judgement = judge_capacity(candidate.pools, candidate.need, candidate.location_id, request.program,
                                at, freshness)
     if judgement.status == FULL:
-        return Evaluation(candidate, NO_CAPACITY, judgement=judgement), None, 0
+        return Evaluation(candidate, NO_CAPACITY, judgement=judgement), None
     if judgement.status == WAITLIST:
-        return Evaluation(candidate, WAITLIST_ONLY, judgement=judgement), None, 0
+        return Evaluation(candidate, WAITLIST_ONLY, judgement=judgement), None
     open_now = is_open(candidate.schedules, at, request.region_timezone)
     if request.open_now and open_now is False:
-        return Evaluation(candidate, CLOSED, judgement=judgement), None, 0
+        return Evaluation(candidate, CLOSED, judgement=judgement), open_now
+    return Evaluation(candidate, OFFERED, judgement=judgement), open_now
+
+
+def option(candidate: Candidate, judgement: CapacityJudgement, open_now: bool | None,
+           request: MatchRequest) -> Option:
+    """An offered candidate as the answer shows it, with its score and words."""
     score, reasons, warnings = explain(candidate, judgement, open_now, request.participant)
-    option = Option(need=candidate.need, service_id=candidate.service_id,
-                    service_at_location_id=candidate.service_at_location_id,
-                    location_id=candidate.location_id, name=candidate.name,
-                    organization=candidate.organization,
-                    distance_km=None if candidate.distance_km is None else round(candidate.distance_km, 2),
-                    open_now=open_now, capacity=_capacity_view(judgement), score=score,
-                    reasons=tuple(reasons), warnings=tuple(warnings))
-    return Evaluation(candidate, OFFERED, judgement=judgement), option, tier(judgement)
+    return Option(need=candidate.need, service_id=candidate.service_id,
+                  service_at_location_id=candidate.service_at_location_id,
+                  location_id=candidate.location_id, name=candidate.name,
+                  organization=candidate.organization,
+                  distance_km=None if candidate.distance_km is None else round(candidate.distance_km, 2),
+                  open_now=open_now, capacity=_capacity_view(judgement), score=score,
+                  reasons=tuple(reasons), warnings=tuple(warnings))
 
 
 def match_need(need: str, request: MatchRequest, candidates: Iterable[Candidate], at: datetime,
                freshness: Freshness) -> NeedAnswer:
     evaluations: list[Evaluation] = []
-    ranked: list[tuple[tuple[int, float, float, str], Option]] = []
+    # Every offered candidate is ranked by (tier, score, distance, id); only the ones returned get
+    # their words (reasons, warnings), built from the same scoring code.
+    ranked: list[tuple[tuple[int, float, float, str], Candidate, CapacityJudgement, bool | None]] = []
     for candidate in reachable(candidates, need, request.radius_km):
-        evaluation, option, option_tier = evaluate(candidate, request, at, freshness)
+        evaluation, open_now = evaluate(candidate, request, at, freshness)
         evaluations.append(evaluation)
-        if option is not None:
+        judgement = evaluation.judgement
+        if evaluation.stage == OFFERED and judgement is not None:
+            score = explain(candidate, judgement, open_now, request.participant, words=False)[0]
             distance = 0.0 if candidate.reach == SERVICE_AREA else (candidate.distance_km or 0.0)
-            ranked.append(((option_tier, -option.score, distance, candidate.sort_id), option))
-    ranked.sort(key=lambda pair: pair[0])
-    options = tuple(option for _, option in ranked)
-    unconfirmed_only = bool(options) and all(o.capacity.status == UNCONFIRMED for o in options)
-    gap = classify_gap(need, evaluations, request.radius_km, len(options), unconfirmed_only)
-    return NeedAnswer(need=need, options=options[: max(request.limit, 0)], gap=gap)
+            ranked.append(((tier(judgement), -score, distance, candidate.sort_id), candidate, judgement, open_now))
+    ranked.sort(key=lambda entry: entry[0])
+    # An option's capacity shows "unconfirmed" exactly when its judgement is (see _capacity_view).
+    unconfirmed_only = bool(ranked) and all(j.status == UNCONFIRMED for _, _, j, _ in ranked)
+    gap = classify_gap(need, evaluations, request.radius_km, len(ranked), unconfirmed_only)
+    options = tuple(option(c, j, open_now, request) for _, c, j, open_now in ranked[: max(request.limit, 0)])
+    return NeedAnswer(need=need, options=options, gap=gap)
 
 
 def match_needs(request: MatchRequest, candidates: Iterable[Candidate], at: datetime,
@@ -116,4 +126,4 @@ def match_needs(request: MatchRequest, candidates: Iterable[Candidate], at: date
     return [match_need(need, request, pool, at, freshness) for need in dict.fromkeys(request.needs)]
 
 
-__all__ = ["evaluate", "in_reach", "match_need", "match_needs", "reachable"]
+__all__ = ["evaluate", "in_reach", "match_need", "match_needs", "option", "reachable"]

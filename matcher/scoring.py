@@ -73,33 +73,38 @@ def _units(n: float, unit: str) -> str:
 
 
 def explain(candidate: Candidate, judgement: CapacityJudgement, open_now: bool | None,
-            participant: Participant) -> tuple[float, list[str], list[str]]:
-    """The score (0..1), the reasons (plain words) and the warnings of an option."""
+            participant: Participant, *, words: bool = True) -> tuple[float, list[str], list[str]]:
+    """The score (0..1), the reasons (plain words) and the warnings of an option.
+
+    With `words=False` only the score is computed (the lists stay empty): the matcher ranks every
+    offered candidate by score and puts words only on the few it returns, from this same code.
+    """
     reasons: list[str] = []
     warnings: list[str] = []
     score = BASE_SCORE + NEARNESS_WEIGHT * nearness(candidate)
 
-    pool = judgement.pool
-    if pool is not None and pool.is_program_pool:
-        reasons.append(f"program-reserved {pool.unit}")
-    elif pool is not None:
-        reasons.append(_units(judgement.open_units, pool.unit))
-    elif judgement.status == UNTRACKED:
-        reasons.append("capacity not tracked: call or walk in")
-    if judgement.status == UNCONFIRMED:
-        warnings.append("capacity_unconfirmed")
-
-    stays = candidate.need in BED_NEEDS
-    if not candidate.eligibility.states("sobriety_required") and (stays or participant.active_substance_use):
-        reasons.append("no sobriety requirement")
+    if words:
+        pool = judgement.pool
+        if pool is not None and pool.is_program_pool:
+            reasons.append(f"program-reserved {pool.unit}")
+        elif pool is not None:
+            reasons.append(_units(judgement.open_units, pool.unit))
+        elif judgement.status == UNTRACKED:
+            reasons.append("capacity not tracked: call or walk in")
+        if judgement.status == UNCONFIRMED:
+            warnings.append("capacity_unconfirmed")
+        stays = candidate.need in BED_NEEDS
+        if not candidate.eligibility.states("sobriety_required") and (stays or participant.active_substance_use):
+            reasons.append("no sobriety requirement")
     for feature in sorted(candidate.features):
         if feature in FIT_WEIGHTS:
             score += FIT_WEIGHTS[feature]
-            reasons.append(_FEATURE_WORDS.get(feature, feature.replace("_", " ")))
+            if words:
+                reasons.append(_FEATURE_WORDS.get(feature, feature.replace("_", " ")))
     if "religious_participation_required" in candidate.features:
         score -= RELIGIOUS_PENALTY
         warnings.append("religious participation required")
-    spoken = shared_languages(candidate, participant)
+    spoken = shared_languages(candidate, participant) if participant.languages else []
     if spoken:
         score += FIT_WEIGHTS["language"]
         reasons.append("speaks " + ", ".join(spoken))
@@ -111,7 +116,10 @@ def explain(candidate: Candidate, judgement: CapacityJudgement, open_now: bool |
     else:
         warnings.append("hours unknown")
 
-    if candidate.reach == SERVICE_AREA:
+    if not words:
+        reasons.clear()
+        warnings.clear()
+    elif candidate.reach == SERVICE_AREA:
         reasons.append("serves this area")
     elif candidate.distance_km is not None:
         reasons.append(f"{candidate.distance_km:.1f} km")
