@@ -51,16 +51,13 @@ WITH sites AS (
     UNION ALL
     SELECT a.need, a.service_id, nearest.sal_id, nearest.location_id, nearest.distance_m, 'service_area'
     FROM (
-        -- Services whose area covers the person, and the needs they meet there (from the profile,
-        -- by primary key: match_site is partitioned by need, not by service).
-        SELECT n.need, mp.service_id
-        FROM (SELECT DISTINCT sa.service_id FROM service_area sa
-              WHERE sa.geog IS NOT NULL
-                AND ST_Covers(sa.geog, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)) covering
-        JOIN match_profile mp ON mp.service_id = covering.service_id
-        CROSS JOIN LATERAL unnest(mp.area_needs) AS n(need)
-        WHERE n.need = ANY(CAST(:needs AS text[]))
-        ORDER BY mp.service_id, n.need
+        -- Services whose area covers the person, for the needs asked (area_site: one row per area and
+        -- need; the need is checked before the costlier cover test).
+        SELECT DISTINCT ar.need, ar.service_id
+        FROM area_site ar
+        WHERE ar.need = ANY(CAST(:needs AS text[]))
+          AND ST_Covers(ar.geog, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)
+        ORDER BY ar.service_id, ar.need
         LIMIT :max_area
     ) a
     LEFT JOIN LATERAL (

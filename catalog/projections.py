@@ -76,14 +76,25 @@ FROM active a
 WHERE EXISTS (SELECT 1 FROM service_area sa WHERE sa.service_id = a.service_id AND sa.geog IS NOT NULL)
 """)
 
+_DELETE_AREAS = text("DELETE FROM area_site WHERE service_id = ANY(:ids)")
+
+# Each service area of a service that meets needs through it, once per need (from the match sites
+# just written: active services, their needs, `has_area`).
+_INSERT_AREAS = text("""
+INSERT INTO area_site (service_area_id, need, service_id, geog)
+SELECT DISTINCT sa.id, ms.need, ms.service_id, sa.geog
+FROM match_site ms
+JOIN service_area sa ON sa.service_id = ms.service_id AND sa.geog IS NOT NULL
+WHERE ms.has_area AND ms.service_id = ANY(:ids)
+""")
+
 _DELETE_PROFILES = text("DELETE FROM match_profile WHERE service_id = ANY(:ids)")
 
 # What the matcher reads about a service besides its place and capacity: eligibility terms, the
 # languages of the service and of its places, and every schedule row that may give its hours (on
 # the service, on one of its service_at_locations, or on a building it is in; the matcher picks),
-# with only the fields the matcher reads and no nulls, so a candidate row stays small; its name, its
-# organization's name and age bounds; and the needs it meets through a service area (from the match
-# sites, written just before).
+# with only the fields the matcher reads and no nulls, so a candidate row stays small; and its name,
+# its organization's name and age bounds.
 _INSERT_PROFILES = text("""
 WITH services AS (
     SELECT s.id AS service_id, s.name, o.name AS organization, s.minimum_age, s.maximum_age
@@ -121,20 +132,14 @@ WITH services AS (
                'count', sc.count, 'wkst', sc.wkst)) ORDER BY sc.id) AS schedules
     FROM schedule_ids i JOIN schedule sc ON sc.id = i.id
     GROUP BY i.service_id
-), area_needs AS (
-    SELECT ms.service_id, array_agg(ms.need ORDER BY ms.need) AS needs
-    FROM match_site ms WHERE ms.has_area AND ms.service_id = ANY(:ids)
-    GROUP BY ms.service_id
 )
-INSERT INTO match_profile (service_id, terms, languages, schedules, name, organization, minimum_age, maximum_age,
-                           area_needs)
+INSERT INTO match_profile (service_id, terms, languages, schedules, name, organization, minimum_age, maximum_age)
 SELECT x.service_id, coalesce(t.terms, '[]'), coalesce(l.languages, '[]'), coalesce(sc.schedules, '[]'),
-       x.name, x.organization, x.minimum_age, x.maximum_age, coalesce(a.needs, '{}')
+       x.name, x.organization, x.minimum_age, x.maximum_age
 FROM services x
 LEFT JOIN terms t ON t.service_id = x.service_id
 LEFT JOIN languages l ON l.service_id = x.service_id
 LEFT JOIN schedules sc ON sc.service_id = x.service_id
-LEFT JOIN area_needs a ON a.service_id = x.service_id
 """)
 
 # An organization is written with any one of its services (HSDS documents nest it), so a new name
@@ -173,7 +178,7 @@ def resolve_term_profiles(session: Session, term_ids: Sequence[str] | None = Non
 
 
 def refresh_services(session: Session, service_ids: Sequence[str]) -> None:
-    """Rebuilds the match sites, match profiles and search documents of these services (and the
+    """Rebuilds the match sites, area sites, match profiles and search documents of these services (and the
     match profiles of services sharing a place with them)."""
     ids = list(dict.fromkeys(service_ids))
     if not ids:
@@ -181,6 +186,8 @@ def refresh_services(session: Session, service_ids: Sequence[str]) -> None:
     session.execute(_REFRESH_SEARCH, {"ids": ids, "elig": ELIGIBILITY_TAXONOMY})
     session.execute(_DELETE_SITES, {"ids": ids})
     session.execute(_INSERT_SITES, {"ids": ids, "needs": NEEDS_TAXONOMY})
+    session.execute(_DELETE_AREAS, {"ids": ids})
+    session.execute(_INSERT_AREAS, {"ids": ids})
     refresh_gap_sites(session, ids)  # the gap map's supply projection, from the match sites just written
     profiled = ids + list(session.execute(_NEIGHBOURS, {"ids": ids}).scalars())
     session.execute(_DELETE_PROFILES, {"ids": profiled})

@@ -352,6 +352,25 @@ class MatchSite(Base):
     )
 
 
+class AreaSite(Base):
+    """Projection for the candidate query's service-area branch: one row per (service area, need) of
+    an active service that meets the need there (mobile, outreach), with the area's polygon.
+
+    Rebuilt with `match_site` by catalog.projections; the GiST index finds the areas under a person,
+    and the need is checked before the (costlier) cover test. See migration 0007.
+    """
+
+    __tablename__ = "area_site"
+    service_area_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    need: Mapped[str] = mapped_column(Text, primary_key=True)
+    service_id: Mapped[str] = mapped_column(_fk("service.id"))
+    geog: Mapped[Any] = mapped_column(Geography("GEOMETRY", srid=4326, spatial_index=False))
+    __table_args__ = (
+        Index("ix_area_site_geog", "geog", postgresql_using="gist"),
+        Index("ix_area_site_service", "service_id"),
+    )
+
+
 class MatchProfile(Base):
     """Projection for the matcher: a service's eligibility terms, languages and hours, ready to read.
 
@@ -375,8 +394,6 @@ class MatchProfile(Base):
     organization: Mapped[str | None] = mapped_column(Text)
     minimum_age: Mapped[int | None] = mapped_column(Integer)
     maximum_age: Mapped[int | None] = mapped_column(Integer)
-    # The needs this service meets through its HSDS service area (mobile, outreach), if it has one.
-    area_needs: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
 
 
 class GapEvent(Base):

@@ -92,7 +92,7 @@ def test_the_migration_fills_what_the_projection_writes(db, import_catalog) -> N
     assert filled == live
 
 
-def test_profile_carries_name_organization_ages_and_area_needs(db, import_catalog) -> None:  # type: ignore[no-untyped-def]
+def test_profile_carries_name_organization_ages_and_area_sites_the_needs(db, import_catalog) -> None:  # type: ignore[no-untyped-def]
     import_catalog(world.world([
         {"name": "Youth Outreach", "org": "Street Team", "needs": ["harm_reduction", "food"], "area_km": 5,
          "minimum_age": 16, "maximum_age": 24},
@@ -100,12 +100,15 @@ def test_profile_carries_name_organization_ages_and_area_needs(db, import_catalo
     ]))
     with db() as s:
         rows = {r.service_id: r for r in s.execute(text(
-            "SELECT service_id, name, organization, minimum_age, maximum_age, area_needs FROM match_profile"))}
+            "SELECT service_id, name, organization, minimum_age, maximum_age FROM match_profile"))}
+        areas = s.execute(text("SELECT service_id, need FROM area_site ORDER BY need")).all()
     outreach, clinic = rows[world.service_id("Youth Outreach")], rows[world.service_id("Corner Clinic")]
     assert (outreach.name, outreach.organization, outreach.minimum_age, outreach.maximum_age) == (
         "Youth Outreach", "Street Team", 16, 24)
-    assert outreach.area_needs == ["food", "harm_reduction"]
-    assert (clinic.organization, clinic.area_needs) == ("Street Team", [])
+    assert clinic.organization == "Street Team"
+    # Only the outreach service has an area: one row per need it meets there.
+    outreach_id = world.service_id("Youth Outreach")
+    assert areas == [(outreach_id, "food"), (outreach_id, "harm_reduction")]
 
 
 def test_a_renamed_organization_reaches_its_other_services_and_the_matcher(  # type: ignore[no-untyped-def]
