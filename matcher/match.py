@@ -7,6 +7,7 @@ furthest stage reached is also the gap's reason when nothing is offered.
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -24,7 +25,7 @@ from matcher.gaps import (
 from matcher.hours import is_open
 from matcher.model import RADIUS, SERVICE_AREA, Candidate, CapacityView, MatchRequest, NeedAnswer, Option
 from matcher.pools import FULL, OPEN, UNCONFIRMED, WAITLIST, Freshness
-from matcher.scoring import explain, tier
+from matcher.scoring import TIER_OPEN, TIER_PROGRAM, explain, score_ceiling, tier
 
 
 def in_reach(candidate: Candidate, radius_km: float) -> bool:
@@ -97,25 +98,60 @@ def option(candidate: Candidate, judgement: CapacityJudgement, open_now: bool | 
                   reasons=tuple(reasons), warnings=tuple(warnings))
 
 
+RankKey = tuple[int, float, float, str]
+
+
+def _best_possible(candidate: Candidate, request: MatchRequest) -> RankKey:
+    """The best rank key this candidate could get: the program tier if it holds a pool bought by the
+    request's program, the score ceiling; its distance and id are exact."""
+    program = request.program
+    best_tier = (TIER_PROGRAM if program is not None and any(program in p.reserved_for for p in candidate.pools)
+                 else TIER_OPEN)
+    distance = 0.0 if candidate.reach == SERVICE_AREA else (candidate.distance_km or 0.0)
+    return (best_tier, -score_ceiling(candidate, request.participant), distance, candidate.sort_id)
+
+
 def match_need(need: str, request: MatchRequest, candidates: Iterable[Candidate], at: datetime,
-               freshness: Freshness) -> NeedAnswer:
-    evaluations: list[Evaluation] = []
+               freshness: Freshness, *, exhaustive: bool = False) -> NeedAnswer:
+    """Options for one need, best first, or its gap.
+
+    Candidates are judged best-possible first. Once `limit` confirmed options are in hand and the next
+    candidate's best possible rank is still behind the last of them, no candidate left can change the
+    answer (its options, their order, or the gap, which is none once a confirmed option exists), so
+    judging stops there. `exhaustive` judges every candidate; the tests hold both to the same answers.
+    """
+    limit = max(request.limit, 0)
+    reach = reachable(candidates, need, request.radius_km)
+    best = [_best_possible(c, request) for c in reach] if limit and not exhaustive else []
+    order = sorted(range(len(reach)), key=best.__getitem__) if best else range(len(reach))
+    judged: list[tuple[int, Evaluation]] = []
     # Every offered candidate is ranked by (tier, score, distance, id); only the ones returned get
     # their words (reasons, warnings), built from the same scoring code.
-    ranked: list[tuple[tuple[int, float, float, str], Candidate, CapacityJudgement, bool | None]] = []
-    for candidate in reachable(candidates, need, request.radius_km):
+    ranked: list[tuple[RankKey, Candidate, CapacityJudgement, bool | None]] = []
+    top: list[RankKey] = []  # the best `limit` keys so far, in order
+    confirmed = False
+    for i in order:
+        candidate = reach[i]
+        if best and confirmed and len(top) == limit and top[-1] < best[i]:
+            break  # settled: see the docstring
         evaluation, open_now = evaluate(candidate, request, at, freshness)
-        evaluations.append(evaluation)
+        judged.append((i, evaluation))
         judgement = evaluation.judgement
         if evaluation.stage == OFFERED and judgement is not None:
             score = explain(candidate, judgement, open_now, request.participant, words=False)[0]
             distance = 0.0 if candidate.reach == SERVICE_AREA else (candidate.distance_km or 0.0)
-            ranked.append(((tier(judgement), -score, distance, candidate.sort_id), candidate, judgement, open_now))
+            key = (tier(judgement), -score, distance, candidate.sort_id)
+            ranked.append((key, candidate, judgement, open_now))
+            confirmed = confirmed or judgement.status != UNCONFIRMED
+            if limit:
+                insort(top, key)
+                del top[limit:]
     ranked.sort(key=lambda entry: entry[0])
+    evaluations = [e for _, e in sorted(judged, key=lambda pair: pair[0])]  # in reach order, as judged
     # An option's capacity shows "unconfirmed" exactly when its judgement is (see _capacity_view).
     unconfirmed_only = bool(ranked) and all(j.status == UNCONFIRMED for _, _, j, _ in ranked)
     gap = classify_gap(need, evaluations, request.radius_km, len(ranked), unconfirmed_only)
-    options = tuple(option(c, j, open_now, request) for _, c, j, open_now in ranked[: max(request.limit, 0)])
+    options = tuple(option(c, j, open_now, request) for _, c, j, open_now in ranked[:limit])
     return NeedAnswer(need=need, options=options, gap=gap)
 
 

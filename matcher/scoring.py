@@ -67,6 +67,18 @@ def tier(judgement: CapacityJudgement) -> int:
     return TIER_OPEN
 
 
+def score_ceiling(candidate: Candidate, participant: Participant) -> float:
+    """The highest score `explain` could give this candidate, before its capacity and hours are
+    judged: every fit it has, open now assumed. A hair above the exact sum, so a different order of
+    float additions can never put the real score over it."""
+    fit = sum(FIT_WEIGHTS[f] for f in candidate.features if f in FIT_WEIGHTS) + FIT_WEIGHTS["open_now"]
+    if "religious_participation_required" in candidate.features:
+        fit -= RELIGIOUS_PENALTY
+    if participant.languages and shared_languages(candidate, participant):
+        fit += FIT_WEIGHTS["language"]
+    return round(min(max(BASE_SCORE + NEARNESS_WEIGHT * nearness(candidate) + fit + 1e-6, 0.0), 1.0), 3)
+
+
 def _units(n: float, unit: str) -> str:
     count = int(n) if float(n).is_integer() else n
     return f"{count} open {unit}{'' if count == 1 else 's'}"
@@ -126,4 +138,4 @@ def explain(candidate: Candidate, judgement: CapacityJudgement, open_now: bool |
     return round(min(max(score, 0.0), 1.0), 3), reasons, warnings
 
 
-__all__ = ["explain", "nearness", "shared_languages", "tier"]
+__all__ = ["explain", "nearness", "score_ceiling", "shared_languages", "tier"]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from datetime import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matcher_factories import AT, bed_pool, candidate
 
 from matcher.eligibility import Participant, excludes
-from matcher.match import match_needs
+from matcher.hours import ScheduleRule
+from matcher.match import match_need, match_needs
 from matcher.model import SERVICE_AREA, Candidate, MatchRequest
 from matcher.pools import Freshness, offerable_units
 
@@ -160,3 +162,47 @@ def test_every_need_gets_options_or_a_gap(req: MatchRequest, cands: list[Candida
         assert a.options or a.gap is not None
         if a.gap is not None and a.options:
             assert a.gap.reason == "unconfirmed_only"
+
+
+hours = st.sampled_from([(), (ScheduleRule(freq="WEEKLY", byday="MO,TU,WE,TH,FR,SA,SU", opens_at=time(0, 0),
+                                           closes_at=time(23, 59)),),
+                         (ScheduleRule(freq="WEEKLY", byday="SU", opens_at=time(9, 0), closes_at=time(10, 0)),)])
+
+
+@settings(max_examples=400)
+@given(requests, candidates(), st.integers(0, 4), st.booleans(), st.data())
+def test_stopping_once_the_answer_is_settled_gives_the_exhaustive_answer(  # type: ignore[no-untyped-def]
+        req: MatchRequest, cands: list[Candidate], limit: int, open_now: bool, data) -> None:
+    """The matcher stops judging candidates once none left could enter the first `limit` options; the
+    answer (options, their order and words, the gap) must be exactly the one judging every candidate gives."""
+    req = dataclasses.replace(req, limit=limit, open_now=open_now)
+    cands = [dataclasses.replace(c, schedules=data.draw(hours)) for c in cands]
+    for need in req.needs:
+        quick = match_need(need, req, cands, AT, Freshness())
+        full = match_need(need, req, cands, AT, Freshness(), exhaustive=True)
+        assert quick == full
+
+
+def test_far_candidates_are_not_judged_once_the_answer_is_settled(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Ten open shelters 1..10 km away and a limit of 2: the far ones cannot beat the two nearest, so
+    the matcher stops judging early, and still answers exactly as when it judges all ten."""
+    import matcher.match as match_module
+
+    cands = [candidate(f"S{k}", km=float(k), schedules=(ScheduleRule(
+        freq="WEEKLY", byday="MO,TU,WE,TH,FR,SA,SU", opens_at=time(0, 0), closes_at=time(23, 59)),))
+             for k in range(1, 11)]
+    req = MatchRequest(needs=("shelter",), radius_km=15.0, limit=2)
+    judged: list[str] = []
+    real = match_module.evaluate
+
+    def counting(c, *args):  # type: ignore[no-untyped-def]
+        judged.append(c.name)
+        return real(c, *args)
+
+    monkeypatch.setattr(match_module, "evaluate", counting)
+    quick = match_need("shelter", req, cands, AT, Freshness())
+    assert len(judged) < len(cands)
+    judged.clear()
+    assert quick == match_need("shelter", req, cands, AT, Freshness(), exhaustive=True)
+    assert len(judged) == len(cands)
+    assert [o.name for o in quick.options] == ["S1", "S2"]
