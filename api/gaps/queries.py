@@ -98,6 +98,18 @@ _UNIT_SUMS: Final = """count(*) AS pools,
            coalesce(sum(p.available) FILTER (WHERE p.is_program), 0) AS program_available,
            coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND p.is_program), 0) AS program_open"""
 
+# Both supply queries end the same way: each (area, need, intercept) with its service counts and the
+# unit sums of its pools (none when it has none).
+_AREA_ROWS: Final = """
+SELECT s.area, s.need, s.intercept, s.services, s.low_barrier_services, s.untracked_services,
+       coalesce(u.pools, 0) AS pools, coalesce(u.fresh_pools, 0) AS fresh_pools,
+       coalesce(u.public_total, 0) AS public_total, coalesce(u.public_available, 0) AS public_available,
+       coalesce(u.public_open, 0) AS public_open, coalesce(u.program_total, 0) AS program_total,
+       coalesce(u.program_available, 0) AS program_available, coalesce(u.program_open, 0) AS program_open
+FROM area_services s LEFT JOIN area_units u
+  ON u.area = s.area AND u.need = s.need AND u.intercept = s.intercept
+"""
+
 _SUPPLY: Final = """
 WITH site AS ({sites}),
 {profile},
@@ -142,14 +154,7 @@ area_units AS (
     WHERE coalesce(si.intercept, :default_intercept) = ANY(:intercepts)
     GROUP BY 1, 2, 3
 )
-SELECT s.area, s.need, s.intercept, s.services, s.low_barrier_services, s.untracked_services,
-       coalesce(u.pools, 0) AS pools, coalesce(u.fresh_pools, 0) AS fresh_pools,
-       coalesce(u.public_total, 0) AS public_total, coalesce(u.public_available, 0) AS public_available,
-       coalesce(u.public_open, 0) AS public_open, coalesce(u.program_total, 0) AS program_total,
-       coalesce(u.program_available, 0) AS program_available, coalesce(u.program_open, 0) AS program_open
-FROM area_services s LEFT JOIN area_units u
-  ON u.area = s.area AND u.need = s.need AND u.intercept = s.intercept
-"""
+{area_rows}"""
 
 # Supply from the gap_site projection (catalog.gap_sites): the same sums as _SUPPLY, without deriving
 # cells, intercepts and low-barrier flags per request. Each source yields (area, need, intercept,
@@ -210,14 +215,7 @@ area_units AS (
     FROM area_pool ap JOIN pool p ON p.id = ap.pool_id
     GROUP BY 1, 2, 3
 )
-SELECT s.area, s.need, s.intercept, s.services, s.low_barrier_services, s.untracked_services,
-       coalesce(u.pools, 0) AS pools, coalesce(u.fresh_pools, 0) AS fresh_pools,
-       coalesce(u.public_total, 0) AS public_total, coalesce(u.public_available, 0) AS public_available,
-       coalesce(u.public_open, 0) AS public_open, coalesce(u.program_total, 0) AS program_total,
-       coalesce(u.program_available, 0) AS program_available, coalesce(u.program_open, 0) AS program_open
-FROM area_services s LEFT JOIN area_units u
-  ON u.area = s.area AND u.need = s.need AND u.intercept = s.intercept
-"""
+{area_rows}"""
 _PAGE_POOLS: Final = "WHERE c.service_id IN (SELECT service_id FROM site)"
 
 # Row keys with supply come from gap_cell (one row per intercept, need and res-7 cell with sites), no
@@ -416,7 +414,8 @@ def _pool_params(at: datetime, freshness: Freshness) -> dict[str, Any]:
 def supply_rows(session: Session, source: str, *, needs: Sequence[str], intercepts: Sequence[int],
                 at: datetime, freshness: Freshness, **source_params: Any) -> list[SupplyRow]:
     """Supply per area × need × intercept, for one kind of area (a key of SITE_SOURCES)."""
-    statement = text(_SUPPLY.format(sites=SITE_SOURCES[source], profile=_PROFILE_CTES, unit_sums=_UNIT_SUMS))
+    statement = text(_SUPPLY.format(sites=SITE_SOURCES[source], profile=_PROFILE_CTES, unit_sums=_UNIT_SUMS,
+                                     area_rows=_AREA_ROWS))
     params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), **source_params,
               "eligibility_profile": ELIGIBILITY_TAXONOMY, "low_barrier_terms": list(LOW_BARRIER_TERMS)}
     # Counts arrive as integers and sums as float8, in SupplyRow's order: only the area needs mapping.
@@ -431,7 +430,7 @@ def gap_supply_rows(session: Session, source: str, *, needs: Sequence[str], inte
     narrowed = source == "ranges"
     statement = text(_GAP_SUPPLY.format(sites=GAP_SITE_SOURCES[source],
                                         pools=_POOL_CTES.format(pool_filter=_PAGE_POOLS if narrowed else ""),
-                                        unit_sums=_UNIT_SUMS))
+                                        unit_sums=_UNIT_SUMS, area_rows=_AREA_ROWS))
     params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), "resolution": resolution,
               "w_intercepts": int_array(r[0] for r in ranges), "w_needs": text_array(r[1] for r in ranges),
               "w_lo": int_array(r[2] for r in ranges), "w_hi": int_array(r[3] for r in ranges)}
