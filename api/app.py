@@ -23,6 +23,7 @@ from api.directory import endpoints as directory
 from api.gaps import endpoints as gaps
 from api.imports import endpoints as imports
 from api.match import endpoints as match
+from api.referrals import endpoints as referrals
 from divert import __version__
 from divert.db import session_factory
 from divert.errors import add_exception_handlers
@@ -112,7 +113,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = False)
     app.add_middleware(AccessLog)
 
     app.include_router(root.router)
-    for room in (directory, capacity, match, gaps, imports):
+    for room in (directory, capacity, match, gaps, imports, referrals):
         app.include_router(room.router, prefix="/v1")
     app.include_router(pages.router)
     return app

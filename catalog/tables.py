@@ -555,3 +555,80 @@ class SourceRecord(Base):
     # (importers.dedup); null for a record that is its service.
     document: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True), nullable=True)
     __table_args__ = (UniqueConstraint("source", "source_key", name="uq_source_record"),)
+
+
+class Referral(Base):
+    """A case manager's word to a provider that a person is on the way (CONTRACT §2.7).
+
+    No participant field: the service, the need, the program, the intercept, the location coarsened
+    to an H3 cell (R8), and a short reference the person shows at the door. The organization is the
+    service's at the time of referral, so the receiving provider keeps seeing it.
+    """
+
+    __tablename__ = "referral"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    reference: Mapped[str] = mapped_column(Text)
+    # sent | accepted | declined | arrived | enrolled | no_show | cancelled | expired
+    state: Mapped[str] = mapped_column(Text)
+    service_id: Mapped[str] = mapped_column(_fk("service.id"), index=True)
+    organization_id: Mapped[str | None] = mapped_column(Text, index=True)
+    need: Mapped[str] = mapped_column(Text)
+    hold_id: Mapped[str | None] = mapped_column(ForeignKey("hold.id", ondelete="SET NULL"))
+    program: Mapped[str | None] = mapped_column(Text)
+    intercept: Mapped[int | None] = mapped_column(Integer)
+    cell: Mapped[str | None] = mapped_column(Text)  # H3 cell, resolution 7
+    key_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    respond_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        # A reference is read aloud at the door: unique among referrals not yet ended.
+        Index("uq_referral_open_reference", "reference", unique=True,
+              postgresql_where=text("state IN ('sent', 'accepted', 'arrived')")),
+        Index("ix_referral_due", "respond_by", postgresql_where=text("state = 'sent'")),
+        Index("ix_referral_created", "created_at"),
+    )
+
+
+class ReferralEvent(Base):
+    """A referral's history: one row per state it reached, appended and never rewritten."""
+
+    __tablename__ = "referral_event"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    referral_id: Mapped[str] = mapped_column(_fk("referral.id"), index=True)
+    state: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class WebhookEndpoint(Base):
+    """A provider's URL told of new referrals and moves (Standard Webhooks). The secret signs each
+    delivery, so it is kept; it is shown once, when the endpoint is registered."""
+
+    __tablename__ = "webhook_endpoint"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(Text, index=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookDelivery(Base):
+    """One message to one endpoint, retried with backoff until delivered or given up."""
+
+    __tablename__ = "webhook_delivery"
+    id: Mapped[str] = mapped_column(Text, primary_key=True)  # the `webhook-id`, the same on every retry
+    endpoint_id: Mapped[str] = mapped_column(_fk("webhook_endpoint.id"), index=True)
+    event_type: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    state: Mapped[str] = mapped_column(Text)  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        Index("ix_webhook_delivery_due", "next_attempt_at", postgresql_where=text("state = 'pending'")),
+    )

@@ -293,21 +293,31 @@ def _hold_for_change(session: Session, caller: Caller, hold_id: str, now: dateti
     return hold
 
 
-def confirm_hold(session: Session, caller: Caller, hold_id: str, now: datetime) -> dict[str, Any]:
-    """The person is placed: the hold ends as confirmed and the pool has one unit fewer."""
-    hold = _hold_for_change(session, caller, hold_id, now)
+def confirm_held_unit(session: Session, hold: Hold, now: datetime, actor: str) -> None:
+    """Ends an active hold (locked by the caller) as confirmed: the pool has one unit fewer."""
     hold.state = "confirmed"
     hold.ended_at = now
     session.flush()
-    repository.take_unit_for_hold(session, hold.capacity_id, now, caller.actor)
+    repository.take_unit_for_hold(session, hold.capacity_id, now, actor)
+
+
+def release_held_unit(session: Session, hold: Hold, now: datetime) -> None:
+    """Ends an active hold (locked by the caller) as released: its unit is free again."""
+    hold.state = "released"
+    hold.ended_at = now
+    session.flush()
+
+
+def confirm_hold(session: Session, caller: Caller, hold_id: str, now: datetime) -> dict[str, Any]:
+    """The person is placed: the hold ends as confirmed and the pool has one unit fewer."""
+    hold = _hold_for_change(session, caller, hold_id, now)
+    confirm_held_unit(session, hold, now, caller.actor)
     return hold_view(hold)
 
 
 def release_hold(session: Session, caller: Caller, hold_id: str, now: datetime) -> dict[str, Any]:
     hold = _hold_for_change(session, caller, hold_id, now)
-    hold.state = "released"
-    hold.ended_at = now
-    session.flush()
+    release_held_unit(session, hold, now)
     return hold_view(hold)
 
 

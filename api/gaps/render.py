@@ -11,6 +11,7 @@ from api.gaps.params import AREA_NAMED, GapQuery
 from api.gaps.queries import SupplyRow
 from api.gaps.service import GapMap, GapRow, SimEntry, SimTable
 from api.gaps.status import DEMAND_REASONS
+from api.referrals.suppression import suppressed
 from matcher.vocabulary import INTERCEPTS, NEEDS
 
 
@@ -170,6 +171,8 @@ def sim_entry_json(entry: SimEntry) -> dict[str, Any]:
         "areas": entry.areas,
         "supply": supply_json(entry.supply),
         "demand": {"total": sum(entry.demand.values()), "by_reason": entry.demand},
+        "referred": suppressed(entry.referred),
+        "enrolled": suppressed(entry.enrolled),
         "summary": entry.summary,
     }
 
@@ -191,7 +194,7 @@ SIM_CSV_COLUMNS = (
     "intercept", "intercept_name", "need", "status", "areas_absent", "areas_lacks_capacity",
     "areas_sufficient", "services", "low_barrier_services", "untracked_services", "pools", "fresh_pools",
     "public_open", "program_open", "demand_total", *(f"demand_{reason}" for reason in DEMAND_REASONS),
-    "summary",
+    "referred", "enrolled", "summary",
 )
 
 
@@ -204,6 +207,7 @@ def sim_csv(table: SimTable) -> str:
             e.areas["lacks_capacity"], e.areas["sufficient"], s["services"], s["low_barrier_services"],
             s["untracked_services"], s["pools"], s["fresh_pools"], s["units"]["public"]["open"],
             s["units"]["program"]["open"], sum(e.demand.values()),
-            *(e.demand.get(reason, 0) for reason in DEMAND_REASONS), e.summary,
+            *(e.demand.get(reason, 0) for reason in DEMAND_REASONS), suppressed(e.referred),
+            suppressed(e.enrolled), e.summary,
         ])
     return _csv(SIM_CSV_COLUMNS, lines)

@@ -34,6 +34,7 @@ from api.gaps.status import (
     region_status,
     unmet_demand,
 )
+from api.referrals.repository import referred_enrolled
 from catalog.gap_sites import refresh_location_cells
 from divert.errors import InvalidInput
 from divert.settings import Settings
@@ -81,6 +82,9 @@ class SimEntry:
     summary: str
     rank: tuple[int, int, int] = field(default=(0, 0, 0))
     gap: bool = False
+    # Referrals sent in the window for this intercept × need, and how many ended enrolled (§2.7).
+    referred: int = 0
+    enrolled: int = 0
 
 
 @dataclass
@@ -414,6 +418,10 @@ def build_sim_table(session: Session, query: GapQuery, settings: Settings, at: d
                 intercept, need, region_status(services, counts), counts, supply, demand,
                 gap_words(intercept, need, services, counts, demand, query.window.days),
                 gap_rank(services, counts, demand), is_gap(counts, demand)))
+    referrals = referred_enrolled(session, start=query.window.start, end=query.window.end, needs=query.needs,
+                                  intercepts=query.intercepts)
+    for entry in entries:
+        entry.referred, entry.enrolled = referrals.get((entry.need, entry.intercept), (0, 0))
     return SimTable(gap_map, entries)
 
 

@@ -2,7 +2,7 @@
 
 Each JSON file beside this one is a small world (HSDS 3.1 services) and the steps a client takes in it
 (see /work/shared/scenarios/README.md): match, capacity, hold, concurrent_holds, import and raw steps,
-each checked against its `expect`. Every step runs on the state the earlier steps left.
+each checked against its `expect`; `save` keeps a value of an answer as `{var}` for later steps. Every step runs on the state the earlier steps left.
 """
 
 from __future__ import annotations
@@ -55,6 +55,22 @@ def _check_match(js: dict[str, Any], exp: dict[str, Any], idname: dict[str, str]
     return fails
 
 
+_MISSING = object()
+
+
+def _at(js: Any, dotted: str) -> Any:
+    """The value at a dotted path into an answer (`history.-1.state`: -1 is the last item)."""
+    value = js
+    for part in dotted.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.lstrip("-").isdigit() and -len(value) <= int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return _MISSING
+    return value
+
+
 class World:
     """One scenario's client session: keys by role, and the steps' calls."""
 
@@ -63,8 +79,47 @@ class World:
         self.keys = {role: make_key(role) for role in ("admin", "case_manager", "planner", "curator")}
         self.keys["none"] = {}
         self.idname = {s["id"]: s["name"] for s in catalog}
+        self.saved: dict[str, Any] = {}
+
+    def fill(self, value: Any) -> Any:
+        """`{var}` in a step's path, body or expected values, replaced by the value saved earlier."""
+        if isinstance(value, str):
+            for name, saved in self.saved.items():
+                if value == "{" + name + "}":
+                    return saved
+                value = value.replace("{" + name + "}", str(saved))
+            return value
+        if isinstance(value, list):
+            return [self.fill(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.fill(v) for k, v in value.items()}
+        return value
+
+    def save(self, step: dict[str, Any], js: Any) -> list[str]:
+        fails = []
+        for name, dotted in step.get("save", {}).items():
+            value = _at(js, dotted)
+            if value is _MISSING:
+                fails.append(f"cannot save {name}: no {dotted} in the answer")
+            else:
+                self.saved[name] = value
+        return fails
+
+    def key(self, auth: str) -> str:
+        """The key for `auth`: a role, `provider:<organization name>` or `program:<code>`, made on first use."""
+        if auth not in self.keys:
+            kind, _, name = auth.partition(":")
+            if kind == "provider":
+                org = next(s["organization"]["id"] for s in self.catalog if s["organization"]["name"] == name)
+                self.keys[auth] = self.make_key("provider", org=org)
+            elif kind == "program":
+                self.keys[auth] = self.make_key("case_manager", program=name)
+            else:
+                self.keys[auth] = self.make_key(auth)
+        return auth
 
     def call(self, method: str, path: str, body: Any = None, auth: str = "case_manager") -> Any:
+        auth = self.key(auth)
         kwargs: dict[str, Any] = {"headers": self.keys[auth]}
         if body is not None:
             if isinstance(body, str):
@@ -112,7 +167,7 @@ class World:
             r = self.call("POST", "/v1/holds", body)
             if r.status_code != exp["status"]:
                 return [f"hold {r.status_code} != {exp['status']}: {r.text[:300]}"]
-            return []
+            return self.save(step, r.json()) if "save" in step else []
         if "concurrent_holds" in step:
             h = step["concurrent_holds"]
             body = {"capacity_id": _pool_id(self.catalog, h["service"], h["pool"]),
@@ -132,7 +187,8 @@ class World:
                       if k in exp and js.get(k) != exp[k]]
             return fails
         if "raw" in step:
-            raw = step["raw"]
+            raw = self.fill(step["raw"])
+            exp = self.fill(exp)
             r = self.call(raw["method"], raw["path"], raw.get("body"), auth=raw.get("auth", "case_manager"))
             fails = ([] if r.status_code == exp["status"]
                      else [f"{raw['path']} {r.status_code}: {r.text[:300]}"])
@@ -142,11 +198,11 @@ class World:
                 js = None
             fails += [f"lacks {k}" for k in exp.get("json_has", [])
                       if not isinstance(js, dict) or k not in js]
-            fails += [f"{k} != {v}" for k, v in exp.get("json_eq", {}).items()
-                      if not isinstance(js, dict) or js.get(k) != v]
+            fails += [f"{k} = {_at(js, k)!r}, not {v!r}" for k, v in exp.get("json_eq", {}).items()
+                      if not isinstance(js, dict) or _at(js, k) != v]
             fails += [f"lacks text {t!r}" for t in exp.get("text_has", []) if t not in r.text]
             fails += [f"leaks {t!r}" for t in exp.get("text_lacks", []) if t in r.text]
-            return fails
+            return fails + self.save(step, js) if not fails else fails
         return [f"unknown step kind {sorted(step)}"]
 
 
