@@ -37,8 +37,12 @@ def _admin() -> psycopg.Connection:
     return psycopg.connect(ADMIN_URL, autocommit=True)
 
 
-def _ensure_template() -> str:
-    """A migrated template database for this schema version (built once, under an advisory lock)."""
+def _ensure_template(clone_to: str | None = None) -> str:
+    """A migrated template database for this schema version (built once, under an advisory lock).
+
+    With `clone_to`, that database is made from the template before the lock is let go: runs of
+    other checkouts (other schema versions) drop templates not their own when they build theirs, so
+    a template found or built here may be gone as soon as the lock is released."""
     name = f"divert_tpl_{_migrations_digest()}"
     with _admin() as conn:
         conn.execute("SELECT pg_advisory_lock(4242)")
@@ -61,6 +65,9 @@ def _ensure_template() -> str:
                     # Another run may still be cloning from an old template; leave it for later.
                     with contextlib.suppress(psycopg.Error):
                         conn.execute(f'DROP DATABASE IF EXISTS "{old}"')
+            if clone_to is not None:
+                conn.execute(f'DROP DATABASE IF EXISTS "{clone_to}"')
+                conn.execute(f'CREATE DATABASE "{clone_to}" TEMPLATE "{name}"')
         finally:
             conn.execute("SELECT pg_advisory_unlock(4242)")
     return name
@@ -68,21 +75,9 @@ def _ensure_template() -> str:
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
-    template = _ensure_template()
     name = f"divert_test_{os.getpid()}"
+    _ensure_template(clone_to=name)
     with _admin() as conn:
-        # Cloned under the template lock: a concurrent run on another schema version (another
-        # checkout) drops old templates only while holding it, so ours cannot vanish mid-clone.
-        conn.execute("SELECT pg_advisory_lock(4242)")
-        try:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone():
-                conn.execute("SELECT pg_advisory_unlock(4242)")
-                template = _ensure_template()
-                conn.execute("SELECT pg_advisory_lock(4242)")
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(4242)")
         # Tests need no durability across a crash: skip the per-commit disk sync in this database only.
         conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     url = f"{SERVER_URL}/{name}"

@@ -92,9 +92,9 @@ def accept(referral_id: ReferralId, caller: ReferralReaderDep, session: SessionD
 
 @router.post("/referrals/{referral_id}/decline", summary="Provider: we cannot take this person (with a reason)",
              **_MOVE)
-def decline(referral_id: ReferralId, body: DeclineIn, caller: ReferralReaderDep,
-            session: SessionDep) -> dict[str, Any]:
-    return _move(session, caller, referral_id, "decline", body.reason)
+def decline(referral_id: ReferralId, caller: ReferralReaderDep, session: SessionDep,
+            body: DeclineIn | None = None) -> dict[str, Any]:
+    return _move(session, caller, referral_id, "decline", body.reason if body else None)
 
 
 @router.post("/referrals/{referral_id}/arrive", summary="Provider: the person arrived", **_MOVE)

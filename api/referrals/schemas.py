@@ -45,7 +45,8 @@ class ReferralIn(BaseModel):
 class DeclineIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    reason: Literal[DECLINE_REASONS]  # type: ignore[valid-type]
+    # Required; left optional here so a missing reason is answered by the service naming the field.
+    reason: Literal[DECLINE_REASONS] | None = None  # type: ignore[valid-type]
 
 
 class HistoryEntryOut(BaseModel):

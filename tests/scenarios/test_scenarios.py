@@ -2,7 +2,8 @@
 
 Each JSON file beside this one is a small world (HSDS 3.1 services) and the steps a client takes in it
 (see /work/shared/scenarios/README.md): match, capacity, hold, concurrent_holds, import and raw steps,
-each checked against its `expect`; `save` keeps a value of an answer as `{var}` for later steps. Every step runs on the state the earlier steps left.
+each checked against its `expect`; `save` keeps a value of an answer as `{var}` for later steps.
+Every step runs on the state the earlier steps left.
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ class World:
                       if not isinstance(js, dict) or _at(js, k) != v]
             fails += [f"lacks text {t!r}" for t in exp.get("text_has", []) if t not in r.text]
             fails += [f"leaks {t!r}" for t in exp.get("text_lacks", []) if t in r.text]
-            return fails + self.save(step, js) if not fails else fails
+            return fails if fails else self.save(step, js)
         return [f"unknown step kind {sorted(step)}"]
 
 
