@@ -37,6 +37,7 @@ PAGES: Final[dict[str, tuple[str, str, str]]] = {
     "/directory": ("directory.html", "directory", "title.directory"),
     "/planner": ("planner.html", "planner", "title.planner"),
     "/provider": ("provider.html", "provider", "title.provider"),
+    "/referrals": ("referrals.html", "referrals", "title.referrals"),
 }
 
 # Assets are revalidated (ETag / Last-Modified, a 304 costs a few bytes) rather than cached blind, so a

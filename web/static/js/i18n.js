@@ -1,5 +1,6 @@
 // UI strings in English and Spanish: one small dictionary per language, and the switch between them.
 // Catalog text (service names, descriptions, the matcher's reasons) stays in the language it was written in.
+import { REFERRAL_STRINGS } from "./i18n-referrals.js";
 
 const en = {
   "skip": "Skip to content",
@@ -248,6 +249,8 @@ const NEED_EN = {
   education: "Education", transportation: "Transportation", peer_support: "Peer support", case_management: "Case management",
 };
 
+Object.assign(en, REFERRAL_STRINGS.en);
+Object.assign(es, REFERRAL_STRINGS.es);
 export const DICTIONARIES = { en, es };
 const NEED_LABELS = { en: NEED_EN, es: NEED_ES };
 let current = "en";

@@ -6,6 +6,7 @@ import { t, needLabel, onLanguageChange } from "../i18n.js";
 import { boot, notice } from "../shell.js";
 import { createMap } from "../map.js";
 import { timeAgo, km, clock, countdown, scheduleLines, addressLine, mapLinks, eligibilityNotes } from "../format.js";
+import { referButton } from "../referrals.js";
 
 const HOLD_MINUTES = 30;
 
@@ -133,9 +134,17 @@ function optionItem(option, index, need, number) {
     h("div", { class: "row actions" },
       holdable && !hold ? h("button", { type: "button", class: "primary hold-button",
         onclick: () => placeHold(option) }, t("hold.button", { unit: t(`unit.${capacity.unit}`, {}, capacity.unit || "") })) : null,
+      referButton(option, () => referContext(option, need)),
       h("button", { type: "button", class: "card-button", onclick: () => openCard(option) }, t("card.button"))),
     hold ? holdPanel(option, hold) : null);
   return item;
+}
+
+/** What a referral from this option carries: the need, the option's hold if any, the program, the place. */
+function referContext(option, need) {
+  const capacityId = option.capacity && option.capacity.capacity_id;
+  return { need, hold: capacityId ? state.holds.get(capacityId) : null, place: state.place,
+    program: ($("#match-form").elements.program.value || "").trim() || null };
 }
 
 function gapBox(gap) {

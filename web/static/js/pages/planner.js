@@ -4,6 +4,7 @@ import { $, h, fill, toast } from "../dom.js";
 import { t, needLabel, onLanguageChange } from "../i18n.js";
 import { boot, notice } from "../shell.js";
 import { createMap, ringsOf } from "../map.js";
+import { loadOutcomes, renderOutcomes } from "../outcomes.js";
 
 const STATUS_RANK = { sufficient: 0, lacks_capacity: 1, absent: 2 };
 const state = { sim: null, geojson: null, map: null, config: null, who: null };
@@ -108,6 +109,7 @@ async function load() {
   } finally {
     $("#sim").setAttribute("aria-busy", "false");
   }
+  loadOutcomes(query);
   try {
     state.geojson = await api("/v1/gaps", { query: { ...query, format: "geojson" } });
     renderMap();
@@ -143,6 +145,6 @@ boot(async ({ config, who }) => {
   $("#dl-csv").addEventListener("click", () => downloadLink("csv", "divert-gaps.csv"));
   $("#dl-geojson").addEventListener("click", () => downloadLink("geojson", "divert-gaps.geojson"));
   document.addEventListener("divert:signin", (event) => { state.who = event.detail; load(); });
-  onLanguageChange(() => { fillSelects(config); renderSim(); renderMap(); });
+  onLanguageChange(() => { fillSelects(config); renderSim(); renderMap(); renderOutcomes(); });
   await load();
 });

@@ -4,6 +4,7 @@ import { $, h, fill, toast } from "../dom.js";
 import { t, onLanguageChange } from "../i18n.js";
 import { boot, notice } from "../shell.js";
 import { timeAgo, clock } from "../format.js";
+import { mountIncoming, renderIncoming, setIncomingWho } from "../incoming.js";
 
 const WRITERS = new Set(["provider", "curator", "admin"]);
 const state = { who: null, pools: [], drafts: new Map(), serviceNames: new Map() };
@@ -111,7 +112,8 @@ async function load() {
 
 boot(async ({ who }) => {
   state.who = who;
-  document.addEventListener("divert:signin", (event) => { state.who = event.detail; load(); });
-  onLanguageChange(render);
+  document.addEventListener("divert:signin", (event) => { state.who = event.detail; load(); setIncomingWho(state.who); });
+  onLanguageChange(() => { render(); renderIncoming(); });
+  mountIncoming($("#incoming"), who);
   await load();
 });
