@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy.orm import Session
@@ -54,6 +55,10 @@ def outbound_problem(url: str, settings: Settings, *, resolve: bool) -> str | No
     """Why this webhook URL may not be contacted, or None. The one place the outbound rule is asked:
     for now the capacity feeds' rule (scheme, no credentials, no private or loopback target unless
     DIVERT_FEED_ALLOW_PRIVATE); `resolve` also resolves the host, as just before each delivery."""
+    try:
+        urlsplit(url).port  # noqa: B018  (a malformed host or port raises here, not deep in the check)
+    except ValueError:
+        return "url is not a valid http(s) URL"
     if not resolve:
         return _url_problem(url, settings.feed_allow_private)
     try:

@@ -108,7 +108,7 @@ def test_register_for_own_organization_with_the_secret_shown_once(client, keys, 
                        headers=keys.admin).status_code == 201
     for role in (keys.case_manager, keys.planner):
         assert client.post("/v1/webhooks", json={"url": url}, headers=role).status_code == 403
-    for bad in ("ftp://example.org/x", "http://user:pw@example.org/x", "not a url"):
+    for bad in ("ftp://example.org/x", "http://user:pw@example.org/x", "not a url", "http://[", "http://h:99999/"):
         r = client.post("/v1/webhooks", json={"url": bad}, headers=keys.hilltop)
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "url", r.text
     assert client.delete(f"/v1/webhooks/{created['id']}", headers=keys.harbor).status_code == 403
