@@ -80,7 +80,7 @@ def _move(session: SessionDep, caller: Any, referral_id: str, action: str, reaso
     return result
 
 
-_MOVE = {"response_model": ReferralOut, "response_model_exclude_none": True, "tags": ["referrals"],
+_MOVE: dict[str, Any] = {"response_model": ReferralOut, "response_model_exclude_none": True, "tags": ["referrals"],
          "responses": {403: {"description": "this key may not make this move"},
                        409: {"description": "invalid_transition: not a move from the referral's state"}}}
 

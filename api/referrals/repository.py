@@ -51,13 +51,13 @@ def hold_with_service(session: Session, hold_id: str) -> tuple[Hold, str] | None
 
 
 def hold_in_open_referral(session: Session, hold_id: str) -> bool:
-    return session.scalar(select(func.count()).select_from(Referral)
-                          .where(Referral.hold_id == hold_id, Referral.state.in_(OPEN_STATES))) > 0
+    return bool(session.scalar(select(func.count()).select_from(Referral)
+                               .where(Referral.hold_id == hold_id, Referral.state.in_(OPEN_STATES))))
 
 
 def reference_taken(session: Session, reference: str) -> bool:
-    return session.scalar(select(func.count()).select_from(Referral)
-                          .where(Referral.reference == reference, Referral.state.in_(OPEN_STATES))) > 0
+    return bool(session.scalar(select(func.count()).select_from(Referral)
+                               .where(Referral.reference == reference, Referral.state.in_(OPEN_STATES))))
 
 
 def referral_for_move(session: Session, referral_id: str) -> Referral | None:
@@ -187,7 +187,9 @@ def referred_enrolled(session: Session, *, start: datetime, end: datetime, needs
         .where(Referral.created_at >= start, Referral.created_at < end, Referral.need.in_(list(needs)),
                Referral.intercept.in_(list(intercepts)))
         .group_by(Referral.need, Referral.intercept))
-    return {(need, intercept): (referred, enrolled) for need, intercept, referred, enrolled in rows}
+    # Referrals without an intercept have no SIM cell (the filter above leaves them out).
+    return {(need, intercept): (referred, enrolled) for need, intercept, referred, enrolled in rows
+            if intercept is not None}
 
 
 # --- webhooks ----------------------------------------------------------------------------------------

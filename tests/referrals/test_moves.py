@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import HARBOR_POOL, HARBOR_SERVICE, HILLTOP_POOL, HILLTOP_SERVICE, NEED
+from referral_world import HARBOR_POOL, HARBOR_SERVICE, HILLTOP_POOL, HILLTOP_SERVICE, NEED
 
 # The contract's moves table, written out here (not imported) so the test cannot agree with a wrong table.
 TABLE = {

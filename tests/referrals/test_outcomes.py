@@ -8,7 +8,7 @@ import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conftest import HARBOR_SERVICE, NEED
+from referral_world import HARBOR_SERVICE, NEED
 
 
 def _walk(refer: Any, move: Any, keys: Any, actions: list[str], **body: Any) -> None:

@@ -11,7 +11,7 @@ import time
 
 import h3
 import httpx
-from conftest import HARBOR_SERVICE, LAT, LON, NEED, free_port
+from referral_world import HARBOR_SERVICE, LAT, LON, NEED, free_port
 from sqlalchemy import text
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from conftest import HARBOR_ORG, HILLTOP_ORG, HILLTOP_SERVICE, free_port
+from referral_world import HARBOR_ORG, HILLTOP_ORG, HILLTOP_SERVICE, free_port
 
 
 @dataclass
@@ -118,9 +118,9 @@ def test_register_for_own_organization_with_the_secret_shown_once(client, keys, 
 
 def test_private_addresses_are_refused_unless_allowed(make_key, import_catalog, settings):
     from fastapi.testclient import TestClient
+    from referral_world import WORLD
 
     from api.app import create_app
-    from conftest import WORLD
 
     import_catalog(WORLD)
     strict = TestClient(create_app(settings))  # DIVERT_FEED_ALLOW_PRIVATE is false by default

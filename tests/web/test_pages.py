@@ -33,7 +33,7 @@ def seeded(db: Any, make_key: Callable[..., dict[str, str]], http: httpx.Client)
 
 
 def test_pages_serve_without_a_key_and_assets_stay_local(http: httpx.Client) -> None:
-    for path in ("/", "/match", "/directory", "/planner", "/provider", "/services/anything"):
+    for path in ("/", "/match", "/directory", "/planner", "/provider", "/referrals", "/services/anything"):
         response = http.get(path)
         assert response.status_code == 200, path
         assert "text/html" in response.headers["content-type"]
@@ -55,7 +55,7 @@ UNLABELLED_CONTROLS = """
 
 def test_every_page_is_labelled_and_speaks_spanish(db: Any, browse: Callable[..., Browsing]) -> None:
     b = browse()
-    for path in ("/match", "/directory", "/planner", "/provider"):
+    for path in ("/match", "/directory", "/planner", "/provider", "/referrals"):
         b.goto(path)
         assert b.page.evaluate(UNLABELLED_CONTROLS) == [], path
     # Every English string has a Spanish one.
