@@ -12,7 +12,7 @@ from math import ceil
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
@@ -102,10 +102,20 @@ def read_pool(capacity_id: CapacityId, caller: PoolReaderDep, session: SessionDe
     return service.capacity_view(row, now, settings.freshness, program or caller.program)
 
 
+def writable_pool(capacity_id: CapacityId, caller: CapacityWriterDep, session: SessionDep) -> str:
+    """The pool a report is for, checked before the body is validated: a provider sending any body to
+    another organization's pool learns only that there is no such pool (404), never a 422 about it."""
+    owners = repository.pool_organizations(session, [capacity_id])
+    if capacity_id not in owners:
+        raise NotFound(f"no capacity pool with id {capacity_id}")
+    ensure_pool_access(caller, owners[capacity_id], capacity_id)
+    return capacity_id
+
+
 @router.put("/capacity/{capacity_id}", summary="Report a pool's capacity (applied unless older)",
             tags=["capacity"])
-def push_report(capacity_id: CapacityId, body: CapacityReportIn, caller: CapacityWriterDep,
-                session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+def push_report(capacity_id: Annotated[str, Depends(writable_pool)], body: CapacityReportIn,
+                caller: CapacityWriterDep, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     result = service.push_report(session, settings, caller, capacity_id, body, _now())
     session.commit()
     return result

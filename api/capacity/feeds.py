@@ -83,7 +83,7 @@ def _url_problem(url: str, allow_private: bool) -> str | None:
 
 def register_feed(session: Session, settings: Settings, caller: Caller, body: FeedIn, now: datetime) -> Feed:
     organization_id = ensure_organization_scope(caller, body.organization_id)
-    problem = _url_problem(body.url, settings.feed_allow_private)
+    problem = _url_problem(body.url, settings.outbound_allow_loopback)
     if problem:
         raise InvalidInput(problem, errors=[{"field": "url", "message": problem}])
     if organization_id is not None and session.get(Organization, organization_id) is None:
@@ -207,7 +207,7 @@ def parse_feed_document(content: bytes) -> list[Any]:
 def fetch_feed(feed: FeedSnapshot, settings: Settings) -> FetchResult:
     """One conditional GET with a total deadline and a size cap; never raises."""
     try:
-        check_outbound_address(feed.url, settings.feed_allow_private)
+        check_outbound_address(feed.url, settings.outbound_allow_loopback)
     except FeedRefused as exc:
         return FetchResult(error=str(exc))
     headers = {"Accept": "application/json", "User-Agent": USER_AGENT}

@@ -153,7 +153,7 @@ def test_private_targets_are_refused_unless_allowed(client, make_pool, keys, fee
     make_pool("cap-1", available=0)
     script.serve("/feed", body=[item("cap-1", 5, hours_ago(1))])
     feed = register(client, keys["admin"], base + "/feed")
-    strict = settings.model_copy(update={"feed_allow_private": False})
+    strict = settings.model_copy(update={"outbound_allow_loopback": False})
     [outcome] = poll_due_feeds(strict, datetime.now(UTC) + timedelta(seconds=1))
     assert outcome["outcome"] == "failed" and "private or loopback" in outcome["error"]
     assert script.requests == []  # nothing was sent
