@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 from capacity_factories import ORG_B, hours_ago, report
 
+# Another organization's pool answers a provider like a missing one: 404, never 403 (no id probing).
 READ_POOL_ROLES = {"admin": 200, "curator": 200, "provider_b": 200, "case_manager": 200, "operator": 200,
-                   "provider_a": 403, "planner": 403}
-WRITE_POOL_ROLES = {"admin": 200, "curator": 200, "provider_b": 200, "provider_a": 403, "case_manager": 403,
+                   "provider_a": 404, "planner": 403}
+WRITE_POOL_ROLES = {"admin": 200, "curator": 200, "provider_b": 200, "provider_a": 404, "case_manager": 403,
                     "operator": 403, "planner": 403, "case_manager_lead": 403}
-HISTORY_ROLES = {"admin": 200, "curator": 200, "provider_b": 200, "provider_a": 403, "case_manager": 403,
+HISTORY_ROLES = {"admin": 200, "curator": 200, "provider_b": 200, "provider_a": 404, "case_manager": 403,
                  "operator": 403, "planner": 403}
 
 
@@ -97,13 +98,14 @@ def test_register_feed_for_organization_b(client, keys, pool_b):
 
 
 def test_read_feed(client, keys, feed_b):
-    for role, status in [("provider_a", 403), ("case_manager", 403), ("planner", 403), ("provider_b", 200),
+    for role, status in [("provider_a", 404), ("case_manager", 403), ("planner", 403), ("provider_b", 200),
                          ("curator", 200), ("admin", 200)]:
         assert client.get(f"/v1/feeds/{feed_b}", headers=keys[role]).status_code == status, role
 
 
 def test_delete_feed_refused_to_others(client, keys, feed_b):
-    for role in ("provider_a", "case_manager", "operator", "planner"):
+    assert client.delete(f"/v1/feeds/{feed_b}", headers=keys["provider_a"]).status_code == 404
+    for role in ("case_manager", "operator", "planner"):
         assert client.delete(f"/v1/feeds/{feed_b}", headers=keys[role]).status_code == 403, role
     assert client.get(f"/v1/feeds/{feed_b}", headers=keys["admin"]).status_code == 200
     assert client.delete(f"/v1/feeds/{feed_b}", headers=keys["provider_b"]).status_code == 204
