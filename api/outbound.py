@@ -66,7 +66,8 @@ def address_problem(address: Address, allow_loopback: bool = False) -> str | Non
         address = address.ipv4_mapped
     if allow_loopback and address.is_loopback:
         return None
-    if not address.is_global or address.is_multicast or any(address in net for net in TUNNELS if net.version == address.version):
+    tunnelled = any(address in net for net in TUNNELS if net.version == address.version)
+    if not address.is_global or address.is_multicast or tunnelled:
         return REFUSED
     return None
 

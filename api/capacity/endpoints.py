@@ -27,6 +27,7 @@ from api.capacity.auth import (
 )
 from api.capacity.schemas import NO_NUL_PATTERN, CapacityBatchIn, CapacityReportIn, FeedIn, HoldIn
 from api.deps import CapacityWriterDep, CaseWorkerDep, SessionDep, SettingsDep
+from api.throttle import HoldThrottleDep
 from catalog.tables import Feed
 from divert.errors import NotFound, error_body
 
@@ -177,7 +178,7 @@ def delete_feed(feed_id: FeedId, caller: CapacityWriterDep, session: SessionDep)
 
 @router.post("/holds", status_code=201, summary="Hold one unit for a warm handoff", tags=["holds"],
              responses={409: {"description": "no_open_units: nothing this request may hold"}})
-def create_hold(body: HoldIn, caller: CaseWorkerDep, session: SessionDep,
+def create_hold(body: HoldIn, caller: HoldThrottleDep, session: SessionDep,
                 settings: SettingsDep) -> dict[str, Any]:
     result = service.place_hold(session, settings, caller, body, _now())
     session.commit()
