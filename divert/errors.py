@@ -82,10 +82,23 @@ class DatabaseUnavailable(DivertError):
     code = "database_unavailable"
 
 
+# An import's answer lists at most this many problems, with the total in `error_count`: a file with
+# two million bad rows must not become a 230 MB error body.
+MAX_LISTED_ERRORS = 1000
+
+
 class ImportFailed(DivertError):
-    """An import with invalid records: nothing was written; `errors` lists every problem."""
+    """An import with invalid records: nothing was written; `errors` lists the first
+    MAX_LISTED_ERRORS problems in order and `error_count` counts them all."""
 
     code = "invalid_import"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        errors = extra.get("errors")
+        if isinstance(errors, list):
+            extra["error_count"] = len(errors)
+            extra["errors"] = errors[:MAX_LISTED_ERRORS]
+        super().__init__(detail, **extra)
 
 
 DEFAULT_STATUS_CODES: dict[type[DivertError], int] = {
