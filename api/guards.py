@@ -24,7 +24,6 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 import orjson
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from divert.errors import PayloadTooLarge, error_body
@@ -98,18 +97,31 @@ def query_problem(query_string: bytes) -> tuple[str, str] | None:
     return None
 
 
-def path_problem(scope: Scope) -> tuple[str, str] | None:
+def path_patterns(app: Any) -> list[re.Pattern[str]]:
+    """The path templates of every route with parameters, as regular expressions with named groups.
+
+    FastAPI wraps included routers; each wrapper lists its routes' effective contexts."""
+    patterns = []
+    for route in getattr(getattr(app, "router", None), "routes", ()):
+        contexts = getattr(route, "effective_route_contexts", None)
+        for item in (contexts() if callable(contexts) else [route]):
+            regex = getattr(item, "path_regex", None)
+            if regex is not None and regex.groupindex:
+                patterns.append(regex)
+    return patterns
+
+
+def path_problem(scope: Scope, patterns: list[re.Pattern[str]]) -> tuple[str, str] | None:
     """(path parameter, message) when the decoded path is not storable text."""
     raw = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
     message = _text_problem(unquote_to_bytes(raw))
     if message is None:
         return None
-    app = scope.get("app")
-    for route in getattr(getattr(app, "router", None), "routes", ()):
-        matched, child = route.matches(scope)
-        if matched is Match.FULL:
-            for name, value in child.get("path_params", {}).items():
-                if isinstance(value, str) and ("\x00" in value or "\ufffd" in value):
+    for pattern in patterns:
+        matched = pattern.match(scope["path"])
+        if matched:
+            for name, value in matched.groupdict().items():
+                if value and ("\x00" in value or "\ufffd" in value):
                     return name, message
     return "path", message
 
@@ -170,12 +182,15 @@ class RequestGuard:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
+        self.patterns: list[re.Pattern[str]] | None = None  # read from the app on first use
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        problem = path_problem(scope) or query_problem(scope.get("query_string", b""))
+        if self.patterns is None:
+            self.patterns = path_patterns(scope.get("app"))
+        problem = path_problem(scope, self.patterns) or query_problem(scope.get("query_string", b""))
         if problem:
             await _problem(*problem)(scope, receive, send)
             return
