@@ -87,7 +87,7 @@ def push_batch(body: CapacityBatchIn, caller: CapacityWriterDep, session: Sessio
         return JSONResponse(error_body(
             "database_unavailable",
             "the database failed while applying this batch; no update from it was applied — send it again",
-            applied=0, items=len(body.updates)), status_code=503)
+            applied=0, items=len(body.updates)), status_code=503, headers={"Retry-After": "5"})
     # Serialized directly: the generic encoder would walk thousands of plain result dicts.
     return Response(orjson.dumps(result), media_type="application/json")
 
