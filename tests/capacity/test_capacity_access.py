@@ -153,3 +153,20 @@ def test_a_hold_is_shared_with_its_program_and_admins(client, keys, hold_id):
     assert client.get(f"/v1/holds/{hold_id}", headers=keys["case_manager_lead"]).status_code == 200
     assert client.get(f"/v1/holds/{hold_id}", headers=keys["admin"]).status_code == 200
     assert client.post(f"/v1/holds/{hold_id}/confirm", headers=keys["case_manager"]).status_code == 200
+
+
+def test_another_organizations_pool_answers_like_a_missing_one(client, keys, pool_b):
+    """A provider cannot tell another organization's pool from no pool: same status, same shape,
+    and the organization check comes before the body is validated (a bad body is still 404)."""
+    provider_a = keys["provider_a"]
+    for body in (report(1, hours_ago(1)), {"available": "lots"}, {}, {"updated": "9999-01-01T00:00:00Z"}):
+        theirs = client.put(f"/v1/capacity/{pool_b}", json=body, headers=provider_a)
+        missing = client.put("/v1/capacity/cap-none", json=body, headers=provider_a)
+        assert theirs.status_code == missing.status_code == 404, (body, theirs.text)
+        assert theirs.json()["error"] == missing.json()["error"] == "not_found"
+        assert theirs.json()["detail"].replace(pool_b, "ID") == missing.json()["detail"].replace("cap-none", "ID")
+    for suffix in ("", "/history"):
+        theirs = client.get(f"/v1/capacity/{pool_b}{suffix}", headers=provider_a)
+        missing = client.get(f"/v1/capacity/cap-none{suffix}", headers=provider_a)
+        assert theirs.status_code == missing.status_code == 404
+    assert client.get(f"/v1/capacity/{pool_b}", headers=keys["admin"]).json()["available"] == 2
