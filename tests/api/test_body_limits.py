@@ -156,14 +156,14 @@ def _send_raw(port: int, head: bytes, body: Iterator[bytes]) -> int:
 
 
 def test_oversized_bodies_leave_a_live_servers_memory_flat(live_server: tuple[str, int]) -> None:
-    """Three 24 MB match bodies at once with no key (Content-Length declared), then one streamed
+    """Three 16 MB match bodies at once with no key (Content-Length declared), then one streamed
     without a Content-Length: each is 413, and the server's peak resident memory grows by less than
     40 MB (reading and parsing one such body takes hundreds of MB)."""
     base, pid = live_server
     port = int(base.rsplit(":", 1)[1])
     httpx.post(base + "/v1/match", json={"needs": ["food"]}, timeout=10)  # warm every code path once
     before = _memory_kb(pid, "VmHWM")
-    body = _padding(24 * 1024 * 1024)
+    body = _padding(16 * 1024 * 1024)
     declared = (f"POST /v1/match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n").encode()
     statuses: list[int] = []
