@@ -49,7 +49,10 @@ def test_a_configured_tile_server_is_the_only_other_image_source(db: Any, settin
     assert policy["img-src"] == "'self' data: https://*.tile.example.org"
 
 
-def test_templates_hold_no_inline_script_or_style() -> None:
+def test_pages_need_no_inline_script_or_style(client: Any, db: Any) -> None:
+    """The policy forbids inline code, and the pages' templates hold none (so they keep working)."""
+    policy = _policy(client.get("/match"))
+    assert "'unsafe-inline'" not in policy["script-src"] + policy["style-src"]
     pages = list((WEB / "templates").glob("*.html"))
     assert pages
     for page in pages:

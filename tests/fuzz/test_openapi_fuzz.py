@@ -68,9 +68,24 @@ def _text_or(value: Any, hostile: list[str]) -> st.SearchStrategy[Any]:
     return st.just(value)
 
 
+def _text_parameters(operation: Any) -> list[str]:
+    """The operation's query parameters that take text (a string, or a list of strings)."""
+    names = []
+    for parameter in operation.query:
+        schema_text = str(parameter.definition.get("schema", {}))
+        if "'string'" in schema_text:
+            names.append(parameter.name)
+    return names
+
+
 @schema.hook
 def flatmap_query(context: Any, query: Any) -> st.SearchStrategy[Any]:
-    return _text_or(query, URL_HOSTILE) if isinstance(query, dict) else st.just(query)
+    """Generated values may turn hostile, and text parameters left out may be added with one."""
+    if not isinstance(query, dict):
+        return st.just(query)
+    absent = [name for name in _text_parameters(context.operation) if name not in query]
+    extra = st.fixed_dictionaries({}, optional={name: st.sampled_from(URL_HOSTILE) for name in absent})
+    return st.tuples(_text_or(query, URL_HOSTILE), extra).map(lambda both: {**both[0], **both[1]})
 
 
 @schema.hook
