@@ -115,7 +115,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = False)
     # Outermost last: the access log sees every answer, security headers go on every answer (413s
     # and 422s of the guard too), and the guard runs before any route, dependency or key check.
     app.add_middleware(RequestGuard, settings=settings)
-    app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_middleware(SecurityHeaders, settings=settings, styled_paths=apidocs.DOC_PATHS)
     app.add_middleware(AccessLog)
 
     app.include_router(root.router)

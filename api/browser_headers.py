@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from divert.settings import Settings
-from web.apidocs import DOC_PATHS
 
 # Sent on every answer whatever its type.
 FIXED_HEADERS: Final = (
@@ -55,17 +54,19 @@ def content_security_policy(settings: Settings, *, inline_styles: bool = False) 
 class SecurityHeaders:
     """Adds the CSP and the fixed headers to every HTTP answer."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, styled_paths: tuple[str, ...] = ()) -> None:
         self.app = app
         self.policy = content_security_policy(settings).encode()
-        # Swagger UI and ReDoc inject <style> elements at run time; scripts stay 'self' only.
-        self.docs_policy = content_security_policy(settings, inline_styles=True).encode()
+        # Pages whose libraries inject <style> elements at run time (Swagger UI, ReDoc): inline styles
+        # are allowed there; scripts stay 'self' only everywhere.
+        self.styled_paths = frozenset(styled_paths)
+        self.styled_policy = content_security_policy(settings, inline_styles=True).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = self.docs_policy if scope["path"] in DOC_PATHS else self.policy
+        policy = self.styled_policy if scope["path"] in self.styled_paths else self.policy
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":

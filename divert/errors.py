@@ -168,7 +168,9 @@ def add_exception_handlers(app: FastAPI) -> None:
                         type(exc).__name__)
             return JSONResponse(error_body(DatabaseUnavailable.code, DATABASE_GONE), status_code=503,
                                 headers={"Retry-After": "5"})
-        log.error("database error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        log.error("database error on %s %s: %s (SQLSTATE %s)", request.method, request.url.path,
+                  type(exc).__name__, sqlstate)
         return JSONResponse(error_body("internal_error", "an unexpected error occurred"), status_code=500)
 
     @app.exception_handler(Exception)
