@@ -95,7 +95,10 @@ def flatmap_path_parameters(context: Any, path_parameters: Any) -> st.SearchStra
 
 @schema.hook
 def flatmap_body(context: Any, body: Any) -> st.SearchStrategy[Any]:
-    return _text_or(body, BODY_HOSTILE) if isinstance(body, dict | list) else st.just(body)
+    # A surrogate can be sent only as a JSON escape: a form or multipart body could not encode it.
+    media_types = {getattr(b, "media_type", "") for b in context.operation.body}
+    hostile = BODY_HOSTILE if media_types <= {"application/json"} else URL_HOSTILE
+    return _text_or(body, hostile) if isinstance(body, dict | list) else st.just(body)
 
 
 @schema.parametrize()
