@@ -167,11 +167,11 @@ class AsyncPinnedTransport(httpx.AsyncBaseTransport):
         self.resolver = resolver or system_resolver
         self.transport = transport or httpx.AsyncHTTPTransport(trust_env=False)
 
-    async def handle_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         import anyio.to_thread
 
         pinned = await anyio.to_thread.run_sync(_pinned, request, self.allow_loopback, self.resolver)
-        return await self.transport.handle_request(pinned)
+        return await self.transport.handle_async_request(pinned)
 
     async def aclose(self) -> None:
         await self.transport.aclose()

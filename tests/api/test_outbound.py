@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.outbound import OutboundRefused, address_problem, outbound_client, url_problem
+from api.outbound import OutboundRefused, address_problem, async_outbound_client, outbound_client, url_problem
 
 PUBLIC = "93.184.216.34"
 NOT_PUBLIC = ["100.64.0.1", "100.127.255.254",  # carrier-grade NAT (some clouds' metadata services)
@@ -103,6 +103,22 @@ def test_a_rebinding_name_is_refused_at_connect() -> None:
             assert "10.0.0.5" not in str(refused.value) and "169.254" not in str(refused.value)
     assert [s["host"] for s in recorder.seen] == [PUBLIC]
     assert len(resolver.calls) == 3  # one resolution per request, none between check and connect
+
+
+def test_the_async_client_follows_the_same_policy() -> None:
+    import anyio
+
+    resolver = StubResolver({"feeds.example.org": [[PUBLIC]], "inside.example.org": [["100.64.0.9"]]})
+    recorder = Recorder(redirect={"/to-inside": "http://inside.example.org/"})
+
+    async def calls() -> None:
+        async with async_outbound_client(resolver=resolver, transport=httpx.MockTransport(recorder)) as client:
+            assert (await client.get("https://feeds.example.org/hook")).status_code == 200
+            with pytest.raises(OutboundRefused):
+                await client.get("http://feeds.example.org/to-inside")
+
+    anyio.run(calls)
+    assert [(s["host"], s["host_header"]) for s in recorder.seen] == [(PUBLIC, "feeds.example.org")] * 2
 
 
 def test_a_name_with_any_internal_answer_is_refused() -> None:
