@@ -26,7 +26,7 @@ import httpx
 from sqlalchemy.orm import Session
 
 from api.auth.keys import Caller
-from api.capacity.feeds import FeedRefused, _url_problem, check_outbound_address
+from api.outbound import OutboundRefused, outbound_client, url_problem
 from api.referrals import repository
 from api.referrals.schemas import WebhookIn
 from catalog.tables import Organization, WebhookEndpoint
@@ -51,21 +51,15 @@ ERROR_TEXT_LIMIT: Final = 300
 
 # --- the outbound address rule ------------------------------------------------------------------------
 
-def outbound_problem(url: str, settings: Settings, *, resolve: bool) -> str | None:
-    """Why this webhook URL may not be contacted, or None. The one place the outbound rule is asked:
-    for now the capacity feeds' rule (scheme, no credentials, no private or loopback target unless
-    DIVERT_FEED_ALLOW_PRIVATE); `resolve` also resolves the host, as just before each delivery."""
+def outbound_problem(url: str, settings: Settings) -> str | None:
+    """Why this webhook URL may not be registered, or None: the project's one outbound address policy
+    (api.outbound: http(s), no credentials, public addresses only unless DIVERT_OUTBOUND_ALLOW_LOOPBACK).
+    Each delivery is also sent through `outbound_client`, which checks the address it connects to."""
     try:
         urlsplit(url).port  # noqa: B018  (a malformed host or port raises here, not deep in the check)
     except ValueError:
         return "url is not a valid http(s) URL"
-    if not resolve:
-        return _url_problem(url, settings.feed_allow_private)
-    try:
-        check_outbound_address(url, settings.feed_allow_private)
-    except FeedRefused as exc:
-        return str(exc)
-    return None
+    return url_problem(url, settings.outbound_allow_loopback)
 
 
 # --- signing ------------------------------------------------------------------------------------------
@@ -115,7 +109,7 @@ def register_endpoint(session: Session, settings: Settings, caller: Caller, body
     if session.get(Organization, organization_id) is None:
         message = f"no organization with id {organization_id}"
         raise InvalidInput(message, errors=[{"field": "organization_id", "message": message}])
-    problem = outbound_problem(body.url, settings, resolve=False)
+    problem = outbound_problem(body.url, settings)
     if problem:
         raise InvalidInput(problem, errors=[{"field": "url", "message": problem}])
     secret = new_secret()
@@ -171,13 +165,15 @@ def retry_delay(attempts: int) -> timedelta:
 def _send(client: httpx.Client, settings: Settings, delivery: repository.DueDelivery, now: datetime
           ) -> tuple[int | None, str | None]:
     """(HTTP status, error) of one attempt; a 2xx status with no error is delivered."""
-    problem = outbound_problem(delivery.url, settings, resolve=True)
+    problem = outbound_problem(delivery.url, settings)
     if problem:
         return None, f"refused: {problem}"
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     headers = signed_headers(delivery.secret, delivery.id, int(now.timestamp()), body)
     try:
         response = client.post(delivery.url, content=body, headers=headers)
+    except OutboundRefused as exc:
+        return None, f"refused: {exc}"[:ERROR_TEXT_LIMIT]
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"[:ERROR_TEXT_LIMIT]
     if 200 <= response.status_code < 300:
@@ -194,7 +190,8 @@ def deliver_due(sessions: Callable[[], Session], settings: Settings, now: dateti
     tally = {"delivered": 0, "retrying": 0, "failed": 0}
     if not claimed:
         return tally
-    with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, transport=transport) as client:
+    with outbound_client(settings.outbound_allow_loopback, transport=transport, timeout=TIMEOUT_SECONDS,
+                         follow_redirects=False) as client:
         results = [(d, *_send(client, settings, d, now)) for d in claimed]
     with sessions() as session:
         for delivery, status, error in results:

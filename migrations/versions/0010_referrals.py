@@ -5,7 +5,7 @@ service, need, program, intercept, an H3 cell (resolution 7) and a short referen
 may register webhook endpoints; each delivery is kept until delivered or given up.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0011
 """
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -66,12 +66,12 @@ def app(db, settings):  # type: ignore[no-untyped-def]
     """The real app; webhooks may target 127.0.0.1 (the loopback receiver)."""
     from api.app import create_app
 
-    return create_app(settings.model_copy(update={"feed_allow_private": True}))
+    return create_app(settings.model_copy(update={"outbound_allow_loopback": True}))
 
 
 @pytest.fixture
 def hook_settings(settings):  # type: ignore[no-untyped-def]
-    return settings.model_copy(update={"feed_allow_private": True})
+    return settings.model_copy(update={"outbound_allow_loopback": True})
 
 
 def _deliver(db: Any, settings: Any, now: datetime) -> dict[str, int]:
@@ -123,12 +123,12 @@ def test_private_addresses_are_refused_unless_allowed(make_key, import_catalog, 
     from api.app import create_app
 
     import_catalog(WORLD)
-    strict = TestClient(create_app(settings))  # DIVERT_FEED_ALLOW_PRIVATE is false by default
+    strict = TestClient(create_app(settings))  # DIVERT_OUTBOUND_ALLOW_LOOPBACK is false by default
     provider = make_key("provider", org=HILLTOP_ORG)
     for url in ("http://127.0.0.1:8161/x", "http://localhost/x", "http://10.1.2.3/x", "http://[::1]/x"):
         r = strict.post("/v1/webhooks", json={"url": url}, headers=provider)
         assert r.status_code == 422, (url, r.text)
-        assert "private or loopback" in r.json()["detail"]
+        assert "not a public internet address" in r.json()["detail"]
 
 
 def test_moves_are_delivered_signed_to_the_services_organization_only(client, keys, receiver, refer, move, db,
@@ -206,7 +206,7 @@ def test_delivery_applies_the_outbound_rule_at_send_time(client, keys, receiver,
     url, state = receiver
     client.post("/v1/webhooks", json={"url": url}, headers=keys.hilltop)
     refer(service_id=HILLTOP_SERVICE)
-    # The deployment no longer allows private targets: the delivery is refused, not sent.
+    # The deployment no longer allows loopback targets: the delivery is refused, not sent.
     assert _deliver(db, settings, datetime.now(UTC))["retrying"] == 1
     assert state.received == []
     [d] = _deliveries(db)
