@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import world  # tests/world.py: the scenarios' world builder
-from contract_rules import EVERYTHING_SAID, INFORMATIONAL_TERMS, ROWS, Row, contract_excludes, participant_of
+from contract_rules import EVERYTHING_SAID, INFORMATIONAL_TERMS, ROWS, contract_excludes, participant_of
 from sqlalchemy import text
 
 AT = "2026-11-22T20:00:00-08:00"  # a Sunday evening in Seattle
@@ -231,5 +231,6 @@ def test_r6_reach_is_the_radius_or_a_covering_service_area(client, make_key, imp
         {"name": "Van Covering", "at": (30, 0), "needs": ["harm_reduction"], "area_km": 35},
         {"name": "Van Elsewhere", "at": (30, 0), "needs": ["harm_reduction"], "area_km": 10},
     ]))
-    options = match(client, make_key("case_manager"), needs=["harm_reduction"], radius_km=5)["harm_reduction"]["options"]
+    answer = match(client, make_key("case_manager"), needs=["harm_reduction"], radius_km=5)
+    options = answer["harm_reduction"]["options"]
     assert {o["name"] for o in options} == {"Inside", "Van Covering"}

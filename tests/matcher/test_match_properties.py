@@ -6,9 +6,9 @@ import dataclasses
 import random
 from datetime import time, timedelta
 
+from contract_rules import YES_NO_TERMS, contract_excludes
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from contract_rules import YES_NO_TERMS, contract_excludes
 from matcher_factories import AT, bed_pool, candidate
 
 from matcher.eligibility import Eligibility, Participant
