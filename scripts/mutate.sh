@@ -14,11 +14,11 @@ report=mutants/report.txt
   echo "mutmut over matcher/ ($(date -u +%FT%TZ))"
   awk -F': ' '{n[$2]++} END {for (s in n) printf "  %-12s %d\n", s, n[s]}' mutants/results.txt | sort
   killed=$(grep -c ': killed$' mutants/results.txt || true)
-  total=$(grep -cv ': \(skipped\|not checked\)$' mutants/results.txt || true)
+  total=$(grep -cvE ': (skipped|not checked)$' mutants/results.txt || true)
   echo "  killed ${killed} of ${total} mutants checked"
   echo
   echo "Surviving mutants (each explained in docs/testing.md):"
-  grep -v ': killed$' mutants/results.txt | while IFS=': ' read -r name _; do
+  grep -E ': (survived|no tests|timeout|suspicious|segfault)$' mutants/results.txt | while IFS=': ' read -r name _; do
     echo "--- ${name}"
     .venv/bin/mutmut show "${name}" || true
   done
