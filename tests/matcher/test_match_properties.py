@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import random
 from datetime import time, timedelta
 
@@ -18,6 +19,11 @@ from matcher.model import SERVICE_AREA, Candidate, MatchRequest
 from matcher.pools import Freshness, offerable_units
 
 NEEDS = ("shelter", "food", "moud")
+
+
+def examples(n: int) -> int:
+    """Examples per property: `n`, or DIVERT_PROPERTY_EXAMPLES (`make mutate` runs them once per mutant)."""
+    return int(os.environ.get("DIVERT_PROPERTY_EXAMPLES", n))
 PROGRAMS = (None, "lead", "other")
 
 maybe_bool = st.one_of(st.none(), st.booleans())
@@ -97,7 +103,7 @@ def by_sal(cands: list[Candidate], need: str, sal: str | None) -> Candidate:
     return next(c for c in cands if c.need == need and c.service_at_location_id == sal)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(requests, candidates())
 def test_an_ineligible_service_is_never_offered(req: MatchRequest, cands: list[Candidate]) -> None:
     """The oracle is §3.2 as written in tests/contract_rules.py, not the matcher's own `excludes`."""
@@ -107,7 +113,7 @@ def test_an_ineligible_service_is_never_offered(req: MatchRequest, cands: list[C
         assert not contract_excludes(dict(rules.terms), said, rules.minimum_age, rules.maximum_age)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(requests, candidates())
 def test_an_eligible_service_in_reach_with_open_units_is_offered(req: MatchRequest, cands: list[Candidate]) -> None:
     """The converse, so that a matcher offering nothing cannot pass: a service §3.2 admits, within the
@@ -127,7 +133,7 @@ def test_an_eligible_service_in_reach_with_open_units_is_offered(req: MatchReque
             assert (c.need, c.service_at_location_id) in got
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(requests, candidates())
 def test_no_option_rests_on_units_owed_to_others(req: MatchRequest, cands: list[Candidate]) -> None:
     all_pools = {p.id: p for c in cands for p in c.pools}
@@ -145,7 +151,7 @@ def test_no_option_rests_on_units_owed_to_others(req: MatchRequest, cands: list[
                 assert req.program in pool.reserved_for
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(requests, candidates(), st.integers(1, 10))
 def test_more_people_waiting_never_adds_options(req: MatchRequest, cands: list[Candidate], more: int) -> None:
     longer = [dataclasses.replace(c, pools=tuple(dataclasses.replace(p, waitlist=p.waitlist + more)
@@ -153,7 +159,7 @@ def test_more_people_waiting_never_adds_options(req: MatchRequest, cands: list[C
     assert offered(run(req, longer)) <= offered(run(req, cands))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(requests, candidates(), st.floats(0, 50, allow_nan=False))
 def test_a_wider_radius_never_removes_an_option(req: MatchRequest, cands: list[Candidate],
                                                 extra: float) -> None:
@@ -161,7 +167,7 @@ def test_a_wider_radius_never_removes_an_option(req: MatchRequest, cands: list[C
     assert offered(run(req, cands)) <= offered(run(wider, cands))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(requests, candidates())
 def test_program_pools_are_never_offered_without_their_program(req: MatchRequest,
                                                               cands: list[Candidate]) -> None:
@@ -171,7 +177,7 @@ def test_program_pools_are_never_offered_without_their_program(req: MatchRequest
             assert option.capacity.pool != "program"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(requests, candidates(), st.randoms(use_true_random=False))
 def test_same_catalog_same_request_same_answer(req: MatchRequest, cands: list[Candidate],
                                                rnd: random.Random) -> None:
@@ -180,7 +186,7 @@ def test_same_catalog_same_request_same_answer(req: MatchRequest, cands: list[Ca
     assert run(req, cands) == run(req, shuffled)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(requests, candidates())
 def test_every_need_gets_options_or_a_gap(req: MatchRequest, cands: list[Candidate]) -> None:
     answers = run(req, cands)
@@ -196,7 +202,7 @@ hours = st.sampled_from([(), (ScheduleRule(freq="WEEKLY", byday="MO,TU,WE,TH,FR,
                          (ScheduleRule(freq="WEEKLY", byday="SU", opens_at=time(9, 0), closes_at=time(10, 0)),)])
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400), deadline=None)
 @given(requests, candidates(), st.integers(0, 4), st.booleans(), st.data())
 def test_stopping_once_the_answer_is_settled_gives_the_exhaustive_answer(  # type: ignore[no-untyped-def]
         req: MatchRequest, cands: list[Candidate], limit: int, open_now: bool, data) -> None:
