@@ -102,7 +102,7 @@ def test_the_days_a_schedule_opens_on(why: str, fields: dict[str, Any], expected
 def test_the_hand_written_weekdays_agree_with_the_calendar() -> None:
     """The oracle's own check: the weekday sets above are the ones Python's calendar gives."""
     every = [FIRST + timedelta(days=k) for k in range(61)]
-    assert SUNDAYS == {d for d in every if d.weekday() == 6}
-    assert SATURDAYS == {d for d in every if d.weekday() == 5}
-    assert TUESDAYS == {d for d in every if d.weekday() == 1}
-    assert WEDNESDAYS == {d for d in every if d.weekday() == 2}
+    assert {d for d in every if d.weekday() == 6} == SUNDAYS
+    assert {d for d in every if d.weekday() == 5} == SATURDAYS
+    assert {d for d in every if d.weekday() == 1} == TUESDAYS
+    assert {d for d in every if d.weekday() == 2} == WEDNESDAYS
