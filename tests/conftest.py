@@ -71,21 +71,23 @@ def _ensure_template() -> str:
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
-    template = _ensure_template()
     name = f"divert_test_{os.getpid()}"
     with _admin() as conn:
         # Cloned under the template lock: a concurrent run on another schema version (another
-        # checkout) drops old templates only while holding it, so ours cannot vanish mid-clone.
-        conn.execute("SELECT pg_advisory_lock(4242)")
-        try:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone():
+        # checkout) drops old templates only while holding it, so ours cannot vanish mid-clone. Between
+        # building it and taking the lock it can, when several checkouts share the server: build again.
+        for _ in range(10):
+            template = _ensure_template()
+            conn.execute("SELECT pg_advisory_lock(4242)")
+            try:
+                if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone():
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                    conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                    break
+            finally:
                 conn.execute("SELECT pg_advisory_unlock(4242)")
-                template = _ensure_template()
-                conn.execute("SELECT pg_advisory_lock(4242)")
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(4242)")
+        else:
+            pytest.fail(f"the template database {template} kept vanishing (other checkouts dropping it)")
         # Tests need no durability across a crash: skip the per-commit disk sync in this database only.
         conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     url = f"{SERVER_URL}/{name}"
