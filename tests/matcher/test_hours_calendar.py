@@ -9,7 +9,7 @@ validity windows, rules without FREQ, and frequencies the matcher does not know.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
@@ -71,6 +71,19 @@ ROWS: list[tuple[str, dict[str, Any], set[date]]] = [
     ("every other week WE,TH, WKST=TH", {"freq": "WEEKLY", "interval": 2, "byday": "WE,TH", "wkst": "TH",
                                          "dtstart": date(2026, 11, 4)},
      days((NOV, [4, 12, 18, 26]), (DEC, [2, 10, 16, 24, 30]))),
+    ("unknown WKST reads as Monday", {"freq": "WEEKLY", "interval": 2, "byday": "MO,SA", "wkst": "XX",
+                                      "dtstart": date(2026, 11, 2)},
+     days((NOV, [2, 7, 16, 21, 30]), (DEC, [5, 14, 19, 28]))),
+    ("WKST written out in lower case", {"freq": "WEEKLY", "interval": 2, "byday": "SU,MO", "wkst": "sunday",
+                                        "dtstart": date(2026, 11, 1)},
+     days((NOV, [1, 2, 15, 16, 29, 30]), (DEC, [13, 14, 27, 28]))),
+    ("weekly from valid_from, no day named: every day", {"freq": "WEEKLY", "valid_from": date(2026, 12, 20)},
+     {date(2026, 12, d) for d in range(20, 32)}),
+    ("hours only, DTSTART: weekly on its weekday", {"opens_at": time(9), "dtstart": date(2026, 11, 4)}, WEDNESDAYS),
+    ("every seventh month, across a year", {"freq": "MONTHLY", "interval": 7, "dtstart": date(2025, 2, 20)},
+     days((NOV, [20]))),
+    ("every other day", {"freq": "DAILY", "interval": 2, "dtstart": date(2026, 11, 2)},
+     {date(2026, 11, 2) + timedelta(days=k) for k in range(0, 59, 2)}),
     ("every other week from valid_from", {"freq": "WEEKLY", "interval": 2, "byday": "WE",
                                           "valid_from": date(2026, 11, 4)},
      days((NOV, [4, 18]), (DEC, [2, 16, 30]))),
