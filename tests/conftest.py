@@ -38,34 +38,29 @@ def _admin() -> psycopg.Connection:
     return psycopg.connect(ADMIN_URL, autocommit=True)
 
 
-def _ensure_template() -> str:
-    """A migrated template database for this schema version (built once, under an advisory lock)."""
+def _ensure_template(conn: psycopg.Connection) -> str:
+    """A migrated template database for this schema version; the caller holds the template lock."""
     name = f"divert_tpl_{_migrations_digest()}"
-    with _admin() as conn:
-        conn.execute("SELECT pg_advisory_lock(4242)")
-        try:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-            if not exists:
-                building = name + "_building"
-                conn.execute(f'DROP DATABASE IF EXISTS "{building}"')
-                conn.execute(f'CREATE DATABASE "{building}"')
-                env = dict(os.environ, DATABASE_URL=f"{SERVER_URL}/{building}")
-                import subprocess
+    exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    if not exists:
+        building = name + "_building"
+        conn.execute(f'DROP DATABASE IF EXISTS "{building}"')
+        conn.execute(f'CREATE DATABASE "{building}"')
+        env = dict(os.environ, DATABASE_URL=f"{SERVER_URL}/{building}")
+        import subprocess
 
-                # The interpreter's own bin/divert: also right in a copy of the tree (mutmut's mutants/).
-                divert = pathlib.Path(sys.executable).parent / "divert"
-                subprocess.run([str(divert) if divert.exists() else "divert", "db", "upgrade"], env=env,
-                               check=True, cwd=ROOT)
-                conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
-                # Old templates of earlier schema versions are dropped so they don't pile up.
-                for (old,) in conn.execute(
-                        "SELECT datname FROM pg_database WHERE datname LIKE 'divert_tpl_%%' AND datname <> %s",
-                        (name,)).fetchall():
-                    # Another run may still be cloning from an old template; leave it for later.
-                    with contextlib.suppress(psycopg.Error):
-                        conn.execute(f'DROP DATABASE IF EXISTS "{old}"')
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(4242)")
+        # The interpreter's own bin/divert: also right in a copy of the tree (mutmut's mutants/).
+        divert = pathlib.Path(sys.executable).parent / "divert"
+        subprocess.run([str(divert) if divert.exists() else "divert", "db", "upgrade"], env=env,
+                       check=True, cwd=ROOT)
+        conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+        # Old templates of earlier schema versions are dropped so they don't pile up.
+        for (old,) in conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'divert_tpl_%%' AND datname <> %s",
+                (name,)).fetchall():
+            # Another run may still be cloning from an old template; leave it for later.
+            with contextlib.suppress(psycopg.Error):
+                conn.execute(f'DROP DATABASE IF EXISTS "{old}"')
     return name
 
 
@@ -73,21 +68,16 @@ def _ensure_template() -> str:
 def database_url() -> Iterator[str]:
     name = f"divert_test_{os.getpid()}"
     with _admin() as conn:
-        # Cloned under the template lock: a concurrent run on another schema version (another
-        # checkout) drops old templates only while holding it, so ours cannot vanish mid-clone. Between
-        # building it and taking the lock it can, when several checkouts share the server: build again.
-        for _ in range(10):
-            template = _ensure_template()
-            conn.execute("SELECT pg_advisory_lock(4242)")
-            try:
-                if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone():
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                    conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-                    break
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(4242)")
-        else:
-            pytest.fail(f"the template database {template} kept vanishing (other checkouts dropping it)")
+        # Built (if missing) and cloned under one hold of the template lock: a concurrent run on
+        # another schema version (another checkout) drops old templates only while holding it, so
+        # ours cannot vanish between being built and being cloned.
+        conn.execute("SELECT pg_advisory_lock(4242)")
+        try:
+            template = _ensure_template(conn)
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(4242)")
         # Tests need no durability across a crash: skip the per-commit disk sync in this database only.
         conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     url = f"{SERVER_URL}/{name}"
