@@ -1,5 +1,5 @@
 # Short recipes a newcomer can run. `make demo` and `make test` provision everything themselves.
-.PHONY: demo test check fuzz bench provision
+.PHONY: demo test check fuzz bench provision mutate
 
 provision:
 	bash scripts/provision.sh
@@ -19,3 +19,7 @@ fuzz: provision
 
 bench: provision
 	.venv/bin/divert bench run
+
+# Mutation testing of the matcher (slow, CPU-heavy; see docs/testing.md). MUTATE_CHILDREN=2 to go faster.
+mutate: provision
+	bash scripts/mutate.sh

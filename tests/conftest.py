@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import os
 import pathlib
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -48,8 +49,10 @@ def _ensure_template(conn: psycopg.Connection) -> str:
         env = dict(os.environ, DATABASE_URL=f"{SERVER_URL}/{building}")
         import subprocess
 
-        subprocess.run([str(ROOT / ".venv" / "bin" / "divert") if (ROOT / ".venv/bin/divert").exists()
-                        else "divert", "db", "upgrade"], env=env, check=True, cwd=ROOT)
+        # The interpreter's own bin/divert: also right in a copy of the tree (mutmut's mutants/).
+        divert = pathlib.Path(sys.executable).parent / "divert"
+        subprocess.run([str(divert) if divert.exists() else "divert", "db", "upgrade"], env=env,
+                       check=True, cwd=ROOT)
         conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
         # Old templates of earlier schema versions are dropped so they don't pile up.
         for (old,) in conn.execute(

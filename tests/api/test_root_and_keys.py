@@ -1,5 +1,7 @@
 """The HSDS root, the health check, and roles enforced by the one auth dependency."""
 
+import hashlib
+
 
 def test_root_names_hsds_version_and_profile(client):
     r = client.get("/v1/")
@@ -17,9 +19,11 @@ def test_healthz_reports_database(client):
 
 
 def test_unknown_token_is_401_with_json_error(client):
-    r = client.get("/v1/", headers={"Authorization": "Bearer nope"})
-    # The root is public, but a token that is presented must be valid.
-    assert r.status_code in (200, 401)
+    # A public read route answers without a token, but a token that is presented must be valid.
+    assert client.get("/v1/services").status_code == 200
+    r = client.get("/v1/services", headers={"Authorization": "Bearer nope"})
+    assert r.status_code == 401
+    assert r.json()["error"] == "unauthorized"
     r = client.get("/v1/whoami", headers={"Authorization": "Bearer nope"})
     assert r.status_code == 401
     assert r.json()["error"] == "unauthorized"
@@ -62,8 +66,8 @@ def test_a_revoked_key_stops_working_once_the_key_cache_expires(db, settings, ma
         _revoke(db, headers)
         r = c.get("/v1/whoami", headers=headers)
         assert r.status_code == 401, r.text
-    # Tokens are never kept in memory, only their digests.
-    assert all(len(k) == 64 for k in app.state.key_cache)
+    # A revoked key leaves the cache.
+    assert app.state.key_cache == {}
 
 
 def test_a_checked_key_is_trusted_for_the_cache_time(db, settings, make_key) -> None:  # type: ignore[no-untyped-def]
@@ -75,6 +79,10 @@ def test_a_checked_key_is_trusted_for_the_cache_time(db, settings, make_key) -> 
     headers = make_key("planner")
     with TestClient(app) as c:
         assert c.get("/v1/whoami", headers=headers).status_code == 200
+        # The cache holds the key by its SHA-256 only: never the token, in a key or in what it remembers.
+        token = headers["Authorization"].split(" ", 1)[1]
+        assert set(app.state.key_cache) == {hashlib.sha256(token.encode()).hexdigest()}
+        assert token not in repr(app.state.key_cache)
         _revoke(db, headers)
         # Within the cache time the process has not looked again (documented: up to 30 s by default).
         assert c.get("/v1/whoami", headers=headers).status_code == 200

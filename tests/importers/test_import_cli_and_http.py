@@ -10,6 +10,7 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from import_worlds import small_world
@@ -75,13 +76,15 @@ def test_cli_dry_run_writes_nothing_then_import_and_export(
     assert again.returncode == 0 and "0 created, 0 updated, 3 unchanged" in again.stdout
 
 
-def test_cli_names_unsupported_sources(db, database_url: str, tmp_path: pathlib.Path) -> None:
+def test_cli_names_unknown_sources_and_reads_an_empty_listing(db, database_url: str, tmp_path: pathlib.Path) -> None:
     listing = tmp_path / "rows.json"
     listing.write_text('{"rows": []}')
-    done = divert(database_url, "import", "findtreatment", str(listing))
-    if done.returncode == 0:  # another room registered the reader since
-        return
-    assert "not yet supported" in done.stderr or "findtreatment" in done.stderr
+    unknown = divert(database_url, "import", "nosuch", str(listing))
+    assert unknown.returncode != 0 and "nosuch" in unknown.stderr
+    empty = divert(database_url, "import", "findtreatment", str(listing))
+    assert empty.returncode == 0, empty.stderr
+    assert "0 created, 0 updated, 0 unchanged" in empty.stdout
+    assert service_count(db) == 0
 
 
 # --- HTTP ---------------------------------------------------------------------------------------------
@@ -221,6 +224,7 @@ def test_malformed_documents_never_cause_a_500(client, admin_headers, document: 
 
 
 def test_values_postgres_cannot_store_are_named_not_crashed_on(client, admin_headers, db) -> None:  # type: ignore[no-untyped-def]
+    from divert.errors import ImportFailed
     from importers.pipeline import import_services
 
     headers = {**admin_headers, "content-type": "application/json"}
@@ -240,8 +244,8 @@ def test_values_postgres_cannot_store_are_named_not_crashed_on(client, admin_hea
         }
     with db() as s:
         services[0]["extra_number"] = float("inf")
-        try:
+        # The pipeline's own check refuses a non-finite number, naming the field.
+        with pytest.raises(ImportFailed) as refused:
             import_services(s, services[:1], source="hsds", actor="t")
-        except Exception as exc:  # the pipeline's own check: ImportFailed naming the field
-            assert exc.extra["errors"][0]["path"] == "extra_number"  # type: ignore[attr-defined]
+        assert refused.value.extra["errors"][0]["path"] == "extra_number"
     assert service_count(db) == 0

@@ -159,3 +159,21 @@ def test_naive_instant_is_refused() -> None:
 def test_tzinfo_object_as_default() -> None:
     fixed = timezone(timedelta(hours=-8))
     assert is_open([weekly("MO", "09:00", "17:00")], datetime(2026, 11, 23, 18, tzinfo=UTC), fixed) is True
+
+
+def test_hsds_timezone_hours_place_the_times() -> None:
+    """HSDS `timezone` (hours from UTC) says how the times are read when they carry no offset."""
+    eastern = ScheduleRule(freq="WEEKLY", byday="MO", opens_at=time(9), closes_at=time(17), timezone=-5)
+    assert is_open([eastern], local(2026, 11, 23, 6, 30), TZ) is True  # 09:30 at UTC-5
+    assert is_open([eastern], local(2026, 11, 23, 5, 30), TZ) is False  # 08:30 at UTC-5
+    assert is_open([eastern], local(2026, 11, 23, 14, 30), TZ) is False  # 17:30 at UTC-5
+
+
+def test_a_missing_time_is_the_edge_of_the_day() -> None:
+    until_noon = ScheduleRule(freq="WEEKLY", byday="MO", closes_at=time(12))
+    assert is_open([until_noon], local(2026, 11, 23, 0, 5), TZ) is True
+    assert is_open([until_noon], local(2026, 11, 23, 12, 0), TZ) is False
+    from_eight = ScheduleRule(freq="WEEKLY", byday="MO", opens_at=time(20))
+    assert is_open([from_eight], local(2026, 11, 23, 23, 59), TZ) is True
+    assert is_open([from_eight], local(2026, 11, 24, 0, 1), TZ) is False
+    assert is_open([from_eight], local(2026, 11, 23, 19, 59), TZ) is False

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import random
-from datetime import time
+from datetime import time, timedelta
 
+from contract_rules import YES_NO_TERMS, contract_excludes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matcher_factories import AT, bed_pool, candidate
 
-from matcher.eligibility import Participant, excludes
+from matcher.eligibility import Eligibility, Participant
 from matcher.hours import ScheduleRule
 from matcher.match import match_need, match_needs
 from matcher.model import SERVICE_AREA, Candidate, MatchRequest
 from matcher.pools import Freshness, offerable_units
 
 NEEDS = ("shelter", "food", "moud")
+
+
+def examples(n: int) -> int:
+    """Examples per property: `n`, or DIVERT_PROPERTY_EXAMPLES (`make mutate` runs them once per mutant)."""
+    return int(os.environ.get("DIVERT_PROPERTY_EXAMPLES", n))
 PROGRAMS = (None, "lead", "other")
 
 maybe_bool = st.one_of(st.none(), st.booleans())
@@ -30,12 +37,13 @@ participants = st.builds(
     insurance=st.lists(st.sampled_from(["medicaid", "uninsured", "private"]), max_size=2).map(tuple),
 )
 
-eligibility_terms = st.dictionaries(
-    st.sampled_from(["sobriety_required", "excludes_moud", "excludes_sex_work", "id_required",
-                     "excludes_criminal_record", "no_pets", "genders", "insurance"]),
-    st.sampled_from(["true", "false", "female", "female,nonbinary", "medicaid", "uninsured,medicaid"]),
-    max_size=3,
-)
+# Each term with the kind of value §3.2 gives it ([true] for yes/no terms, a comma list otherwise).
+TERM_VALUES = {**{term: st.sampled_from(["true", "false"]) for term in YES_NO_TERMS},
+               "genders": st.sampled_from(["female", "female,nonbinary", "male"]),
+               "insurance": st.sampled_from(["medicaid", "uninsured,medicaid", "private"])}
+eligibility_terms = st.lists(st.sampled_from(sorted(TERM_VALUES)), unique=True, max_size=3).flatmap(
+    lambda terms: st.fixed_dictionaries({t: TERM_VALUES[t] for t in terms}))
+age_bounds = st.tuples(st.one_of(st.none(), st.integers(12, 30)), st.one_of(st.none(), st.integers(18, 70)))
 
 
 @st.composite
@@ -59,6 +67,7 @@ def candidates(draw: st.DrawFn) -> list[Candidate]:
         name = f"S{i}"
         service_pools = draw(pools(name))
         elig = draw(eligibility_terms)
+        minimum_age, maximum_age = draw(age_bounds)
         features = draw(st.lists(st.sampled_from(["low_barrier", "walk_in",
                                                   "religious_participation_required"]),
                                  unique=True, max_size=2))
@@ -66,7 +75,8 @@ def candidates(draw: st.DrawFn) -> list[Candidate]:
         km = draw(st.floats(0, 40, allow_nan=False))
         reach = draw(st.sampled_from(["radius", "radius", SERVICE_AREA]))
         for need in draw(st.lists(st.sampled_from(NEEDS), min_size=1, max_size=2, unique=True)):
-            out.append(candidate(name, need=need, km=km, pools=service_pools, elig=elig,
+            out.append(candidate(name, need=need, km=km, pools=service_pools,
+                                 eligibility=Eligibility.of(elig, minimum_age, maximum_age),
                                  features=tuple(features), languages=languages, reach=reach))
     return out
 
@@ -93,14 +103,37 @@ def by_sal(cands: list[Candidate], need: str, sal: str | None) -> Candidate:
     return next(c for c in cands if c.need == need and c.service_at_location_id == sal)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(requests, candidates())
 def test_an_ineligible_service_is_never_offered(req: MatchRequest, cands: list[Candidate]) -> None:
+    """The oracle is §3.2 as written in tests/contract_rules.py, not the matcher's own `excludes`."""
+    said = {k: v for k, v in dataclasses.asdict(req.participant).items() if v not in (None, ())}
     for need, sal in offered(run(req, cands)):
-        assert excludes(by_sal(cands, need, sal).eligibility, req.participant) == []
+        rules = by_sal(cands, need, sal).eligibility
+        assert not contract_excludes(dict(rules.terms), said, rules.minimum_age, rules.maximum_age)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
+@given(requests, candidates())
+def test_an_eligible_service_in_reach_with_open_units_is_offered(req: MatchRequest, cands: list[Candidate]) -> None:
+    """The converse, so that a matcher offering nothing cannot pass: a service §3.2 admits, within the
+    radius, with a fresh public pool that has units left over after the wait list and holds, is offered
+    (limit 50 is above any generated catalog)."""
+    said = {k: v for k, v in dataclasses.asdict(req.participant).items() if v not in (None, ())}
+    got = offered(run(req, cands))
+    for c in cands:
+        rules = c.eligibility
+        untracked = not c.pools or (c.need != "shelter" and all(p.unit == "bed" for p in c.pools))
+        one_open_bed_pool = (c.need == "shelter" and len(c.pools) == 1 and not c.pools[0].reserved_for
+                             and c.pools[0].unit == "bed" and AT - c.pools[0].updated < timedelta(hours=24)
+                             and c.pools[0].available - c.pools[0].waitlist - c.pools[0].active_holds > 0)
+        if (c.need in req.needs and c.reach == "radius" and c.distance_km is not None
+                and c.distance_km <= req.radius_km and (untracked or one_open_bed_pool)
+                and not contract_excludes(dict(rules.terms), said, rules.minimum_age, rules.maximum_age)):
+            assert (c.need, c.service_at_location_id) in got
+
+
+@settings(max_examples=examples(300), deadline=None)
 @given(requests, candidates())
 def test_no_option_rests_on_units_owed_to_others(req: MatchRequest, cands: list[Candidate]) -> None:
     all_pools = {p.id: p for c in cands for p in c.pools}
@@ -118,7 +151,7 @@ def test_no_option_rests_on_units_owed_to_others(req: MatchRequest, cands: list[
                 assert req.program in pool.reserved_for
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(requests, candidates(), st.integers(1, 10))
 def test_more_people_waiting_never_adds_options(req: MatchRequest, cands: list[Candidate], more: int) -> None:
     longer = [dataclasses.replace(c, pools=tuple(dataclasses.replace(p, waitlist=p.waitlist + more)
@@ -126,7 +159,7 @@ def test_more_people_waiting_never_adds_options(req: MatchRequest, cands: list[C
     assert offered(run(req, longer)) <= offered(run(req, cands))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(requests, candidates(), st.floats(0, 50, allow_nan=False))
 def test_a_wider_radius_never_removes_an_option(req: MatchRequest, cands: list[Candidate],
                                                 extra: float) -> None:
@@ -134,7 +167,7 @@ def test_a_wider_radius_never_removes_an_option(req: MatchRequest, cands: list[C
     assert offered(run(req, cands)) <= offered(run(wider, cands))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(requests, candidates())
 def test_program_pools_are_never_offered_without_their_program(req: MatchRequest,
                                                               cands: list[Candidate]) -> None:
@@ -144,7 +177,7 @@ def test_program_pools_are_never_offered_without_their_program(req: MatchRequest
             assert option.capacity.pool != "program"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(requests, candidates(), st.randoms(use_true_random=False))
 def test_same_catalog_same_request_same_answer(req: MatchRequest, cands: list[Candidate],
                                                rnd: random.Random) -> None:
@@ -153,7 +186,7 @@ def test_same_catalog_same_request_same_answer(req: MatchRequest, cands: list[Ca
     assert run(req, cands) == run(req, shuffled)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(requests, candidates())
 def test_every_need_gets_options_or_a_gap(req: MatchRequest, cands: list[Candidate]) -> None:
     answers = run(req, cands)
@@ -169,7 +202,7 @@ hours = st.sampled_from([(), (ScheduleRule(freq="WEEKLY", byday="MO,TU,WE,TH,FR,
                          (ScheduleRule(freq="WEEKLY", byday="SU", opens_at=time(9, 0), closes_at=time(10, 0)),)])
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400), deadline=None)
 @given(requests, candidates(), st.integers(0, 4), st.booleans(), st.data())
 def test_stopping_once_the_answer_is_settled_gives_the_exhaustive_answer(  # type: ignore[no-untyped-def]
         req: MatchRequest, cands: list[Candidate], limit: int, open_now: bool, data) -> None:

@@ -184,9 +184,19 @@ def test_planner_sees_the_sim_table(seeded: dict[str, Any], make_key: Callable[.
                                     browse: Callable[..., Browsing], http: httpx.Client) -> None:
     # A request that meets gaps (no housing, no crisis care downtown) so demand shows on the map.
     case_manager = make_key("case_manager")
-    http.post("/v1/match", headers=case_manager, json={
+    r = http.post("/v1/match", headers=case_manager, json={
         "location": {"lat": catalog.CENTRE[0], "lon": catalog.CENTRE[1]}, "needs": ["housing", "crisis"],
         "intercept": 1})
+    assert r.status_code == 200, r.text
+    gaps = {n["need"]: n["gap"] for n in r.json()["needs"]}
+    assert gaps["housing"] is not None and gaps["crisis"] is not None, gaps
+    # The demand the planner is about to see: two gap events at intercept 1.
+    planner_rows = http.get("/v1/gaps", headers=make_key("planner"), params={"limit": 1000}).json()["rows"]
+    demand: dict[tuple[str, int], int] = {}
+    for row in planner_rows:
+        key = (row["need"], row["intercept"])
+        demand[key] = demand.get(key, 0) + (row["demand"] or {}).get("total", 0)
+    assert demand.get(("housing", 1), 0) >= 1 and demand.get(("crisis", 1), 0) >= 1, demand
     planner = make_key("planner")
     b = browse(key=token_of(planner))
     b.goto("/planner")
