@@ -22,6 +22,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from catalog import tables as t
+from catalog.hsds_face import taxonomy_description, unit_object, unit_uuid
 from importers.models import ClockTime
 from importers.normalize import (
     ADDRESS_COLUMNS,
@@ -249,16 +250,22 @@ def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
         if term is not None:
             tout = _object(term, TERM_COLUMNS)
             if term["taxonomy_id"] in taxonomies:
-                tout["taxonomy_detail"] = _object(taxonomies[term["taxonomy_id"]], TAXONOMY_COLUMNS)
+                taxonomy = taxonomies[term["taxonomy_id"]]
+                tout["taxonomy_detail"] = _object(taxonomy, TAXONOMY_COLUMNS)
+                tout["taxonomy_detail"]["description"] = taxonomy_description(
+                    taxonomy["name"], taxonomy["description"]
+                )
             out["taxonomy_term"] = tout
         return out
 
     def capacity(row: dict[str, Any]) -> dict[str, Any]:
         out = _object(row, CAPACITY_COLUMNS, skip=["service_id"])
+        out["unit_id"] = unit_uuid(row["unit_id"])
         out["waitlist"] = row["waitlist"]
         out["reserved_for"] = list(row["reserved_for"] or [])
         if row["unit_id"] in units:
-            out["unit"] = _object(units[row["unit_id"]], UNIT_COLUMNS)
+            unit = units[row["unit_id"]]
+            out["unit"] = {**_object(unit, UNIT_COLUMNS), **unit_object(unit)}
         return out
 
     documents: list[dict[str, Any]] = []

@@ -18,6 +18,9 @@ from typing import Any
 
 import orjson
 
+from catalog.hsds_face import WELL_KNOWN_UNITS as _WELL_KNOWN_UNITS
+from catalog.hsds_face import taxonomy_description, unit_key
+
 from importers.models import (
     Attribute,
     Language,
@@ -67,7 +70,7 @@ LINK_COLUMNS: dict[str, tuple[str, ...]] = {
 LIVE_CAPACITY_COLUMNS = ("available", "maximum", "waitlist", "updated")
 
 # Units the profile names (CONTRACT §3.4) may be referenced by id without a unit object.
-WELL_KNOWN_UNITS = {"bed": "Bed", "slot": "Slot", "appointment": "Appointment"}
+WELL_KNOWN_UNITS = _WELL_KNOWN_UNITS
 
 SERVICE_COLUMNS = (
     "id",
@@ -531,7 +534,7 @@ class _Normalizer:
                 {
                     "id": trow["taxonomy_id"],
                     "name": term.taxonomy or trow["taxonomy_id"],
-                    "description": None,
+                    "description": taxonomy_description(term.taxonomy or trow["taxonomy_id"], None),
                     "uri": None,
                     "version": None,
                 },
@@ -543,7 +546,9 @@ class _Normalizer:
     def capacity(self, capacity: ServiceCapacity, path: str) -> None:
         self.drop_unkept("service_capacity", capacity, path)
         row = _pick(capacity, CAPACITY_COLUMNS)
-        row.update(service_id=self.service.id, unit_id=capacity.the_unit_id)
+        # An HSDS unit UUID that stands for a code (divert's own export) is read back as that code.
+        uid = unit_key(capacity.the_unit_id, capacity.unit.identifier if capacity.unit else None)
+        row.update(service_id=self.service.id, unit_id=uid)
         if capacity.maximum is not None and capacity.available > capacity.maximum:
             self.warn(
                 f"{path}.available",
@@ -552,9 +557,13 @@ class _Normalizer:
             )
         if capacity.unit is not None:
             self.drop_unkept("unit", capacity.unit, f"{path}.unit")
-            self.doc.add("unit", _pick(capacity.unit, UNIT_COLUMNS), f"{path}.unit")
-        elif capacity.the_unit_id in WELL_KNOWN_UNITS:
-            uid = capacity.the_unit_id
+            unit_row = _pick(capacity.unit, UNIT_COLUMNS)
+            if uid != unit_row["id"]:
+                unit_row["id"] = uid
+                if unit_row["identifier"] == uid:
+                    unit_row["identifier"] = None  # the code is the key; the export writes it back
+            self.doc.add("unit", unit_row, f"{path}.unit")
+        elif uid in WELL_KNOWN_UNITS:
             self.doc.add(
                 "unit",
                 {"id": uid, "name": WELL_KNOWN_UNITS[uid], "scheme": None, "identifier": None, "uri": None},
@@ -562,7 +571,7 @@ class _Normalizer:
                 placeholder=True,
             )
         else:
-            self.doc.references.append(("unit", capacity.the_unit_id, f"{path}.unit_id"))
+            self.doc.references.append(("unit", uid, f"{path}.unit_id"))
         if capacity.location_id:
             self.doc.references.append(("location", capacity.location_id, f"{path}.location_id"))
         self.doc.add("service_capacity", row, path)

@@ -1,0 +1,101 @@
+"""The Open Referral HSDS 3.1 standard's own files, as its validators read them.
+
+Everything here is the standard's, copied under tests/data/interop (see the SOURCE.md files there): the
+compiled JSON Schemas, the offline OpenAPI description and the tabular datapackage descriptor. The
+tests judge divert's output with these files and general validators (jsonschema, openapi-core,
+frictionless), never with divert's own reading of the standard.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import pathlib
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+INTEROP = pathlib.Path(__file__).resolve().parents[1] / "data" / "interop"
+SCHEMA_DIR = INTEROP / "hsds-3.1-schema"
+EXAMPLES_DIR = INTEROP / "hsds-3.1-examples"
+SAMPLE_REGION = pathlib.Path(__file__).resolve().parents[2] / "data" / "sample" / "king-county.json"
+
+OFFICIAL_EXAMPLES = (
+    "service_full.json",
+    "organization_full.json",
+    "service_at_location_full.json",
+    "service_list.json",
+)
+
+
+def load(name: str) -> Any:
+    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+
+
+@cache
+def compiled_validator(name: str) -> Draft202012Validator:
+    """A Draft 2020-12 validator of a compiled schema, with format checking (as the standard's CI)."""
+    schema = load(f"compiled/{name}")
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def schema_errors(name: str, record: Any) -> list[str]:
+    """Every error of one record against a compiled schema, as `path: message` lines."""
+    return [
+        f"{'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message[:200]}"
+        for e in compiled_validator(name).iter_errors(record)
+    ]
+
+
+# ---- the tabular descriptor, with its two broken resources rebuilt (SOURCE.md) -------------------
+
+_TABLE_TYPES = {"string": "string", "number": "number", "integer": "integer", "boolean": "boolean"}
+
+
+def _field_from_property(name: str, prop: dict[str, Any]) -> dict[str, Any]:
+    field: dict[str, Any] = {"name": name, "description": prop.get("description", "")}
+    fmt = prop.get("format")
+    kind = prop.get("type")
+    if fmt == "date-time":
+        field["type"] = "datetime"
+    elif fmt == "date":
+        field["type"] = "date"
+    elif fmt == "uuid":
+        field["type"] = "string"
+        field["format"] = "uuid"
+    else:
+        field["type"] = _TABLE_TYPES.get(kind if isinstance(kind, str) else "string", "string")
+    return field
+
+
+def _rebuilt_resource(resource: dict[str, Any], object_schema: str, required: list[str]) -> dict[str, Any]:
+    """A resource's fields from the object's JSON Schema: its scalar properties, in their order."""
+    schema = load(object_schema)
+    fields = []
+    for name, prop in schema["properties"].items():
+        if prop.get("type") in ("array", "object") or "$ref" in prop:
+            continue
+        field = _field_from_property(name, prop)
+        if name in required:
+            field["constraints"] = {"required": True}
+        fields.append(field)
+    out = copy.deepcopy(resource)
+    out["schema"] = {**out.get("schema", {}), "fields": fields, "primaryKey": "id"}
+    return out
+
+
+@cache
+def official_datapackage() -> dict[str, Any]:
+    """The standard's datapackage.json with `service_capacity` and `unit` rebuilt from their schemas."""
+    package = load("datapackage.json")
+    resources = []
+    for resource in package["resources"]:
+        if resource["name"] == "service_capacity":
+            resource = _rebuilt_resource(
+                resource, "service_capacity.json", ["id", "service_id", "unit_id", "available", "updated"]
+            )
+        elif resource["name"] == "unit":
+            resource = _rebuilt_resource(resource, "unit.json", ["id", "name"])
+        resources.append(resource)
+    return {**package, "resources": resources}
