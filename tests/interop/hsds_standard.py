@@ -99,3 +99,36 @@ def official_datapackage() -> dict[str, Any]:
             resource = _rebuilt_resource(resource, "unit.json", ["id", "name"])
         resources.append(resource)
     return {**package, "resources": resources}
+
+
+# ---- the offline OpenAPI description ------------------------------------------------------------
+
+
+@cache
+def official_openapi():  # type: ignore[no-untyped-def]
+    """openapi-core over `openapi_local.json` (relative `$ref`s resolved from its folder).
+
+    The description's own validity is not re-judged here (it has 5 duplicate operationIds upstream,
+    SOURCE.md); responses are judged by its schemas, with the format checks of OpenAPI 3.1.
+    """
+    from openapi_core import Config, OpenAPI
+
+    path = SCHEMA_DIR / "openapi_local.json"
+    return OpenAPI.from_file_path(str(path), config=Config(spec_validator_cls=None))
+
+
+def openapi_errors(method: str, path: str, params: dict[str, Any], status: int, body: bytes) -> list[str]:
+    """The standard's verdict on one answer of the read API (`path` without divert's `/v1` base)."""
+    from openapi_core.testing import MockRequest, MockResponse
+
+    request = MockRequest("http://localhost", method.lower(), path, args=params)
+    response = MockResponse(body, status_code=status, content_type="application/json")
+    result = official_openapi().unmarshal_response(request, response)
+    out = []
+    for error in result.errors:
+        out.append(f"{type(error).__name__}: {str(error)[:200]}")
+        inner = error.__cause__ or error
+        for cause in (getattr(inner, "schema_errors", None) or [])[:5]:
+            where = "/".join(str(p) for p in cause.absolute_path)
+            out.append(f"  {where}: {cause.message[:200]}")
+    return out
