@@ -56,6 +56,29 @@ RESOURCE_FILES: dict[str, tuple[str, ...]] = {
     "meta_table_descriptions": ("meta_table_descriptions.csv",),
 }
 
+# The official descriptor names resources in the singular (`service`, `service_at_location`, ...).
+OFFICIAL_NAMES: dict[str, str] = {
+    "organization": "organizations",
+    "service": "services",
+    "location": "locations",
+    "service_at_location": "service_at_locations",
+    "address": "addresses",
+    "phone": "phones",
+    "schedule": "schedules",
+    "service_area": "service_areas",
+    "language": "languages",
+    "taxonomy": "taxonomies",
+    "taxonomy_term": "taxonomy_terms",
+    "attribute": "attributes",
+    "unit": "units",
+    "contact": "contacts",
+    "cost_option": "cost_options",
+    "required_document": "required_documents",
+    "organization_identifier": "organization_identifiers",
+    "program": "programs",
+    "meta_table_description": "meta_table_descriptions",
+}
+
 MODELS: dict[str, type[BaseModel]] = {
     "organizations": m.Organization,
     "services": m.Service,
@@ -205,8 +228,9 @@ def _resource_paths(files: dict[str, bytes], warnings: list[dict[str, Any]]) -> 
                     and isinstance(resource.get("path"), str)
                 ):
                     file = resource["path"].rsplit("/", 1)[-1]
-                    if file in files:
-                        chosen[resource["name"]] = file
+                    name = OFFICIAL_NAMES.get(resource["name"], resource["name"])
+                    if file in files and name in RESOURCE_FILES:
+                        chosen[name] = file
         except ValueError as exc:
             # The official example's datapackage.json is a dangling symlink saved as text.
             warnings.append(

@@ -20,7 +20,6 @@ import orjson
 
 from catalog.hsds_face import WELL_KNOWN_UNITS as _WELL_KNOWN_UNITS
 from catalog.hsds_face import taxonomy_description, unit_key
-
 from importers.models import (
     Attribute,
     Language,

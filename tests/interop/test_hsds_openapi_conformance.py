@@ -14,8 +14,8 @@ from typing import Any
 from hsds_standard import EXAMPLES_DIR, OFFICIAL_EXAMPLES, SAMPLE_REGION, openapi_errors
 from sqlalchemy import text
 
-from importers.sources import import_source_data, read_hsds
 from importers.pipeline import import_services
+from importers.sources import import_source_data, read_hsds
 
 SAMPLE_SERVICES = 12
 
