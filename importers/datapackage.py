@@ -289,7 +289,7 @@ def read_datapackage(source: pathlib.Path | bytes) -> SourceData:
             errors=[{"file": "services.csv", "row": 0, "path": "", "message": "missing"}],
         )
     tables = {name: _read_csv(file, files[file], errors) for name, file in paths.items()}
-    for name in ("metadata", "meta_table_descriptions"):
+    for name in ("meta_table_descriptions",):
         if name in tables and tables[name].rows:
             warnings.append(
                 {
@@ -358,11 +358,43 @@ def read_datapackage(source: pathlib.Path | bytes) -> SourceData:
     return _assemble(tables, ids, warnings)
 
 
+def _field_types() -> dict[str, dict[str, str]]:
+    """Resource -> column -> Table Schema type, from the standard's descriptor divert ships."""
+    from importers.export import official_package
+
+    out: dict[str, dict[str, str]] = {}
+    for resource in official_package()["resources"]:
+        name = OFFICIAL_NAMES.get(resource["name"], resource["name"])
+        out[name] = {f["name"]: f["type"] for f in resource["schema"]["fields"]}
+    return out
+
+
+def _typed_value(kind: str, value: str) -> Any:
+    try:
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            number = float(value)
+            return int(number) if number.is_integer() else number
+    except ValueError:
+        return value
+    if kind == "boolean" and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
 def _assemble(
     tables: dict[str, _Table],
     ids: dict[str, dict[str, tuple[int, dict[str, str]]]],
     warnings: list[dict[str, Any]],
 ) -> SourceData:
+    field_types = _field_types()
+
+    def typed(name: str, row: dict[str, Any]) -> dict[str, Any]:
+        """Cells of the tables kept in `extra` as the JSON form types them (no model reads them)."""
+        kinds = field_types.get(name, {})
+        return {k: _typed_value(kinds[k], v) if isinstance(v, str) and k in kinds else v for k, v in row.items()}
+
     def rows_of(name: str) -> list[dict[str, str]]:
         return [_present(row) for _, row in tables[name].rows] if name in tables else []
 
@@ -378,10 +410,14 @@ def _assemble(
 
     extras: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     contact_phones = group("phones", "contact_id")
+    contact_ids = set(ids.get("contacts", {}))
     languages_by = {c: group("languages", c) for c in ("service_id", "location_id", "phone_id")}
 
-    def phone(row: dict[str, str]) -> dict[str, Any]:
-        out = strip(row, [c for c in LINK_COLUMNS["phone"] if c != "contact_id"])
+    def phone(row: dict[str, str], under_contact: bool = False) -> dict[str, Any]:
+        links = [c for c in LINK_COLUMNS["phone"] if c != "contact_id"]
+        if not under_contact and row.get("contact_id") in contact_ids:
+            links.append("contact_id")  # the contact lists this phone; nested elsewhere it needs no link
+        out = typed("phones", strip(row, links))
         langs = [strip(g, LINK_COLUMNS["language"]) for g in languages_by["phone_id"].get(row["id"], [])]
         if langs:
             out["languages"] = langs
@@ -392,9 +428,11 @@ def _assemble(
             linked = False
             for column, key in parents.items():
                 if row.get(column):
-                    item = strip(row, list(parents))
+                    item = typed(name, strip(row, list(parents)))
                     if name == "contacts" and row.get("id") in contact_phones:
-                        item["phones"] = [strip(phone(p), ["contact_id"]) for p in contact_phones[row["id"]]]
+                        item["phones"] = [
+                            strip(phone(p, under_contact=True), ["contact_id"]) for p in contact_phones[row["id"]]
+                        ]
                     extras[(column, row[column])][key].append(item)
                     linked = True
             if not linked and name in tables:
@@ -406,6 +444,27 @@ def _assemble(
                         "message": f"a {name} row linked to nothing was skipped (id {row.get('id')!r})",
                     }
                 )
+
+    # Metadata rows name their object by resource_id alone: nested back under that object.
+    owners = (
+        ("services", "service_id"),
+        ("organizations", "organization_id"),
+        ("locations", "location_id"),
+        ("service_at_locations", "service_at_location_id"),
+    )
+    for row in rows_of("metadata"):
+        owner = next((c for name, c in owners if row.get("resource_id") in ids.get(name, {})), None)
+        if owner is None:
+            warnings.append(
+                {
+                    "file": tables["metadata"].file,
+                    "row": 0,
+                    "path": "",
+                    "message": f"a metadata row of no imported object was skipped (id {row.get('id')!r})",
+                }
+            )
+            continue
+        extras[(owner, row["resource_id"])]["metadata"].append(strip(row, ["resource_id"]))
 
     def with_extras(out: dict[str, Any], column: str, row_id: str) -> dict[str, Any]:
         for key, items in extras.get((column, row_id), {}).items():

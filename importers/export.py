@@ -426,6 +426,10 @@ def _extra_items(
                 for p in item.get("phones") or []:
                     if isinstance(p, dict) and p.get("id"):
                         phones.add({**p, "contact_id": item.get("id")})
+    for item in extra.get("metadata") or []:
+        # A source's own metadata nested under this object: the tabular form links it by resource_id.
+        if isinstance(item, dict) and item.get("id"):
+            extra_rows["metadata"].add({"resource_id": row["id"], **item})
     program = extra.get("program")
     if entity == "service" and isinstance(program, dict) and program.get("id"):
         extra_rows["program"].add({**program, "organization_id": row["organization_id"]})
@@ -458,13 +462,15 @@ def package_tables(session: Session) -> dict[str, tuple[list[str], list[list[str
         name = resource["name"]
         header = [f["name"] for f in resource["schema"]["fields"]]
         header += [c for c in PROFILE_COLUMNS.get(name, ()) if c not in header]
-        # metadata and meta_table_description stay empty: the catalog's provenance is its own.
-        rows = list(extra_rows[name].by_id.values()) if name in EXTRA_RESOURCES else catalog.get(name, [])
+        # metadata carries what sources sent (the catalog's own provenance is served by the API);
+        # meta_table_description stays empty.
+        from_extra = name in EXTRA_RESOURCES or name == "metadata"
+        rows = list(extra_rows[name].by_id.values()) if from_extra else catalog.get(name, [])
         for row in rows:
             for key, value in (row.get("extra") or {}).items():
                 if not isinstance(value, list | dict) and key not in header:
                     header.append(key)
-            if name in EXTRA_RESOURCES:
+            if from_extra:
                 header += [k for k, v in row.items() if k not in header and not isinstance(v, list | dict)]
         out[name] = (header, [_package_row(name, row, header) for row in rows])
     return out

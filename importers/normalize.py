@@ -366,6 +366,10 @@ class _Normalizer:
         row = _pick(s, SERVICE_COLUMNS)
         row["organization_id"] = s.the_organization_id
         row["extra"] = _extra(s, drop=("organization",))
+        program = row["extra"].get("program")
+        if row["program_id"] is None and isinstance(program, dict) and program.get("id"):
+            # HSDS links a service to its program by program_id (the tabular form has nothing else).
+            row["program_id"] = str(program["id"])
         self.doc.add("service", row, "")
         if s.organization is not None:
             self.organization(s.organization, "organization")

@@ -132,3 +132,50 @@ def openapi_errors(method: str, path: str, params: dict[str, Any], status: int, 
             where = "/".join(str(p) for p in cause.absolute_path)
             out.append(f"  {where}: {cause.message[:200]}")
     return out
+
+
+# ---- frictionless over an exported package ---------------------------------------------------------
+
+# Columns divert writes beyond the standard: the diversion profile's (CONTRACT §3.4) only.
+PROFILE_COLUMNS = {"service_capacity": ["waitlist", "reserved_for", "location_id"]}
+
+
+def package_errors(folder: pathlib.Path) -> tuple[list[str], dict[str, list[str]]]:
+    """frictionless's verdict on the CSVs of `folder` read by the standard's descriptor.
+
+    Columns beyond the standard's are added to its schema as strings (they must sit after the
+    official ones); returns (errors, those extra columns by resource) so a test can hold them to the
+    profile's list.
+    """
+    import csv
+
+    from frictionless import Package
+
+    descriptor = copy.deepcopy(official_datapackage())
+    extras: dict[str, list[str]] = {}
+    for resource in descriptor["resources"]:
+        file = folder / resource["path"]
+        if not file.exists():
+            continue
+        with file.open(encoding="utf-8", newline="") as f:
+            header = next(csv.reader(f), [])
+        fields = resource["schema"]["fields"]
+        official = [f["name"] for f in fields]
+        extra = [c for c in header if c not in official]
+        if extra:
+            extras[resource["name"]] = extra
+            fields += [{"name": c, "type": "string"} for c in extra]
+    descriptor["resources"] = [r for r in descriptor["resources"] if (folder / r["path"]).exists()]
+    present = {r["name"] for r in descriptor["resources"]}
+    for resource in descriptor["resources"]:
+        keys = resource["schema"].get("foreignKeys") or []
+        resource["schema"]["foreignKeys"] = [k for k in keys if k["reference"]["resource"] in present]
+    package = Package(descriptor, basepath=str(folder))
+    report = package.validate()
+    errors = [
+        f"{task.name}: row {e.get('rowNumber')} field {e.get('fieldName')}: {e.get('type')}: {e.get('note')}"
+        for task in report.tasks
+        for e in (err.to_descriptor() for err in task.errors)
+    ]
+    errors += [f"package: {e.message}" for e in report.errors]
+    return errors, extras
