@@ -527,18 +527,13 @@ def _assemble(
         doc: dict[str, Any] = dict(row)
         org_row = organizations.get(row.get("organization_id", ""))
         sals = sals_by.get(sid, [])
-        own_sites = {s["location_id"] for s in sals}
         if org_row is not None:
             org: dict[str, Any] = dict(org_row)
             org["phones"] = [phone(p) for p in phones_by["organization_id"].get(org_row["id"], [])]
-            others = [
-                location(loc["id"])
-                for loc in locations_by_org.get(org_row["id"], [])
-                if loc["id"] not in own_sites
-            ]
+            sites = [location(loc["id"]) for loc in locations_by_org.get(org_row["id"], [])]
             used_locations.update(loc["id"] for loc in locations_by_org.get(org_row["id"], []))
-            if others:
-                org["locations"] = others
+            if sites:
+                org["locations"] = sites
             doc["organization"] = with_extras(org, "organization_id", org_row["id"])
         if row.get("program_id") in programs:
             doc["program"] = strip(programs[row["program_id"]], ["organization_id"])

@@ -276,15 +276,11 @@ def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
         if org is not None:
             oout = _object(org, ORGANIZATION_COLUMNS)
             oout["phones"] = [phone(p) for p in phones_by["organization_id"].get(org["id"], [])]
-            own_sites = {sal["location_id"] for sal in sals_by.get(sid, [])}
-            # The organization's other sites travel with it, so nothing it listed is lost on export.
-            others = [
-                location(loc["id"])
-                for loc in org_locations_by.get(org["id"], [])
-                if loc["id"] not in own_sites
-            ]
-            if others:
-                oout["locations"] = others
+            # Every site of the organization travels with it (HSDS `organization.locations`), the
+            # service's own sites included, so nothing it listed is lost on export.
+            sites = [location(loc["id"]) for loc in org_locations_by.get(org["id"], [])]
+            if sites:
+                oout["locations"] = sites
             doc["organization"] = oout
         doc["service_at_locations"] = []
         for sal in sals_by.get(sid, []):

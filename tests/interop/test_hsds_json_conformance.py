@@ -58,3 +58,13 @@ def test_the_validator_catches_what_the_standard_forbids() -> None:
         {**good, "capacities": [{**good["capacities"][0], "unit": {"id": "bed", "name": "Bed"}}]},
     ):
         assert schema_errors("service.json", broken)
+
+
+def test_official_service_full_loses_no_field_through_divert(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Every key of the official full service comes out of the export (organization.locations too)."""
+    from test_hsds_datapackage_conformance import differences
+
+    original = json.loads((EXAMPLES_DIR / "service_full.json").read_text())
+    exported = _export(db, EXAMPLES_DIR / "service_full.json", tmp_path)[0]
+    lost = [d for d in differences(original, exported) if ": lost" in d or " items became " in d]
+    assert lost == []
