@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -70,6 +72,27 @@ LIVE_CAPACITY_COLUMNS = ("available", "maximum", "waitlist", "updated")
 
 # Units the profile names (CONTRACT §3.4) may be referenced by id without a unit object.
 WELL_KNOWN_UNITS = _WELL_KNOWN_UNITS
+
+# Fields HSDS types `format: email` / `format: uri`, checked on the catalog's own records.
+EMAIL_COLUMNS = ("email", "assurer_email")
+URL_COLUMNS = ("url", "website", "logo", "uri")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def looks_like_email(value: str) -> bool:
+    return bool(_EMAIL.match(value.strip()))
+
+
+def looks_like_url(value: str, any_scheme: bool = False) -> bool:
+    """A web address with a host (`http(s)://host/...`); with any_scheme, any absolute URI (`uri`)."""
+    text = value.strip()
+    if any(c.isspace() for c in text):
+        return False
+    parts = urlsplit(text)
+    if any_scheme:
+        return bool(parts.scheme) and bool(parts.netloc or parts.path)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
 
 SERVICE_COLUMNS = (
     "id",
@@ -360,8 +383,23 @@ class _Normalizer:
                     f"{path}.{key}", f"{table} field {key!r} is not part of HSDS 3.1 here and is not kept"
                 )
 
+    def check_contacts(self, entity: str, record: Any, path: str) -> None:
+        """An email or web address HSDS would reject is kept as given, with a warning naming it."""
+        for column in (*EMAIL_COLUMNS, *URL_COLUMNS):
+            value = getattr(record, column, None) if column in type(record).model_fields else None
+            if not isinstance(value, str) or not value.strip():
+                continue
+            if column in EMAIL_COLUMNS and not looks_like_email(value):
+                self.warn(f"{path}.{column}" if path else column,
+                          f"{entity} {record.id!r}: {column} {value!r} is not an email address; kept as given")
+            elif column in URL_COLUMNS and not looks_like_url(value, any_scheme=column == "uri"):
+                self.warn(f"{path}.{column}" if path else column,
+                          f"{entity} {record.id!r}: {column} {value!r} is not an absolute URL "
+                          "(e.g. https://example.org); kept as given")
+
     def run(self) -> DocumentRows:
         s = self.service
+        self.check_contacts("service", s, "")
         sid = s.id
         row = _pick(s, SERVICE_COLUMNS)
         row["organization_id"] = s.the_organization_id
@@ -393,6 +431,7 @@ class _Normalizer:
         return self.doc
 
     def organization(self, org: Organization, path: str) -> None:
+        self.check_contacts("organization", org, path)
         row = _pick(org, ORGANIZATION_COLUMNS)
         row["extra"] = _extra(org)
         self.doc.add("organization", row, path)
@@ -402,6 +441,7 @@ class _Normalizer:
             self.location(location, f"{path}.locations.{i}", organization_id=org.id)
 
     def location(self, loc: Location, path: str, organization_id: str | None = None) -> None:
+        self.check_contacts("location", loc, path)
         row = _pick(loc, LOCATION_COLUMNS)
         if row["organization_id"] is None:
             row["organization_id"] = organization_id
