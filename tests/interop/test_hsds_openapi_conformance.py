@@ -60,7 +60,15 @@ def _list_requests(db) -> list[tuple[str, dict[str, Any]]]:  # type: ignore[no-u
             (path, {"postcode": "98104"}),
             (path, {"postcode": "98104", "proximity": "20000"}),
         ]
-    out += [("/services", {"minimal": "true"}), ("/services", {"minimal": "true", "per_page": "3"})]
+    out += [
+        ("/services", {"minimal": "true"}),
+        ("/services", {"minimal": "true", "per_page": "3"}),
+        ("/service_at_locations", {"minimal": "true"}),
+        ("/services", {"lat": "47.6", "lon": "-122.33", "radius_km": "30"}),
+        ("/service_at_locations", {"lat": "47.6", "lon": "-122.33", "radius_km": "30", "full": "true"}),
+        ("/service_at_locations", {"need": "shelter", "open_at": "2026-11-22T20:00:00-08:00"}),
+        ("/services", {"intercept": "0", "status": "active"}),
+    ]
     out += [
         ("/organizations", {}),
         ("/organizations", {"full": "true"}),
