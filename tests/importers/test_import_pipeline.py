@@ -254,7 +254,8 @@ def test_datapackage_export_then_import_changes_nothing(db, tmp_path: pathlib.Pa
         assert "datapackage.json" in zipfile.ZipFile(path).namelist()
     else:
         descriptor = json.loads((path / "datapackage.json").read_text())
-        assert {r["name"] for r in descriptor["resources"]} >= {"service", "service_capacity", "location"}  # official names
+        # The official resource names (singular).
+        assert {r["name"] for r in descriptor["resources"]} >= {"service", "service_capacity", "location"}
     data = read_datapackage(path)
     with db() as s:
         summary = import_source_data(s, data, source="hsds", actor="test").to_dict()

@@ -82,7 +82,9 @@ def _round_trip(db, engine, source: pathlib.Path, tmp_path: pathlib.Path) -> lis
     with db() as s:
         after = service_documents(s)
     return [
-        d for d in differences(before, after) if not any(d.split("/", 2)[-1].startswith(a[1:]) for a in ADDED_BY_THE_TABULAR_FORM)
+        d
+        for d in differences(before, after)
+        if not any(d.split("/", 2)[-1].startswith(a[1:]) for a in ADDED_BY_THE_TABULAR_FORM)
     ]
 
 
