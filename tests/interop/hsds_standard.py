@@ -40,6 +40,25 @@ def compiled_validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+def _closed(schema: Any) -> Any:
+    """The schema with `additionalProperties: false` on every object that lists its properties, as
+    the standard's strict pass (`--set-additional-properties-false-everywhere`)."""
+    if isinstance(schema, dict):
+        out = {k: _closed(v) for k, v in schema.items()}
+        if isinstance(out.get("properties"), dict):
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [_closed(v) for v in schema]
+    return schema
+
+
+@cache
+def strict_validator(name: str) -> Draft202012Validator:
+    schema = _closed(load(f"compiled/{name}"))
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 def schema_errors(name: str, record: Any) -> list[str]:
     """Every error of one record against a compiled schema, as `path: message` lines."""
     return [

@@ -68,3 +68,19 @@ def test_official_service_full_loses_no_field_through_divert(db, tmp_path) -> No
     exported = _export(db, EXAMPLES_DIR / "service_full.json", tmp_path)[0]
     lost = [d for d in differences(original, exported) if ": lost" in d or " items became " in d]
     assert lost == []
+
+
+def test_a_strict_pass_fails_only_on_the_profiles_capacity_fields(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """With additionalProperties false everywhere, the sample export's only unknown keys are the
+    three the diversion profile adds to service_capacity (CONTRACT §3.4)."""
+    from hsds_standard import strict_validator
+
+    unexpected: set[tuple[str, str]] = set()
+    for record in _export(db, SAMPLE_REGION, tmp_path):
+        for error in strict_validator("service.json").iter_errors(record):
+            assert error.validator == "additionalProperties", error.message
+            parent = [p for p in error.absolute_path if not isinstance(p, int)]
+            where = "/".join(str(p) for p in parent) or "<service>"
+            extra = set(error.instance) - set(error.schema.get("properties", {}))
+            unexpected |= {(where, key) for key in extra}
+    assert unexpected == {("capacities", k) for k in ("waitlist", "reserved_for", "location_id")}, unexpected
