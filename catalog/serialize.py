@@ -6,10 +6,15 @@ about a dozen queries whatever its content (no N+1). Keys HSDS defines that the 
 in `extra` (contacts, funding, cost_options, programs, accessibility, ...) are merged back in.
 
 Shapes, as in the HSDS 3.1 OpenAPI:
-- `minimal`: `{id, last_modified}` (what a client syncing a mirror needs),
+- `minimal`: `{id, name, status, last_modified}` (what a client syncing a mirror needs; HSDS keeps
+  `name` and `status` required in every shape),
 - `list`: the entity's own fields plus its parents (service -> organization; service_at_location ->
   location and service), the `*_list` schemas of HSDS,
 - `full`: everything HSDS nests under it, capacities with their live `status`.
+
+An optional field without a value is left out, never sent as `null`: the HSDS schemas type their
+fields without null (`pruned`). Units show with their HSDS UUID and taxonomies always carry a
+description (catalog/hsds_face.py).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from sqlalchemy import FromClause, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog import tables as t
+from catalog.hsds_face import taxonomy_description, unit_object, unit_uuid
 from matcher.pools import Freshness, Pool, offerable_units, pool_status
 
 Level = Literal["minimal", "list", "full"]
@@ -60,6 +66,21 @@ def hsds_object(row: Row, *, merge_extra: bool = True) -> Row:
     if merge_extra and isinstance(extra, dict):
         for key, value in extra.items():
             out.setdefault(key, value)
+    return out
+
+
+def pruned(value: Any) -> Any:
+    """The object with every `null` left out, at any depth (HSDS has no null optional fields)."""
+    if isinstance(value, dict):
+        return {k: pruned(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [pruned(v) for v in value if v is not None]
+    return value
+
+
+def taxonomy_object(row: Row) -> Row:
+    out = hsds_object(row)
+    out["description"] = taxonomy_description(row.get("name"), row.get("description"))
     return out
 
 
@@ -126,13 +147,41 @@ class CatalogSerializer:
     # ---- public entry points --------------------------------------------------------------------
 
     def services(self, ids: Sequence[str], level: Level = "full") -> list[Row]:
+        return pruned(self._services(ids, level))
+
+    def service_at_locations(self, ids: Sequence[str], level: Level = "full") -> list[Row]:
+        return pruned(self._service_at_locations(ids, level))
+
+    def organizations(
+        self, ids: Sequence[str], level: Level = "list", full_service: bool = False
+    ) -> list[Row]:
+        return pruned(self._organizations(ids, level, full_service))
+
+    def taxonomies(self, ids: Sequence[str]) -> list[Row]:
+        rows = {r["id"]: r for r in _rows(self.session, t.Taxonomy.__table__, t.Taxonomy.id.in_(list(ids)))}
+        return pruned([taxonomy_object(rows[i]) for i in ids if i in rows])
+
+    def taxonomy_terms(self, ids: Sequence[str]) -> list[Row]:
+        terms = self._terms(set(ids))
+        return pruned([terms[i] for i in ids if i in terms])
+
+    # ---- one entity kind each, nulls still in -----------------------------------------------------
+
+    def _services(self, ids: Sequence[str], level: Level) -> list[Row]:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return []
         rows = {r["id"]: r for r in _rows(self.session, t.Service.__table__, t.Service.id.in_(ids))}
         if level == "minimal":
             return [
-                {"id": i, "last_modified": _json_value(rows[i]["last_modified"])} for i in ids if i in rows
+                {
+                    "id": i,
+                    "name": rows[i]["name"],
+                    "status": rows[i]["status"],
+                    "last_modified": _json_value(rows[i]["last_modified"]),
+                }
+                for i in ids
+                if i in rows
             ]
         orgs = self._organizations_rows({r["organization_id"] for r in rows.values()})
         if level == "list":
@@ -157,7 +206,7 @@ class CatalogSerializer:
             out.append(svc)
         return out
 
-    def service_at_locations(self, ids: Sequence[str], level: Level = "full") -> list[Row]:
+    def _service_at_locations(self, ids: Sequence[str], level: Level) -> list[Row]:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return []
@@ -203,9 +252,7 @@ class CatalogSerializer:
             out.append(self._sal_full(sals[i], locations, related, service=svc))
         return out
 
-    def organizations(
-        self, ids: Sequence[str], level: Level = "list", full_service: bool = False
-    ) -> list[Row]:
+    def _organizations(self, ids: Sequence[str], level: Level, full_service: bool) -> list[Row]:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return []
@@ -246,14 +293,6 @@ class CatalogSerializer:
             out.append(org)
         return out
 
-    def taxonomies(self, ids: Sequence[str]) -> list[Row]:
-        rows = {r["id"]: r for r in _rows(self.session, t.Taxonomy.__table__, t.Taxonomy.id.in_(list(ids)))}
-        return [hsds_object(rows[i]) for i in ids if i in rows]
-
-    def taxonomy_terms(self, ids: Sequence[str]) -> list[Row]:
-        terms = self._terms(set(ids))
-        return [terms[i] for i in ids if i in terms]
-
     # ---- loading --------------------------------------------------------------------------------
 
     def _organizations_rows(self, ids: set[str]) -> dict[str, Row]:
@@ -275,7 +314,7 @@ class CatalogSerializer:
         terms = _rows(self.session, t.TaxonomyTerm.__table__, t.TaxonomyTerm.id.in_(list(ids)))
         taxonomy_ids = {r["taxonomy_id"] for r in terms if r["taxonomy_id"]}
         taxonomies = {
-            r["id"]: hsds_object(r)
+            r["id"]: taxonomy_object(r)
             for r in _rows(self.session, t.Taxonomy.__table__, t.Taxonomy.id.in_(list(taxonomy_ids)))
         }
         out = {}
@@ -378,7 +417,7 @@ class CatalogSerializer:
             ).mappings()
         ]
         units = {
-            r["id"]: hsds_object(r)
+            r["id"]: unit_object(r)
             for r in _rows(self.session, t.Unit.__table__, t.Unit.id.in_(list({r["unit_id"] for r in rows})))
         }
         out: dict[str, list[Row]] = defaultdict(list)
@@ -402,7 +441,8 @@ class CatalogSerializer:
         # those units are free; the public never gets them (`pool: program`).
         perspective = pool.reserved_for[0] if pool.reserved_for else None
         obj = hsds_object({k: v for k, v in r.items() if k not in ("active_holds", "unit_id")})
-        obj["unit"] = unit or {"id": r["unit_id"], "name": r["unit_id"]}
+        obj["unit_id"] = unit_uuid(r["unit_id"])
+        obj["unit"] = unit or unit_object({"id": r["unit_id"]})
         obj["reserved_for"] = list(pool.reserved_for)
         obj["pool"] = "program" if pool.is_program_pool else "public"
         obj["active_holds"] = pool.active_holds
@@ -480,4 +520,4 @@ class CatalogSerializer:
         return sal
 
 
-__all__ = ["CatalogSerializer", "LEVELS", "Level", "hsds_object", "schedule_object"]
+__all__ = ["CatalogSerializer", "LEVELS", "Level", "hsds_object", "pruned", "schedule_object", "taxonomy_object"]

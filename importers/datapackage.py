@@ -57,6 +57,29 @@ RESOURCE_FILES: dict[str, tuple[str, ...]] = {
     "meta_table_descriptions": ("meta_table_descriptions.csv",),
 }
 
+# The official descriptor names resources in the singular (`service`, `service_at_location`, ...).
+OFFICIAL_NAMES: dict[str, str] = {
+    "organization": "organizations",
+    "service": "services",
+    "location": "locations",
+    "service_at_location": "service_at_locations",
+    "address": "addresses",
+    "phone": "phones",
+    "schedule": "schedules",
+    "service_area": "service_areas",
+    "language": "languages",
+    "taxonomy": "taxonomies",
+    "taxonomy_term": "taxonomy_terms",
+    "attribute": "attributes",
+    "unit": "units",
+    "contact": "contacts",
+    "cost_option": "cost_options",
+    "required_document": "required_documents",
+    "organization_identifier": "organization_identifiers",
+    "program": "programs",
+    "meta_table_description": "meta_table_descriptions",
+}
+
 MODELS: dict[str, type[BaseModel]] = {
     "organizations": m.Organization,
     "services": m.Service,
@@ -207,8 +230,9 @@ def _resource_paths(files: dict[str, bytes], warnings: list[dict[str, Any]]) -> 
                     and isinstance(resource.get("path"), str)
                 ):
                     file = resource["path"].rsplit("/", 1)[-1]
-                    if file in files:
-                        chosen[resource["name"]] = file
+                    name = OFFICIAL_NAMES.get(resource["name"], resource["name"])
+                    if file in files and name in RESOURCE_FILES:
+                        chosen[name] = file
         except ValueError as exc:
             # The official example's datapackage.json is a dangling symlink saved as text.
             warnings.append(
@@ -267,7 +291,7 @@ def read_datapackage(source: pathlib.Path | bytes, max_unpacked: int = MAX_UNPAC
             errors=[{"file": "services.csv", "row": 0, "path": "", "message": "missing"}],
         )
     tables = {name: _read_csv(file, files[file], errors) for name, file in paths.items()}
-    for name in ("metadata", "meta_table_descriptions"):
+    for name in ("meta_table_descriptions",):
         if name in tables and tables[name].rows:
             warnings.append(
                 {
@@ -336,11 +360,43 @@ def read_datapackage(source: pathlib.Path | bytes, max_unpacked: int = MAX_UNPAC
     return _assemble(tables, ids, warnings)
 
 
+def _field_types() -> dict[str, dict[str, str]]:
+    """Resource -> column -> Table Schema type, from the standard's descriptor divert ships."""
+    from importers.export import official_package
+
+    out: dict[str, dict[str, str]] = {}
+    for resource in official_package()["resources"]:
+        name = OFFICIAL_NAMES.get(resource["name"], resource["name"])
+        out[name] = {f["name"]: f["type"] for f in resource["schema"]["fields"]}
+    return out
+
+
+def _typed_value(kind: str, value: str) -> Any:
+    try:
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            number = float(value)
+            return int(number) if number.is_integer() else number
+    except ValueError:
+        return value
+    if kind == "boolean" and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
 def _assemble(
     tables: dict[str, _Table],
     ids: dict[str, dict[str, tuple[int, dict[str, str]]]],
     warnings: list[dict[str, Any]],
 ) -> SourceData:
+    field_types = _field_types()
+
+    def typed(name: str, row: dict[str, Any]) -> dict[str, Any]:
+        """Cells of the tables kept in `extra` as the JSON form types them (no model reads them)."""
+        kinds = field_types.get(name, {})
+        return {k: _typed_value(kinds[k], v) if isinstance(v, str) and k in kinds else v for k, v in row.items()}
+
     def rows_of(name: str) -> list[dict[str, str]]:
         return [_present(row) for _, row in tables[name].rows] if name in tables else []
 
@@ -356,10 +412,14 @@ def _assemble(
 
     extras: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     contact_phones = group("phones", "contact_id")
+    contact_ids = set(ids.get("contacts", {}))
     languages_by = {c: group("languages", c) for c in ("service_id", "location_id", "phone_id")}
 
-    def phone(row: dict[str, str]) -> dict[str, Any]:
-        out = strip(row, [c for c in LINK_COLUMNS["phone"] if c != "contact_id"])
+    def phone(row: dict[str, str], under_contact: bool = False) -> dict[str, Any]:
+        links = [c for c in LINK_COLUMNS["phone"] if c != "contact_id"]
+        if not under_contact and row.get("contact_id") in contact_ids:
+            links.append("contact_id")  # the contact lists this phone; nested elsewhere it needs no link
+        out = typed("phones", strip(row, links))
         langs = [strip(g, LINK_COLUMNS["language"]) for g in languages_by["phone_id"].get(row["id"], [])]
         if langs:
             out["languages"] = langs
@@ -370,9 +430,11 @@ def _assemble(
             linked = False
             for column, key in parents.items():
                 if row.get(column):
-                    item = strip(row, list(parents))
+                    item = typed(name, strip(row, list(parents)))
                     if name == "contacts" and row.get("id") in contact_phones:
-                        item["phones"] = [strip(phone(p), ["contact_id"]) for p in contact_phones[row["id"]]]
+                        item["phones"] = [
+                            strip(phone(p, under_contact=True), ["contact_id"]) for p in contact_phones[row["id"]]
+                        ]
                     extras[(column, row[column])][key].append(item)
                     linked = True
             if not linked and name in tables:
@@ -384,6 +446,27 @@ def _assemble(
                         "message": f"a {name} row linked to nothing was skipped (id {row.get('id')!r})",
                     }
                 )
+
+    # Metadata rows name their object by resource_id alone: nested back under that object.
+    owners = (
+        ("services", "service_id"),
+        ("organizations", "organization_id"),
+        ("locations", "location_id"),
+        ("service_at_locations", "service_at_location_id"),
+    )
+    for row in rows_of("metadata"):
+        owner = next((c for name, c in owners if row.get("resource_id") in ids.get(name, {})), None)
+        if owner is None:
+            warnings.append(
+                {
+                    "file": tables["metadata"].file,
+                    "row": 0,
+                    "path": "",
+                    "message": f"a metadata row of no imported object was skipped (id {row.get('id')!r})",
+                }
+            )
+            continue
+        extras[(owner, row["resource_id"])]["metadata"].append(strip(row, ["resource_id"]))
 
     def with_extras(out: dict[str, Any], column: str, row_id: str) -> dict[str, Any]:
         for key, items in extras.get((column, row_id), {}).items():
@@ -446,18 +529,13 @@ def _assemble(
         doc: dict[str, Any] = dict(row)
         org_row = organizations.get(row.get("organization_id", ""))
         sals = sals_by.get(sid, [])
-        own_sites = {s["location_id"] for s in sals}
         if org_row is not None:
             org: dict[str, Any] = dict(org_row)
             org["phones"] = [phone(p) for p in phones_by["organization_id"].get(org_row["id"], [])]
-            others = [
-                location(loc["id"])
-                for loc in locations_by_org.get(org_row["id"], [])
-                if loc["id"] not in own_sites
-            ]
+            sites = [location(loc["id"]) for loc in locations_by_org.get(org_row["id"], [])]
             used_locations.update(loc["id"] for loc in locations_by_org.get(org_row["id"], []))
-            if others:
-                org["locations"] = others
+            if sites:
+                org["locations"] = sites
             doc["organization"] = with_extras(org, "organization_id", org_row["id"])
         if row.get("program_id") in programs:
             doc["program"] = strip(programs[row["program_id"]], ["organization_id"])

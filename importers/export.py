@@ -22,6 +22,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from catalog import tables as t
+from catalog.hsds_face import taxonomy_description, unit_object, unit_uuid
 from importers.models import ClockTime
 from importers.normalize import (
     ADDRESS_COLUMNS,
@@ -249,16 +250,22 @@ def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
         if term is not None:
             tout = _object(term, TERM_COLUMNS)
             if term["taxonomy_id"] in taxonomies:
-                tout["taxonomy_detail"] = _object(taxonomies[term["taxonomy_id"]], TAXONOMY_COLUMNS)
+                taxonomy = taxonomies[term["taxonomy_id"]]
+                tout["taxonomy_detail"] = _object(taxonomy, TAXONOMY_COLUMNS)
+                tout["taxonomy_detail"]["description"] = taxonomy_description(
+                    taxonomy["name"], taxonomy["description"]
+                )
             out["taxonomy_term"] = tout
         return out
 
     def capacity(row: dict[str, Any]) -> dict[str, Any]:
         out = _object(row, CAPACITY_COLUMNS, skip=["service_id"])
+        out["unit_id"] = unit_uuid(row["unit_id"])
         out["waitlist"] = row["waitlist"]
         out["reserved_for"] = list(row["reserved_for"] or [])
         if row["unit_id"] in units:
-            out["unit"] = _object(units[row["unit_id"]], UNIT_COLUMNS)
+            unit = units[row["unit_id"]]
+            out["unit"] = {**_object(unit, UNIT_COLUMNS), **unit_object(unit)}
         return out
 
     documents: list[dict[str, Any]] = []
@@ -269,15 +276,11 @@ def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
         if org is not None:
             oout = _object(org, ORGANIZATION_COLUMNS)
             oout["phones"] = [phone(p) for p in phones_by["organization_id"].get(org["id"], [])]
-            own_sites = {sal["location_id"] for sal in sals_by.get(sid, [])}
-            # The organization's other sites travel with it, so nothing it listed is lost on export.
-            others = [
-                location(loc["id"])
-                for loc in org_locations_by.get(org["id"], [])
-                if loc["id"] not in own_sites
-            ]
-            if others:
-                oout["locations"] = others
+            # Every site of the organization travels with it (HSDS `organization.locations`), the
+            # service's own sites included, so nothing it listed is lost on export.
+            sites = [location(loc["id"]) for loc in org_locations_by.get(org["id"], [])]
+            if sites:
+                oout["locations"] = sites
             doc["organization"] = oout
         doc["service_at_locations"] = []
         for sal in sals_by.get(sid, []):
@@ -324,138 +327,190 @@ def write_json(session: Session, path: pathlib.Path) -> int:
     return count
 
 
-# Resource name, file name and columns of each table of the datapackage (HSDS 3.1 tabular names).
-PACKAGE_TABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("organizations", "organizations.csv", ORGANIZATION_COLUMNS),
-    ("services", "services.csv", SERVICE_COLUMNS),
-    ("locations", "locations.csv", LOCATION_COLUMNS),
-    ("service_at_locations", "service_at_locations.csv", ("id", "service_id", "location_id", "description")),
-    ("addresses", "addresses.csv", ADDRESS_COLUMNS),
-    ("phones", "phones.csv", PHONE_COLUMNS),
-    ("schedules", "schedules.csv", tuple(c for c in SCHEDULE_COLUMNS if c != "time_offset_minutes")),
-    ("service_areas", "service_areas.csv", SERVICE_AREA_COLUMNS),
-    ("languages", "languages.csv", LANGUAGE_COLUMNS),
-    ("taxonomies", "taxonomies.csv", TAXONOMY_COLUMNS),
-    ("taxonomy_terms", "taxonomy_terms.csv", TERM_COLUMNS),
-    ("attributes", "attributes.csv", ATTRIBUTE_COLUMNS),
-    ("units", "units.csv", UNIT_COLUMNS),
-    ("service_capacity", "service_capacity.csv", CAPACITY_COLUMNS),
-)
+# The standard's tabular descriptor (file names, column order, types, keys), shipped with divert:
+# the official datapackage.json with its two incomplete resources rebuilt (docs/data-formats.md).
+OFFICIAL_PACKAGE_FILE = pathlib.Path(__file__).with_name("mappings") / "hsds-3.1-datapackage.json"
 
-# HSDS tables we keep inside `extra`: resource name -> (the key it is nested under, the parent's id column).
-EXTRA_TABLES: dict[str, tuple[str, dict[str, str]]] = {
-    "contacts": (
-        "contacts",
-        {
-            "service": "service_id",
-            "organization": "organization_id",
-            "location": "location_id",
-            "service_at_location": "service_at_location_id",
-        },
-    ),
-    "funding": ("funding", {"service": "service_id", "organization": "organization_id"}),
-    "cost_options": ("cost_options", {"service": "service_id"}),
-    "required_documents": ("required_documents", {"service": "service_id"}),
-    "accessibility": ("accessibility", {"location": "location_id"}),
-    "organization_identifiers": ("organization_identifiers", {"organization": "organization_id"}),
-    "programs": ("programs", {"organization": "organization_id"}),
+# Official resources kept in catalog tables.
+CATALOG_RESOURCES: dict[str, Any] = {
+    "organization": t.Organization,
+    "service": t.Service,
+    "location": t.Location,
+    "service_at_location": t.ServiceAtLocation,
+    "address": t.Address,
+    "phone": t.Phone,
+    "schedule": t.Schedule,
+    "service_area": t.ServiceArea,
+    "language": t.Language,
+    "taxonomy": t.Taxonomy,
+    "taxonomy_term": t.TaxonomyTerm,
+    "attribute": t.Attribute,
+    "unit": t.Unit,
+    "service_capacity": t.ServiceCapacity,
 }
+
+# Official resources the catalog keeps inside an entity's `extra`: resource -> entity -> (key, column).
+EXTRA_RESOURCES: dict[str, dict[str, tuple[str, str]]] = {
+    "contact": {
+        "organization": ("contacts", "organization_id"),
+        "service": ("contacts", "service_id"),
+        "service_at_location": ("contacts", "service_at_location_id"),
+        "location": ("contacts", "location_id"),
+    },
+    "funding": {"organization": ("funding", "organization_id"), "service": ("funding", "service_id")},
+    "cost_option": {"service": ("cost_options", "service_id")},
+    "required_document": {"service": ("required_documents", "service_id")},
+    "accessibility": {"location": ("accessibility", "location_id")},
+    "organization_identifier": {"organization": ("organization_identifiers", "organization_id")},
+    "program": {"organization": ("programs", "organization_id")},
+    "url": {
+        "service": ("additional_urls", "service_id"),
+        "organization": ("additional_websites", "organization_id"),
+    },
+}
+
+# Columns of the diversion profile (CONTRACT §3.4) written after the official ones.
+PROFILE_COLUMNS: dict[str, tuple[str, ...]] = {"service_capacity": ("waitlist", "reserved_for", "location_id")}
+
+
+def official_package() -> dict[str, Any]:
+    return json.loads(OFFICIAL_PACKAGE_FILE.read_text(encoding="utf-8"))
 
 
 def _cell(value: Any) -> str:
     value = _plain(value)
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 
+class _Rows:
+    """Rows of one resource by id, in first-seen order; a row seen again merges its linking columns
+    (HSDS tabular: one row per object, the links it has in the nested form all on that row)."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, dict[str, Any]] = {}
+
+    def add(self, row: dict[str, Any]) -> None:
+        key = str(row.get("id"))
+        current = self.by_id.get(key)
+        if current is None:
+            self.by_id[key] = dict(row)
+            return
+        for column, value in row.items():
+            if current.get(column) in (None, "") and value not in (None, ""):
+                current[column] = value
+
+
+def _extra_items(
+    entity: str, row: dict[str, Any], extra_rows: dict[str, _Rows], phones: _Rows
+) -> None:
+    extra = row.get("extra") or {}
+    for resource, spec in EXTRA_RESOURCES.items():
+        if entity not in spec:
+            continue
+        key, column = spec[entity]
+        for item in extra.get(key) or []:
+            if not isinstance(item, dict):
+                continue
+            extra_rows[resource].add({**item, column: row["id"]})
+            if resource == "contact":
+                for p in item.get("phones") or []:
+                    if isinstance(p, dict) and p.get("id"):
+                        phones.add({**p, "contact_id": item.get("id")})
+    for item in extra.get("metadata") or []:
+        # A source's own metadata nested under this object: the tabular form links it by resource_id.
+        if isinstance(item, dict) and item.get("id"):
+            extra_rows["metadata"].add({"resource_id": row["id"], **item})
+    program = extra.get("program")
+    if entity == "service" and isinstance(program, dict) and program.get("id"):
+        extra_rows["program"].add({**program, "organization_id": row["organization_id"]})
+
+
 def package_tables(session: Session) -> dict[str, tuple[list[str], list[list[str]]]]:
-    """Every table of the datapackage as (header, rows): catalog columns plus the extras they carry."""
-    source: dict[str, Table] = {
-        "organizations": t.Organization.__table__,
-        "services": t.Service.__table__,
-        "locations": t.Location.__table__,
-        "service_at_locations": t.ServiceAtLocation.__table__,
-        "addresses": t.Address.__table__,
-        "phones": t.Phone.__table__,
-        "schedules": t.Schedule.__table__,
-        "service_areas": t.ServiceArea.__table__,
-        "languages": t.Language.__table__,
-        "taxonomies": t.Taxonomy.__table__,
-        "taxonomy_terms": t.TaxonomyTerm.__table__,
-        "attributes": t.Attribute.__table__,
-        "units": t.Unit.__table__,
-        "service_capacity": t.ServiceCapacity.__table__,
-    }  # type: ignore[dict-item]
-    entity_of = {
-        "organizations": "organization",
-        "services": "service",
-        "locations": "location",
-        "service_at_locations": "service_at_location",
-    }
+    """Every resource of the official package as (header, rows), keyed by the official resource name.
+
+    Columns in the standard's order, then the profile's columns, then scalar keys a source sent
+    beyond HSDS (kept in `extra`), so nothing the catalog holds is left behind."""
+    catalog: dict[str, list[dict[str, Any]]] = {}
+    for name, cls in CATALOG_RESOURCES.items():
+        table = cls.__table__
+        catalog[name] = [dict(r) for r in session.execute(select(table).order_by(table.c.id)).mappings()]
+    extra_rows: dict[str, _Rows] = defaultdict(_Rows)
+    phones = _Rows()
+    for p in catalog["phone"]:
+        phones.add(p)
+    for entity in ("organization", "service", "location", "service_at_location"):
+        for row in catalog[entity]:
+            _extra_items(entity, row, extra_rows, phones)
+    for service in catalog["service"]:
+        program = (service.get("extra") or {}).get("program")
+        if not service.get("program_id") and isinstance(program, dict) and program.get("id"):
+            service["program_id"] = program["id"]
+    catalog["phone"] = list(phones.by_id.values())
+
     out: dict[str, tuple[list[str], list[list[str]]]] = {}
-    extra_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for name, _, columns in PACKAGE_TABLES:
-        table = source[name]
-        rows = [dict(r) for r in session.execute(select(table).order_by(table.c.id)).mappings()]
-        header = list(columns)
-        scalar_extras: list[str] = []
-        entity = entity_of.get(name)
-        if entity is not None:
-            for row in rows:
-                for key, value in (row.get("extra") or {}).items():
-                    spec = EXTRA_TABLES.get(key)
-                    if spec and entity in spec[1] and isinstance(value, list):
-                        for item in value:
-                            if isinstance(item, dict):
-                                extra_rows[key].append({**item, spec[1][entity]: row["id"]})
-                    elif (
-                        not isinstance(value, list | dict) and key not in header and key not in scalar_extras
-                    ):
-                        scalar_extras.append(key)
-        header += scalar_extras
-        body: list[list[str]] = []
+    for resource in official_package()["resources"]:
+        name = resource["name"]
+        header = [f["name"] for f in resource["schema"]["fields"]]
+        header += [c for c in PROFILE_COLUMNS.get(name, ()) if c not in header]
+        # metadata carries what sources sent (the catalog's own provenance is served by the API);
+        # meta_table_description stays empty.
+        from_extra = name in EXTRA_RESOURCES or name == "metadata"
+        rows = list(extra_rows[name].by_id.values()) if from_extra else catalog.get(name, [])
         for row in rows:
-            cells = []
-            for column in header:
-                if column in ("opens_at", "closes_at") and row.get(column) is not None:
-                    cells.append(
-                        ClockTime(at=row[column], offset_minutes=row.get("time_offset_minutes")).hsds()
-                    )
-                elif column in row:
-                    cells.append(_cell(row[column]))
-                else:
-                    cells.append(_cell((row.get("extra") or {}).get(column)))
-            body.append(cells)
-        out[name] = (header, body)
-    for key, items in extra_rows.items():
-        header = []
-        for item in items:
-            header += [k for k, v in item.items() if k not in header and not isinstance(v, list | dict)]
-        out[key] = (header, [[_cell(item.get(c)) for c in header] for item in items])
+            for key, value in (row.get("extra") or {}).items():
+                if not isinstance(value, list | dict) and key not in header:
+                    header.append(key)
+            if from_extra:
+                header += [k for k, v in row.items() if k not in header and not isinstance(v, list | dict)]
+        out[name] = (header, [_package_row(name, row, header) for row in rows])
     return out
 
 
+def _package_row(resource: str, row: dict[str, Any], header: list[str]) -> list[str]:
+    extra = row.get("extra") or {}
+    cells = []
+    for column in header:
+        if column in ("opens_at", "closes_at") and resource == "schedule" and row.get(column) is not None:
+            cells.append(ClockTime(at=row[column], offset_minutes=row.get("time_offset_minutes")).hsds())
+        elif resource == "unit" and column in ("id", "identifier"):
+            cells.append(_cell(unit_object(row).get(column)))
+        elif resource == "service_capacity" and column == "unit_id":
+            cells.append(unit_uuid(row["unit_id"]))
+        elif resource == "taxonomy" and column == "description":
+            cells.append(taxonomy_description(row.get("name"), row.get("description")))
+        elif column == "last_modified" and "extra" in row:
+            # The source's own modification time (kept in extra), as the JSON export writes it.
+            cells.append(_cell(extra.get("last_modified")))
+        elif column in row and column != "extra":
+            cells.append(_cell(row[column]))
+        else:
+            cells.append(_cell(extra.get(column)))
+    return cells
+
+
 def _descriptor(tables: dict[str, tuple[list[str], list[list[str]]]]) -> dict[str, Any]:
-    return {
-        "name": "divert-hsds-export",
-        "profile": "tabular-data-package",
-        "description": "HSDS 3.1 catalog exported by divert (with the diversion profile's service_capacity fields)",
-        "resources": [
-            {
-                "name": name,
-                "path": f"{name}.csv",
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "schema": {"fields": [{"name": c, "type": "string"} for c in header]},
-            }
-            for name, (header, _) in tables.items()
-        ],
-    }
+    """The official descriptor, each resource's fields extended by the extra columns written."""
+    package = official_package()
+    package.pop("description_divert", None)
+    package["name"] = "divert-hsds-export"
+    package["description"] = (
+        "HSDS 3.1 catalog exported by divert (with the diversion profile's service_capacity fields)"
+    )
+    for resource in package["resources"]:
+        header = tables[resource["name"]][0]
+        known = {f["name"] for f in resource["schema"]["fields"]}
+        resource["schema"]["fields"] += [
+            {"name": c, "type": "string", "description": "beyond HSDS 3.1: diversion profile or source"}
+            for c in header
+            if c not in known
+        ]
+    return package
 
 
 def _csv_text(header: list[str], rows: list[list[str]]) -> str:
@@ -469,8 +524,11 @@ def _csv_text(header: list[str], rows: list[list[str]]) -> str:
 def write_datapackage(session: Session, path: pathlib.Path, *, as_zip: bool) -> int:
     """Writes the tabular datapackage to a folder or a zip; returns the number of services."""
     tables = package_tables(session)
-    files = {"datapackage.json": json.dumps(_descriptor(tables), indent=2)}
-    files.update({f"{name}.csv": _csv_text(header, rows) for name, (header, rows) in tables.items()})
+    descriptor = _descriptor(tables)
+    files = {"datapackage.json": json.dumps(descriptor, indent=2, ensure_ascii=False)}
+    for resource in descriptor["resources"]:
+        header, rows = tables[resource["name"]]
+        files[resource["path"]] = _csv_text(header, rows)
     if as_zip:
         path.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -480,4 +538,4 @@ def write_datapackage(session: Session, path: pathlib.Path, *, as_zip: bool) -> 
         path.mkdir(parents=True, exist_ok=True)
         for name, content in files.items():
             (path / name).write_text(content, encoding="utf-8")
-    return len(tables["services"][1])
+    return len(tables["service"][1])

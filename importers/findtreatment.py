@@ -143,6 +143,21 @@ def read_findtreatment(path: pathlib.Path) -> KeyedSourceData:
     return data
 
 
+def _unrecognised_layout(file: str, found: list[str], form: str) -> ImportFailed:
+    """One error for a file in a layout this reader does not know, naming the layout it expects
+    (rather than one "needs a name" per row)."""
+    expected = ", ".join(c for c in FACILITY_COLUMNS[:9])
+    shown = ", ".join(found[:12]) + (", ..." if len(found) > 12 else "") if found else "none"
+    message = (
+        f"not a FindTreatment.gov locator {form}: expected the locator's columns ({expected}, ...; "
+        f"name1 at least), found {shown}"
+    )
+    return ImportFailed(
+        f"1 problem in {file} (an unrecognised layout); nothing was written",
+        errors=[{"file": file, "row": 1, "column": "name1", "message": message}],
+    )
+
+
 def _json_rows(text: str, problems: _Problems) -> list[tuple[int, dict[str, Any]]]:
     try:
         document = json.loads(text)
@@ -161,6 +176,9 @@ def _json_rows(text: str, problems: _Problems) -> list[tuple[int, dict[str, Any]
                 {"file": problems.file, "row": 0, "path": "rows", "message": "expected a list of facilities"}
             ],
         )
+    keys = list(dict.fromkeys(k for row in rows if isinstance(row, dict) for k in row))
+    if rows and keys and "name1" not in keys:
+        raise _unrecognised_layout(problems.file, keys, 'listing (JSON {"rows": [...]})')
     out: list[tuple[int, dict[str, Any]]] = []
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
@@ -175,12 +193,7 @@ def _csv_rows(text: str, problems: _Problems) -> list[tuple[int, dict[str, Any]]
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     if "name1" not in header:
-        raise ImportFailed(
-            f"{problems.file}: the CSV has no name1 column",
-            errors=[
-                {"file": problems.file, "row": 1, "column": "name1", "message": "required column is missing"}
-            ],
-        )
+        raise _unrecognised_layout(problems.file, header, "CSV export")
     reader.fieldnames = header
     code_columns = [h for h in header if h not in FACILITY_COLUMNS and h.upper() == h and h]
     out: list[tuple[int, dict[str, Any]]] = []

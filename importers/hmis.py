@@ -1,4 +1,5 @@
-"""HUD HMIS CSV export (FY2024 layout) → shelter and housing services with their bed inventory.
+"""HUD HMIS CSV export (FY2024 layout; another CSVVersion is read as FY2024, with a warning)
+→ shelter and housing services with their bed inventory.
 
 Reads `Inventory.csv` with `Project.csv` beside it (and, when present, `Organization.csv`,
 `ProjectCoC.csv` for the site address and `Export.csv` for the export date). A project is a service;
@@ -106,17 +107,73 @@ def _read_csv(
     return rows
 
 
-def _when(value: str, file: str, line: int, column: str, files: _Files) -> datetime | None:
-    """HMIS dates ("2024-05-01") and datetimes ("2024-05-01 13:45:00"), read as UTC."""
-    if not value:
-        return None
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%m/%d/%Y", "%m/%d/%Y %H:%M"):
+# Date layouts HMIS vendors write: ISO, then US month-first with dashes or slashes, 24 h or AM/PM.
+DATE_LAYOUTS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d",
+    "%m-%d-%Y %H:%M:%S",
+    "%m-%d-%Y %H:%M",
+    "%m-%d-%Y",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%m-%d-%Y %I:%M:%S %p",
+)
+# The HMIS CSV specification this reader follows (Export.csv `CSVVersion`, e.g. "2024 v1.3").
+EXPECTED_CSV_VERSION = "2024"
+
+
+def _parse_when(value: str) -> datetime | None:
+    for fmt in DATE_LAYOUTS:
         try:
             return datetime.strptime(value, fmt).replace(tzinfo=UTC)
         except ValueError:
             continue
-    files.error(file, line, column, f"{value!r} is not a date (YYYY-MM-DD)")
-    return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _when(value: str, file: str, line: int, column: str, files: _Files) -> datetime | None:
+    """HMIS dates ("2024-05-01") and datetimes ("2024-05-01 13:45:00", "10-01-2024 08:00:00"), as UTC."""
+    if not value:
+        return None
+    parsed = _parse_when(value)
+    if parsed is None:
+        files.error(file, line, column, f"{value!r} is not a date (YYYY-MM-DD or MM-DD-YYYY)")
+    return parsed
+
+
+def _export_row(export: list[tuple[int, dict[str, str]]], files: _Files) -> tuple[datetime | None, str]:
+    """Export.csv's date and source id. It is metadata: a date in an unknown layout or a CSV version
+    other than the one this reader follows is a warning, never a reason to refuse the inventory."""
+    for line, row in export[:1]:
+        version = row.get("CSVVersion", "")
+        if not version:
+            files.warn("Export.csv", line, "CSVVersion", (
+                f"no CSVVersion; read as the FY{EXPECTED_CSV_VERSION} HMIS CSV"))
+        elif not version.startswith(EXPECTED_CSV_VERSION):
+            files.warn("Export.csv", line, "CSVVersion", (
+                f"CSVVersion {version!r} found; this reader follows the FY{EXPECTED_CSV_VERSION} HMIS CSV "
+                f"(\"{EXPECTED_CSV_VERSION} v1.x\") and read it as that: the columns it uses (ProjectID, "
+                "ProjectType, OrganizationID, InventoryID, BedInventory, dates) keep their FY2024 meaning; "
+                "check project types added since"))
+        value = row.get("ExportDate", "")
+        stamp = _parse_when(value) if value else None
+        if value and stamp is None:
+            files.warn("Export.csv", line, "ExportDate", (
+                f"{value!r} is not a date layout this reader knows (e.g. 2024-10-01 08:00:00 or "
+                "10-01-2024 08:00:00); the records' DateUpdated is used instead"))
+        return stamp, row.get("SourceID", "")
+    return None, ""
 
 
 def read_hmis_inventory(path: pathlib.Path) -> KeyedSourceData:
@@ -133,12 +190,9 @@ def read_hmis_inventory(path: pathlib.Path) -> KeyedSourceData:
 
     # The export's own date makes "8 days before the export" the same on every import of one file.
     stamps: list[datetime] = []
-    source_id = ""
-    for line, row in export[:1]:
-        stamp = _when(row.get("ExportDate", ""), "Export.csv", line, "ExportDate", files)
-        if stamp:
-            stamps.append(stamp)
-        source_id = row.get("SourceID", "")
+    stamp, source_id = _export_row(export, files)
+    if stamp:
+        stamps.append(stamp)
     if not stamps:
         for file, rows in (("Project.csv", projects), ("Inventory.csv", inventory)):
             for line, row in rows:

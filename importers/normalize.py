@@ -12,12 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
+from catalog.hsds_face import WELL_KNOWN_UNITS as _WELL_KNOWN_UNITS
+from catalog.hsds_face import taxonomy_description, unit_key
 from importers.models import (
     Attribute,
     Language,
@@ -67,7 +71,28 @@ LINK_COLUMNS: dict[str, tuple[str, ...]] = {
 LIVE_CAPACITY_COLUMNS = ("available", "maximum", "waitlist", "updated")
 
 # Units the profile names (CONTRACT §3.4) may be referenced by id without a unit object.
-WELL_KNOWN_UNITS = {"bed": "Bed", "slot": "Slot", "appointment": "Appointment"}
+WELL_KNOWN_UNITS = _WELL_KNOWN_UNITS
+
+# Fields HSDS types `format: email` / `format: uri`, checked on the catalog's own records.
+EMAIL_COLUMNS = ("email", "assurer_email")
+URL_COLUMNS = ("url", "website", "logo", "uri")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def looks_like_email(value: str) -> bool:
+    return bool(_EMAIL.match(value.strip()))
+
+
+def looks_like_url(value: str, any_scheme: bool = False) -> bool:
+    """A web address with a host (`http(s)://host/...`); with any_scheme, any absolute URI (`uri`)."""
+    text = value.strip()
+    if any(c.isspace() for c in text):
+        return False
+    parts = urlsplit(text)
+    if any_scheme:
+        return bool(parts.scheme) and bool(parts.netloc or parts.path)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
 
 SERVICE_COLUMNS = (
     "id",
@@ -358,12 +383,31 @@ class _Normalizer:
                     f"{path}.{key}", f"{table} field {key!r} is not part of HSDS 3.1 here and is not kept"
                 )
 
+    def check_contacts(self, entity: str, record: Any, path: str) -> None:
+        """An email or web address HSDS would reject is kept as given, with a warning naming it."""
+        for column in (*EMAIL_COLUMNS, *URL_COLUMNS):
+            value = getattr(record, column, None) if column in type(record).model_fields else None
+            if not isinstance(value, str) or not value.strip():
+                continue
+            if column in EMAIL_COLUMNS and not looks_like_email(value):
+                self.warn(f"{path}.{column}" if path else column,
+                          f"{entity} {record.id!r}: {column} {value!r} is not an email address; kept as given")
+            elif column in URL_COLUMNS and not looks_like_url(value, any_scheme=column == "uri"):
+                self.warn(f"{path}.{column}" if path else column,
+                          f"{entity} {record.id!r}: {column} {value!r} is not an absolute URL "
+                          "(e.g. https://example.org); kept as given")
+
     def run(self) -> DocumentRows:
         s = self.service
+        self.check_contacts("service", s, "")
         sid = s.id
         row = _pick(s, SERVICE_COLUMNS)
         row["organization_id"] = s.the_organization_id
         row["extra"] = _extra(s, drop=("organization",))
+        program = row["extra"].get("program")
+        if row["program_id"] is None and isinstance(program, dict) and program.get("id"):
+            # HSDS links a service to its program by program_id (the tabular form has nothing else).
+            row["program_id"] = str(program["id"])
         self.doc.add("service", row, "")
         if s.organization is not None:
             self.organization(s.organization, "organization")
@@ -387,6 +431,7 @@ class _Normalizer:
         return self.doc
 
     def organization(self, org: Organization, path: str) -> None:
+        self.check_contacts("organization", org, path)
         row = _pick(org, ORGANIZATION_COLUMNS)
         row["extra"] = _extra(org)
         self.doc.add("organization", row, path)
@@ -396,6 +441,7 @@ class _Normalizer:
             self.location(location, f"{path}.locations.{i}", organization_id=org.id)
 
     def location(self, loc: Location, path: str, organization_id: str | None = None) -> None:
+        self.check_contacts("location", loc, path)
         row = _pick(loc, LOCATION_COLUMNS)
         if row["organization_id"] is None:
             row["organization_id"] = organization_id
@@ -531,7 +577,7 @@ class _Normalizer:
                 {
                     "id": trow["taxonomy_id"],
                     "name": term.taxonomy or trow["taxonomy_id"],
-                    "description": None,
+                    "description": taxonomy_description(term.taxonomy or trow["taxonomy_id"], None),
                     "uri": None,
                     "version": None,
                 },
@@ -543,7 +589,9 @@ class _Normalizer:
     def capacity(self, capacity: ServiceCapacity, path: str) -> None:
         self.drop_unkept("service_capacity", capacity, path)
         row = _pick(capacity, CAPACITY_COLUMNS)
-        row.update(service_id=self.service.id, unit_id=capacity.the_unit_id)
+        # An HSDS unit UUID that stands for a code (divert's own export) is read back as that code.
+        uid = unit_key(capacity.the_unit_id, capacity.unit.identifier if capacity.unit else None)
+        row.update(service_id=self.service.id, unit_id=uid)
         if capacity.maximum is not None and capacity.available > capacity.maximum:
             self.warn(
                 f"{path}.available",
@@ -552,9 +600,13 @@ class _Normalizer:
             )
         if capacity.unit is not None:
             self.drop_unkept("unit", capacity.unit, f"{path}.unit")
-            self.doc.add("unit", _pick(capacity.unit, UNIT_COLUMNS), f"{path}.unit")
-        elif capacity.the_unit_id in WELL_KNOWN_UNITS:
-            uid = capacity.the_unit_id
+            unit_row = _pick(capacity.unit, UNIT_COLUMNS)
+            if uid != unit_row["id"]:
+                unit_row["id"] = uid
+                if unit_row["identifier"] == uid:
+                    unit_row["identifier"] = None  # the code is the key; the export writes it back
+            self.doc.add("unit", unit_row, f"{path}.unit")
+        elif uid in WELL_KNOWN_UNITS:
             self.doc.add(
                 "unit",
                 {"id": uid, "name": WELL_KNOWN_UNITS[uid], "scheme": None, "identifier": None, "uri": None},
@@ -562,7 +614,7 @@ class _Normalizer:
                 placeholder=True,
             )
         else:
-            self.doc.references.append(("unit", capacity.the_unit_id, f"{path}.unit_id"))
+            self.doc.references.append(("unit", uid, f"{path}.unit_id"))
         if capacity.location_id:
             self.doc.references.append(("location", capacity.location_id, f"{path}.location_id"))
         self.doc.add("service_capacity", row, path)

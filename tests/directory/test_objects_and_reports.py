@@ -8,6 +8,7 @@ from typing import Any
 from directory_factories import Place, ServiceSpec, offset, write_catalog
 from sqlalchemy import select
 
+from catalog.hsds_face import unit_uuid
 from catalog.tables import Metadata, SearchOutbox, Service
 
 NOW = datetime.now(UTC)
@@ -54,7 +55,10 @@ def test_full_service_nests_what_hsds_nests(client: Any, db: Any) -> None:
     caps = {c["id"]: c for c in svc["capacities"]}
     # 5 available, all owed to 5 people waiting: never offered (R2).
     assert caps["cap-public"]["status"] == "waitlist" and caps["cap-public"]["open_units"] == 0
-    assert caps["cap-public"]["unit"]["id"] == "bed" and caps["cap-public"]["pool"] == "public"
+    # HSDS wants a UUID: the code shows as its stable uuid5, the code itself in `identifier`.
+    assert caps["cap-public"]["unit"]["identifier"] == "bed" and caps["cap-public"]["pool"] == "public"
+    assert caps["cap-public"]["unit"]["id"] == caps["cap-public"]["unit_id"] == unit_uuid("bed")
+    assert caps["cap-stale"]["unit"]["id"] != unit_uuid("bed")
     assert caps["cap-program"]["status"] == "open" and caps["cap-program"]["reserved_for"] == ["lead"]
     assert caps["cap-stale"]["status"] == "unconfirmed"
     for hidden in ("search_vector", "search_text", "extra", "content_hash"):
@@ -66,7 +70,7 @@ def test_list_minimal_and_place_shapes(client: Any, db: Any) -> None:
     listed = client.get("/v1/services").json()["contents"][0]
     assert listed["organization"]["name"] and "service_at_locations" not in listed
     minimal = client.get("/v1/services", params={"minimal": "true"}).json()["contents"][0]
-    assert set(minimal) == {"id", "last_modified"}
+    assert set(minimal) == {"id", "name", "status", "last_modified"}  # name, status: required in HSDS
     full = client.get("/v1/services", params={"full": "true"}).json()["contents"][0]
     assert full["service_at_locations"] and full["capacities"]
     place = client.get("/v1/service_at_locations/s1-sal0").json()

@@ -147,3 +147,15 @@ def test_insurance_is_a_restriction_only_without_a_way_in_for_the_uninsured() ->
     assert insurance_value({"PI", "SS"}) is None  # sliding fee scale
     assert insurance_value({"MD", "PA"}) is None  # payment assistance
     assert insurance_value({"DT", "BU"}) is None  # no payment stated: excludes nobody
+
+
+def test_a_file_in_another_layout_is_one_error_naming_the_layout_expected(db, database_url: str) -> None:
+    """Another system's facility listing: said once, with what was expected and what was found."""
+    for name in ("other-layout.json", "other-layout.csv"):
+        done = divert(database_url, "import", "findtreatment", str(SOURCES / "findtreatment" / name))
+        assert done.returncode != 0 and "Traceback" not in done.stderr
+        errors = [line for line in done.stderr.splitlines() if line.startswith(f"error: {name}")]
+        assert len(errors) == 1, done.stderr
+        assert "not a FindTreatment.gov locator" in errors[0] and "name1" in errors[0]
+        assert "facility_name" in errors[0] or "Facility Name" in errors[0]
+    assert scalar(db, "SELECT count(*) FROM service") == 0

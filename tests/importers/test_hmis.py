@@ -129,3 +129,29 @@ def test_projects_of_other_types_with_beds_are_skipped_with_a_warning(db, tmp_pa
     assert any(
         w.get("file") == "Project.csv" and "Street Outreach" in w["message"] for w in summary["warnings"]
     )
+
+
+def test_export_of_another_layout_and_csv_version_is_read_with_warnings(db) -> None:
+    """A vendor's Export.csv (ExportDate `MM-DD-YYYY hh:mm:ss`, CSVVersion FY2026): read, and said."""
+    summary = import_file(db, "hmis", SOURCES / "hmis-fy2026")
+    assert summary["created"] == 3
+    # The same export date as the FY2024 file's 2024-10-01 08:00:00: pools dated 8 days before it.
+    assert scalar(db, "SELECT max(updated) FROM service_capacity") == EXPORT_DATE - timedelta(days=8)
+    versions = [w for w in summary["warnings"] if w.get("column") == "CSVVersion"]
+    assert len(versions) == 1
+    assert "'2026 v1.0' found" in versions[0]["message"] and "read it as that" in versions[0]["message"]
+    assert "FY2024" in versions[0]["message"]
+    assert not any(w.get("column") == "ExportDate" for w in summary["warnings"])
+
+
+def test_an_unreadable_export_date_is_a_warning_not_a_refusal(db, tmp_path: pathlib.Path) -> None:
+    folder = tmp_path / "export"
+    shutil.copytree(HMIS, folder)
+    text = (folder / "Export.csv").read_text().replace("2024-10-01 08:00:00", "1st October 2024")
+    (folder / "Export.csv").write_text(text)
+    summary = import_file(db, "hmis", folder)
+    assert summary["created"] == 3
+    warned = [w for w in summary["warnings"] if w.get("column") == "ExportDate"]
+    assert len(warned) == 1 and "'1st October 2024'" in warned[0]["message"]
+    assert "DateUpdated is used instead" in warned[0]["message"]
+    assert not any(w.get("column") == "CSVVersion" for w in summary["warnings"])  # "2024 v1.3" expected

@@ -254,7 +254,8 @@ def test_datapackage_export_then_import_changes_nothing(db, tmp_path: pathlib.Pa
         assert "datapackage.json" in zipfile.ZipFile(path).namelist()
     else:
         descriptor = json.loads((path / "datapackage.json").read_text())
-        assert {r["name"] for r in descriptor["resources"]} >= {"services", "service_capacity", "locations"}
+        # The official resource names (singular).
+        assert {r["name"] for r in descriptor["resources"]} >= {"service", "service_capacity", "location"}
     data = read_datapackage(path)
     with db() as s:
         summary = import_source_data(s, data, source="hsds", actor="test").to_dict()
@@ -418,3 +419,31 @@ def test_sample_region_imports_cleanly(db) -> None:
     with db() as s:
         again = import_source_data(s, read_hsds(sample), source="hsds", actor="test").to_dict()
     assert again["created"] == 0 and again["updated"] == 0
+
+
+def test_an_invalid_email_or_url_is_kept_with_a_warning_naming_record_and_field(db) -> None:
+    services = small_world()
+    services[0]["email"] = "intake at harbor dot org"
+    for service in services:  # the first and third share their organization
+        if service["organization"]["id"] == services[0]["organization"]["id"]:
+            service["organization"]["website"] = "www.harbor example.org"
+    services[1]["url"] = "https://detox.example.org/intake"  # valid: no warning
+    services[1]["email"] = "intake@detox.example.org"
+    with db() as s:
+        summary = import_services(s, services, source="hsds", actor="test").to_dict()
+        s.commit()
+    assert summary["created"] == 3
+    warned = {(w_["path"], w_["message"]) for w_ in summary["warnings"] if "kept as given" in w_["message"]}
+    first, org = services[0]["id"], services[0]["organization"]["id"]
+    assert warned == {
+        ("email", f"service {first!r}: email 'intake at harbor dot org' is not an email address; kept as given"),
+        (
+            "organization.website",
+            f"organization {org!r}: website 'www.harbor example.org' is not an absolute URL "
+            "(e.g. https://example.org); kept as given",
+        ),
+    }
+    with db() as s:
+        assert s.execute(text("SELECT email FROM service WHERE id = :i"), {"i": first}).scalar_one() == (
+            "intake at harbor dot org"
+        )
