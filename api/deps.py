@@ -30,23 +30,37 @@ KEY_CACHE_MAX: Final = 10_000
 FINISHING_THREADS: Final = 8
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request; commits when the route returns, rolls back on any error.
+async def open_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session; whatever is still open when the answer has been sent is rolled back.
 
-    Making a session does no I/O (it connects on first use, in the route's thread); committing,
-    rolling back and closing (which hands the connection back to the pool) do, on worker threads of
-    their own: were they to queue behind routes that hold every worker thread while they wait for a
-    pooled connection, nothing would ever give one back."""
+    Making a session does no I/O (it connects on first use, in the route's thread); rolling back and
+    closing (which hands the connection back to the pool) do, on worker threads of their own: were
+    they to queue behind routes that hold every worker thread while they wait for a pooled
+    connection, nothing would ever give one back."""
     session = request.app.state.sessions()
-    finishing = _finishing_limiter(request)
     try:
         yield session
-        await anyio.to_thread.run_sync(session.commit, limiter=finishing)
-    except BaseException:
-        await anyio.to_thread.run_sync(_rollback_and_close, session, limiter=finishing)
-        raise
-    else:
-        await anyio.to_thread.run_sync(session.close, limiter=finishing)
+    finally:
+        await anyio.to_thread.run_sync(_rollback_and_close, session, limiter=_finishing_limiter(request))
+
+
+# Reads (GET, HEAD) write nothing: their transaction ends after the answer, off the hot path.
+READ_METHODS: Final = frozenset({"GET", "HEAD"})
+
+
+async def unit_of_work(request: Request, session: Annotated[Session, Depends(open_session)]
+                       ) -> AsyncIterator[Session]:
+    """One unit of work per request, and the only `commit` a request makes.
+
+    Declared with `scope="function"`, this exit runs when the route has returned and BEFORE the
+    answer is sent, so a 2xx always means the database kept the change; a failed commit raises
+    into the error table (a lost database is 503 `database_unavailable`, divert/errors.py) and the
+    client sees the error. An error in the route skips the commit; `open_session` rolls back.
+    A read (GET, HEAD) is not committed: it has nothing to keep, and its rollback after the answer
+    costs the client nothing."""
+    yield session
+    if request.method not in READ_METHODS and session.in_transaction():
+        await anyio.to_thread.run_sync(session.commit, limiter=_finishing_limiter(request))
 
 
 def _finishing_limiter(request: Request) -> anyio.CapacityLimiter:
@@ -64,7 +78,7 @@ def _rollback_and_close(session: Session) -> None:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
 
 
 def _bearer(request: Request) -> str | None:

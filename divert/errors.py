@@ -6,12 +6,17 @@ handlers installed by `add_exception_handlers` turn them into `{"error": code, "
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("divert.errors")
 
 
 class DivertError(Exception):
@@ -60,6 +65,17 @@ class ImportFailed(DivertError):
     code = "invalid_import"
 
 
+class DatabaseUnavailable(DivertError):
+    """The database could not be reached or dropped the connection; nothing of the request was kept."""
+
+    code = "database_unavailable"
+
+
+# Driver errors that mean the database is gone, not that the request was wrong: a refused or lost
+# connection, a server shutting down (OperationalError), a closed connection object
+# (InterfaceError), no pooled connection free in time (PoolTimeout). Mapped once, here, to 503.
+DATABASE_GONE: tuple[type[Exception], ...] = (OperationalError, InterfaceError, PoolTimeout)
+
 DEFAULT_STATUS_CODES: dict[type[DivertError], int] = {
     InvalidInput: 422,
     ImportFailed: 422,
@@ -68,6 +84,7 @@ DEFAULT_STATUS_CODES: dict[type[DivertError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    DatabaseUnavailable: 503,
 }
 
 
@@ -93,6 +110,18 @@ def add_exception_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
         return JSONResponse(error_body(exc.code, exc.detail, **exc.extra), status_code=_status_for(exc),
                             headers=headers)
+
+    async def _database_gone(_: Request, exc: Exception) -> JSONResponse:
+        # The transaction is gone with its connection, so no part of the request was kept: resending
+        # it is safe. The driver's message may name hosts and users; only its class is logged.
+        log.warning("database unavailable: %s", type(getattr(exc, "orig", None) or exc).__name__)
+        return JSONResponse(error_body(DatabaseUnavailable.code,
+                                       "the database is unavailable; nothing from this request was kept"
+                                       " — try again"),
+                            status_code=503, headers={"Retry-After": "1"})
+
+    for gone in DATABASE_GONE:
+        app.add_exception_handler(gone, _database_gone)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,7 +1,8 @@
 """Routes of the capacity room (CONTRACT §2.4): pools and provider reports, history, feeds and holds.
 
-Write routes commit before they answer, so a 200/201 always means the change is durable; a database
-failure during a batch is answered 503 with nothing from the batch applied (retrying is safe).
+Routes parse, call the service and serialize; the request's unit of work (api/deps.py) commits before
+the answer is sent, so a 200/201 always means the change is durable. A database failure during a
+batch is answered 503 with nothing from the batch applied (retrying is safe).
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Path, Query, Response
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
 
 from api.capacity import feeds as feed_ops
 from api.capacity import repository, service
@@ -28,7 +27,7 @@ from api.capacity.auth import (
 from api.capacity.schemas import NO_NUL_PATTERN, CapacityBatchIn, CapacityReportIn, FeedIn, HoldIn
 from api.deps import CapacityWriterDep, CaseWorkerDep, SessionDep, SettingsDep
 from catalog.tables import Feed
-from divert.errors import NotFound, error_body
+from divert.errors import DATABASE_GONE, DatabaseUnavailable, NotFound
 
 log = logging.getLogger("divert.capacity")
 
@@ -77,16 +76,12 @@ def push_batch(body: CapacityBatchIn, caller: CapacityWriterDep, session: Sessio
                settings: SettingsDep) -> Any:
     try:
         result = service.push_batch(session, settings, caller, body.updates, _now())
-        session.commit()
-    except DBAPIError as exc:
-        # The connection dropped or the database refused mid-batch: the transaction is gone, so no
-        # item of this batch was applied. Say so plainly; the client can resend the whole batch.
-        session.rollback()
-        log.warning("capacity batch failed in the database: %s", type(exc.orig).__name__)
-        return JSONResponse(error_body(
-            "database_unavailable",
+    except DATABASE_GONE as exc:
+        # The connection dropped mid-batch: the transaction is gone, so no item of this batch was
+        # applied. The answer says so in the batch's own terms; the client can resend the whole batch.
+        raise DatabaseUnavailable(
             "the database failed while applying this batch; no update from it was applied — send it again",
-            applied=0, items=len(body.updates)), status_code=503)
+            applied=0, items=len(body.updates)) from exc
     # Serialized directly: the generic encoder would walk thousands of plain result dicts.
     return Response(orjson.dumps(result), media_type="application/json")
 
@@ -107,7 +102,6 @@ def read_pool(capacity_id: CapacityId, caller: PoolReaderDep, session: SessionDe
 def push_report(capacity_id: CapacityId, body: CapacityReportIn, caller: CapacityWriterDep,
                 session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     result = service.push_report(session, settings, caller, capacity_id, body, _now())
-    session.commit()
     return result
 
 
@@ -129,7 +123,6 @@ def pool_history(capacity_id: CapacityId, caller: HistoryReaderDep, session: Ses
 def create_feed(body: FeedIn, caller: CapacityWriterDep, session: SessionDep,
                 settings: SettingsDep) -> dict[str, Any]:
     feed = feed_ops.register_feed(session, settings, caller, body, _now())
-    session.commit()
     return feed_ops.feed_view(feed)
 
 
@@ -159,7 +152,6 @@ def delete_feed(feed_id: FeedId, caller: CapacityWriterDep, session: SessionDep)
     feed = _feed(session, feed_id)
     ensure_feed_access(caller, feed)
     session.delete(feed)
-    session.commit()
     return Response(status_code=204)
 
 
@@ -170,7 +162,6 @@ def delete_feed(feed_id: FeedId, caller: CapacityWriterDep, session: SessionDep)
 def create_hold(body: HoldIn, caller: CaseWorkerDep, session: SessionDep,
                 settings: SettingsDep) -> dict[str, Any]:
     result = service.place_hold(session, settings, caller, body, _now())
-    session.commit()
     return result
 
 
@@ -183,12 +174,10 @@ def read_hold(hold_id: HoldId, caller: CaseWorkerDep, session: SessionDep) -> di
              tags=["holds"])
 def confirm_hold(hold_id: HoldId, caller: CaseWorkerDep, session: SessionDep) -> dict[str, Any]:
     result = service.confirm_hold(session, caller, hold_id, _now())
-    session.commit()
     return result
 
 
 @router.delete("/holds/{hold_id}", summary="Release a hold: its unit is free again", tags=["holds"])
 def release_hold(hold_id: HoldId, caller: CaseWorkerDep, session: SessionDep) -> dict[str, Any]:
     result = service.release_hold(session, caller, hold_id, _now())
-    session.commit()
     return result
