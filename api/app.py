@@ -85,21 +85,16 @@ def _tune_collector() -> None:
         gc.set_threshold(*GC_THRESHOLDS)
 
 
-def create_app(settings: Settings | None = None, *, run_scheduler: bool = False) -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API. It schedules nothing: background jobs run in the worker process (`divert worker`),
+    so any number of API processes can serve one database."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        scheduler = None
-        if run_scheduler and settings.scheduler_enabled:
-            from api.scheduler import start_scheduler
-
-            scheduler = start_scheduler(settings)
         await anyio.to_thread.run_sync(_warm_pool, app.state.sessions)
         _tune_collector()
         yield
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
 
     app = FastAPI(title="divert", version=__version__, lifespan=lifespan,
                   description="Divert to what, and where? HSDS 3.1 directory, live capacity, "

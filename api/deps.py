@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from api.auth.keys import ANONYMOUS, Caller, caller_for_token, hash_token
@@ -50,17 +53,59 @@ READ_METHODS: Final = frozenset({"GET", "HEAD"})
 
 async def unit_of_work(request: Request, session: Annotated[Session, Depends(open_session)]
                        ) -> AsyncIterator[Session]:
-    """One unit of work per request, and the only `commit` a request makes.
+    """One unit of work per request: a write request's changes are committed before its answer.
 
-    Declared with `scope="function"`, this exit runs when the route has returned and BEFORE the
-    answer is sent, so a 2xx always means the database kept the change; a failed commit raises
-    into the error table (a lost database is 503 `database_unavailable`, divert/errors.py) and the
-    client sees the error. An error in the route skips the commit; `open_session` rolls back.
-    A read (GET, HEAD) is not committed: it has nothing to keep, and its rollback after the answer
-    costs the client nothing."""
+    The commit is made by `UnitOfWorkRoute` in the route's own thread as soon as the route returns.
+    This exit (declared `scope="function"`, so it runs after the route and BEFORE the answer is
+    sent) commits whatever a route on a router without that class left open, so a 2xx always means
+    the database kept the change either way. A failed commit raises into the error table (a lost
+    database is 503 `database_unavailable`, divert/errors.py). An error in the route commits
+    nothing; `open_session` rolls back. A read (GET, HEAD) is not committed: it has nothing to keep."""
     yield session
     if request.method not in READ_METHODS and session.in_transaction():
         await anyio.to_thread.run_sync(session.commit, limiter=_finishing_limiter(request))
+
+
+class UnitOfWorkRoute(APIRoute):
+    """A route whose request session is committed in the route's own thread, right after it returns.
+
+    Why not only in `unit_of_work`'s exit: between the route's return and that exit FastAPI
+    validates the answer on a worker thread of the shared pool; when every pooled thread is held by
+    requests waiting for a row lock (fifty holds on one bed), the lock holder could never get a
+    thread to finish, commit and let go of the lock. Committing before the thread is given back
+    releases the lock first."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        methods = {m.upper() for m in kwargs.get("methods") or ()}
+        if methods and not methods <= READ_METHODS:
+            endpoint = _committing(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """The endpoint, then a commit of the request session it was given (FastAPI passes keywords)."""
+
+    def sessions_of(kwargs: dict[str, Any]) -> list[Session]:
+        return [v for v in kwargs.values() if isinstance(v, Session)]
+
+    if inspect.iscoroutinefunction(endpoint):
+        @functools.wraps(endpoint)
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            result = await endpoint(*args, **kwargs)
+            for session in sessions_of(kwargs):
+                await anyio.to_thread.run_sync(session.commit)
+            return result
+
+        return run_async
+
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        result = endpoint(*args, **kwargs)
+        for session in sessions_of(kwargs):
+            session.commit()
+        return result
+
+    return run
 
 
 def _finishing_limiter(request: Request) -> anyio.CapacityLimiter:

@@ -25,13 +25,13 @@ from api.capacity.auth import (
     ensure_pool_access,
 )
 from api.capacity.schemas import NO_NUL_PATTERN, CapacityBatchIn, CapacityReportIn, FeedIn, HoldIn
-from api.deps import CapacityWriterDep, CaseWorkerDep, SessionDep, SettingsDep
+from api.deps import CapacityWriterDep, CaseWorkerDep, SessionDep, SettingsDep, UnitOfWorkRoute
 from catalog.tables import Feed
 from divert.errors import DATABASE_GONE, DatabaseUnavailable, NotFound
 
 log = logging.getLogger("divert.capacity")
 
-router = APIRouter()
+router = APIRouter(route_class=UnitOfWorkRoute)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500

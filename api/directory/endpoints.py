@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from api.deps import CuratorDep, ReaderDep, SessionDep, SettingsDep
+from api.deps import CuratorDep, ReaderDep, SessionDep, SettingsDep, UnitOfWorkRoute
 from api.directory.queries import (
     DirectoryQuery,
     Hit,
@@ -40,7 +40,7 @@ from catalog.tables import Metadata, Organization, Service, ServiceReport, Taxon
 from divert.errors import NotFound, error_body
 from divert.settings import Settings
 
-router = APIRouter(tags=["directory"])
+router = APIRouter(tags=["directory"], route_class=UnitOfWorkRoute)
 
 NDJSON_BATCH: Final = 500
 NDJSON_MEDIA_TYPE: Final = "application/x-ndjson"

@@ -8,14 +8,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.auth.keys import Caller
-from api.deps import SessionDep, require_roles
+from api.deps import SessionDep, UnitOfWorkRoute, require_roles
 from divert.errors import ImportFailed
 from importers.datapackage import read_datapackage
 from importers.hsds_json import loads_json, services_from_json
 from importers.pipeline import cyclic_gc_paused
 from importers.sources import import_source_data
 
-router = APIRouter(tags=["import"])
+router = APIRouter(tags=["import"], route_class=UnitOfWorkRoute)
 
 CuratorOnly = Annotated[Caller, Depends(require_roles("curator"))]
 
