@@ -110,4 +110,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for room in (directory, capacity, match, gaps, imports):
         app.include_router(room.router, prefix="/v1")
     app.include_router(pages.router)
+    # The URLs the pages used before their data moved into the API rooms, kept for pages not yet
+    # updated; the same routes, scoped by the same rules.
+    for old, endpoint in (("/web/config.json", root.deployment_config), ("/web/places.json", directory.place_points),
+                          ("/web/capacity_trend.json", capacity.capacity_trends)):
+        app.add_api_route(old, endpoint, methods=["GET"], include_in_schema=False)
     return app

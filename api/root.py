@@ -1,16 +1,19 @@
-"""The HSDS root (`GET /v1/`), the published diversion profile, and the health check."""
+"""The HSDS root (`GET /v1/`), the published diversion profile, the deployment's configuration for
+the pages, and the health check."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
-from api.deps import CallerDep, SessionDep
+from api.deps import CallerDep, SessionDep, SettingsDep
+from api.directory.repository import region_centre
+from divert import __version__
+from divert.db import ping
 from divert.errors import Unauthorized
-from matcher.vocabulary import ELIGIBILITY_TERMS, INFORMATIONAL_TERMS, INTERCEPTS, NEEDS
+from matcher.vocabulary import ELIGIBILITY_TERMS, GAP_REASONS, INFORMATIONAL_TERMS, INTERCEPTS, NEEDS
 
 router = APIRouter()
 
@@ -41,10 +44,24 @@ def profile() -> dict[str, Any]:
     }
 
 
+@router.get("/v1/config", summary="What the pages need to know about this deployment")
+def deployment_config(settings: SettingsDep, session: SessionDep, response: Response) -> dict[str, Any]:
+    """The vocabulary, the base map and where the region is (the maps open centred on the catalog)."""
+    response.headers["Cache-Control"] = "no-cache"
+    return {
+        "version": __version__,
+        "tile_url": settings.tile_url,
+        "needs": NEEDS,
+        "intercepts": {str(k): v for k, v in INTERCEPTS.items()},
+        "gap_reasons": list(GAP_REASONS) + ["unconfirmed_only"],
+        "map_centre": region_centre(session),
+    }
+
+
 @router.get("/healthz", summary="Liveness and database reachability")
 def healthz(session: SessionDep) -> JSONResponse:
     try:
-        session.execute(text("SELECT 1"))
+        ping(session)
     except Exception as exc:  # the database being down is exactly what this reports
         return JSONResponse({"status": "error", "database": "unreachable", "detail": type(exc).__name__},
                             status_code=503)

@@ -59,6 +59,17 @@ class Conflict(DivertError):
             self.code = code
 
 
+class Unavailable(DivertError):
+    """A service we depend on (the search engine) cannot answer now; `code` names which."""
+
+    code = "unavailable"
+
+    def __init__(self, detail: str, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        if code:
+            self.code = code
+
+
 class ImportFailed(DivertError):
     """An import with invalid records: nothing was written; `errors` lists every problem."""
 
@@ -85,6 +96,7 @@ DEFAULT_STATUS_CODES: dict[type[DivertError], int] = {
     NotFound: 404,
     Conflict: 409,
     DatabaseUnavailable: 503,
+    Unavailable: 503,
 }
 
 

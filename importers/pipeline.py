@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
-from uuid import uuid4
 
 import psycopg
 from pydantic import ValidationError
@@ -32,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from catalog import tables as t
 from catalog.projections import refresh_services, resolve_term_profiles
+from catalog.provenance import provenance_row
 from divert.errors import ImportFailed
 from importers.models import Service
 from importers.normalize import (
@@ -873,19 +873,9 @@ def _write_metadata(
     def add(
         resource_type: str, resource_id: str, action: str, field_name: str, previous: str, replacement: str
     ) -> None:
-        rows.append(
-            {
-                "id": str(uuid4()),
-                "resource_id": resource_id,
-                "resource_type": resource_type,
-                "last_action_date": now,
-                "last_action_type": action,
-                "field_name": field_name,
-                "previous_value": previous,
-                "replacement_value": replacement,
-                "updated_by": actor,
-            }
-        )
+        rows.append(provenance_row(resource_type=resource_type, resource_id=resource_id, action=action,
+                                   field_name=field_name, previous=previous, replacement=replacement,
+                                   actor=actor, at=now))
 
     for doc in docs:
         sid = doc.service_id

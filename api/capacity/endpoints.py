@@ -24,10 +24,17 @@ from api.capacity.auth import (
     ensure_organization_scope,
     ensure_pool_access,
 )
-from api.capacity.schemas import NO_NUL_PATTERN, CapacityBatchIn, CapacityReportIn, FeedIn, HoldIn
+from api.capacity.schemas import (
+    NO_NUL_PATTERN,
+    CapacityBatchIn,
+    CapacityReportIn,
+    CapacityTrendPoint,
+    FeedIn,
+    HoldIn,
+)
 from api.deps import CapacityWriterDep, CaseWorkerDep, SessionDep, SettingsDep, UnitOfWorkRoute
 from catalog.tables import Feed
-from divert.errors import DATABASE_GONE, DatabaseUnavailable, NotFound
+from divert.errors import DATABASE_GONE, DatabaseUnavailable, InvalidInput, NotFound
 
 log = logging.getLogger("divert.capacity")
 
@@ -84,6 +91,27 @@ def push_batch(body: CapacityBatchIn, caller: CapacityWriterDep, session: Sessio
             applied=0, items=len(body.updates)) from exc
     # Serialized directly: the generic encoder would walk thousands of plain result dicts.
     return Response(orjson.dumps(result), media_type="application/json")
+
+
+# Points in a sparkline: about a day of hourly reports, small enough to draw on a phone.
+TREND_POINTS = 30
+MAX_TREND_POOLS = 100
+
+
+@router.get("/capacity/trends", summary="How pools' numbers moved: their last applied reports, oldest first",
+            tags=["capacity"], response_model=dict[str, list[CapacityTrendPoint]])
+def capacity_trends(
+    caller: PoolReaderDep, session: SessionDep,
+    ids: Annotated[str, Query(max_length=20_000, pattern=NO_NUL_PATTERN, description="comma-separated capacity ids")],
+) -> dict[str, list[dict[str, Any]]]:
+    """The pool history endpoint also says who sent each report (key names), so it is for providers and
+    curators; a trend needs only the numbers, which every role that may read the pool may see
+    (providers: their own organization's pools)."""
+    wanted = [i for i in dict.fromkeys(part.strip() for part in ids.split(",")) if i]
+    if len(wanted) > MAX_TREND_POOLS:
+        raise InvalidInput(f"ids: at most {MAX_TREND_POOLS} ids",
+                           errors=[{"field": "ids", "message": f"at most {MAX_TREND_POOLS} ids"}])
+    return repository.capacity_trends(session, wanted, ensure_organization_scope(caller, None), TREND_POINTS)
 
 
 @router.get("/capacity/{capacity_id}", summary="A pool's current state and status", tags=["capacity"])

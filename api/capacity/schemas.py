@@ -157,6 +157,14 @@ class CapacityOut(BaseModel):
     status: str
 
 
+class CapacityTrendPoint(BaseModel):
+    """One applied report of a pool, as a trend line draws it."""
+
+    updated: datetime
+    available: float
+    maximum: float | None
+
+
 class HoldOut(BaseModel):
     hold_id: str
     capacity_id: str
