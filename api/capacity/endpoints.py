@@ -162,7 +162,7 @@ def list_feeds(caller: CapacityWriterDep, session: SessionDep, page: PageDep = 1
 
 
 def _feed(session: SessionDep, feed_id: str) -> Feed:
-    feed = session.get(Feed, feed_id)
+    feed = repository.feed(session, feed_id)
     if feed is None:
         raise NotFound(f"no feed with id {feed_id}")
     return feed
@@ -179,7 +179,7 @@ def read_feed(feed_id: FeedId, caller: CapacityWriterDep, session: SessionDep) -
 def delete_feed(feed_id: FeedId, caller: CapacityWriterDep, session: SessionDep) -> Response:
     feed = _feed(session, feed_id)
     ensure_feed_access(caller, feed)
-    session.delete(feed)
+    repository.delete_feed(session, feed)
     return Response(status_code=204)
 
 

@@ -281,6 +281,15 @@ def expire_holds(session: Session, now: datetime) -> int:
 
 # --- feeds -------------------------------------------------------------------------------------------
 
+def feed(session: Session, feed_id: str) -> Feed | None:
+    return session.get(Feed, feed_id)
+
+
+def delete_feed(session: Session, feed: Feed) -> None:
+    session.delete(feed)
+    session.flush()
+
+
 def due_feed_ids(session: Session, now: datetime) -> list[str]:
     return list(session.scalars(select(Feed.id).where(Feed.next_poll_at <= now)
                                 .order_by(Feed.next_poll_at, Feed.id)))

@@ -9,11 +9,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth.keys import Caller
 from api.deps import SessionDep, UnitOfWorkRoute, require_roles
+from api.imports.service import import_upload
 from divert.errors import ImportFailed
 from importers.datapackage import read_datapackage
 from importers.hsds_json import loads_json, services_from_json
 from importers.pipeline import cyclic_gc_paused
-from importers.sources import import_source_data
 
 router = APIRouter(tags=["import"], route_class=UnitOfWorkRoute)
 
@@ -96,10 +96,6 @@ async def import_hsds(
         data = read_datapackage(body) if isinstance(body, bytes) else services_from_json(body)
         del body
         # The pipeline is synchronous database work: run it off the event loop.
-        result = await run_in_threadpool(
-            import_source_data, session, data, source="hsds", actor=caller.actor, dry_run=dry_run
-        )
+        result = await run_in_threadpool(import_upload, session, data, actor=caller.actor, dry_run=dry_run)
         del data
-        if dry_run:
-            session.rollback()
         return result.to_dict()
