@@ -22,6 +22,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from catalog import tables as t
+from catalog.id_sets import in_ids
 from importers.models import ClockTime
 from importers.normalize import (
     ADDRESS_COLUMNS,
@@ -69,8 +70,6 @@ def _object(row: dict[str, Any], columns: Iterable[str], skip: Iterable[str] = (
 def _rows(session: Session, table: Table, column: Any, ids: Sequence[str]) -> list[dict[str, Any]]:
     if not ids:
         return []
-    from importers.pipeline import in_ids
-
     return [dict(r) for r in session.execute(select(table).where(in_ids(column, ids))).mappings()]
 
 

@@ -25,11 +25,12 @@ from typing import Any
 
 import psycopg
 from pydantic import ValidationError
-from sqlalchemy import ARRAY, Table, Text, any_, bindparam, select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from catalog import tables as t
+from catalog.id_sets import in_ids
 from catalog.projections import refresh_services, resolve_term_profiles
 from catalog.provenance import provenance_row
 from divert.errors import ImportFailed
@@ -250,11 +251,6 @@ class _Batch:
                             f"{table} {row_id!r} differs between services{where}: {conflict}",
                         )
                     )
-
-
-def in_ids(column: Any, ids: Iterable[str]) -> Any:
-    """`column = ANY(:ids)` with one array parameter: an IN list of 10k binds is slow to build and plan."""
-    return column == any_(bindparam(None, list(ids), type_=ARRAY(Text)))
 
 
 def _text_array(values: Iterable[str]) -> str:
