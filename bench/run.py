@@ -216,7 +216,7 @@ def handler_latencies(url: str, requests: list[dict[str, Any]]) -> Latencies | N
     from divert.db import session_factory
     from divert.settings import Settings
 
-    settings = Settings(DATABASE_URL=url, DIVERT_SCHEDULER=False)
+    settings = Settings(DATABASE_URL=url)
     sessions = session_factory(settings)
     caller = _caller(Caller)
     result = Latencies()
@@ -251,7 +251,7 @@ def live_server(url: str, workers: int = 1) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = dict(os.environ, DATABASE_URL=url, DIVERT_SCHEDULER="false")
+    env = dict(os.environ, DATABASE_URL=url)
     command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
                "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers)]
     # The server's log goes to a file, never to an unread pipe: a burst of errors (a database
@@ -604,7 +604,7 @@ def render_markdown(results: dict[str, Any]) -> str:
     lines = [f"## Run of {results['started']}", "",
              f"Machine: {m['nproc']} CPU ({m['cpu']}), {m['ram']} RAM; PostgreSQL {m['postgres']} "
              f"(shared_buffers {m['shared_buffers']}), PostGIS {m['postgis']}; Python {m['python']}. "
-             f"Server: uvicorn, {results['options'].server_workers} worker, scheduler off, loopback. "
+             f"Server: uvicorn, {results['options'].server_workers} worker, no scheduled jobs, loopback. "
              f"CPU probe (bench.run.cpu_probe_ms, lower is faster) {m.get('cpu_probe', '?')} at start, "
              f"{results.get('cpu_probe_end', '?')} at end. "
              f"Load average at start {m['load']}, at end {results['load_end']} (the machine is shared: "

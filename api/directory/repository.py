@@ -114,7 +114,7 @@ def place_points(session: Session, service_at_location_ids: Sequence[str]) -> di
         .join(Location, Location.id == ServiceAtLocation.location_id)
         .where(ServiceAtLocation.id.in_(service_at_location_ids), Location.latitude.is_not(None))
     ).all()
-    return {sal_id: {"lat": lat, "lon": lon} for sal_id, lat, lon in rows}
+    return {sal_id: {"lat": lat, "lon": lon} for sal_id, lat, lon in rows if lat is not None and lon is not None}
 
 
 # A region's map opens centred on its catalog; a sample of locations is enough for a centre and keeps

@@ -7,8 +7,8 @@ from capacity_factories import ORG_B, hours_ago
 
 
 def push(client, headers, capacity_id, available, hours):  # type: ignore[no-untyped-def]
-    r = client.put(f"/v1/capacity/{capacity_id}", json={"available": available, "updated": hours_ago(hours).isoformat()},
-                   headers=headers)
+    body = {"available": available, "updated": hours_ago(hours).isoformat()}
+    r = client.put(f"/v1/capacity/{capacity_id}", json=body, headers=headers)
     assert r.status_code == 200, r.text
 
 
