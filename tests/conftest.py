@@ -73,16 +73,22 @@ def database_url() -> Iterator[str]:
     with _admin() as conn:
         # Cloned under the template lock: a concurrent run on another schema version (another
         # checkout) drops old templates only while holding it, so ours cannot vanish mid-clone.
-        conn.execute("SELECT pg_advisory_lock(4242)")
-        try:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone():
+        # Checkouts with an older copy of this file drop templates without the lock: try again.
+        for attempt in range(8):
+            conn.execute("SELECT pg_advisory_lock(4242)")
+            try:
+                if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone():
+                    conn.execute("SELECT pg_advisory_unlock(4242)")
+                    template = _ensure_template()
+                    conn.execute("SELECT pg_advisory_lock(4242)")
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                break
+            except psycopg.errors.InvalidCatalogName:
+                if attempt == 7:
+                    raise
+            finally:
                 conn.execute("SELECT pg_advisory_unlock(4242)")
-                template = _ensure_template()
-                conn.execute("SELECT pg_advisory_lock(4242)")
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(4242)")
         # Tests need no durability across a crash: skip the per-commit disk sync in this database only.
         conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     url = f"{SERVER_URL}/{name}"

@@ -26,11 +26,18 @@ from api.capacity.auth import (
 )
 from api.capacity.schemas import (
     NO_NUL_PATTERN,
+    BatchOut,
     CapacityBatchIn,
+    CapacityOut,
     CapacityReportIn,
     CapacityTrendPoint,
     FeedIn,
+    FeedOut,
+    HistoryOut,
     HoldIn,
+    HoldOut,
+    Page,
+    ReportOut,
 )
 from api.deps import CapacityWriterDep, CaseWorkerDep, SessionDep, SettingsDep, UnitOfWorkRoute
 from catalog.tables import Feed
@@ -66,7 +73,7 @@ def _page(contents: list[Any], total: int, page: int, per_page: int) -> dict[str
 # --- pools and reports -----------------------------------------------------------------------------
 
 @router.get("/capacity", summary="List capacity pools (providers see their own organization's)",
-            tags=["capacity"])
+            tags=["capacity"], response_model=Page[CapacityOut])
 def list_pools(caller: PoolReaderDep, session: SessionDep, settings: SettingsDep,
                organization_id: OptionalId = None, service_id: OptionalId = None,
                page: PageDep = 1, per_page: PerPageDep = DEFAULT_PAGE_SIZE) -> dict[str, Any]:
@@ -78,7 +85,9 @@ def list_pools(caller: PoolReaderDep, session: SessionDep, settings: SettingsDep
     return _page([service.capacity_view(r, now, freshness) for r in rows], total, page, per_page)
 
 
-@router.post("/capacity", summary="Apply many capacity reports, with a result per item", tags=["capacity"])
+# Serialized by hand (orjson) for speed; tests/capacity/test_declared_answers.py holds it to BatchOut.
+@router.post("/capacity", summary="Apply many capacity reports, with a result per item", tags=["capacity"],
+             response_model=BatchOut, response_model_exclude_unset=True)
 def push_batch(body: CapacityBatchIn, caller: CapacityWriterDep, session: SessionDep,
                settings: SettingsDep) -> Any:
     try:
@@ -114,7 +123,8 @@ def capacity_trends(
     return repository.capacity_trends(session, wanted, ensure_organization_scope(caller, None), TREND_POINTS)
 
 
-@router.get("/capacity/{capacity_id}", summary="A pool's current state and status", tags=["capacity"])
+@router.get("/capacity/{capacity_id}", summary="A pool's current state and status", tags=["capacity"],
+            response_model=CapacityOut)
 def read_pool(capacity_id: CapacityId, caller: PoolReaderDep, session: SessionDep, settings: SettingsDep,
               program: OptionalId = None) -> dict[str, Any]:
     now = _now()
@@ -126,7 +136,7 @@ def read_pool(capacity_id: CapacityId, caller: PoolReaderDep, session: SessionDe
 
 
 @router.put("/capacity/{capacity_id}", summary="Report a pool's capacity (applied unless older)",
-            tags=["capacity"])
+            tags=["capacity"], response_model=ReportOut, response_model_exclude_unset=True)
 def push_report(capacity_id: CapacityId, body: CapacityReportIn, caller: CapacityWriterDep,
                 session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     result = service.push_report(session, settings, caller, capacity_id, body, _now())
@@ -134,7 +144,7 @@ def push_report(capacity_id: CapacityId, body: CapacityReportIn, caller: Capacit
 
 
 @router.get("/capacity/{capacity_id}/history", summary="Every report for a pool, newest first",
-            tags=["capacity"])
+            tags=["capacity"], response_model=Page[HistoryOut])
 def pool_history(capacity_id: CapacityId, caller: HistoryReaderDep, session: SessionDep,
                  page: PageDep = 1, per_page: PerPageDep = DEFAULT_PAGE_SIZE) -> dict[str, Any]:
     owners = repository.pool_organizations(session, [capacity_id])
@@ -147,14 +157,15 @@ def pool_history(capacity_id: CapacityId, caller: HistoryReaderDep, session: Ses
 
 # --- feeds -----------------------------------------------------------------------------------------
 
-@router.post("/feeds", status_code=201, summary="Register a polled capacity feed", tags=["feeds"])
+@router.post("/feeds", status_code=201, summary="Register a polled capacity feed", tags=["feeds"],
+             response_model=FeedOut)
 def create_feed(body: FeedIn, caller: CapacityWriterDep, session: SessionDep,
                 settings: SettingsDep) -> dict[str, Any]:
     feed = feed_ops.register_feed(session, settings, caller, body, _now())
     return feed_ops.feed_view(feed)
 
 
-@router.get("/feeds", summary="Capacity feeds and their health", tags=["feeds"])
+@router.get("/feeds", summary="Capacity feeds and their health", tags=["feeds"], response_model=Page[FeedOut])
 def list_feeds(caller: CapacityWriterDep, session: SessionDep, page: PageDep = 1,
                per_page: PerPageDep = DEFAULT_PAGE_SIZE) -> dict[str, Any]:
     total, rows = feed_ops.feeds_for(session, caller, (page - 1) * per_page, per_page)
@@ -168,7 +179,7 @@ def _feed(session: SessionDep, feed_id: str) -> Feed:
     return feed
 
 
-@router.get("/feeds/{feed_id}", summary="One capacity feed and its health", tags=["feeds"])
+@router.get("/feeds/{feed_id}", summary="One capacity feed and its health", tags=["feeds"], response_model=FeedOut)
 def read_feed(feed_id: FeedId, caller: CapacityWriterDep, session: SessionDep) -> dict[str, Any]:
     feed = _feed(session, feed_id)
     ensure_feed_access(caller, feed)
@@ -186,26 +197,27 @@ def delete_feed(feed_id: FeedId, caller: CapacityWriterDep, session: SessionDep)
 # --- holds -----------------------------------------------------------------------------------------
 
 @router.post("/holds", status_code=201, summary="Hold one unit for a warm handoff", tags=["holds"],
-             responses={409: {"description": "no_open_units: nothing this request may hold"}})
+             response_model=HoldOut, responses={409: {"description": "no_open_units: nothing this request may hold"}})
 def create_hold(body: HoldIn, caller: CaseWorkerDep, session: SessionDep,
                 settings: SettingsDep) -> dict[str, Any]:
     result = service.place_hold(session, settings, caller, body, _now())
     return result
 
 
-@router.get("/holds/{hold_id}", summary="A hold and its state", tags=["holds"])
+@router.get("/holds/{hold_id}", summary="A hold and its state", tags=["holds"], response_model=HoldOut)
 def read_hold(hold_id: HoldId, caller: CaseWorkerDep, session: SessionDep) -> dict[str, Any]:
     return service.read_hold(session, caller, hold_id, _now())
 
 
 @router.post("/holds/{hold_id}/confirm", summary="The person is placed: take the held unit",
-             tags=["holds"])
+             tags=["holds"], response_model=HoldOut)
 def confirm_hold(hold_id: HoldId, caller: CaseWorkerDep, session: SessionDep) -> dict[str, Any]:
     result = service.confirm_hold(session, caller, hold_id, _now())
     return result
 
 
-@router.delete("/holds/{hold_id}", summary="Release a hold: its unit is free again", tags=["holds"])
+@router.delete("/holds/{hold_id}", summary="Release a hold: its unit is free again", tags=["holds"],
+               response_model=HoldOut)
 def release_hold(hold_id: HoldId, caller: CaseWorkerDep, session: SessionDep) -> dict[str, Any]:
     result = service.release_hold(session, caller, hold_id, _now())
     return result
