@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from api.deps import CallerDep, SessionDep, SettingsDep
 from api.directory.repository import region_centre
@@ -17,16 +18,51 @@ from matcher.vocabulary import ELIGIBILITY_TERMS, GAP_REASONS, INFORMATIONAL_TER
 
 router = APIRouter()
 
+
+class RootOut(BaseModel):
+    version: str
+    profile: str
+    openapi_url: str
+
+
+class ProfileOut(BaseModel):
+    name: str
+    hsds_version: str
+    taxonomies: dict[str, list[str] | dict[str, str]]
+    service_capacity_additions: dict[str, str]
+
+
+class ConfigOut(BaseModel):
+    version: str
+    tile_url: str | None
+    needs: dict[str, str]
+    intercepts: dict[str, str]
+    gap_reasons: list[str]
+    map_centre: dict[str, float] | None
+
+
+class WhoAmIOut(BaseModel):
+    role: str
+    organization_id: str | None
+    program: str | None
+    name: str | None
+
+
+class HealthOut(BaseModel):
+    status: str
+    database: str
+    detail: str | None = None
+
 PROFILE_PATH = "/v1/profile"
 
 
-@router.get("/v1/", summary="HSDS root")
+@router.get("/v1/", summary="HSDS root", response_model=RootOut)
 def hsds_root(request: Request) -> dict[str, Any]:
     base = str(request.base_url).rstrip("/")
     return {"version": "3.1", "profile": base + PROFILE_PATH, "openapi_url": base + "/openapi.json"}
 
 
-@router.get(PROFILE_PATH, summary="The diversion profile of HSDS 3.1 (CONTRACT §3)")
+@router.get(PROFILE_PATH, summary="The diversion profile of HSDS 3.1 (CONTRACT §3)", response_model=ProfileOut)
 def profile() -> dict[str, Any]:
     return {
         "name": "divert diversion profile",
@@ -44,7 +80,7 @@ def profile() -> dict[str, Any]:
     }
 
 
-@router.get("/v1/config", summary="What the pages need to know about this deployment")
+@router.get("/v1/config", summary="What the pages need to know about this deployment", response_model=ConfigOut)
 def deployment_config(settings: SettingsDep, session: SessionDep, response: Response) -> dict[str, Any]:
     """The vocabulary, the base map and where the region is (the maps open centred on the catalog)."""
     response.headers["Cache-Control"] = "no-cache"
@@ -58,7 +94,8 @@ def deployment_config(settings: SettingsDep, session: SessionDep, response: Resp
     }
 
 
-@router.get("/healthz", summary="Liveness and database reachability")
+@router.get("/healthz", summary="Liveness and database reachability", response_model=HealthOut,
+            responses={503: {"model": HealthOut, "description": "the database cannot be reached"}})
 def healthz(session: SessionDep) -> JSONResponse:
     try:
         ping(session)
@@ -68,7 +105,7 @@ def healthz(session: SessionDep) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
-@router.get("/v1/whoami", summary="The role and bindings of the calling key")
+@router.get("/v1/whoami", summary="The role and bindings of the calling key", response_model=WhoAmIOut)
 def whoami(caller: CallerDep) -> dict[str, Any]:
     if caller.role is None:
         raise Unauthorized("send an API key as 'Authorization: Bearer <token>'")

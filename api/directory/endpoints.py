@@ -12,7 +12,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from api.deps import CuratorDep, ReaderDep, SessionDep, SettingsDep, UnitOfWorkRoute
 from api.directory import repository, service
 from api.directory.queries import DirectoryQuery, place_selection, service_selection
-from api.directory.schemas import ListParams, ReportIn, ReportResolution, ServicePatch, directory_query, invalid
+from api.directory.schemas import (
+    ListParams,
+    PointOut,
+    ReportIn,
+    ReportResolution,
+    ServicePatch,
+    directory_query,
+    invalid,
+)
 from catalog.serialize import Level
 from divert.settings import Settings
 
@@ -158,7 +166,8 @@ def id_list(raw: str, field: str = "ids", most: int = MAX_PLACES) -> list[str]:
     return wanted
 
 
-@router.get("/places", summary="Coordinates of services at locations, by id (for drawing options on a map)")
+@router.get("/places", summary="Coordinates of services at locations, by id (for drawing options on a map)",
+            response_model=dict[str, PointOut])
 def place_points(
     session: SessionDep,
     caller: ReaderDep,

@@ -259,7 +259,15 @@ class ServicePatch(BaseModel):
     alert: str | None = Field(default=None, max_length=5000)
 
 
+class PointOut(BaseModel):
+    """Where a service at a location is (WGS84)."""
+
+    lat: float
+    lon: float
+
+
 __all__ = [
+    "PointOut",
     "DEFAULT_PER_PAGE",
     "ListParams",
     "MAX_PER_PAGE",
