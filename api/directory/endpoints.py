@@ -16,6 +16,8 @@ from api.directory.schemas import (
     ListParams,
     PointOut,
     ReportIn,
+    ReportOut,
+    ReportPage,
     ReportResolution,
     ServicePatch,
     directory_query,
@@ -260,6 +262,7 @@ def get_taxonomy_term(
     "/services/{service_id}/reports",
     status_code=201,
     summary="Report that a listing is wrong (anyone who may read the directory)",
+    response_model=ReportOut,
 )
 def report_service(
     service_id: Annotated[str, Path(max_length=200)], body: ReportIn, session: SessionDep, caller: ReaderDep
@@ -267,7 +270,7 @@ def report_service(
     return service.report_listing(session, service_id, body)
 
 
-@router.get("/reports", summary="Listing reports for curators")
+@router.get("/reports", summary="Listing reports for curators", response_model=ReportPage)
 def list_reports(
     session: SessionDep,
     caller: CuratorDep,
@@ -278,7 +281,7 @@ def list_reports(
     return service.reports(session, paging, status, service_id)
 
 
-@router.patch("/reports/{report_id}", summary="Resolve or reject a listing report")
+@router.patch("/reports/{report_id}", summary="Resolve or reject a listing report", response_model=ReportOut)
 def resolve_report(
     report_id: Annotated[str, Path(max_length=200)],
     body: ReportResolution,

@@ -16,7 +16,6 @@ NOT_YET_DECLARED = {
     ("get", "/v1/organizations"), ("get", "/v1/organizations/{organization_id}"),
     ("get", "/v1/taxonomies"), ("get", "/v1/taxonomies/{taxonomy_id}"),
     ("get", "/v1/taxonomy_terms"), ("get", "/v1/taxonomy_terms/{term_id}"),
-    ("post", "/v1/services/{service_id}/reports"), ("get", "/v1/reports"), ("patch", "/v1/reports/{report_id}"),
     ("get", "/v1/gaps"), ("get", "/v1/gaps/sim"), ("post", "/v1/import/hsds"),
 }
 
