@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from math import ceil
 from typing import Annotated, Any
 
 import orjson
@@ -36,10 +35,10 @@ from api.capacity.schemas import (
     HistoryOut,
     HoldIn,
     HoldOut,
-    Page,
     ReportOut,
 )
 from api.deps import CapacityWriterDep, CaseWorkerDep, SessionDep, SettingsDep, UnitOfWorkRoute
+from api.paging import Page, hsds_page
 from catalog.tables import Feed
 from divert.errors import DATABASE_GONE, DatabaseUnavailable, InvalidInput, NotFound
 
@@ -62,14 +61,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _page(contents: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:
-    """The HSDS page shape, as the directory uses it."""
-    pages = ceil(total / per_page) if total else 0
-    return {"total_items": total, "total_pages": pages, "page_number": page, "size": len(contents),
-            "first_page": page == 1, "last_page": page >= pages, "empty": not contents,
-            "contents": contents}
-
-
 # --- pools and reports -----------------------------------------------------------------------------
 
 @router.get("/capacity", summary="List capacity pools (providers see their own organization's)",
@@ -82,7 +73,7 @@ def list_pools(caller: PoolReaderDep, session: SessionDep, settings: SettingsDep
     total, rows = repository.list_pool_rows(session, now, organization_id, service_id,
                                             (page - 1) * per_page, per_page)
     freshness = settings.freshness
-    return _page([service.capacity_view(r, now, freshness) for r in rows], total, page, per_page)
+    return hsds_page(total, page, per_page, [service.capacity_view(r, now, freshness) for r in rows])
 
 
 # Serialized by hand (orjson) for speed; tests/capacity/test_declared_answers.py holds it to BatchOut.
@@ -152,7 +143,7 @@ def pool_history(capacity_id: CapacityId, caller: HistoryReaderDep, session: Ses
         raise NotFound(f"no capacity pool with id {capacity_id}")
     ensure_pool_access(caller, owners[capacity_id], capacity_id)
     total, rows = repository.history_rows(session, capacity_id, (page - 1) * per_page, per_page)
-    return _page([service.history_view(r) for r in rows], total, page, per_page)
+    return hsds_page(total, page, per_page, [service.history_view(r) for r in rows])
 
 
 # --- feeds -----------------------------------------------------------------------------------------
@@ -169,7 +160,7 @@ def create_feed(body: FeedIn, caller: CapacityWriterDep, session: SessionDep,
 def list_feeds(caller: CapacityWriterDep, session: SessionDep, page: PageDep = 1,
                per_page: PerPageDep = DEFAULT_PAGE_SIZE) -> dict[str, Any]:
     total, rows = feed_ops.feeds_for(session, caller, (page - 1) * per_page, per_page)
-    return _page([feed_ops.feed_view(f) for f in rows], total, page, per_page)
+    return hsds_page(total, page, per_page, [feed_ops.feed_view(f) for f in rows])
 
 
 def _feed(session: SessionDep, feed_id: str) -> Feed:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -232,23 +232,6 @@ class FeedOut(BaseModel):
     consecutive_failures: int
     next_poll_at: Instant | None
     last_result: dict[str, Any]
-
-
-Item = TypeVar("Item")
-
-
-class Page(BaseModel, Generic[Item]):
-    """The HSDS page shape, as the directory uses it."""
-
-    model_config = OUT
-    total_items: int
-    total_pages: int
-    page_number: int
-    size: int
-    first_page: bool
-    last_page: bool
-    empty: bool
-    contents: list[Item]
 
 
 class CapacityTrendPoint(BaseModel):

@@ -17,12 +17,12 @@ from api.directory.schemas import (
     PointOut,
     ReportIn,
     ReportOut,
-    ReportPage,
     ReportResolution,
     ServicePatch,
     directory_query,
     invalid,
 )
+from api.paging import Page
 from catalog.serialize import Level
 from divert.settings import Settings
 
@@ -270,7 +270,7 @@ def report_service(
     return service.report_listing(session, service_id, body)
 
 
-@router.get("/reports", summary="Listing reports for curators", response_model=ReportPage)
+@router.get("/reports", summary="Listing reports for curators", response_model=Page[ReportOut])
 def list_reports(
     session: SessionDep,
     caller: CuratorDep,

@@ -273,20 +273,6 @@ class ReportOut(BaseModel):
     resolved_at: Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})] | None
 
 
-class ReportPage(BaseModel):
-    """The HSDS page shape, of listing reports."""
-
-    model_config = ConfigDict(extra="forbid")
-    total_items: int
-    total_pages: int
-    page_number: int
-    size: int
-    first_page: bool
-    last_page: bool
-    empty: bool
-    contents: list[ReportOut]
-
-
 class PointOut(BaseModel):
     """Where a service at a location is (WGS84)."""
 
@@ -297,7 +283,6 @@ class PointOut(BaseModel):
 __all__ = [
     "PointOut",
     "ReportOut",
-    "ReportPage",
     "DEFAULT_PER_PAGE",
     "ListParams",
     "MAX_PER_PAGE",

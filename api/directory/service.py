@@ -17,6 +17,7 @@ from api.auth.keys import Caller
 from api.directory import repository
 from api.directory.queries import DirectoryQuery, Hit, RuleFilter, count_of, hits_of, page_and_total
 from api.directory.schemas import ListParams, ReportIn, ReportResolution, ServicePatch, invalid
+from api.paging import hsds_page
 from catalog.projections import refresh_services
 from catalog.provenance import provenance_row
 from catalog.search import SearchUnavailable, get_search_backend
@@ -34,21 +35,6 @@ Builder = Callable[[CatalogSerializer, Sequence[str], Level], list[dict[str, Any
 
 def serializer(session: Session, settings: Settings) -> CatalogSerializer:
     return CatalogSerializer(session, datetime.now(UTC), settings.freshness)
-
-
-def hsds_page(total: int, page: int, per_page: int, contents: list[Any]) -> dict[str, Any]:
-    """The HSDS page shape; `size` is the number of items on this page, as HSDS defines it."""
-    total_pages = max((total + per_page - 1) // per_page, 1) if total else 0
-    return {
-        "total_items": total,
-        "total_pages": total_pages,
-        "page_number": page,
-        "size": len(contents),
-        "first_page": page == 1,
-        "last_page": page >= total_pages,
-        "empty": total == 0,
-        "contents": contents,
-    }
 
 
 def level_of(minimal: bool, full: bool, default: Level = "list") -> Level:

@@ -11,7 +11,8 @@ from typing import Any
 from capacity_factories import hours_ago
 from pydantic import BaseModel
 
-from api.capacity.schemas import BatchOut, CapacityOut, FeedOut, HistoryOut, HoldOut, Page, ReportOut
+from api.capacity.schemas import BatchOut, CapacityOut, FeedOut, HistoryOut, HoldOut, ReportOut
+from api.paging import Page
 
 
 def exactly(model: type[BaseModel], answer: Any, *, unset: bool = False) -> None:
