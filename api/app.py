@@ -18,16 +18,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import root
+from api.browser_headers import SecurityHeaders
 from api.capacity import endpoints as capacity
 from api.directory import endpoints as directory
 from api.gaps import endpoints as gaps
+from api.guards import RequestGuard
 from api.imports import endpoints as imports
 from api.match import endpoints as match
 from divert import __version__
 from divert.db import session_factory
 from divert.errors import add_exception_handlers
 from divert.settings import Settings, get_settings
-from web import pages
+from web import apidocs, pages
 
 ACCESS_LOG = logging.getLogger("divert.access")
 
@@ -96,7 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _tune_collector()
         yield
 
-    app = FastAPI(title="divert", version=__version__, lifespan=lifespan,
+    # Swagger UI and ReDoc are served by web.apidocs from local assets (FastAPI's load a CDN).
+    app = FastAPI(title="divert", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Divert to what, and where? HSDS 3.1 directory, live capacity, "
                               "a non-displacing matcher and a planner gap map.")
     app.state.settings = settings
@@ -104,6 +107,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = {}
     add_exception_handlers(app)
 
+    # Outermost last: the access log sees every answer, security headers go on every answer (413s
+    # and 422s of the guard too), and the guard runs before any route, dependency or key check.
+    app.add_middleware(RequestGuard, settings=settings)
+    app.add_middleware(SecurityHeaders, settings=settings, styled_paths=apidocs.DOC_PATHS)
     app.add_middleware(AccessLog)
 
     app.include_router(root.router)
@@ -115,4 +122,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for old, endpoint in (("/web/config.json", root.deployment_config), ("/web/places.json", directory.place_points),
                           ("/web/capacity_trend.json", capacity.capacity_trends)):
         app.add_api_route(old, endpoint, methods=["GET"], include_in_schema=False)
+    app.include_router(apidocs.router)
     return app

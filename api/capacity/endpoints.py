@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
+from sqlalchemy.exc import DBAPIError
 
 from api.capacity import feeds as feed_ops
 from api.capacity import repository, service
@@ -39,8 +40,9 @@ from api.capacity.schemas import (
 )
 from api.deps import CapacityWriterDep, CaseWorkerDep, SessionDep, SettingsDep, UnitOfWorkRoute
 from api.paging import Page, hsds_page
+from api.throttle import HoldThrottleDep
 from catalog.tables import Feed
-from divert.errors import DATABASE_GONE, DatabaseUnavailable, InvalidInput, NotFound
+from divert.errors import DatabaseUnavailable, InvalidInput, NotFound
 
 log = logging.getLogger("divert.capacity")
 
@@ -83,7 +85,7 @@ def push_batch(body: CapacityBatchIn, caller: CapacityWriterDep, session: Sessio
                settings: SettingsDep) -> Any:
     try:
         result = service.push_batch(session, settings, caller, body.updates, _now())
-    except DATABASE_GONE as exc:
+    except DBAPIError as exc:
         # The connection dropped mid-batch: the transaction is gone, so no item of this batch was
         # applied. The answer says so in the batch's own terms; the client can resend the whole batch.
         raise DatabaseUnavailable(
@@ -126,10 +128,20 @@ def read_pool(capacity_id: CapacityId, caller: PoolReaderDep, session: SessionDe
     return service.capacity_view(row, now, settings.freshness, program or caller.program)
 
 
+def writable_pool(capacity_id: CapacityId, caller: CapacityWriterDep, session: SessionDep) -> str:
+    """The pool a report is for, checked before the body is validated: a provider sending any body to
+    another organization's pool learns only that there is no such pool (404), never a 422 about it."""
+    owners = repository.pool_organizations(session, [capacity_id])
+    if capacity_id not in owners:
+        raise NotFound(f"no capacity pool with id {capacity_id}")
+    ensure_pool_access(caller, owners[capacity_id], capacity_id)
+    return capacity_id
+
+
 @router.put("/capacity/{capacity_id}", summary="Report a pool's capacity (applied unless older)",
             tags=["capacity"], response_model=ReportOut, response_model_exclude_unset=True)
-def push_report(capacity_id: CapacityId, body: CapacityReportIn, caller: CapacityWriterDep,
-                session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+def push_report(capacity_id: Annotated[str, Depends(writable_pool)], body: CapacityReportIn,
+                caller: CapacityWriterDep, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     result = service.push_report(session, settings, caller, capacity_id, body, _now())
     return result
 
@@ -189,7 +201,7 @@ def delete_feed(feed_id: FeedId, caller: CapacityWriterDep, session: SessionDep)
 
 @router.post("/holds", status_code=201, summary="Hold one unit for a warm handoff", tags=["holds"],
              response_model=HoldOut, responses={409: {"description": "no_open_units: nothing this request may hold"}})
-def create_hold(body: HoldIn, caller: CaseWorkerDep, session: SessionDep,
+def create_hold(body: HoldIn, caller: HoldThrottleDep, session: SessionDep,
                 settings: SettingsDep) -> dict[str, Any]:
     result = service.place_hold(session, settings, caller, body, _now())
     return result

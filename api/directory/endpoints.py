@@ -23,6 +23,7 @@ from api.directory.schemas import (
     invalid,
 )
 from api.paging import Page
+from api.throttle import AnonymousWriteDep
 from catalog.serialize import Level
 from divert.settings import Settings
 
@@ -265,7 +266,8 @@ def get_taxonomy_term(
     response_model=ReportOut,
 )
 def report_service(
-    service_id: Annotated[str, Path(max_length=200)], body: ReportIn, session: SessionDep, caller: ReaderDep
+    service_id: Annotated[str, Path(max_length=200)], body: ReportIn, session: SessionDep,
+    caller: AnonymousWriteDep,
 ) -> dict[str, Any]:
     return service.report_listing(session, service_id, body)
 

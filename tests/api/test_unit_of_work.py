@@ -107,7 +107,7 @@ def _call(client: TestClient, keys: dict[str, dict[str, str]], write: tuple[str,
 def app(db, settings):  # type: ignore[no-untyped-def]
     from api.app import create_app
 
-    return create_app(settings.model_copy(update={"feed_allow_private": True}))
+    return create_app(settings.model_copy(update={"outbound_allow_loopback": True}))
 
 
 def test_every_write_route_is_covered(app) -> None:  # type: ignore[no-untyped-def]
