@@ -88,21 +88,16 @@ def _tune_collector() -> None:
         gc.set_threshold(*GC_THRESHOLDS)
 
 
-def create_app(settings: Settings | None = None, *, run_scheduler: bool = False) -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API. It schedules nothing: background jobs run in the worker process (`divert worker`),
+    so any number of API processes can serve one database."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        scheduler = None
-        if run_scheduler and settings.scheduler_enabled:
-            from api.scheduler import start_scheduler
-
-            scheduler = start_scheduler(settings)
         await anyio.to_thread.run_sync(_warm_pool, app.state.sessions)
         _tune_collector()
         yield
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
 
     # Swagger UI and ReDoc are served by web.apidocs from local assets (FastAPI's load a CDN).
     app = FastAPI(title="divert", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
@@ -123,5 +118,10 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = False)
     for room in (directory, capacity, match, gaps, imports, referrals):
         app.include_router(room.router, prefix="/v1")
     app.include_router(pages.router)
+    # The URLs the pages used before their data moved into the API rooms, kept for pages not yet
+    # updated; the same routes, scoped by the same rules.
+    for old, endpoint in (("/web/config.json", root.deployment_config), ("/web/places.json", directory.place_points),
+                          ("/web/capacity_trend.json", capacity.capacity_trends)):
+        app.add_api_route(old, endpoint, methods=["GET"], include_in_schema=False)
     app.include_router(apidocs.router)
     return app

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from api.auth.keys import ANONYMOUS, Caller, caller_for_token, hash_token
@@ -30,23 +33,79 @@ KEY_CACHE_MAX: Final = 10_000
 FINISHING_THREADS: Final = 8
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request; commits when the route returns, rolls back on any error.
+async def open_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session; whatever is still open when the answer has been sent is rolled back.
 
-    Making a session does no I/O (it connects on first use, in the route's thread); committing,
-    rolling back and closing (which hands the connection back to the pool) do, on worker threads of
-    their own: were they to queue behind routes that hold every worker thread while they wait for a
-    pooled connection, nothing would ever give one back."""
+    Making a session does no I/O (it connects on first use, in the route's thread); rolling back and
+    closing (which hands the connection back to the pool) do, on worker threads of their own: were
+    they to queue behind routes that hold every worker thread while they wait for a pooled
+    connection, nothing would ever give one back."""
     session = request.app.state.sessions()
-    finishing = _finishing_limiter(request)
     try:
         yield session
-        await anyio.to_thread.run_sync(session.commit, limiter=finishing)
-    except BaseException:
-        await anyio.to_thread.run_sync(_rollback_and_close, session, limiter=finishing)
-        raise
-    else:
-        await anyio.to_thread.run_sync(session.close, limiter=finishing)
+    finally:
+        await anyio.to_thread.run_sync(_rollback_and_close, session, limiter=_finishing_limiter(request))
+
+
+# Reads (GET, HEAD) write nothing: their transaction ends after the answer, off the hot path.
+READ_METHODS: Final = frozenset({"GET", "HEAD"})
+
+
+async def unit_of_work(request: Request, session: Annotated[Session, Depends(open_session)]
+                       ) -> AsyncIterator[Session]:
+    """One unit of work per request: a write request's changes are committed before its answer.
+
+    The commit is made by `UnitOfWorkRoute` in the route's own thread as soon as the route returns.
+    This exit (declared `scope="function"`, so it runs after the route and BEFORE the answer is
+    sent) commits whatever a route on a router without that class left open, so a 2xx always means
+    the database kept the change either way. A failed commit raises into the error table (a lost
+    database is 503 `database_unavailable`, divert/errors.py). An error in the route commits
+    nothing; `open_session` rolls back. A read (GET, HEAD) is not committed: it has nothing to keep."""
+    yield session
+    if request.method not in READ_METHODS and session.in_transaction():
+        await anyio.to_thread.run_sync(session.commit, limiter=_finishing_limiter(request))
+
+
+class UnitOfWorkRoute(APIRoute):
+    """A route whose request session is committed in the route's own thread, right after it returns.
+
+    Why not only in `unit_of_work`'s exit: between the route's return and that exit FastAPI
+    validates the answer on a worker thread of the shared pool; when every pooled thread is held by
+    requests waiting for a row lock (fifty holds on one bed), the lock holder could never get a
+    thread to finish, commit and let go of the lock. Committing before the thread is given back
+    releases the lock first."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        methods = {m.upper() for m in kwargs.get("methods") or ()}
+        if methods and not methods <= READ_METHODS:
+            endpoint = _committing(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """The endpoint, then a commit of the request session it was given (FastAPI passes keywords)."""
+
+    def sessions_of(kwargs: dict[str, Any]) -> list[Session]:
+        return [v for v in kwargs.values() if isinstance(v, Session)]
+
+    if inspect.iscoroutinefunction(endpoint):
+        @functools.wraps(endpoint)
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            result = await endpoint(*args, **kwargs)
+            for session in sessions_of(kwargs):
+                await anyio.to_thread.run_sync(session.commit)
+            return result
+
+        return run_async
+
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        result = endpoint(*args, **kwargs)
+        for session in sessions_of(kwargs):
+            session.commit()
+        return result
+
+    return run
 
 
 def _finishing_limiter(request: Request) -> anyio.CapacityLimiter:
@@ -64,7 +123,7 @@ def _rollback_and_close(session: Session) -> None:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
 
 
 def _bearer(request: Request) -> str | None:

@@ -81,7 +81,7 @@ def run(services: int, gap_events: int, *, fresh: bool, repeat: int, base_url: s
     from api.auth.keys import create_key
     from divert.db import session_scope
 
-    settings = Settings(DATABASE_URL=url, DIVERT_SCHEDULER=False)
+    settings = Settings(DATABASE_URL=url)
     with session_scope(settings) as session:
         token = create_key(session, "planner", name="bench-gapmap")
         counts = session.execute(text(

@@ -216,7 +216,7 @@ def handler_latencies(url: str, requests: list[dict[str, Any]]) -> Latencies | N
     from divert.db import session_factory
     from divert.settings import Settings
 
-    settings = Settings(DATABASE_URL=url, DIVERT_SCHEDULER=False)
+    settings = Settings(DATABASE_URL=url)
     sessions = session_factory(settings)
     caller = _caller(Caller)
     result = Latencies()
@@ -251,7 +251,7 @@ def live_server(url: str, workers: int = 1) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = dict(os.environ, DATABASE_URL=url, DIVERT_SCHEDULER="false")
+    env = dict(os.environ, DATABASE_URL=url)
     # One bench key sends thousands of matches and holds a minute: limits far above that, so the
     # throttle's counting is still measured but never answers 429 (an operator may set their own).
     for throttle in ("DIVERT_THROTTLE_MATCHES", "DIVERT_THROTTLE_HOLDS"):
@@ -608,7 +608,7 @@ def render_markdown(results: dict[str, Any]) -> str:
     lines = [f"## Run of {results['started']}", "",
              f"Machine: {m['nproc']} CPU ({m['cpu']}), {m['ram']} RAM; PostgreSQL {m['postgres']} "
              f"(shared_buffers {m['shared_buffers']}), PostGIS {m['postgis']}; Python {m['python']}. "
-             f"Server: uvicorn, {results['options'].server_workers} worker, scheduler off, loopback. "
+             f"Server: uvicorn, {results['options'].server_workers} worker, no scheduled jobs, loopback. "
              f"CPU probe (bench.run.cpu_probe_ms, lower is faster) {m.get('cpu_probe', '?')} at start, "
              f"{results.get('cpu_probe_end', '?')} at end. "
              f"Load average at start {m['load']}, at end {results['load_end']} (the machine is shared: "

@@ -9,7 +9,7 @@ a round trip.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, ClassVar
 
 from geoalchemy2 import Geography
 from sqlalchemy import (
@@ -23,6 +23,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    Table,
     Text,
     Time,
     UniqueConstraint,
@@ -35,6 +36,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSONB, list[str]: ARRAY(Text)}
+    # Every model here maps one table; saying so lets `Model.__table__` be used where a Table is
+    # expected (COPY targets, column lists) without a cast at each use.
+    __table__: ClassVar[Table]  # type: ignore[misc]
 
 
 def _fk(target: str) -> ForeignKey:

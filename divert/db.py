@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,6 +48,11 @@ def dispose_engines() -> None:
     for engine in _ENGINES.values():
         engine.dispose()
     _ENGINES.clear()
+
+
+def ping(session: Session) -> None:
+    """One round trip to the database; raises if it cannot be reached."""
+    session.execute(text("SELECT 1"))
 
 
 def session_factory(settings: Settings | None = None) -> sessionmaker[Session]:

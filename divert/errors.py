@@ -78,6 +78,17 @@ class TooManyRequests(DivertError):
         self.retry_after = retry_after
 
 
+class Unavailable(DivertError):
+    """A service we depend on (the search engine) cannot answer now; `code` names which."""
+
+    code = "unavailable"
+
+    def __init__(self, detail: str, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        if code:
+            self.code = code
+
+
 class DatabaseUnavailable(DivertError):
     code = "database_unavailable"
 
@@ -112,6 +123,7 @@ DEFAULT_STATUS_CODES: dict[type[DivertError], int] = {
     PayloadTooLarge: 413,
     TooManyRequests: 429,
     DatabaseUnavailable: 503,
+    Unavailable: 503,
 }
 
 
@@ -155,6 +167,8 @@ def _headers_for(exc: DivertError) -> dict[str, str] | None:
         return {"WWW-Authenticate": "Bearer"}
     if isinstance(exc, TooManyRequests):
         return {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, DatabaseUnavailable):
+        return {"Retry-After": "5"}
     return None
 
 

@@ -28,8 +28,12 @@ class Settings(BaseSettings):
     ttl_slot_hours: float = Field(default=24 * 7, alias="DIVERT_TTL_SLOT_HOURS")
     ttl_appointment_hours: float = Field(default=24 * 7, alias="DIVERT_TTL_APPOINTMENT_HOURS")
     ttl_other_hours: float = Field(default=72, alias="DIVERT_TTL_OTHER_HOURS")
-    # Run the in-process scheduler (feed polling, hold expiry, search sync) with `divert serve`.
-    scheduler_enabled: bool = Field(default=True, alias="DIVERT_SCHEDULER")
+    # The worker's intervals (worker/jobs.py), in seconds. Each feed keeps its own interval; this is
+    # how often the worker looks for due ones. Expired holds already free their unit in the
+    # arithmetic, so their expiry only tidies state and can be slow.
+    feed_poll_seconds: float = Field(default=15, gt=0, alias="DIVERT_FEED_POLL_SECONDS")
+    hold_expiry_seconds: float = Field(default=60, gt=0, alias="DIVERT_HOLD_EXPIRY_SECONDS")
+    search_sync_seconds: float = Field(default=10, gt=0, alias="DIVERT_SEARCH_SYNC_SECONDS")
     # Outbound requests (feeds, webhooks) go only to public addresses (api/outbound.py). This lets
     # them reach 127.0.0.0/8 and ::1 as well: for tests and local demos only, never in production.
     outbound_allow_loopback: bool = Field(

@@ -25,7 +25,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from uuid import uuid4
 
 from sqlalchemy import bindparam, insert, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -34,6 +33,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import Float, Integer, Text
 
 from catalog import tables as t
+from catalog.provenance import provenance_row
 from importers.datapackage import SourceData
 from importers.hsds_build import phone_digits
 
@@ -311,17 +311,8 @@ def record_sources(session: Session, plan: Reconciliation, *, source: str, actor
         session.execute(stmt, rows[start : start + 2000])
     now = datetime.now().astimezone()
     metadata = [
-        {
-            "id": str(uuid4()),
-            "resource_id": sid,
-            "resource_type": "service",
-            "last_action_date": now,
-            "last_action_type": "merge",
-            "field_name": "source_record",
-            "previous_value": "",
-            "replacement_value": f"{source}:{key}",
-            "updated_by": actor,
-        }
+        provenance_row(resource_type="service", resource_id=sid, action="merge", field_name="source_record",
+                       previous="", replacement=f"{source}:{key}", actor=actor, at=now)
         for key, sid in plan.new_merges
     ]
     if metadata:

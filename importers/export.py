@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from catalog import tables as t
 from catalog.hsds_face import taxonomy_description, unit_object, unit_uuid
+from catalog.id_sets import in_ids
 from importers.models import ClockTime
 from importers.normalize import (
     ADDRESS_COLUMNS,
@@ -70,8 +71,6 @@ def _object(row: dict[str, Any], columns: Iterable[str], skip: Iterable[str] = (
 def _rows(session: Session, table: Table, column: Any, ids: Sequence[str]) -> list[dict[str, Any]]:
     if not ids:
         return []
-    from importers.pipeline import in_ids
-
     return [dict(r) for r in session.execute(select(table).where(in_ids(column, ids))).mappings()]
 
 

@@ -22,16 +22,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
-from uuid import uuid4
 
 import psycopg
 from pydantic import ValidationError
-from sqlalchemy import ARRAY, Table, Text, any_, bindparam, select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from catalog import tables as t
+from catalog.id_sets import in_ids
 from catalog.projections import refresh_services, resolve_term_profiles
+from catalog.provenance import provenance_row
 from divert.errors import ImportFailed
 from importers.models import Service
 from importers.normalize import (
@@ -250,11 +251,6 @@ class _Batch:
                             f"{table} {row_id!r} differs between services{where}: {conflict}",
                         )
                     )
-
-
-def in_ids(column: Any, ids: Iterable[str]) -> Any:
-    """`column = ANY(:ids)` with one array parameter: an IN list of 10k binds is slow to build and plan."""
-    return column == any_(bindparam(None, list(ids), type_=ARRAY(Text)))
 
 
 def _text_array(values: Iterable[str]) -> str:
@@ -873,19 +869,9 @@ def _write_metadata(
     def add(
         resource_type: str, resource_id: str, action: str, field_name: str, previous: str, replacement: str
     ) -> None:
-        rows.append(
-            {
-                "id": str(uuid4()),
-                "resource_id": resource_id,
-                "resource_type": resource_type,
-                "last_action_date": now,
-                "last_action_type": action,
-                "field_name": field_name,
-                "previous_value": previous,
-                "replacement_value": replacement,
-                "updated_by": actor,
-            }
-        )
+        rows.append(provenance_row(resource_type=resource_type, resource_id=resource_id, action=action,
+                                   field_name=field_name, previous=previous, replacement=replacement,
+                                   actor=actor, at=now))
 
     for doc in docs:
         sid = doc.service_id

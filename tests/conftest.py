@@ -103,7 +103,7 @@ def database_url() -> Iterator[str]:
 def settings(database_url: str):  # type: ignore[no-untyped-def]
     from divert.settings import Settings
 
-    return Settings(DATABASE_URL=database_url, DIVERT_SCHEDULER=False)
+    return Settings(DATABASE_URL=database_url)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,8 @@
 The pages are plain HTML shells plus small ES modules and one stylesheet, all served by this router
 from `web/templates` and `web/static`: no CDN, no build step, nothing fetched from another host, so
 they work on a closed network and load fast on a phone. A page itself needs no key; its data calls
-go to `/v1` with the key the user pasted once (kept in the browser's localStorage).
+go to `/v1` with the key the user pasted once (kept in the browser's localStorage). This room holds
+pages and files only: no session, no SQL, no API imports; what the pages read comes from the API.
 """
 
 from __future__ import annotations
@@ -11,18 +12,13 @@ from __future__ import annotations
 import html
 import mimetypes
 import pathlib
-from typing import Annotated, Any, Final
+from typing import Any, Final
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from sqlalchemy import func, select, text
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from api.auth.keys import Caller
-from api.deps import ReaderDep, SessionDep, SettingsDep, require_roles
-from catalog.tables import CapacityReport, Location, Service, ServiceAtLocation, ServiceCapacity
 from divert import __version__
-from divert.errors import InvalidInput, NotFound
-from matcher.vocabulary import GAP_REASONS, INTERCEPTS, NEEDS
+from divert.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,15 +39,6 @@ PAGES: Final[dict[str, tuple[str, str, str]]] = {
 # Assets are revalidated (ETag / Last-Modified, a 304 costs a few bytes) rather than cached blind, so a
 # deployment never serves a page with the modules of the previous release.
 STATIC_CACHE: Final = "no-cache"
-
-# A region's map opens centred on its catalog; a sample of locations is enough for a centre and keeps
-# this query cheap at a million rows.
-_CENTRE_SQL: Final = text(
-    "SELECT avg(latitude), avg(longitude) FROM "
-    "(SELECT latitude, longitude FROM location WHERE latitude IS NOT NULL AND longitude IS NOT NULL "
-    "LIMIT 500) AS sample"
-)
-
 
 def _render(template: str, module: str, title_key: str, extra: dict[str, str] | None = None) -> HTMLResponse:
     """The shared shell (header, sign-in, language switch) around one page's body."""
@@ -81,87 +68,6 @@ def service_page(service_id: str) -> HTMLResponse:
     # The id is only echoed into a data attribute for the module to read; escaped all the same.
     return _render("service.html", "service", "title.service",
                    {"service_id": html.escape(service_id, quote=True)})
-
-
-@router.get("/web/config.json")
-def web_config(settings: SettingsDep, session: SessionDep) -> JSONResponse:
-    """What the pages need to know about this deployment: vocabulary, base map, where the region is."""
-    lat, lon = session.execute(_CENTRE_SQL).one()
-    centre = {"lat": round(float(lat), 5), "lon": round(float(lon), 5)} if lat is not None else None
-    return JSONResponse({
-        "version": __version__,
-        "tile_url": settings.tile_url,
-        "needs": NEEDS,
-        "intercepts": {str(k): v for k, v in INTERCEPTS.items()},
-        "gap_reasons": list(GAP_REASONS) + ["unconfirmed_only"],
-        "map_centre": centre,
-    }, headers={"Cache-Control": "no-cache"})
-
-
-# The match page asks where its options are in one request; a page of results never has more.
-MAX_PLACES: Final = 100
-
-
-@router.get("/web/places.json")
-def places(_reader: ReaderDep, session: SessionDep,
-           ids: str = Query(..., description="comma-separated service_at_location ids")) -> JSONResponse:
-    """Coordinates of service-at-locations by id, for drawing match options on the page's map.
-
-    Match options name their place (CONTRACT §2.2) but carry no coordinates; this answers for all of
-    a result's places in one round trip instead of one HSDS read per option.
-    """
-    wanted = _ids(ids)
-    rows = session.execute(
-        select(ServiceAtLocation.id, Location.latitude, Location.longitude)
-        .join(Location, Location.id == ServiceAtLocation.location_id)
-        .where(ServiceAtLocation.id.in_(wanted), Location.latitude.is_not(None))
-    ).all()
-    return JSONResponse({sal_id: {"lat": lat, "lon": lon} for sal_id, lat, lon in rows})
-
-
-# Roles that may see a pool's current numbers may see how those numbers moved (providers: their own).
-TrendReaderDep = Annotated[Caller, Depends(require_roles("provider", "curator", "case_manager", "operator"))]
-# Points in a sparkline: about a day of hourly reports, small enough to draw on a phone.
-TREND_POINTS: Final = 30
-
-
-def _ids(raw: str) -> list[str]:
-    wanted = [i for i in dict.fromkeys(part.strip() for part in raw.split(",")) if i]
-    if len(wanted) > MAX_PLACES:
-        raise InvalidInput(f"ids: at most {MAX_PLACES} ids", errors=[{"path": "ids", "message": "too many"}])
-    return wanted
-
-
-@router.get("/web/capacity_trend.json")
-def capacity_trend(caller: TrendReaderDep, session: SessionDep,
-                   ids: str = Query(..., description="comma-separated capacity ids")) -> JSONResponse:
-    """The last applied reports of each pool as {updated, available, maximum}, oldest first.
-
-    The capacity history endpoint also says who sent each report (key names), so it is for providers
-    and curators; a trend line needs only the numbers, which every role that matches or refers may see.
-    """
-    ranked = (
-        select(CapacityReport.capacity_id, CapacityReport.updated, CapacityReport.available,
-               CapacityReport.maximum,
-               func.row_number().over(partition_by=CapacityReport.capacity_id,
-                                      order_by=CapacityReport.updated.desc()).label("rank"))
-        .join(ServiceCapacity, ServiceCapacity.id == CapacityReport.capacity_id)
-        .join(Service, Service.id == ServiceCapacity.service_id)
-        .where(CapacityReport.capacity_id.in_(_ids(ids)), CapacityReport.applied.is_(True))
-    )
-    if caller.role == "provider":
-        ranked = ranked.where(Service.organization_id == caller.organization_id)
-    sub = ranked.subquery()
-    rows = session.execute(
-        select(sub.c.capacity_id, sub.c.updated, sub.c.available, sub.c.maximum)
-        .where(sub.c.rank <= TREND_POINTS).order_by(sub.c.capacity_id, sub.c.updated)
-    ).all()
-    trend: dict[str, list[dict[str, Any]]] = {}
-    for capacity_id, updated, available, maximum in rows:
-        trend.setdefault(capacity_id, []).append({
-            "updated": updated.isoformat(), "available": float(available),
-            "maximum": None if maximum is None else float(maximum)})
-    return JSONResponse(trend)
 
 
 @router.get("/static/{asset_path:path}")

@@ -12,11 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from catalog.tables import CapacityReport, Feed, Hold, ServiceCapacity
+from catalog.tables import CapacityReport, Feed, Hold, Service, ServiceCapacity
 from matcher.pools import Pool
 
 # A report is applied when it is at least as new as the stored state (an equal `updated` re-applies,
@@ -271,7 +272,7 @@ def take_unit_for_hold(session: Session, capacity_id: str, now: datetime, actor:
     session.flush()
 
 
-def active_holds_of_key(session: Session, key_id: str, now: datetime) -> int:
+def active_holds_of_key(session: Session, key_id: int, now: datetime) -> int:
     """Active holds a key keeps, counted under a transaction lock on the key, so two holds sent at
     once by one key cannot both pass the per-key cap (the lock ends with the transaction)."""
     session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('hold-key:' || :key, 0))"),
@@ -289,6 +290,45 @@ def expire_holds(session: Session, now: datetime) -> int:
 
 # --- feeds -------------------------------------------------------------------------------------------
 
+def feed(session: Session, feed_id: str) -> Feed | None:
+    return session.get(Feed, feed_id)
+
+
+def delete_feed(session: Session, feed: Feed) -> None:
+    session.delete(feed)
+    session.flush()
+
+
 def due_feed_ids(session: Session, now: datetime) -> list[str]:
     return list(session.scalars(select(Feed.id).where(Feed.next_poll_at <= now)
                                 .order_by(Feed.next_poll_at, Feed.id)))
+
+
+# --- trends ------------------------------------------------------------------------------------------
+
+def capacity_trends(session: Session, capacity_ids: Sequence[str], organization_id: str | None,
+                    points: int) -> dict[str, list[dict[str, Any]]]:
+    """The last `points` applied reports of each pool as {updated, available, maximum}, oldest first;
+    only pools of `organization_id` when one is given (a provider's own)."""
+    ranked = (
+        select(CapacityReport.capacity_id, CapacityReport.updated, CapacityReport.available,
+               CapacityReport.maximum,
+               func.row_number().over(partition_by=CapacityReport.capacity_id,
+                                      order_by=CapacityReport.updated.desc()).label("rank"))
+        .join(ServiceCapacity, ServiceCapacity.id == CapacityReport.capacity_id)
+        .join(Service, Service.id == ServiceCapacity.service_id)
+        .where(CapacityReport.capacity_id.in_(capacity_ids), CapacityReport.applied.is_(True))
+    )
+    if organization_id is not None:
+        ranked = ranked.where(Service.organization_id == organization_id)
+    sub = ranked.subquery()
+    rows = session.execute(
+        select(sub.c.capacity_id, sub.c.updated, sub.c.available, sub.c.maximum)
+        .where(sub.c.rank <= points).order_by(sub.c.capacity_id, sub.c.updated)
+    ).all()
+    trend: dict[str, list[dict[str, Any]]] = {}
+    for capacity_id, updated, available, maximum in rows:
+        trend.setdefault(capacity_id, []).append({
+            "updated": updated.isoformat(), "available": float(available),
+            "maximum": None if maximum is None else float(maximum)})
+    return trend

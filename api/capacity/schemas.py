@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -143,32 +144,118 @@ def field_problems(exc: ValidationError, prefix: str = "") -> list[dict[str, str
     return problems
 
 
-class CapacityOut(BaseModel):
-    """A pool's current state, as the capacity API returns it."""
+# Answers are declared field for field: a field the service adds without declaring it is an error
+# (a 500 in tests), never silently dropped from what clients see.
+OUT = ConfigDict(extra="forbid")
+# Timestamps are answered as the ISO 8601 text the service wrote (with its offset), declared as such.
+Instant = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+# Unit counts are whole numbers when they are whole (2, not 2.0) and may be fractional (slots).
+Units = int | float
 
+
+class CapacityOut(BaseModel):
+    """A pool's current state and status, as the capacity API returns it."""
+
+    model_config = OUT
     id: str
     service_id: str
     organization_id: str
     description: str | None
     unit: str
-    available: float
-    maximum: float | None
+    available: Units
+    maximum: Units | None
     waitlist: int
-    updated: datetime
+    updated: Instant
     reserved_for: list[str]
     location_id: str | None
     pool: Literal["public", "program"]
     active_holds: int
-    open_units: float
+    open_units: Units
+    stale: bool
+    fresh_until: Instant
     status: str
 
 
+class ReportOut(BaseModel):
+    """The answer to one provider report: applied or not (and why), and the pool as it now stands."""
+
+    model_config = OUT
+    applied: bool
+    capacity: CapacityOut
+    reason: str | None = None
+
+
+class BatchItemOut(BaseModel):
+    """One item's outcome in a batch: applied, not applied (and why), or refused (with the error)."""
+
+    model_config = OUT
+    index: int
+    capacity_id: str | None = None
+    status: int
+    applied: bool | None = None
+    reason: str | None = None
+    error: str | None = None
+    detail: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+class BatchOut(BaseModel):
+    model_config = OUT
+    results: list[BatchItemOut]
+    applied: int
+    not_applied: int
+    rejected: int
+
+
+class HistoryOut(BaseModel):
+    model_config = OUT
+    id: int
+    capacity_id: str
+    available: Units
+    maximum: Units | None
+    waitlist: int | None
+    updated: Instant
+    received_at: Instant
+    source: str
+    applied: bool
+    actor: str | None
+
+
+class FeedOut(BaseModel):
+    """A polled feed and its health."""
+
+    model_config = OUT
+    id: str
+    url: str
+    organization_id: str | None
+    interval_seconds: int
+    created_at: Instant | None
+    status: Literal["pending", "failing", "ok"]
+    last_polled_at: Instant | None
+    last_success_at: Instant | None
+    last_error: str | None
+    last_error_at: Instant | None
+    consecutive_failures: int
+    next_poll_at: Instant | None
+    last_result: dict[str, Any]
+
+
+class CapacityTrendPoint(BaseModel):
+    """One applied report of a pool, as a trend line draws it."""
+
+    model_config = OUT
+    updated: datetime
+    available: float
+    maximum: float | None
+
+
 class HoldOut(BaseModel):
+    model_config = OUT
     hold_id: str
     capacity_id: str
     program: str | None
     state: str
-    created_at: datetime
-    expires_at: datetime
-    ended_at: datetime | None
+    created_at: Instant
+    expires_at: Instant
+    ended_at: Instant | None
     warnings: list[str] = []

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Final, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from api.directory.queries import BBox, DirectoryQuery
 from catalog.postcodes import centroid
@@ -262,7 +262,30 @@ class ServicePatch(BaseModel):
     alert: str | None = Field(default=None, max_length=5000)
 
 
+class ReportOut(BaseModel):
+    """A listing report as curators see it (nothing about who sent it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    service_id: str
+    field: str | None
+    message: str
+    status: Literal["open", "resolved", "rejected"]
+    resolution: str | None
+    created_at: Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})] | None
+    resolved_at: Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})] | None
+
+
+class PointOut(BaseModel):
+    """Where a service at a location is (WGS84)."""
+
+    lat: float
+    lon: float
+
+
 __all__ = [
+    "PointOut",
+    "ReportOut",
     "DEFAULT_PER_PAGE",
     "ListParams",
     "MAX_PER_PAGE",

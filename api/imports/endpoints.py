@@ -8,14 +8,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.auth.keys import Caller
-from api.deps import SessionDep, require_roles
+from api.deps import SessionDep, UnitOfWorkRoute, require_roles
+from api.imports.service import import_upload
 from divert.errors import ImportFailed
 from importers.datapackage import read_datapackage
 from importers.hsds_json import TOO_DEEP, loads_json, services_from_json
 from importers.pipeline import cyclic_gc_paused
-from importers.sources import import_source_data
 
-router = APIRouter(tags=["import"])
+router = APIRouter(tags=["import"], route_class=UnitOfWorkRoute)
 
 CuratorOnly = Annotated[Caller, Depends(require_roles("curator"))]
 
@@ -99,12 +99,8 @@ async def import_hsds(
         del body
         # The pipeline is synchronous database work: run it off the event loop.
         try:
-            result = await run_in_threadpool(
-                import_source_data, session, data, source="hsds", actor=caller.actor, dry_run=dry_run
-            )
+            result = await run_in_threadpool(import_upload, session, data, actor=caller.actor, dry_run=dry_run)
         except RecursionError:  # a document nested near the parser's limit: bad input, not a crash
             raise _invalid(TOO_DEEP) from None
         del data
-        if dry_run:
-            session.rollback()
         return result.to_dict()

@@ -6,12 +6,12 @@ import orjson
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, UnitOfWorkRoute
 from api.match.schemas import MatchIn, MatchOut
 from api.match.service import run_match
 from api.throttle import MatchThrottleDep
 
-router = APIRouter(tags=["match"])
+router = APIRouter(tags=["match"], route_class=UnitOfWorkRoute)
 
 
 @router.post("/match", response_model=MatchOut, response_model_exclude_unset=False,

@@ -15,7 +15,6 @@ import httpx
 from sqlalchemy.orm import Session
 
 from api.referrals import service, webhooks
-from api.scheduler import register_job
 from divert.db import session_factory
 from divert.settings import Settings
 
@@ -41,14 +40,10 @@ def deliver_webhooks(sessions: Callable[[], Session], settings: Settings, now: d
     return webhooks.deliver_due(sessions, settings, now, transport)
 
 
-# Adapters for the in-process scheduler (function(settings)); a separate worker calls the functions above.
-def _expire_referrals_job(settings: Settings) -> None:
+# The worker's entry points (worker/jobs.py): the functions above on the real clock.
+def expire_referrals_job(settings: Settings) -> None:
     expire_referrals(session_factory(settings), datetime.now(UTC))
 
 
-def _deliver_webhooks_job(settings: Settings) -> None:
+def deliver_webhooks_job(settings: Settings) -> None:
     deliver_webhooks(session_factory(settings), settings, datetime.now(UTC))
-
-
-register_job("referrals.expire", REFERRAL_EXPIRY_TICK_SECONDS, _expire_referrals_job)
-register_job("referrals.webhooks", WEBHOOK_TICK_SECONDS, _deliver_webhooks_job)

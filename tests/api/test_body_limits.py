@@ -112,7 +112,7 @@ def _memory_kb(pid: int, field: str) -> int:
 def live_server(database_url: str, db: Any) -> Iterator[tuple[str, int]]:
     """`divert serve` in its own process on a port of this worktree; yields (base URL, pid)."""
     port = _free_live_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "DIVERT_SCHEDULER": "false"}
+    env = {**os.environ, "DATABASE_URL": database_url}
     divert = ROOT / ".venv" / "bin" / "divert"
     command = [str(divert)] if divert.exists() else [sys.executable, "-m", "divert.cli"]
     server = subprocess.Popen([*command, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,

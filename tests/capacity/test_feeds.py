@@ -184,20 +184,13 @@ def test_deleted_feed_is_gone(client, keys, make_pool):
 
 
 def test_the_scheduled_job_polls_under_the_advisory_lock(client, make_pool, keys, feed_server, feed_settings):
-    from api.capacity.tasks import poll_feeds
-    from api.scheduler import _under_lock
+    from worker.jobs import scheduled_jobs
+    from worker.runner import run_under_lock
 
     base, script = feed_server
     make_pool("cap-1", available=0, updated=hours_ago(5))
     script.serve("/feed", body=[item("cap-1", 2, hours_ago(1))])
     register(client, keys["admin"], base + "/feed")
-    _under_lock(feed_settings, "capacity.poll_feeds", poll_feeds)
+    job = next(j for j in scheduled_jobs(feed_settings) if j.name == "capacity.poll_feeds")
+    assert run_under_lock(feed_settings, job)
     assert client.get("/v1/capacity/cap-1", headers=keys["admin"]).json()["available"] == 2
-
-
-def test_jobs_are_registered_with_the_scheduler():
-    import api.jobs  # noqa: F401
-    from api.scheduler import JOBS
-
-    names = {name for name, _, _ in JOBS}
-    assert {"capacity.poll_feeds", "capacity.expire_holds"} <= names

@@ -47,7 +47,7 @@ def _schema_app() -> Any:
     from api.app import create_app
     from divert.settings import Settings
 
-    return create_app(Settings(DIVERT_SCHEDULER=False))
+    return create_app(Settings())
 
 
 # Loaded once at collection; each case is then sent to the test's own app (its own database).

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from catalog.areas import import_named_areas
-from divert.cli import app as cli
+from cli.main import app as cli
 from divert.errors import ImportFailed
 
 HOME = h3.latlng_to_cell(47.6, -122.3, 7)

@@ -16,7 +16,7 @@ DIVERT = ROOT / ".venv" / "bin" / "divert"
 
 
 def divert(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [str(DIVERT)] if DIVERT.exists() else [sys.executable, "-m", "divert.cli"]
+    command = [str(DIVERT)] if DIVERT.exists() else [sys.executable, "-m", "cli"]
     env = dict(os.environ, DATABASE_URL=database_url)
     return subprocess.run([*command, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
 

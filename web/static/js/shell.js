@@ -35,7 +35,7 @@ function showSignedIn(who) {
  * {config, who, signedIn}. init runs again (via the returned hooks) when the key changes.
  */
 export async function boot(init) {
-  const config = await fetch("/web/config.json").then((r) => r.json());
+  const config = await fetch("/v1/config").then((r) => r.json());
   setLanguage(localStorage.getItem("divert.lang") || (navigator.language || "en").slice(0, 2));
   const select = $("#lang");
   select.value = lang();

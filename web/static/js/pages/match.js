@@ -184,7 +184,7 @@ async function locateOptions() {
   const ids = [...new Set(wanted)];
   if (ids.length) {
     try {
-      const found = await api("/web/places.json", { query: { ids: ids.join(",") } });
+      const found = await api("/v1/places", { query: { ids: ids.join(",") } });
       for (const [sal, at] of Object.entries(found)) state.coords.set(sal, at);
     } catch { /* the list still works without the dots on the map */ }
   }

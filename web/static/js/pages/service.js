@@ -11,7 +11,7 @@ import {
 const serviceId = $("#service").dataset.serviceId;
 const state = { service: null, histories: new Map(), config: null, who: null };
 
-// Roles that may see how a pool's numbers moved (see /web/capacity_trend.json).
+// Roles that may see how a pool's numbers moved (see GET /v1/capacity/trends).
 const TREND_ROLES = new Set(["provider", "curator", "case_manager", "operator", "admin"]);
 
 /** An inline SVG sparkline of `available` over the reports (no chart library, no request). */
@@ -131,7 +131,7 @@ async function loadHistories() {
   } else {
     let trends = {};
     try {
-      trends = await api("/web/capacity_trend.json", { query: { ids: pools.join(",") } });
+      trends = await api("/v1/capacity/trends", { query: { ids: pools.join(",") } });
     } catch { /* the numbers above still show; only the trend is missing */ }
     for (const id of pools) state.histories.set(id, trends[id] || []);
   }

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import pathlib
 import subprocess
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -68,20 +69,49 @@ def db_downgrade(revision: Annotated[str, typer.Argument(
     command.downgrade(_alembic_config(), revision)
 
 
-@app.command("serve")
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the API, the pages and the scheduler."""
-    import uvicorn
+# Our log lines (and the app's access log, api/app.py) in every process uvicorn starts: a worker
+# process it spawns configures logging from this dict, not from the parent's basicConfig.
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
-    from api.app import create_app
+
+def _uvicorn_log_config() -> dict[str, Any]:
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["divert"] = {"format": LOG_FORMAT}
+    config["handlers"]["divert"] = {"class": "logging.StreamHandler", "formatter": "divert",
+                                    "stream": "ext://sys.stderr"}
+    config["root"] = {"handlers": ["divert"], "level": "INFO"}
+    return config
+
+
+@app.command("serve")
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          workers: Annotated[int, typer.Option(help="API processes sharing the port")] = 1) -> None:
+    """Run the API and the pages (N processes). Scheduled jobs run in `divert worker`, not here."""
+    import uvicorn
 
     if not 0 < port < 65536:
         fail(f"--port must be between 1 and 65535, got {port}")
+    if not 1 <= workers <= 64:
+        fail(f"--workers must be between 1 and 64, got {workers}")
+    # Every process builds its own app (and its own connection pool) from the environment's
+    # settings: the app factory by its import path, so uvicorn can start it in each worker process.
     # uvicorn's own access log would print query strings, which may carry participant fields
     # (directory eligibility filters); the app logs method, path and status only (api/app.py).
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    uvicorn.run(create_app(run_scheduler=True), host=host, port=port, log_level="info",
-                access_log=False)
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", log_config=_uvicorn_log_config(), access_log=False)
+
+
+@app.command("worker")
+def worker_command() -> None:
+    """Run the scheduled jobs (feed polling, hold expiry, search index sync) until stopped.
+
+    One per deployment; a second one is safe (each job runs under its own advisory lock)."""
+    from worker.runner import run_worker
+
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    run_worker(get_settings())
 
 
 @keys_app.command("create")
@@ -183,12 +213,12 @@ def search_reindex() -> None:
 
     with session_scope() as session:
         queued = enqueue_all_services(session)
-    typer.echo(f"queued {queued} services; the scheduler's search-index-sync job sends them to the index")
+    typer.echo(f"queued {queued} services; the worker's search.sync_index job sends them to the index")
 
 
 @app.command("demo")
 def demo(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Provision a local database if none is configured, load the sample region, and serve."""
+    """Load the sample region (provisioning a local database if none is set), serve, run the worker."""
     from sqlalchemy import text
 
     from divert.db import session_scope
@@ -223,7 +253,16 @@ def demo(host: str = "127.0.0.1", port: int = 8000) -> None:
         typer.echo(f"  {role:<24} {token}")
     typer.echo(f"Pages: http://{host}:{port}/   API: http://{host}:{port}/v1/   Docs: http://{host}:{port}/docs")
     sys.stdout.flush()
-    serve(host=host, port=port)
+    # The worker in its own process, as in a deployment; stopped when the API stops.
+    worker = subprocess.Popen([sys.executable, "-m", "cli", "worker"])
+    try:
+        serve(host=host, port=port)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 if __name__ == "__main__":

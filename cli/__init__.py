@@ -1,0 +1,1 @@
+"""The `divert` command line (CONTRACT §1): a shell over every room, kept out of the kernel package."""
