@@ -75,7 +75,11 @@ def database_url() -> Iterator[str]:
         # checkout) drops old templates only while holding it, so ours cannot vanish mid-clone.
         conn.execute("SELECT pg_advisory_lock(4242)")
         try:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone():
+            # A run on another schema version may rebuild its template (dropping ours) in the moment
+            # the lock is let go for ours to be rebuilt: try again until a clone is made under it.
+            for _ in range(10):
+                if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone():
+                    break
                 conn.execute("SELECT pg_advisory_unlock(4242)")
                 template = _ensure_template()
                 conn.execute("SELECT pg_advisory_lock(4242)")

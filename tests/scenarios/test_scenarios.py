@@ -10,12 +10,49 @@ from __future__ import annotations
 import concurrent.futures as cf
 import json
 import pathlib
+import re
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
 SCENARIOS = sorted(HERE.glob("*.json"))
+# Scenarios whose endpoints this branch does not have yet: name -> why (the skip's reason).
+NEEDS_ENDPOINT: dict[str, str] = {
+    "referral_closed_loop": "needs POST /v1/referrals (CONTRACT §2.7), built on the referrals branch",
+}
+_MISSING = object()
+
+
+def _at(js: Any, dotted: str) -> Any:
+    """A value of the answer by dotted path ("history.-1.state"); -1 is the last item."""
+    for part in dotted.split("."):
+        if isinstance(js, dict) and part in js:
+            js = js[part]
+        elif isinstance(js, list) and re.fullmatch(r"-?\d+", part) and -len(js) <= int(part) < len(js):
+            js = js[int(part)]
+        else:
+            return _MISSING
+    return js
+
+
+def _fill(value: Any, saved: dict[str, Any]) -> Any:
+    """`{var}` replaced by a saved value in every string of a step (a whole-string `{var}` keeps its type)."""
+    if isinstance(value, str):
+        whole = re.fullmatch(r"\{(\w+)\}", value)
+        if whole and whole.group(1) in saved:
+            return saved[whole.group(1)]
+        return re.sub(r"\{(\w+)\}", lambda m: str(saved.get(m.group(1), m.group(0))), value)
+    if isinstance(value, list):
+        return [_fill(v, saved) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, saved) for k, v in value.items()}
+    return value
+
+
+def _instant(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
 
 
 def _pool_id(catalog: list[dict[str, Any]], service: str, pool: str) -> str:
@@ -45,6 +82,17 @@ def _check_match(js: dict[str, Any], exp: dict[str, Any], idname: dict[str, str]
     for n, pool in exp.get("pool", {}).items():
         if (by_name.get(n) or {}).get("capacity", {}).get("pool") != pool:
             fails.append(f"{n} pool != {pool}: {by_name.get(n)}")
+    for n, codes in exp.get("warns", {}).items():
+        warnings = (by_name.get(n) or {}).get("warnings", [])
+        fails += [f"{n} lacks warning {c} ({warnings})" for c in codes if c not in warnings]
+    for n, codes in exp.get("no_warns", {}).items():
+        warnings = (by_name.get(n) or {}).get("warnings", [])
+        fails += [f"{n} warns {c} ({warnings})" for c in codes if c in warnings]
+    for n, when in exp.get("next_open", {}).items():
+        if n not in by_name or "next_open" not in by_name[n]:
+            fails.append(f"{n} has no next_open: {by_name.get(n)}")
+        elif _instant(by_name[n]["next_open"]) != _instant(when):
+            fails.append(f"{n} next_open {by_name[n]['next_open']} != {when}")
     if "gap" in exp:
         gap = entry.get("gap")
         reason = gap.get("reason") if isinstance(gap, dict) else gap
@@ -63,28 +111,49 @@ class World:
         self.keys = {role: make_key(role) for role in ("admin", "case_manager", "planner", "curator")}
         self.keys["none"] = {}
         self.idname = {s["id"]: s["name"] for s in catalog}
+        self.saved: dict[str, Any] = {}
 
-    def call(self, method: str, path: str, body: Any = None, auth: str = "case_manager") -> Any:
-        kwargs: dict[str, Any] = {"headers": self.keys[auth]}
+    def headers(self, auth: str) -> dict[str, str]:
+        """A role, `provider:<organization name>` or `program:<code>` (keys made once per world)."""
+        if auth not in self.keys:
+            kind, _, name = auth.partition(":")
+            if kind == "provider":
+                org = next(s["organization"]["id"] for s in self.catalog if s["organization"]["name"] == name)
+                self.keys[auth] = self.make_key("provider", org=org)
+            elif kind == "program":
+                self.keys[auth] = self.make_key("case_manager", program=name)
+            else:
+                self.keys[auth] = self.make_key(auth)
+        return self.keys[auth]
+
+    def save(self, step: dict[str, Any], r: Any) -> None:
+        for var, dotted in step.get("save", {}).items():
+            self.saved[var] = _at(r.json(), dotted)
+
+    def call(self, method: str, path: str, body: Any = None, auth: str = "case_manager",
+             lang: str | None = None) -> Any:
+        headers = {**self.headers(auth), **({"Accept-Language": lang} if lang else {})}
+        kwargs: dict[str, Any] = {"headers": headers}
         if body is not None:
             if isinstance(body, str):
                 kwargs["content"] = body.encode()
-                kwargs["headers"] = {**self.keys[auth], "Content-Type": "application/json"}
+                kwargs["headers"] = {**headers, "Content-Type": "application/json"}
             else:
                 kwargs["json"] = body
         return self.client.request(method, path, **kwargs)
 
     def run(self, step: dict[str, Any]) -> list[str]:
+        step = _fill(step, self.saved)
         exp = step.get("expect", {})
         if "match" in step:
             auth = step.get("auth", "case_manager")
             if "key_program" in step:
                 self.keys["bound"] = self.make_key("case_manager", program=step["key_program"])
                 auth = "bound"
-            r = self.call("POST", "/v1/match", step["match"], auth=auth)
+            r = self.call("POST", "/v1/match", step["match"], auth=auth, lang=step.get("lang"))
             # In a match step `status` is either the HTTP status (an int) or, per option name, the
-            # capacity status (a dict); the dict form still expects 200.
-            http_status = exp["status"] if isinstance(exp.get("status"), int) else 200
+            # capacity status (a dict); the dict form still expects 200 unless `http_status` says.
+            http_status = exp["status"] if isinstance(exp.get("status"), int) else exp.get("http_status", 200)
             if r.status_code != http_status:
                 return [f"match {r.status_code} != {http_status}: {r.text[:300]}"]
             return _check_match(r.json(), exp, self.idname) if r.status_code == 200 and "need" in exp else []
@@ -109,9 +178,10 @@ class World:
                     "minutes": h.get("minutes", 60)}
             if "program" in h:
                 body["program"] = h["program"]
-            r = self.call("POST", "/v1/holds", body)
+            r = self.call("POST", "/v1/holds", body, auth=step.get("auth", "case_manager"))
             if r.status_code != exp["status"]:
                 return [f"hold {r.status_code} != {exp['status']}: {r.text[:300]}"]
+            self.save(step, r)
             return []
         if "concurrent_holds" in step:
             h = step["concurrent_holds"]
@@ -134,7 +204,7 @@ class World:
         if "raw" in step:
             raw = step["raw"]
             r = self.call(raw["method"], raw["path"], raw.get("body"), auth=raw.get("auth", "case_manager"))
-            fails = ([] if r.status_code == exp["status"]
+            fails = ([] if r.status_code == exp.get("status", 200)
                      else [f"{raw['path']} {r.status_code}: {r.text[:300]}"])
             try:
                 js = r.json()
@@ -142,16 +212,20 @@ class World:
                 js = None
             fails += [f"lacks {k}" for k in exp.get("json_has", [])
                       if not isinstance(js, dict) or k not in js]
-            fails += [f"{k} != {v}" for k, v in exp.get("json_eq", {}).items()
-                      if not isinstance(js, dict) or js.get(k) != v]
+            fails += [f"{k} {_at(js, k)!r} != {v!r}" for k, v in exp.get("json_eq", {}).items()
+                      if _at(js, k) != v]
             fails += [f"lacks text {t!r}" for t in exp.get("text_has", []) if t not in r.text]
             fails += [f"leaks {t!r}" for t in exp.get("text_lacks", []) if t in r.text]
+            if not fails:
+                self.save(step, r)
             return fails
         return [f"unknown step kind {sorted(step)}"]
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_scenario(path: pathlib.Path, client: Any, make_key: Any) -> None:
+    if path.stem in NEEDS_ENDPOINT:
+        pytest.skip(NEEDS_ENDPOINT[path.stem])
     scenario = json.loads(path.read_text())
     world = World(client, make_key, scenario["catalog"])
     r = world.call("POST", "/v1/import/hsds", scenario["catalog"], auth="admin")
