@@ -54,6 +54,12 @@ class Conflict(DivertError):
             self.code = code
 
 
+class PreconditionFailed(DivertError):
+    """An `If-Match` whose tag no longer matches: the resource moved since the client read it."""
+
+    code = "precondition_failed"
+
+
 class ImportFailed(DivertError):
     """An import with invalid records: nothing was written; `errors` lists every problem."""
 
@@ -68,6 +74,7 @@ DEFAULT_STATUS_CODES: dict[type[DivertError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    PreconditionFailed: 412,
 }
 
 
@@ -91,6 +98,8 @@ def add_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(DivertError)
     async def _divert_error(_: Request, exc: DivertError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        if isinstance(exc, PreconditionFailed) and isinstance(exc.extra.get("etag"), str):
+            headers = {"ETag": exc.extra["etag"]}  # the current tag, to retry with once the user chose
         return JSONResponse(error_body(exc.code, exc.detail, **exc.extra), status_code=_status_for(exc),
                             headers=headers)
 

@@ -12,7 +12,7 @@ from math import ceil
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
@@ -93,21 +93,27 @@ def push_batch(body: CapacityBatchIn, caller: CapacityWriterDep, session: Sessio
 
 @router.get("/capacity/{capacity_id}", summary="A pool's current state and status", tags=["capacity"])
 def read_pool(capacity_id: CapacityId, caller: PoolReaderDep, session: SessionDep, settings: SettingsDep,
-              program: OptionalId = None) -> dict[str, Any]:
+              response: Response, program: OptionalId = None) -> dict[str, Any]:
     now = _now()
     row = repository.pool_row(session, capacity_id, now)
     if row is None:
         raise NotFound(f"no capacity pool with id {capacity_id}")
     ensure_pool_access(caller, row.organization_id, capacity_id)
+    response.headers["ETag"] = service.pool_etag(row)
     return service.capacity_view(row, now, settings.freshness, program or caller.program)
 
 
 @router.put("/capacity/{capacity_id}", summary="Report a pool's capacity (applied unless older)",
-            tags=["capacity"])
+            tags=["capacity"], responses={412: {"description": "If-Match no longer matches: the current "
+                                                               "report and its ETag"}})
 def push_report(capacity_id: CapacityId, body: CapacityReportIn, caller: CapacityWriterDep,
-                session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
-    result = service.push_report(session, settings, caller, capacity_id, body, _now())
+                session: SessionDep, settings: SettingsDep, response: Response,
+                if_match: Annotated[str | None, Header(max_length=1000)] = None) -> dict[str, Any]:
+    """Applies the report unless it is older than the stored one. With `If-Match` (the pool's ETag as
+    read), a pool that moved since is not overwritten: 412 with the current report and its ETag."""
+    result = service.push_report(session, settings, caller, capacity_id, body, _now(), if_match)
     session.commit()
+    response.headers["ETag"] = result["etag"]
     return result
 
 
