@@ -67,6 +67,7 @@ def capacity_view(row: PoolRow, now: datetime, freshness: Freshness, program: st
         "stale": is_stale(pool, now, freshness),
         "fresh_until": (c.updated + freshness.ttl(pool.unit)).isoformat(),
         "status": pool_status(pool, now, freshness, perspective),
+        "etag": pool_etag(row),  # what a page sends back as If-Match (§2.4)
     }
 
 
