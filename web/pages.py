@@ -15,11 +15,11 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, or_, select, text
 
 from api.auth.keys import Caller
 from api.deps import ReaderDep, SessionDep, SettingsDep, require_roles
-from catalog.tables import CapacityReport, Location, Service, ServiceAtLocation, ServiceCapacity
+from catalog.tables import CapacityReport, Location, Phone, Service, ServiceAtLocation, ServiceCapacity
 from divert import __version__
 from divert.errors import InvalidInput, NotFound
 from matcher.vocabulary import GAP_REASONS, INTERCEPTS, NEEDS
@@ -111,11 +111,24 @@ def places(_reader: ReaderDep, session: SessionDep,
     """
     wanted = _ids(ids)
     rows = session.execute(
-        select(ServiceAtLocation.id, Location.latitude, Location.longitude)
+        select(ServiceAtLocation.id, Location.latitude, Location.longitude, _first_phone())
         .join(Location, Location.id == ServiceAtLocation.location_id)
         .where(ServiceAtLocation.id.in_(wanted), Location.latitude.is_not(None))
     ).all()
-    return JSONResponse({sal_id: {"lat": lat, "lon": lon} for sal_id, lat, lon in rows})
+    return JSONResponse({sal_id: {"lat": lat, "lon": lon, "phone": phone} for sal_id, lat, lon, phone in rows})
+
+
+def _first_phone() -> Any:
+    """The number to call for a service at a place (the option's call link): the place's own, then
+    the location's, the service's, the organization's."""
+    org = (select(Service.organization_id).where(Service.id == ServiceAtLocation.service_id)
+           .correlate(ServiceAtLocation).scalar_subquery())
+    rank = case((Phone.service_at_location_id == ServiceAtLocation.id, 0), (Phone.location_id == Location.id, 1),
+                (Phone.service_id == ServiceAtLocation.service_id, 2), else_=3)
+    return (select(Phone.number)
+            .where(or_(Phone.service_at_location_id == ServiceAtLocation.id, Phone.location_id == Location.id,
+                       Phone.service_id == ServiceAtLocation.service_id, Phone.organization_id == org))
+            .order_by(rank, Phone.id).limit(1).correlate(ServiceAtLocation, Location).scalar_subquery())
 
 
 # Roles that may see a pool's current numbers may see how those numbers moved (providers: their own).

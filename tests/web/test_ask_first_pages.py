@@ -90,6 +90,8 @@ def test_youth_bed_asks_age_and_options_refresh_after_hold_and_lost_race(
     expect(harbor.locator(".reasons")).not_to_contain_text("open bed")
     expect(harbor.locator(".reasons")).not_to_contain_text(" km")
     expect(harbor.locator(".badge.open")).to_contain_text("2")
+    # A call link on each option, to the place's own number.
+    expect(harbor.get_by_role("link", name="Call 206-555-0300")).to_have_attribute("href", "tel:2065550300")
     b.screenshot("match-ask")
 
     # Hold: the option is refreshed from the server, one fewer open.

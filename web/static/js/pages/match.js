@@ -126,6 +126,14 @@ function holdPanel(option, hold) {
       h("button", { type: "button", onclick: () => releaseHold(option, hold) }, t("hold.release"))));
 }
 
+/** A tel: link to the place, once its number is known (read with the map's coordinates). */
+function callLink(option) {
+  const place = state.coords.get(option.service_at_location_id);
+  if (!place || !place.phone) return null;
+  return h("a", { class: "call-link button", href: `tel:${place.phone.replace(/[^\d+]/g, "")}` },
+    t("opt.call", { number: place.phone }));
+}
+
 /** An `ask:<term>` warning as the question to ask; other warnings in words. */
 function warningWords(code) {
   if (code.startsWith("ask:")) {
@@ -178,7 +186,8 @@ function optionItem(option, index, need, number) {
     h("div", { class: "row actions" },
       holdable && !hold ? h("button", { type: "button", class: "primary hold-button",
         onclick: () => placeHold(option, need) }, t("hold.button", { unit: t(`unit.${capacity.unit}`, {}, capacity.unit || "") })) : null,
-      h("button", { type: "button", class: "card-button", onclick: () => openCard(option) }, t("card.button"))),
+      h("button", { type: "button", class: "card-button", onclick: () => openCard(option) }, t("card.button")),
+      callLink(option)),
     state.placed.has(capacity.capacity_id) ? h("p", { class: "placed" }, t("hold.placedNote")) : null,
     hold ? holdPanel(option, hold) : null);
   return item;
@@ -247,7 +256,7 @@ async function locateOptions() {
       for (const [sal, at] of Object.entries(found)) state.coords.set(sal, at);
     } catch { /* the list still works without the dots on the map */ }
   }
-  drawResultsOnMap();
+  renderAnswer();  // draws the dots, and the call links now that the numbers are known
 }
 
 function drawResultsOnMap() {
