@@ -6,9 +6,10 @@ import orjson
 from fastapi import APIRouter, Header
 from fastapi.responses import Response
 
-from api.deps import CaseWorkerDep, SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep
 from api.match.schemas import MatchIn, MatchOut
 from api.match.service import run_match
+from api.throttle import MatchThrottleDep
 from matcher.words import language
 
 router = APIRouter(tags=["match"])
@@ -16,7 +17,7 @@ router = APIRouter(tags=["match"])
 
 @router.post("/match", response_model=MatchOut, response_model_exclude_unset=False,
              summary="Options per need that will take this participant now, or the gap")
-def match(body: MatchIn, session: SessionDep, settings: SettingsDep, caller: CaseWorkerDep,
+def match(body: MatchIn, session: SessionDep, settings: SettingsDep, caller: MatchThrottleDep,
           accept_language: str | None = Header(default=None)) -> Response:
     """Answers each named need with options ranked by the matching rules (CONTRACT §2.3), or a gap
     with its reason in plain words (Spanish with `Accept-Language: es`; codes stay codes). Gaps are
