@@ -108,7 +108,9 @@ def test_an_option_with_no_rules_never_carries_an_ask(cands: list[Candidate], pa
     # and no age bound; judged here from the data, not by the code under test.
     def has_rules(e: Eligibility) -> bool:
         return (e.minimum_age is not None or e.maximum_age is not None
-                or any(code != "housing_first" and value != "false" for code, value in e.terms))
+                or any(code in ("genders", "insurance") and value  # a list: any entry is a rule
+                       or code not in ("housing_first", "genders", "insurance") and value != "false"
+                       for code, value in e.terms))
 
     plain = {c.service_id for c in cands if not has_rules(c.eligibility)}
     for (_, service_id), option in run(participant, cands).items():
