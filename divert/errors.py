@@ -62,6 +62,12 @@ class Conflict(DivertError):
             self.code = code
 
 
+class PreconditionFailed(DivertError):
+    """An `If-Match` whose tag no longer matches: the resource moved since the client read it."""
+
+    code = "precondition_failed"
+
+
 class PayloadTooLarge(DivertError):
     """A body over its route's size limit, refused before it is read whole (CONTRACT §2: 413)."""
 
@@ -120,6 +126,7 @@ DEFAULT_STATUS_CODES: dict[type[DivertError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    PreconditionFailed: 412,
     PayloadTooLarge: 413,
     TooManyRequests: 429,
     DatabaseUnavailable: 503,
@@ -169,6 +176,8 @@ def _headers_for(exc: DivertError) -> dict[str, str] | None:
         return {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, DatabaseUnavailable):
         return {"Retry-After": "5"}
+    if isinstance(exc, PreconditionFailed) and isinstance(exc.extra.get("etag"), str):
+        return {"ETag": exc.extra["etag"]}  # the current tag, to retry with once the user chose
     return None
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any, Final
 
+from matcher.words import EN, number, say
+
 # Attribute values that switch a yes/no term off; anything else (including no value) means it applies.
 _FALSE_VALUES: Final = frozenset({"false", "no", "0", "n", "f", "off"})
 
@@ -78,19 +80,19 @@ def _listed(value: str | None) -> set[str]:
     return {p.strip().strip('"\'').lower() for p in cleaned.split(",") if p.strip().strip('"\'')}
 
 
-# Yes/no terms: (term, participant field, value that excludes, words for a person).
+# Yes/no terms: (term, participant field, value that excludes); the words are matcher.words "x.<term>".
 _FLAG_RULES: Final = (
-    ("sobriety_required", "active_substance_use", True, "requires sobriety"),
-    ("excludes_moud", "on_moud", True, "does not admit people on MOUD"),
-    ("excludes_sex_work", "sex_work", True, "does not admit people doing sex work"),
-    ("id_required", "has_id", False, "requires ID"),
-    ("excludes_criminal_record", "criminal_record", True, "does not admit people with a criminal record"),
-    ("no_pets", "pets", True, "no pets"),
+    ("sobriety_required", "active_substance_use", True),
+    ("excludes_moud", "on_moud", True),
+    ("excludes_sex_work", "sex_work", True),
+    ("id_required", "has_id", False),
+    ("excludes_criminal_record", "criminal_record", True),
+    ("no_pets", "pets", True),
 )
 
 
 def excludes(rules: Eligibility | Mapping[str, Any], participant: Participant | Mapping[str, Any] | None,
-             ) -> list[str]:
+             lang: str = EN) -> list[str]:
     """The reasons this service's rules exclude this participant; empty when it admits them.
 
     `rules` may be an `Eligibility` or a plain mapping of term code -> value (with optional
@@ -105,34 +107,55 @@ def excludes(rules: Eligibility | Mapping[str, Any], participant: Participant | 
         participant = Participant.from_mapping(participant)
 
     reasons: list[str] = []
-    for term, field_name, excluded_value, words in _FLAG_RULES:
+    for term, field_name, excluded_value in _FLAG_RULES:
         said = getattr(participant, field_name)
         if said is not None and said == excluded_value and rules.states(term):
-            reasons.append(words)
+            reasons.append(say(lang, f"x.{term}"))
 
     genders = _listed(rules.value("genders"))
     if participant.gender is not None and genders and participant.gender.strip().lower() not in genders:
-        reasons.append(f"serves {', '.join(sorted(genders))} only")
+        reasons.append(say(lang, "x.genders", genders=", ".join(sorted(genders))))
 
     accepted = _listed(rules.value("insurance"))
     said_insurance = {i.strip().lower() for i in participant.insurance if i.strip()}
     # An empty list says nothing (left out); "uninsured" is an entry like any other.
     if accepted and said_insurance and not (accepted & said_insurance):
-        reasons.append(f"takes {', '.join(sorted(accepted))} only")
+        reasons.append(say(lang, "x.insurance", insurance=", ".join(sorted(accepted))))
 
     if participant.age is not None:
         if rules.minimum_age is not None and participant.age < rules.minimum_age:
-            reasons.append(f"minimum age {rules.minimum_age:g}")
+            reasons.append(say(lang, "x.minimum_age", age=number(rules.minimum_age)))
         if rules.maximum_age is not None and participant.age > rules.maximum_age:
-            reasons.append(f"maximum age {rules.maximum_age:g}")
+            reasons.append(say(lang, "x.maximum_age", age=number(rules.maximum_age)))
     return reasons
 
 
 @lru_cache(maxsize=8192)
-def excluded_by(rules: Eligibility, participant: Participant) -> tuple[str, ...]:
+def excluded_by(rules: Eligibility, participant: Participant, lang: str = EN) -> tuple[str, ...]:
     """`excludes` for the matcher's hot loop: the same service comes back for several needs and
     places, and services share rules, so each (rules, participant) pair is judged once."""
-    return tuple(excludes(rules, participant))
+    return tuple(excludes(rules, participant, lang))
 
 
-__all__ = ["Eligibility", "Participant", "excluded_by", "excludes"]
+def asks(rules: Eligibility, participant: Participant) -> tuple[str, ...]:
+    """R10: the §3.2 terms of this service that a participant field left out would decide ("age" for
+    the HSDS age bounds), in a fixed order. A missing fact excludes nothing (R1), so the rule is named
+    instead, for the case manager to ask before referring."""
+    terms = [term for term, field_name, _ in _FLAG_RULES
+             if getattr(participant, field_name) is None and rules.states(term)]
+    if participant.gender is None and _listed(rules.value("genders")):
+        terms.append("genders")
+    if not any(i.strip() for i in participant.insurance) and _listed(rules.value("insurance")):
+        terms.append("insurance")
+    if participant.age is None and (rules.minimum_age is not None or rules.maximum_age is not None):
+        terms.append("age")
+    return tuple(terms)
+
+
+@lru_cache(maxsize=8192)
+def asked_of(rules: Eligibility, participant: Participant) -> tuple[str, ...]:
+    """`asks` for the matcher's hot loop (cached like `excluded_by`)."""
+    return asks(rules, participant)
+
+
+__all__ = ["Eligibility", "Participant", "asked_of", "asks", "excluded_by", "excludes"]

@@ -242,4 +242,40 @@ def is_open(schedules: Iterable[ScheduleRule], at: datetime, default_tz: str | t
     return any(rule_is_open(r, at, zone) for r in usable)
 
 
-__all__ = ["ScheduleRule", "is_open", "occurs_on", "opening_on", "rule_is_open", "WEEKDAYS"]
+# How far ahead next_open looks: a year covers every monthly and yearly rule once.
+NEXT_OPEN_HORIZON_DAYS: Final = 370
+
+
+def _first_opening(rule: ScheduleRule, at: datetime, zone: tzinfo) -> datetime | None:
+    """The start of this rule's first opening at or after `at`, in the rule's zone."""
+    instant = at.astimezone(UTC)
+    first_day = at.astimezone(zone).date()
+    for offset in range(NEXT_OPEN_HORIZON_DAYS):
+        day = first_day + timedelta(days=offset)
+        if occurs_on(rule, day):
+            opens, _ = opening_on(rule, day, zone)
+            if opens >= instant:
+                return opens.astimezone(zone)
+    return None
+
+
+def next_open(schedules: Iterable[ScheduleRule], at: datetime, default_tz: str | tzinfo) -> datetime | None:
+    """The next instant at or after `at` when any of these schedules opens: `at` itself when open
+    now, None when no schedule says anything (or none opens within a year).
+
+    The answer is written in the zone of the rule that opens (the service's own zone, or the region's
+    for times given without an offset), so "opens Mon 09:00" reads as the door says it, on either
+    side of a DST change: openings are computed as wall-clock times of their own day.
+    """
+    opened = is_open(schedules, at, default_tz)
+    if opened is None:
+        return None
+    if opened:
+        return at
+    zone = _zone(default_tz) if isinstance(default_tz, str) else default_tz
+    found = [t for r in schedules if r.says_anything
+             if (t := _first_opening(r, at, _rule_zone(r, zone))) is not None]
+    return min(found, key=lambda t: t.astimezone(UTC)) if found else None
+
+
+__all__ = ["ScheduleRule", "is_open", "next_open", "occurs_on", "opening_on", "rule_is_open", "WEEKDAYS"]

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from matcher.capacity import UNTRACKED, CapacityJudgement, judge_capacity
-from matcher.eligibility import excluded_by
+from matcher.eligibility import asked_of, excluded_by
 from matcher.gaps import (
     CLOSED,
     ELIGIBILITY,
@@ -22,7 +22,7 @@ from matcher.gaps import (
     Evaluation,
     classify_gap,
 )
-from matcher.hours import is_open
+from matcher.hours import is_open, next_open
 from matcher.model import RADIUS, SERVICE_AREA, Candidate, CapacityView, MatchRequest, NeedAnswer, Option
 from matcher.pools import FULL, OPEN, UNCONFIRMED, WAITLIST, Freshness
 from matcher.scoring import TIER_OPEN, TIER_PROGRAM, explain, score_ceiling, tier
@@ -70,7 +70,7 @@ def _capacity_view(judgement: CapacityJudgement) -> CapacityView:
 def evaluate(candidate: Candidate, request: MatchRequest, at: datetime,
              freshness: Freshness) -> tuple[Evaluation, bool | None]:
     """How far this candidate gets (stage OFFERED when all the way), and whether it is open now."""
-    exclusions = excluded_by(candidate.eligibility, request.participant)
+    exclusions = excluded_by(candidate.eligibility, request.participant, request.lang)
     if exclusions:
         return Evaluation(candidate, ELIGIBILITY, exclusions), None
     judgement = judge_capacity(candidate.pools, candidate.need, candidate.location_id, request.program,
@@ -85,20 +85,30 @@ def evaluate(candidate: Candidate, request: MatchRequest, at: datetime,
     return Evaluation(candidate, OFFERED, judgement=judgement), open_now
 
 
+def asks_first(candidate: Candidate, request: MatchRequest) -> int:
+    """R10: 1 when the case manager must ask about a rule of this service before referring, else 0
+    (options needing no asking rank first within their tier)."""
+    return 1 if asked_of(candidate.eligibility, request.participant) else 0
+
+
 def option(candidate: Candidate, judgement: CapacityJudgement, open_now: bool | None,
-           request: MatchRequest) -> Option:
-    """An offered candidate as the answer shows it, with its score and words."""
-    score, reasons, warnings = explain(candidate, judgement, open_now, request.participant)
+           request: MatchRequest, at: datetime) -> Option:
+    """An offered candidate as the answer shows it, with its score, words and `ask:` warnings."""
+    score, reasons, warnings = explain(candidate, judgement, open_now, request.participant,
+                                       lang=request.lang)
+    warnings += [f"ask:{term}" for term in asked_of(candidate.eligibility, request.participant)]
+    opens = at if open_now else next_open(candidate.schedules, at, request.region_timezone)
     return Option(need=candidate.need, service_id=candidate.service_id,
                   service_at_location_id=candidate.service_at_location_id,
                   location_id=candidate.location_id, name=candidate.name,
                   organization=candidate.organization,
                   distance_km=None if candidate.distance_km is None else round(candidate.distance_km, 2),
                   open_now=open_now, capacity=_capacity_view(judgement), score=score,
-                  reasons=tuple(reasons), warnings=tuple(warnings))
+                  reasons=tuple(reasons), warnings=tuple(warnings), next_open=opens)
 
 
-RankKey = tuple[int, float, float, str]
+# (tier, needs asking, -score, distance, id)
+RankKey = tuple[int, int, float, float, str]
 
 
 def _best_possible(candidate: Candidate, request: MatchRequest) -> RankKey:
@@ -108,7 +118,8 @@ def _best_possible(candidate: Candidate, request: MatchRequest) -> RankKey:
     best_tier = (TIER_PROGRAM if program is not None and any(program in p.reserved_for for p in candidate.pools)
                  else TIER_OPEN)
     distance = 0.0 if candidate.reach == SERVICE_AREA else (candidate.distance_km or 0.0)
-    return (best_tier, -score_ceiling(candidate, request.participant), distance, candidate.sort_id)
+    return (best_tier, asks_first(candidate, request), -score_ceiling(candidate, request.participant),
+            distance, candidate.sort_id)
 
 
 def match_need(need: str, request: MatchRequest, candidates: Iterable[Candidate], at: datetime,
@@ -125,7 +136,7 @@ def match_need(need: str, request: MatchRequest, candidates: Iterable[Candidate]
     best = [_best_possible(c, request) for c in reach] if limit and not exhaustive else []
     order = sorted(range(len(reach)), key=best.__getitem__) if best else range(len(reach))
     judged: list[tuple[int, Evaluation]] = []
-    # Every offered candidate is ranked by (tier, score, distance, id); only the ones returned get
+    # Every offered candidate is ranked by (tier, asks, score, distance, id); only the ones returned get
     # their words (reasons, warnings), built from the same scoring code.
     ranked: list[tuple[RankKey, Candidate, CapacityJudgement, bool | None]] = []
     top: list[RankKey] = []  # the best `limit` keys so far, in order
@@ -140,7 +151,7 @@ def match_need(need: str, request: MatchRequest, candidates: Iterable[Candidate]
         if evaluation.stage == OFFERED and judgement is not None:
             score = explain(candidate, judgement, open_now, request.participant, words=False)[0]
             distance = 0.0 if candidate.reach == SERVICE_AREA else (candidate.distance_km or 0.0)
-            key = (tier(judgement), -score, distance, candidate.sort_id)
+            key = (tier(judgement), asks_first(candidate, request), -score, distance, candidate.sort_id)
             ranked.append((key, candidate, judgement, open_now))
             confirmed = confirmed or judgement.status != UNCONFIRMED
             if limit:
@@ -150,8 +161,9 @@ def match_need(need: str, request: MatchRequest, candidates: Iterable[Candidate]
     evaluations = [e for _, e in sorted(judged, key=lambda pair: pair[0])]  # in reach order, as judged
     # An option's capacity shows "unconfirmed" exactly when its judgement is (see _capacity_view).
     unconfirmed_only = bool(ranked) and all(j.status == UNCONFIRMED for _, _, j, _ in ranked)
-    gap = classify_gap(need, evaluations, request.radius_km, len(ranked), unconfirmed_only)
-    options = tuple(option(c, j, open_now, request) for _, c, j, open_now in ranked[:limit])
+    gap = classify_gap(need, evaluations, request.radius_km, len(ranked), unconfirmed_only,
+                       lang=request.lang, at=at, region_timezone=request.region_timezone)
+    options = tuple(option(c, j, open_now, request, at) for _, c, j, open_now in ranked[:limit])
     return NeedAnswer(need=need, options=options, gap=gap)
 
 
@@ -162,4 +174,4 @@ def match_needs(request: MatchRequest, candidates: Iterable[Candidate], at: date
     return [match_need(need, request, pool, at, freshness) for need in dict.fromkeys(request.needs)]
 
 
-__all__ = ["evaluate", "in_reach", "match_need", "match_needs", "option", "reachable"]
+__all__ = ["asks_first", "evaluate", "in_reach", "match_need", "match_needs", "option", "reachable"]

@@ -30,6 +30,7 @@ class MatchRequest:
     participant: Participant = field(default_factory=Participant)
     # How schedule times written without an offset are read (the region's IANA zone).
     region_timezone: str = "America/Los_Angeles"
+    lang: str = "en"  # the words' language (matcher.words): en or es; codes never change
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,9 @@ class Option:
     score: float
     reasons: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    # When its schedule next opens at or after the request's `at` (`at` itself when open now), in the
+    # service's zone; None when it has no hours.
+    next_open: datetime | None = None
 
 
 @dataclass(frozen=True)

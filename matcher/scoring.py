@@ -15,6 +15,7 @@ from matcher.eligibility import Participant
 from matcher.model import SERVICE_AREA, Candidate
 from matcher.pools import UNCONFIRMED
 from matcher.vocabulary import BED_NEEDS
+from matcher.words import EN, noun, number, say
 
 # Tiers: lower comes first.
 TIER_PROGRAM: Final = 0
@@ -37,13 +38,6 @@ FIT_WEIGHTS: Final[dict[str, float]] = {
 # Requiring religious participation is a barrier the field counts against a service.
 RELIGIOUS_PENALTY: Final = 0.12
 BASE_SCORE: Final = 0.15
-
-_FEATURE_WORDS: Final = {
-    "low_barrier": "low barrier",
-    "housing_first": "housing first",
-    "walk_in": "walk-in",
-    "peer_staffed": "peer staffed",
-}
 
 
 def nearness(candidate: Candidate) -> float:
@@ -79,13 +73,9 @@ def score_ceiling(candidate: Candidate, participant: Participant) -> float:
     return round(min(max(BASE_SCORE + NEARNESS_WEIGHT * nearness(candidate) + fit + 1e-6, 0.0), 1.0), 3)
 
 
-def _units(n: float, unit: str) -> str:
-    count = int(n) if float(n).is_integer() else n
-    return f"{count} open {unit}{'' if count == 1 else 's'}"
-
-
 def explain(candidate: Candidate, judgement: CapacityJudgement, open_now: bool | None,
-            participant: Participant, *, words: bool = True) -> tuple[float, list[str], list[str]]:
+            participant: Participant, *, words: bool = True, lang: str = EN,
+            ) -> tuple[float, list[str], list[str]]:
     """The score (0..1), the reasons (plain words) and the warnings of an option.
 
     With `words=False` only the score is computed (the lists stay empty): the matcher ranks every
@@ -98,31 +88,32 @@ def explain(candidate: Candidate, judgement: CapacityJudgement, open_now: bool |
     if words:
         pool = judgement.pool
         if pool is not None and pool.is_program_pool:
-            reasons.append(f"program-reserved {pool.unit}")
+            reasons.append(say(lang, "program_reserved", unit=noun(lang, pool.unit)))
         elif pool is not None:
-            reasons.append(_units(judgement.open_units, pool.unit))
+            n = judgement.open_units
+            reasons.append(say(lang, "open_units", count=number(n), units=noun(lang, pool.unit, n)))
         elif judgement.status == UNTRACKED:
-            reasons.append("capacity not tracked: call or walk in")
+            reasons.append(say(lang, "untracked"))
         if judgement.status == UNCONFIRMED:
             warnings.append("capacity_unconfirmed")
         stays = candidate.need in BED_NEEDS
         if not candidate.eligibility.states("sobriety_required") and (stays or participant.active_substance_use):
-            reasons.append("no sobriety requirement")
+            reasons.append(say(lang, "no_sobriety"))
     for feature in sorted(candidate.features):
         if feature in FIT_WEIGHTS:
             score += FIT_WEIGHTS[feature]
             if words:
-                reasons.append(_FEATURE_WORDS.get(feature, feature.replace("_", " ")))
+                reasons.append(say(lang, f"feature.{feature}"))
     if "religious_participation_required" in candidate.features:
         score -= RELIGIOUS_PENALTY
         warnings.append("religious participation required")
     spoken = shared_languages(candidate, participant) if participant.languages else []
     if spoken:
         score += FIT_WEIGHTS["language"]
-        reasons.append("speaks " + ", ".join(spoken))
+        reasons.append(say(lang, "speaks", languages=", ".join(spoken)))
     if open_now is True:
         score += FIT_WEIGHTS["open_now"]
-        reasons.append("open now")
+        reasons.append(say(lang, "open_now"))
     elif open_now is False:
         warnings.append("closed now")
     else:
@@ -132,9 +123,9 @@ def explain(candidate: Candidate, judgement: CapacityJudgement, open_now: bool |
         reasons.clear()
         warnings.clear()
     elif candidate.reach == SERVICE_AREA:
-        reasons.append("serves this area")
+        reasons.append(say(lang, "serves_area"))
     elif candidate.distance_km is not None:
-        reasons.append(f"{candidate.distance_km:.1f} km")
+        reasons.append(say(lang, "km", km=candidate.distance_km))
     return round(min(max(score, 0.0), 1.0), 3), reasons, warnings
 
 

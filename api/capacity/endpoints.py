@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
 from api.capacity import feeds as feed_ops
@@ -119,12 +120,13 @@ def capacity_trends(
 @router.get("/capacity/{capacity_id}", summary="A pool's current state and status", tags=["capacity"],
             response_model=CapacityOut)
 def read_pool(capacity_id: CapacityId, caller: PoolReaderDep, session: SessionDep, settings: SettingsDep,
-              program: OptionalId = None) -> dict[str, Any]:
+              response: Response, program: OptionalId = None) -> dict[str, Any]:
     now = _now()
     row = repository.pool_row(session, capacity_id, now)
     if row is None:
         raise NotFound(f"no capacity pool with id {capacity_id}")
     ensure_pool_access(caller, row.organization_id, capacity_id)
+    response.headers["ETag"] = service.pool_etag(row)
     return service.capacity_view(row, now, settings.freshness, program or caller.program)
 
 
@@ -139,10 +141,16 @@ def writable_pool(capacity_id: CapacityId, caller: CapacityWriterDep, session: S
 
 
 @router.put("/capacity/{capacity_id}", summary="Report a pool's capacity (applied unless older)",
-            tags=["capacity"], response_model=ReportOut, response_model_exclude_unset=True)
+            tags=["capacity"], response_model=ReportOut, response_model_exclude_unset=True,
+            responses={412: {"description": "If-Match no longer matches: the current report and its ETag"}})
 def push_report(capacity_id: Annotated[str, Depends(writable_pool)], body: CapacityReportIn,
-                caller: CapacityWriterDep, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
-    result = service.push_report(session, settings, caller, capacity_id, body, _now())
+                caller: CapacityWriterDep, session: SessionDep, settings: SettingsDep, response: Response,
+                if_match: Annotated[str | None, Header(max_length=1000)] = None) -> dict[str, Any]:
+    """Applies the report unless it is older than the stored one. With `If-Match` (the pool's ETag as
+    read), a pool that moved since is not overwritten: 412 with the current report and its ETag."""
+    result = service.push_report(session, settings, caller, capacity_id, body, _now(), if_match)
+    session.commit()
+    response.headers["ETag"] = result["etag"]
     return result
 
 

@@ -174,6 +174,7 @@ class CapacityOut(BaseModel):
     stale: bool
     fresh_until: Instant
     status: str
+    etag: str = Field(description="the pool's ETag as it now stands: send it back as If-Match (CONTRACT §2.4)")
 
 
 class ReportOut(BaseModel):
@@ -182,6 +183,7 @@ class ReportOut(BaseModel):
     model_config = OUT
     applied: bool
     capacity: CapacityOut
+    etag: str
     reason: str | None = None
 
 

@@ -7,10 +7,11 @@ same code the matcher runs, so a hold can never disagree with what the matcher o
 from __future__ import annotations
 
 import enum
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +24,7 @@ from api.capacity.auth import ensure_hold_access, ensure_pool_access
 from api.capacity.repository import PoolRow, ReportValues
 from api.capacity.schemas import CapacityBatchItem, CapacityReportIn, HoldIn, field_problems
 from catalog.tables import Hold
-from divert.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from divert.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, TooManyRequests
 from divert.settings import Settings
 from matcher.pools import Freshness, is_stale, offerable_units, pool_status, usable_by
 
@@ -66,6 +67,7 @@ def capacity_view(row: PoolRow, now: datetime, freshness: Freshness, program: st
         "stale": is_stale(pool, now, freshness),
         "fresh_until": (c.updated + freshness.ttl(pool.unit)).isoformat(),
         "status": pool_status(pool, now, freshness, perspective),
+        "etag": pool_etag(row),  # what a page sends back as If-Match (§2.4)
     }
 
 
@@ -122,9 +124,36 @@ def _exceeds_maximum_detail(stored_maximum: float | None) -> str:
             "if the pool has grown")
 
 
+def pool_etag(row: PoolRow) -> str:
+    """The pool's entity tag: it changes whenever its stored report does (available, maximum,
+    waitlist, updated). Holds are not part of it: they are not the provider's count."""
+    stored = "|".join(str(v) for v in (row.id, _number(row.available), _number(row.maximum), row.waitlist,
+                                        row.updated.astimezone(UTC).isoformat()))
+    return '"' + hashlib.sha256(stored.encode()).hexdigest()[:20] + '"'
+
+
+def _tags(if_match: str) -> set[str]:
+    """The entity tags of an If-Match header; a weak tag W/"x" compares as "x" here."""
+    return {t.strip().removeprefix("W/") for t in if_match.split(",") if t.strip()}
+
+
+def check_if_match(if_match: str | None, row: PoolRow, now: datetime, settings: Settings) -> None:
+    """§2.4: a PUT sent with If-Match whose tag no longer matches is refused (412) with the current
+    report, so a page opened before another update cannot silently overwrite it."""
+    if if_match is None:
+        return
+    current = pool_etag(row)
+    tags = _tags(if_match)
+    if "*" in tags or current in tags:
+        return
+    raise PreconditionFailed("this pool was updated since you read it; here is the current report",
+                             etag=current, capacity=capacity_view(row, now, settings.freshness))
+
+
 def push_report(session: Session, settings: Settings, caller: Caller, capacity_id: str,
-                report: CapacityReportIn, now: datetime) -> dict[str, Any]:
-    """PUT /v1/capacity/{id}: one provider report, applied only if it is not older than the stored one."""
+                report: CapacityReportIn, now: datetime, if_match: str | None = None) -> dict[str, Any]:
+    """PUT /v1/capacity/{id}: one provider report, applied only if it is not older than the stored one
+    and, when `if_match` is given, only if the pool has not moved since the client read it."""
     problem = future_problem(report.updated, now, settings)
     owners = repository.lock_pools(session, [capacity_id])
     if capacity_id not in owners:
@@ -132,6 +161,10 @@ def push_report(session: Session, settings: Settings, caller: Caller, capacity_i
     ensure_pool_access(caller, owners[capacity_id], capacity_id)
     if problem:
         raise InvalidInput(problem, errors=[{"field": "updated", "message": problem}])
+    if if_match is not None:
+        before = repository.pool_row(session, capacity_id, now)  # locked above: it cannot move now
+        assert before is not None
+        check_if_match(if_match, before, now, settings)
     [decision] = apply_reports(session, [report_values(capacity_id, report)], "push", caller.actor,
                                locked=True)
     if decision.result is ReportResult.NOT_FOUND:
@@ -142,7 +175,7 @@ def push_report(session: Session, settings: Settings, caller: Caller, capacity_i
     row = repository.pool_row(session, capacity_id, now)
     assert row is not None
     body: dict[str, Any] = {"applied": decision.result is ReportResult.APPLIED,
-                            "capacity": capacity_view(row, now, settings.freshness)}
+                            "capacity": capacity_view(row, now, settings.freshness), "etag": pool_etag(row)}
     if decision.result is ReportResult.OLDER_THAN_CURRENT:
         body["reason"] = ReportResult.OLDER_THAN_CURRENT.value
     return body

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, case, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from api.directory.schemas import invalid
@@ -15,6 +15,7 @@ from catalog.tables import (
     Location,
     Metadata,
     Organization,
+    Phone,
     Service,
     ServiceAtLocation,
     ServiceReport,
@@ -108,13 +109,27 @@ def correct_service(session: Session, service_id: str, changes: dict[str, Any], 
 
 # ---- places on the pages' maps ------------------------------------------------------------------
 
-def place_points(session: Session, service_at_location_ids: Sequence[str]) -> dict[str, dict[str, float]]:
+def place_points(session: Session, service_at_location_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     rows = session.execute(
-        select(ServiceAtLocation.id, Location.latitude, Location.longitude)
+        select(ServiceAtLocation.id, Location.latitude, Location.longitude, _first_phone())
         .join(Location, Location.id == ServiceAtLocation.location_id)
         .where(ServiceAtLocation.id.in_(service_at_location_ids), Location.latitude.is_not(None))
     ).all()
-    return {sal_id: {"lat": lat, "lon": lon} for sal_id, lat, lon in rows if lat is not None and lon is not None}
+    return {sal_id: {"lat": lat, "lon": lon, "phone": phone}
+            for sal_id, lat, lon, phone in rows if lat is not None and lon is not None}
+
+
+def _first_phone() -> Any:
+    """The number to call for a service at a place (a match option's call link): the place's own, then
+    the location's, the service's, the organization's."""
+    org = (select(Service.organization_id).where(Service.id == ServiceAtLocation.service_id)
+           .correlate(ServiceAtLocation).scalar_subquery())
+    rank = case((Phone.service_at_location_id == ServiceAtLocation.id, 0), (Phone.location_id == Location.id, 1),
+                (Phone.service_id == ServiceAtLocation.service_id, 2), else_=3)
+    return (select(Phone.number)
+            .where(or_(Phone.service_at_location_id == ServiceAtLocation.id, Phone.location_id == Location.id,
+                       Phone.service_id == ServiceAtLocation.service_id, Phone.organization_id == org))
+            .order_by(rank, Phone.id).limit(1).correlate(ServiceAtLocation, Location).scalar_subquery())
 
 
 # A region's map opens centred on its catalog; a sample of locations is enough for a centre and keeps

@@ -277,10 +277,11 @@ class ReportOut(BaseModel):
 
 
 class PointOut(BaseModel):
-    """Where a service at a location is (WGS84)."""
+    """Where a service at a location is (WGS84), and the number to call there (null when none is listed)."""
 
     lat: float
     lon: float
+    phone: str | None = None
 
 
 __all__ = [

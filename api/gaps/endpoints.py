@@ -11,11 +11,13 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from api.deps import PlannerDep, SessionDep, SettingsDep
+from api.auth.keys import Caller
+from api.deps import PlannerDep, SessionDep, SettingsDep, require_roles
 from api.gaps import render
+from api.gaps.barrier_pools import reserved_pools_at_barriers
 from api.gaps.params import DEFAULT_LIMIT, FORMATS, MAX_LIMIT, SIM_FORMATS, GapQuery, parse_gap_query
 from api.gaps.service import build_gap_map, build_sim_table, without_cyclic_gc
 from divert.settings import Settings
@@ -85,3 +87,17 @@ def sim_table(caller: PlannerDep, session: SessionDep, settings: SettingsDep, ne
         if query.format == "csv":
             return _csv(render.sim_csv(table), "sim")
         return _json(render.sim_json(table))
+
+
+PlannerOrCuratorDep = Annotated[Caller, Depends(require_roles("planner", "curator"))]
+
+
+@router.get("/gaps/reserved_barriers",
+            summary="Program-reserved pools at services that require sobriety, exclude MOUD or sex work, "
+                    "or require religious participation")
+def reserved_barriers(caller: PlannerOrCuratorDep, session: SessionDep,
+                      program: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")] = None,
+                      ) -> Any:
+    """Purchased capacity that shuts out the people the program serves, with the words of the field
+    (planner, curator, admin). `program` narrows the list to one program's purchases."""
+    return _json(reserved_pools_at_barriers(session, program))

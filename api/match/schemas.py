@@ -96,6 +96,7 @@ class OptionOut(BaseModel):
     score: float
     reasons: list[str]
     warnings: list[str]
+    next_open: datetime | None
 
 
 class GapOut(BaseModel):

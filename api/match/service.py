@@ -80,7 +80,7 @@ def nearest_beyond(session: Session, request: MatchRequest, answers: list[NeedAn
     candidates = fetch_candidates(session, wide.needs, lat, lon, MAX_RADIUS_KM, BEYOND_LIMIT)
     found = {a.need: min(a.options, key=lambda o: (o.distance_km or 0.0, o.service_id), default=None)
              for a in match_needs(wide, candidates, at, freshness)}
-    return [replace(a, gap=with_nearest_beyond(a.gap, found.get(a.need), request.radius_km))
+    return [replace(a, gap=with_nearest_beyond(a.gap, found.get(a.need), request.radius_km, request.lang))
             if a.gap is not None and a.need in found else a for a in answers]
 
 
@@ -100,10 +100,12 @@ def option_json(option: Option) -> dict[str, Any]:
                      "open_units": _number(c.open_units),
                      "updated": c.updated.isoformat() if c.updated else None},
         "score": option.score, "reasons": list(option.reasons), "warnings": list(option.warnings),
+        "next_open": option.next_open.isoformat() if option.next_open else None,
     }
 
 
-def run_match(session: Session, settings: Settings, caller: Caller, body: MatchIn) -> dict[str, Any]:
+def run_match(session: Session, settings: Settings, caller: Caller, body: MatchIn,
+              lang: str = "en") -> dict[str, Any]:
     program = caller.program_for(body.program, "match")
     lat, lon = resolve_location(body)
     at = resolve_at(body.at, settings.timezone)
@@ -111,7 +113,7 @@ def run_match(session: Session, settings: Settings, caller: Caller, body: MatchI
                                            if body.participant else None)
     request = MatchRequest(needs=tuple(body.needs), radius_km=body.radius_km, program=program,
                            intercept=body.intercept, open_now=body.open_now, limit=body.limit,
-                           participant=participant, region_timezone=settings.timezone)
+                           participant=participant, region_timezone=settings.timezone, lang=lang)
     candidates = fetch_candidates(session, request.needs, lat, lon, request.radius_km, request.limit)
     freshness = settings.freshness
     answers = match_needs(request, candidates, at, freshness)

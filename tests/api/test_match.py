@@ -60,7 +60,7 @@ def test_answer_shape_and_ranking(client, make_key, region) -> None:  # type: ig
     assert [o["name"] for o in shelter["options"]] == ["Pioneer Shelter"]
     opt = shelter["options"][0]
     assert set(opt) == {"service_id", "service_at_location_id", "location_id", "name", "organization",
-                        "distance_km", "open_now", "capacity", "score", "reasons", "warnings"}
+                        "distance_km", "open_now", "capacity", "score", "reasons", "warnings", "next_open"}
     assert opt["capacity"]["status"] == "open" and opt["capacity"]["pool"] == "public"
     assert opt["capacity"]["open_units"] == 2 and opt["capacity"]["unit"] == "bed"
     assert opt["capacity"]["capacity_id"] == world.capacity_id("Pioneer Shelter", "public")

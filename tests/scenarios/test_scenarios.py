@@ -11,12 +11,17 @@ from __future__ import annotations
 import concurrent.futures as cf
 import json
 import pathlib
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
 SCENARIOS = sorted(HERE.glob("*.json"))
+
+
+def _instant(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
 
 
 def _pool_id(catalog: list[dict[str, Any]], service: str, pool: str) -> str:
@@ -46,6 +51,17 @@ def _check_match(js: dict[str, Any], exp: dict[str, Any], idname: dict[str, str]
     for n, pool in exp.get("pool", {}).items():
         if (by_name.get(n) or {}).get("capacity", {}).get("pool") != pool:
             fails.append(f"{n} pool != {pool}: {by_name.get(n)}")
+    for n, codes in exp.get("warns", {}).items():
+        warnings = (by_name.get(n) or {}).get("warnings", [])
+        fails += [f"{n} lacks warning {c} ({warnings})" for c in codes if c not in warnings]
+    for n, codes in exp.get("no_warns", {}).items():
+        warnings = (by_name.get(n) or {}).get("warnings", [])
+        fails += [f"{n} warns {c} ({warnings})" for c in codes if c in warnings]
+    for n, when in exp.get("next_open", {}).items():
+        if n not in by_name or "next_open" not in by_name[n]:
+            fails.append(f"{n} has no next_open: {by_name.get(n)}")
+        elif _instant(by_name[n]["next_open"]) != _instant(when):
+            fails.append(f"{n} next_open {by_name[n]['next_open']} != {when}")
     if "gap" in exp:
         gap = entry.get("gap")
         reason = gap.get("reason") if isinstance(gap, dict) else gap
@@ -119,28 +135,30 @@ class World:
                 self.keys[auth] = self.make_key(auth)
         return auth
 
-    def call(self, method: str, path: str, body: Any = None, auth: str = "case_manager") -> Any:
+    def call(self, method: str, path: str, body: Any = None, auth: str = "case_manager",
+             lang: str | None = None) -> Any:
         auth = self.key(auth)
-        kwargs: dict[str, Any] = {"headers": self.keys[auth]}
+        kwargs: dict[str, Any] = {"headers": {**self.keys[auth], **({"Accept-Language": lang} if lang else {})}}
         if body is not None:
             if isinstance(body, str):
                 kwargs["content"] = body.encode()
-                kwargs["headers"] = {**self.keys[auth], "Content-Type": "application/json"}
+                kwargs["headers"] = {**kwargs["headers"], "Content-Type": "application/json"}
             else:
                 kwargs["json"] = body
         return self.client.request(method, path, **kwargs)
 
     def run(self, step: dict[str, Any]) -> list[str]:
+        step = self.fill(step)  # `{var}` anywhere in a step: path, body or expected values
         exp = step.get("expect", {})
         if "match" in step:
             auth = step.get("auth", "case_manager")
             if "key_program" in step:
                 self.keys["bound"] = self.make_key("case_manager", program=step["key_program"])
                 auth = "bound"
-            r = self.call("POST", "/v1/match", step["match"], auth=auth)
+            r = self.call("POST", "/v1/match", step["match"], auth=auth, lang=step.get("lang"))
             # In a match step `status` is either the HTTP status (an int) or, per option name, the
-            # capacity status (a dict); the dict form still expects 200.
-            http_status = exp["status"] if isinstance(exp.get("status"), int) else 200
+            # capacity status (a dict); the dict form still expects 200 unless `http_status` says.
+            http_status = exp["status"] if isinstance(exp.get("status"), int) else exp.get("http_status", 200)
             if r.status_code != http_status:
                 return [f"match {r.status_code} != {http_status}: {r.text[:300]}"]
             return _check_match(r.json(), exp, self.idname) if r.status_code == 200 and "need" in exp else []
@@ -165,7 +183,7 @@ class World:
                     "minutes": h.get("minutes", 60)}
             if "program" in h:
                 body["program"] = h["program"]
-            r = self.call("POST", "/v1/holds", body)
+            r = self.call("POST", "/v1/holds", body, auth=step.get("auth", "case_manager"))
             if r.status_code != exp["status"]:
                 return [f"hold {r.status_code} != {exp['status']}: {r.text[:300]}"]
             return self.save(step, r.json()) if "save" in step else []
@@ -188,10 +206,9 @@ class World:
                       if k in exp and js.get(k) != exp[k]]
             return fails
         if "raw" in step:
-            raw = self.fill(step["raw"])
-            exp = self.fill(exp)
+            raw = step["raw"]
             r = self.call(raw["method"], raw["path"], raw.get("body"), auth=raw.get("auth", "case_manager"))
-            fails = ([] if r.status_code == exp["status"]
+            fails = ([] if r.status_code == exp.get("status", 200)
                      else [f"{raw['path']} {r.status_code}: {r.text[:300]}"])
             try:
                 js = r.json()

@@ -92,11 +92,12 @@ def test_case_manager_finds_and_holds_a_bed(seeded: dict[str, Any], make_key: Ca
     expect(page.locator("#where-status")).to_contain_text("device")
     page.get_by_label("Emergency shelter").check()
     page.get_by_label("Food").check()
+    page.get_by_text("More needs").click()  # the less common needs open under "More needs"
     page.get_by_label("Legal help").check()
     page.get_by_label("Housing", exact=True).check()
     page.get_by_text("About the person").click()
     page.get_by_label("Has no ID").check()
-    page.get_by_label("Uses drugs or alcohol now").check()
+    page.get_by_label("Uses drugs or alcohol now").select_option("yes")
     page.get_by_role("button", name="Find options").click()
 
     results = page.locator("#results")

@@ -29,8 +29,9 @@ function headers(extra = {}) {
   return out;
 }
 
-/** Fetches JSON from the API; throws ApiError on any non-2xx answer, returns null for 204. */
-export async function api(path, { method = "GET", body, query } = {}) {
+/** Fetches JSON from the API; throws ApiError on any non-2xx answer, returns null for 204. `headers`
+ * adds request headers (Accept-Language, If-Match). */
+export async function api(path, { method = "GET", body, query, headers: extra = {} } = {}) {
   let url = path;
   if (query) {
     const params = new URLSearchParams();
@@ -41,7 +42,7 @@ export async function api(path, { method = "GET", body, query } = {}) {
     const qs = params.toString();
     if (qs) url += (url.includes("?") ? "&" : "?") + qs;
   }
-  const init = { method, headers: headers(body !== undefined ? { "Content-Type": "application/json" } : {}) };
+  const init = { method, headers: headers({ ...(body !== undefined ? { "Content-Type": "application/json" } : {}), ...extra }) };
   if (body !== undefined) init.body = JSON.stringify(body);
   const response = await fetch(url, init);
   if (response.status === 204) return null;

@@ -2,19 +2,24 @@
 // referral cards, and gaps stated plainly.
 import { api, ApiError } from "../api.js";
 import { $, $$, h, fill, toast } from "../dom.js";
-import { t, needLabel, onLanguageChange } from "../i18n.js";
+import { t, needLabel, onLanguageChange, lang } from "../i18n.js";
 import { boot, notice } from "../shell.js";
 import { createMap } from "../map.js";
 import { timeAgo, km, clock, countdown, scheduleLines, addressLine, mapLinks, eligibilityNotes } from "../format.js";
 import { referButton } from "../referrals.js";
 
 const HOLD_MINUTES = 30;
+// Needs shown at once; the rest open under "More needs" (a short list on a phone).
+const COMMON_NEEDS = ["shelter", "housing", "withdrawal_management", "moud", "sud_treatment", "mental_health",
+  "crisis", "food"];
 
 const state = {
   place: null, // {lat, lon, source} or {postcode}
   who: null,
   lastAnswer: null,
-  holds: new Map(), // capacity_id -> {hold_id, expires_at, option}
+  lastRequest: null, // the body of the last match, re-sent to refresh the options after a hold
+  holds: new Map(), // capacity_id -> {hold_id, expires_at, option, need}
+  placed: new Set(), // capacity ids placed at from this page (their "Placed" note survives a refresh)
   coords: new Map(), // service_at_location_id -> {lat, lon}
   map: null,
   fitPending: false, // zoom the map to a new answer once, not on every re-render after a hold
@@ -52,9 +57,19 @@ function useDevice() {
 function renderNeedChecks(config) {
   const box = $("#needs");
   const checked = new Set($$("input[name=need]:checked", box).map((i) => i.value));
-  fill(box, Object.keys(config.needs).map((code) =>
-    h("label", {}, h("input", { type: "checkbox", name: "need", value: code, checked: checked.has(code) }), " ",
-      h("span", {}, needLabel(code)))));
+  const wasOpen = Boolean($("details.more-needs", box)?.open);
+  const check = (code) => h("label", {}, h("input", { type: "checkbox", name: "need", value: code, checked: checked.has(code) }), " ",
+    h("span", {}, needLabel(code)));
+  const codes = Object.keys(config.needs);
+  const rest = codes.filter((c) => !COMMON_NEEDS.includes(c));
+  fill(box, codes.filter((c) => COMMON_NEEDS.includes(c)).map(check),
+    rest.length ? h("details", { class: "more-needs", open: wasOpen || rest.some((c) => checked.has(c)) },
+      h("summary", {}, t("match.moreNeeds")), h("div", { class: "checks" }, rest.map(check))) : null);
+}
+
+/** A yes / no / not-asked select as the participant field: "" (not asked) sends nothing. */
+function yesNo(select) {
+  return select.value === "yes" ? true : select.value === "no" ? false : undefined;
 }
 
 /** The request body from the form; only what the user actually set about the person is sent. */
@@ -64,8 +79,10 @@ function matchRequest(form) {
     : state.place ? { lat: state.place.lat, lon: state.place.lon } : null;
   const participant = {};
   const on = (name) => form.elements[name].checked;
-  if (on("active_substance_use")) participant.active_substance_use = true;
-  if (on("on_moud")) participant.on_moud = true;
+  for (const name of ["active_substance_use", "on_moud"]) {
+    const said = yesNo(form.elements[name]);
+    if (said !== undefined) participant[name] = said;
+  }
   if (on("no_id")) participant.has_id = false;
   if (on("sex_work")) participant.sex_work = true;
   if (on("criminal_record")) participant.criminal_record = true;
@@ -110,6 +127,38 @@ function holdPanel(option, hold) {
       h("button", { type: "button", onclick: () => releaseHold(option, hold) }, t("hold.release"))));
 }
 
+/** A tel: link to the place, once its number is known (read with the map's coordinates). */
+function callLink(option) {
+  const place = state.coords.get(option.service_at_location_id);
+  if (!place || !place.phone) return null;
+  return h("a", { class: "call-link button", href: `tel:${place.phone.replace(/[^\d+]/g, "")}` },
+    t("opt.call", { number: place.phone }));
+}
+
+/** An `ask:<term>` warning as the question to ask; other warnings in words. */
+function warningWords(code) {
+  if (code.startsWith("ask:")) {
+    const term = code.slice(4);
+    return t(`ask.${term}`, {}, t("ask.other", { term: term.replaceAll("_", " ") }));
+  }
+  return t(`warn.${code}`, {}, code);
+}
+
+/** "opens Mon 09:00" in the service's own wall clock (next_open carries its offset). */
+function opensWords(iso) {
+  const match = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d)/.exec(iso || "");
+  if (!match) return null;
+  const day = new Date(`${match[1]}T12:00:00Z`).toLocaleDateString(lang(), { weekday: "short", timeZone: "UTC" });
+  return t("opt.opens", { when: `${day} ${match[2]}` });
+}
+
+/** Reasons without what the badges and facts already say: the first reason is always the capacity
+ * (the badge), and distance and "open now" are facts. */
+function shownReasons(option) {
+  const said = new Set([t("opt.openNow").toLowerCase()]);
+  return (option.reasons || []).slice(1).filter((r) => !/ km$/.test(r) && !said.has(r.toLowerCase()));
+}
+
 function optionItem(option, index, need, number) {
   const capacity = option.capacity || {};
   const holdable = capacity.capacity_id && capacity.status === "open" && (capacity.open_units ?? 1) > 0;
@@ -118,6 +167,10 @@ function optionItem(option, index, need, number) {
   if (option.distance_km !== undefined && option.distance_km !== null) facts.push(h("span", {}, km(option.distance_km)));
   if (option.open_now === true) facts.push(h("span", { class: "open-now" }, t("opt.openNow")));
   if (option.open_now === false) facts.push(h("span", { class: "closed-now" }, t("opt.closedNow")));
+  const opens = option.open_now === false ? opensWords(option.next_open) : null;
+  if (opens) facts.push(h("span", { class: "opens" }, opens));
+  const reasons = shownReasons(option);
+  const warnings = (option.warnings || []).filter((w) => !(opens && w === "closed now"));
   const item = h("li", { class: `option ${capacity.status || ""}`, id: `opt-${need}-${index}`,
     dataset: { serviceId: option.service_id, capacityId: capacity.capacity_id || "" } },
     h("div", { class: "option-head" },
@@ -127,15 +180,17 @@ function optionItem(option, index, need, number) {
         option.organization ? h("p", { class: "org" }, option.organization) : null)),
     h("p", { class: "badges" }, capacityBadge(capacity)),
     facts.length ? h("p", { class: "facts" }, facts) : null,
-    (option.reasons || []).length ? h("ul", { class: "reasons", "aria-label": t("opt.reasons") },
-      option.reasons.map((r) => h("li", {}, r))) : null,
-    (option.warnings || []).length ? h("ul", { class: "warnings", "aria-label": t("opt.warnings") },
-      option.warnings.map((w) => h("li", {}, t(`warn.${w}`, {}, w)))) : null,
+    reasons.length ? h("ul", { class: "reasons", "aria-label": t("opt.reasons") },
+      reasons.map((r) => h("li", {}, r))) : null,
+    warnings.length ? h("ul", { class: "warnings", "aria-label": t("opt.warnings") },
+      warnings.map((w) => h("li", { class: w.startsWith("ask:") ? "ask" : "" }, warningWords(w)))) : null,
     h("div", { class: "row actions" },
       holdable && !hold ? h("button", { type: "button", class: "primary hold-button",
-        onclick: () => placeHold(option) }, t("hold.button", { unit: t(`unit.${capacity.unit}`, {}, capacity.unit || "") })) : null,
+        onclick: () => placeHold(option, need) }, t("hold.button", { unit: t(`unit.${capacity.unit}`, {}, capacity.unit || "") })) : null,
       referButton(option, () => referContext(option, need)),
-      h("button", { type: "button", class: "card-button", onclick: () => openCard(option) }, t("card.button"))),
+      h("button", { type: "button", class: "card-button", onclick: () => openCard(option) }, t("card.button")),
+      callLink(option)),
+    state.placed.has(capacity.capacity_id) ? h("p", { class: "placed" }, t("hold.placedNote")) : null,
     hold ? holdPanel(option, hold) : null);
   return item;
 }
@@ -153,13 +208,35 @@ function gapBox(gap) {
     gap.detail ? h("p", { class: "detail" }, gap.detail) : null);
 }
 
+/** A held pool may have left the answer (its last unit is the one held): it stays, with its hold. */
+function withHeldOptions(block) {
+  const options = [...(block.options || [])];
+  const shown = new Set(options.map((o) => o.capacity && o.capacity.capacity_id));
+  for (const [capacityId, hold] of state.holds) {
+    if (hold.need === block.need && !shown.has(capacityId)) {
+      options.unshift({ ...hold.option, capacity: { ...hold.option.capacity, open_units: 0 } });
+    }
+  }
+  return options;
+}
+
+/** Asks again with the last request, so counts, Hold buttons and order are what the server says now. */
+async function refreshAnswer() {
+  if (!state.lastRequest) return;
+  try {
+    state.lastAnswer = await api("/v1/match", { method: "POST", body: state.lastRequest,
+      headers: { "Accept-Language": lang() } });
+  } catch { /* keep the answer shown; the next action will say what failed */ }
+  renderAnswer();
+}
+
 function renderAnswer() {
   const results = $("#results");
   const answer = state.lastAnswer;
   if (!answer) return;
   // One running number across needs, so each dot on the map names one option.
   let number = 0;
-  const sections = (answer.needs || []).map((block) => h("section", { class: "need-block", "aria-labelledby": `need-${block.need}` },
+  const sections = (answer.needs || []).map((block) => ({ ...block, options: withHeldOptions(block) })).map((block) => h("section", { class: "need-block", "aria-labelledby": `need-${block.need}` },
     h("h2", { id: `need-${block.need}` }, needLabel(block.need)),
     block.gap ? gapBox(block.gap) : null,
     (block.options || []).length
@@ -188,7 +265,7 @@ async function locateOptions() {
       for (const [sal, at] of Object.entries(found)) state.coords.set(sal, at);
     } catch { /* the list still works without the dots on the map */ }
   }
-  drawResultsOnMap();
+  renderAnswer();  // draws the dots, and the call links now that the numbers are known
 }
 
 function drawResultsOnMap() {
@@ -225,7 +302,8 @@ async function runMatch(event) {
   results.setAttribute("aria-busy", "true");
   notice(results, t("match.searching"));
   try {
-    state.lastAnswer = await api("/v1/match", { method: "POST", body });
+    state.lastAnswer = await api("/v1/match", { method: "POST", body, headers: { "Accept-Language": lang() } });
+    state.lastRequest = body;
     state.fitPending = true;
     renderAnswer();
     // On a phone the results start below the form: bring them into view.
@@ -238,18 +316,18 @@ async function runMatch(event) {
   }
 }
 
-async function placeHold(option) {
+async function placeHold(option, need) {
   const capacity = option.capacity;
   const program = ($("#match-form").elements.program.value || "").trim() || null;
   try {
     const hold = await api("/v1/holds", { method: "POST",
       body: { capacity_id: capacity.capacity_id, program, minutes: HOLD_MINUTES } });
-    state.holds.set(capacity.capacity_id, { ...hold, option });
+    state.holds.set(capacity.capacity_id, { ...hold, option, need });
     toast(t("hold.placed", { name: option.name, until: clock(hold.expires_at) }));
   } catch (err) {
-    toast(err.code === "no_open_units" ? t("hold.none") : t("err.api", { detail: err.message }));
+    toast(err.code === "no_open_units" ? t("hold.lost") : t("err.api", { detail: err.message }));
   }
-  renderAnswer();
+  await refreshAnswer();
 }
 
 async function releaseHold(option, hold) {
@@ -260,17 +338,16 @@ async function releaseHold(option, hold) {
     toast(t("err.api", { detail: err.message }));
   }
   state.holds.delete(option.capacity.capacity_id);
-  renderAnswer();
+  await refreshAnswer();
 }
 
 async function confirmHold(option, hold) {
   try {
     await api(`/v1/holds/${encodeURIComponent(hold.hold_id)}/confirm`, { method: "POST" });
     state.holds.delete(option.capacity.capacity_id);
+    state.placed.add(option.capacity.capacity_id);
     toast(t("hold.confirmed", { name: option.name }));
-    renderAnswer();
-    const item = $(`li.option[data-capacity-id="${CSS.escape(option.capacity.capacity_id)}"] .actions`);
-    if (item) item.prepend(h("p", { class: "placed" }, t("hold.placedNote")));
+    await refreshAnswer();
   } catch (err) {
     toast(t("err.api", { detail: err.message }));
   }
@@ -280,6 +357,19 @@ function tickCountdowns() {
   for (const el of $$(".countdown[data-expires]")) {
     el.textContent = countdown(el.dataset.expires) || t("hold.expired");
   }
+}
+
+/** Each phone number once (service, site and organization often repeat the same one). */
+function phoneLine(phones) {
+  const numbers = [...new Set(phones.map((p) => (p.number || "").trim()).filter(Boolean))];
+  return numbers.length ? numbers.join(", ") : t("card.unknown");
+}
+
+/** The date and who referred, so the person and the door know whom to call back. */
+function referredLine() {
+  const date = new Date().toLocaleDateString(lang(), { year: "numeric", month: "short", day: "numeric" });
+  const name = state.who && state.who.name;
+  return name ? t("card.from", { date, name }) : t("card.date", { date });
 }
 
 /** The referral card: what the person needs to get there, built from the full HSDS service. */
@@ -308,7 +398,7 @@ async function openCard(option) {
   const rows = [
     [t("card.address"), address ? addressLine(address) : t("card.unknown")],
     [t("card.hours"), hours.length ? hours.join("; ") : t("card.unknown")],
-    [t("card.phone"), phones.length ? phones.map((p) => p.number).filter(Boolean).join(", ") : t("card.unknown")],
+    [t("card.phone"), phoneLine(phones)],
     [t("card.bring"), bring.length ? bring.join("; ") : t("card.nothingListed")],
   ];
   const notes = eligibilityNotes(service).map((n) => n.text);
@@ -317,6 +407,7 @@ async function openCard(option) {
     h("h2", { id: "card-title" }, service.name),
     service.organization && service.organization.name ? h("p", { class: "org" }, service.organization.name) : null,
     hold ? h("p", { class: "held" }, t("card.held", { until: clock(hold.expires_at) })) : null,
+    h("p", { class: "card-from small" }, referredLine()),
     h("dl", {}, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
     notes.length ? h("p", { class: "small" }, notes.join(" · ")) : null,
     links ? h("p", { class: "map-links" }, t("card.map"), " ",

@@ -11,7 +11,8 @@ const state = { who: null, pools: [], drafts: new Map(), serviceNames: new Map()
 
 function draftOf(pool) {
   if (!state.drafts.has(pool.id)) {
-    state.drafts.set(pool.id, { available: Number(pool.available ?? 0), waitlist: Number(pool.waitlist ?? 0) });
+    state.drafts.set(pool.id, { available: Number(pool.available ?? 0), waitlist: Number(pool.waitlist ?? 0),
+      maximum: pool.maximum === null || pool.maximum === undefined ? null : Number(pool.maximum) });
   }
   return state.drafts.get(pool.id);
 }
@@ -19,10 +20,10 @@ function draftOf(pool) {
 function stepper(pool, name, labelKey) {
   const draft = draftOf(pool);
   const id = `${name}-${pool.id}`;
-  const input = h("input", { id, type: "number", inputmode: "numeric", min: "0", value: draft[name], class: "count-input",
+  const input = h("input", { id, type: "number", inputmode: "numeric", min: "0", value: draft[name] ?? "", class: "count-input",
     oninput: (event) => { draft[name] = Math.max(0, Number(event.target.value) || 0); markDirty(pool); } });
   const change = (delta) => {
-    draft[name] = Math.max(0, draft[name] + delta);
+    draft[name] = Math.max(0, (draft[name] ?? 0) + delta);
     input.value = draft[name];
     markDirty(pool);
   };
@@ -52,30 +53,66 @@ function poolCard(pool) {
       pool.maximum !== undefined && pool.maximum !== null ? t("prov.of", { n: pool.maximum }) + " · " : "",
       reserved.length ? t("svc.reserved", { programs: reserved.join(", ") }) + " · " : "",
       pool.updated ? t("cap.updated", { ago: timeAgo(pool.updated) }) : ""),
-    h("div", { class: "steppers" }, stepper(pool, "available", "prov.available"), stepper(pool, "waitlist", "prov.waitlist")),
+    h("div", { class: "steppers" }, stepper(pool, "available", "prov.available"), stepper(pool, "waitlist", "prov.waitlist"),
+      stepper(pool, "maximum", "prov.maximum")),
     h("div", { class: "row" },
       h("button", { type: "submit", class: "primary" }, t("prov.save")),
-      h("span", { class: "save-status", role: "status", id: `status-${pool.id}` })));
+      h("span", { class: "save-status", role: "status", id: `status-${pool.id}` })),
+    h("div", { class: "conflict", id: `conflict-${pool.id}`, role: "alert" }));
 }
 
+/** Saves the draft with the pool's ETag as If-Match: a count stored since this page read the pool
+ * is never silently overwritten (412 shows both and lets the user choose). */
 async function save(pool) {
   const draft = draftOf(pool);
   const status = document.getElementById(`status-${pool.id}`);
   const updated = new Date().toISOString();
+  status.classList.remove("error");
+  clearConflict(pool);
+  const body = { available: draft.available, waitlist: draft.waitlist, updated };
+  if (draft.maximum !== null && draft.maximum !== undefined) body.maximum = draft.maximum;
   try {
-    const result = await api(`/v1/capacity/${encodeURIComponent(pool.id)}`, { method: "PUT",
-      body: { available: draft.available, waitlist: draft.waitlist, updated } });
+    const result = await api(`/v1/capacity/${encodeURIComponent(pool.id)}`, { method: "PUT", body,
+      headers: pool.etag ? { "If-Match": pool.etag } : {} });
     if (result && result.applied === false) {
       status.textContent = t("prov.notApplied");
       return;
     }
-    Object.assign(pool, draft, { updated });
+    Object.assign(pool, result && result.capacity ? result.capacity : draft, { updated });
+    if (result && result.etag) pool.etag = result.etag;
     document.getElementById(`pool-${pool.id}`).classList.remove("dirty");
     status.textContent = t("prov.saved", { at: clock(updated) });
     toast(t("prov.saved", { at: clock(updated) }));
   } catch (err) {
-    status.textContent = t("err.api", { detail: err.message });
+    if (err.status === 412 && err.body && err.body.capacity) { showConflict(pool, err.body); return; }
+    status.classList.add("error");
+    status.textContent = t("prov.error", { detail: err.message });
   }
+}
+
+function clearConflict(pool) {
+  const box = document.getElementById(`conflict-${pool.id}`);
+  if (box) fill(box);
+}
+
+/** Both counts side by side; the user keeps theirs (saved against the new tag) or takes the stored one. */
+function showConflict(pool, answer) {
+  const stored = answer.capacity;
+  const draft = draftOf(pool);
+  const words = (c) => ({ available: c.available ?? 0, waitlist: c.waitlist ?? 0, maximum: c.maximum ?? "—" });
+  const box = document.getElementById(`conflict-${pool.id}`);
+  fill(box,
+    h("p", {}, h("strong", {}, t("prov.conflict", { ago: timeAgo(stored.updated) }))),
+    h("p", { class: "theirs" }, t("prov.theirs", words(stored))),
+    h("p", { class: "yours" }, t("prov.yours", words(draft))),
+    h("div", { class: "row" },
+      h("button", { type: "button", class: "primary", onclick: () => { pool.etag = answer.etag; save(pool); } },
+        t("prov.keepMine")),
+      h("button", { type: "button", onclick: () => {
+        Object.assign(pool, stored, { etag: answer.etag });
+        state.drafts.delete(pool.id);
+        render();
+      } }, t("prov.useTheirs"))));
 }
 
 function render() {
