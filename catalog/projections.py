@@ -17,6 +17,7 @@ from matcher.vocabulary import ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY, NEEDS_T
 
 # The search document: name weighs most, then alternate name and taxonomy terms (so "detox" finds a
 # service tagged "withdrawal management (detox)"), then the organization, then the description.
+# Accents are folded (`unaccent`) as the search folds the query, so "senora" finds "Señora".
 # The ids come in as a set joined by key (never `= ANY(:ids)` re-evaluated inside a join): with a
 # freshly loaded table and no statistics yet, the planner once chose a nested loop that checked the
 # whole id array for every pair of rows, and a 3,000-service refresh ran for hours.
@@ -32,12 +33,13 @@ WITH ids AS (
     GROUP BY a.link_id
 ), docs AS (
     SELECT s.id,
-           setweight(to_tsvector('english', coalesce(s.name, '')), 'A') ||
-           setweight(to_tsvector('english', coalesce(s.alternate_name, '') || ' ' ||
-                     replace(coalesce(terms.words, ''), '_', ' ')), 'B') ||
-           setweight(to_tsvector('english', coalesce(o.name, '')), 'C') ||
-           setweight(to_tsvector('english', coalesce(s.description, '')), 'D') AS search_vector,
-           lower(concat_ws(' ', s.name, s.alternate_name, replace(coalesce(terms.words, ''), '_', ' '), o.name))
+           setweight(to_tsvector('english', unaccent(coalesce(s.name, ''))), 'A') ||
+           setweight(to_tsvector('english', unaccent(coalesce(s.alternate_name, '') || ' ' ||
+                     replace(coalesce(terms.words, ''), '_', ' '))), 'B') ||
+           setweight(to_tsvector('english', unaccent(coalesce(o.name, ''))), 'C') ||
+           setweight(to_tsvector('english', unaccent(coalesce(s.description, ''))), 'D') AS search_vector,
+           lower(unaccent(concat_ws(' ', s.name, s.alternate_name,
+                                    replace(coalesce(terms.words, ''), '_', ' '), o.name)))
                AS search_text
     FROM ids JOIN service s ON s.id = ids.id
     JOIN organization o ON o.id = s.organization_id
