@@ -147,6 +147,13 @@ def _site_schedules(schedules: list[tuple[dict[str, Any], ScheduleRule]], servic
     return ()
 
 
+def site_schedules(schedules_json: Any, service_id: str, sal_id: str | None,
+                   location_id: str | None) -> tuple[ScheduleRule, ...]:
+    """The hours of one service at one place, from its `match_profile.schedules` (as the matcher reads them)."""
+    rows = _decode(schedules_json) or []
+    return _site_schedules([(row, _schedule(row)) for row in rows], service_id, sal_id, location_id)
+
+
 def _pool(row: list[Any]) -> Pool:
     pool_id, unit, available, maximum, updated, waitlist, reserved_for, location_id, holds = row
     return Pool(id=pool_id, unit=str(unit), available=float(available), updated=datetime.fromisoformat(updated),
@@ -208,4 +215,4 @@ def fetch_candidates(session: Session, needs: Sequence[str], lat: float, lon: fl
     return out
 
 
-__all__ = ["CANDIDATE_SQL", "DRIVER_SQL", "fetch_candidates", "per_need_limit", "query_params"]
+__all__ = ["CANDIDATE_SQL", "DRIVER_SQL", "fetch_candidates", "per_need_limit", "query_params", "site_schedules"]

@@ -55,7 +55,8 @@ def _zone(name: str) -> tzinfo:
     return ZoneInfo(name)
 
 
-def _rule_zone(rule: ScheduleRule, default_tz: tzinfo) -> tzinfo:
+def rule_zone(rule: ScheduleRule, default_tz: tzinfo) -> tzinfo:
+    """The zone a rule's times are read in: its written offset, its HSDS `timezone`, else the region's."""
     if rule.time_offset_minutes is not None:
         return timezone(timedelta(minutes=rule.time_offset_minutes))
     if rule.timezone is not None:
@@ -215,7 +216,7 @@ def opening_on(rule: ScheduleRule, day: date, zone: tzinfo) -> tuple[datetime, d
 
 
 def rule_is_open(rule: ScheduleRule, at: datetime, default_tz: tzinfo) -> bool:
-    zone = _rule_zone(rule, default_tz)
+    zone = rule_zone(rule, default_tz)
     instant = at.astimezone(UTC)
     local_day = at.astimezone(zone).date()
     # An opening that began yesterday may still run (overnight hours).
@@ -242,4 +243,4 @@ def is_open(schedules: Iterable[ScheduleRule], at: datetime, default_tz: str | t
     return any(rule_is_open(r, at, zone) for r in usable)
 
 
-__all__ = ["ScheduleRule", "is_open", "occurs_on", "opening_on", "rule_is_open", "WEEKDAYS"]
+__all__ = ["ScheduleRule", "is_open", "occurs_on", "opening_on", "rule_is_open", "rule_zone", "WEEKDAYS"]

@@ -6,8 +6,9 @@ Only documented endpoints are used (httpx, no SDK): `POST /indexes`, `PATCH /ind
 succeed before they forget a change (see catalog.search.sync), so nothing is lost if it is down.
 
 One document per service: id, name, description, org, needs, intercepts, status, languages (codes
-and names, lower case), terms (need words, for "detox"), and `_geo` {lat, lng} of its first place (Meilisearch holds one point per document; the
-directory applies exact geo filters in PostGIS, Meilisearch only ranks text). The field's synonyms
+and names, lower case), terms (need words, for "detox"), and `_geo` {lat, lng} of its first place
+(Meilisearch holds one point per document; the directory applies exact geo filters in PostGIS,
+Meilisearch only ranks text). The field's synonyms
 (catalog.search.field_words) are the index's `synonyms` setting; language words in a query become a
 `languages` filter, as in the Postgres backend. Meilisearch folds accents itself.
 """
