@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from api.deps import CallerDep, SessionDep
 from divert.errors import Unauthorized
-from matcher.vocabulary import ELIGIBILITY_TERMS, INFORMATIONAL_TERMS, INTERCEPTS, NEEDS
+from matcher.vocabulary import ELIGIBILITY_TERMS, INFORMATIONAL_TERMS, INTERCEPTS, NEEDS, PATHWAYS
 
 router = APIRouter()
 
@@ -32,6 +32,8 @@ def profile() -> dict[str, Any]:
             "divert-needs": sorted(NEEDS),
             "divert-eligibility": sorted(ELIGIBILITY_TERMS) + sorted(INFORMATIONAL_TERMS),
             "sim-intercept": {str(k): v for k, v in INTERCEPTS.items()},
+            # The pathways by which a service receives people (pre-arrest deflection, intercepts 0-1).
+            "deflection-pathway": dict(PATHWAYS),
         },
         "service_capacity_additions": {
             "waitlist": "integer >= 0: people already waiting for this unit (default 0)",

@@ -13,7 +13,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from catalog.gap_sites import refresh_gap_sites
-from matcher.vocabulary import ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY, NEEDS_TAXONOMY, PROFILE_TAXONOMIES
+from matcher.vocabulary import (
+    ELIGIBILITY_TAXONOMY,
+    INTERCEPT_TAXONOMY,
+    NEEDS_TAXONOMY,
+    PATHWAY_TAXONOMY,
+    PROFILE_TAXONOMIES,
+)
 
 # The search document: name weighs most, then alternate name and taxonomy terms (so "detox" finds a
 # service tagged "withdrawal management (detox)"), then the organization, then the description.
@@ -107,7 +113,7 @@ WITH services AS (
 ), terms AS (
     SELECT a.link_id AS service_id,
            jsonb_agg(jsonb_build_array(t.code, a.value) ORDER BY t.code, a.id) AS terms
-    FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id AND t.profile = :elig
+    FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id AND t.profile IN (:elig, :pathway)
     WHERE a.link_entity = 'service' AND a.link_id = ANY(:ids)
     GROUP BY a.link_id
 ), language_ids AS (
@@ -193,7 +199,7 @@ def refresh_services(session: Session, service_ids: Sequence[str]) -> None:
     refresh_gap_sites(session, ids)  # the gap map's supply projection, from the match sites just written
     profiled = ids + list(session.execute(_NEIGHBOURS, {"ids": ids}).scalars())
     session.execute(_DELETE_PROFILES, {"ids": profiled})
-    session.execute(_INSERT_PROFILES, {"ids": profiled, "elig": ELIGIBILITY_TAXONOMY})
+    session.execute(_INSERT_PROFILES, {"ids": profiled, "elig": ELIGIBILITY_TAXONOMY, "pathway": PATHWAY_TAXONOMY})
     session.execute(_SYNC_ORGANIZATION_NAMES, {"ids": ids})
     session.execute(text("INSERT INTO search_outbox (service_id) SELECT unnest(CAST(:ids AS text[]))"),
                     {"ids": ids})

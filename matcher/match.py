@@ -88,7 +88,8 @@ def evaluate(candidate: Candidate, request: MatchRequest, at: datetime,
 def option(candidate: Candidate, judgement: CapacityJudgement, open_now: bool | None,
            request: MatchRequest) -> Option:
     """An offered candidate as the answer shows it, with its score and words."""
-    score, reasons, warnings = explain(candidate, judgement, open_now, request.participant)
+    score, reasons, warnings = explain(candidate, judgement, open_now, request.participant,
+                                       pathway=request.pathway)
     return Option(need=candidate.need, service_id=candidate.service_id,
                   service_at_location_id=candidate.service_at_location_id,
                   location_id=candidate.location_id, name=candidate.name,
@@ -108,7 +109,8 @@ def _best_possible(candidate: Candidate, request: MatchRequest) -> RankKey:
     best_tier = (TIER_PROGRAM if program is not None and any(program in p.reserved_for for p in candidate.pools)
                  else TIER_OPEN)
     distance = 0.0 if candidate.reach == SERVICE_AREA else (candidate.distance_km or 0.0)
-    return (best_tier, -score_ceiling(candidate, request.participant), distance, candidate.sort_id)
+    return (best_tier, -score_ceiling(candidate, request.participant, request.pathway), distance,
+            candidate.sort_id)
 
 
 def match_need(need: str, request: MatchRequest, candidates: Iterable[Candidate], at: datetime,
@@ -138,7 +140,8 @@ def match_need(need: str, request: MatchRequest, candidates: Iterable[Candidate]
         judged.append((i, evaluation))
         judgement = evaluation.judgement
         if evaluation.stage == OFFERED and judgement is not None:
-            score = explain(candidate, judgement, open_now, request.participant, words=False)[0]
+            score = explain(candidate, judgement, open_now, request.participant, words=False,
+                            pathway=request.pathway)[0]
             distance = 0.0 if candidate.reach == SERVICE_AREA else (candidate.distance_km or 0.0)
             key = (tier(judgement), -score, distance, candidate.sort_id)
             ranked.append((key, candidate, judgement, open_now))

@@ -1,4 +1,5 @@
-"""search: accent-insensitive documents (`unaccent`), so "desintoxicacion" finds "desintoxicación"
+"""search: accent-insensitive documents (`unaccent`), so "desintoxicacion" finds "desintoxicación";
+gap events: the deflection pathway (`gap_event.pathway`)
 
 The search now folds accents in the query and in the document (catalog.projections); documents
 written before this revision are rebuilt here so existing catalogs search the same way.
@@ -7,6 +8,7 @@ Revision ID: 0012
 Revises: 0007
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
@@ -44,8 +46,11 @@ FROM docs WHERE s.id = docs.id
 def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
     op.execute(_REBUILD)
+    # Gap events say the deflection pathway the person came by, when the match request did.
+    op.add_column("gap_event", sa.Column("pathway", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("gap_event", "pathway")
     # Documents stay folded (still searchable); the projection of revision 0007 needs no unaccent.
     op.execute("DROP EXTENSION IF EXISTS unaccent")
