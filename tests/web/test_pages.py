@@ -223,3 +223,23 @@ def test_provider_updates_a_pool(seeded: dict[str, Any], make_key: Callable[...,
     stored = http.get(f"/v1/capacity/{pool}", headers=provider)
     assert stored.status_code == 200, stored.text
     assert stored.json()["available"] == 4
+
+
+def test_planner_sees_the_hours_a_need_is_covered(seeded: dict[str, Any], make_key: Callable[..., dict[str, str]],
+                                                  browse: Callable[..., Browsing]) -> None:
+    planner = make_key("planner")
+    b = browse(key=token_of(planner))
+    b.goto("/planner")
+    page = b.page
+    page.locator("#gap-filters").get_by_label("Need").select_option("food")
+    page.get_by_role("button", name="Show").click()
+    grid = page.locator("table.hours-grid")
+    expect(grid).to_be_visible()
+    expect(grid.locator("tbody tr")).to_have_count(7)
+    expect(grid.locator("tbody tr").first.locator("td")).to_have_count(24)
+    # The food bank opens 09:00-17:00 on weekdays: whichever week this is, nights are uncovered.
+    expect(page.locator("#hours")).to_contain_text("Food: services open each hour of this week, 1 service within")
+    expect(grid.locator("td.heat.none").first).to_be_visible()
+    expect(grid.locator("td.heat.one").first).to_be_visible()
+    expect(page.locator("#hours .none-open")).to_contain_text("No service open for")
+    b.screenshot("planner-hours")

@@ -4,6 +4,10 @@ import { $, h, fill, toast } from "../dom.js";
 import { t, needLabel, onLanguageChange } from "../i18n.js";
 import { boot, notice } from "../shell.js";
 import { createMap, ringsOf } from "../map.js";
+import { showHours } from "../hours-grid.js";
+
+// The need whose hours show when the filters name none: the field asks first for 24/7 crisis access.
+const HOURS_DEFAULT_NEED = "crisis";
 
 const STATUS_RANK = { sufficient: 0, lacks_capacity: 1, absent: 2 };
 const state = { sim: null, geojson: null, map: null, config: null, who: null };
@@ -108,6 +112,7 @@ async function load() {
   } finally {
     $("#sim").setAttribute("aria-busy", "false");
   }
+  showHours($("#hours"), query.need || HOURS_DEFAULT_NEED, state.config.map_centre);
   try {
     state.geojson = await api("/v1/gaps", { query: { ...query, format: "geojson" } });
     renderMap();
