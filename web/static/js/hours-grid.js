@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { h, fill } from "./dom.js";
 import { t, lang, needLabel } from "./i18n.js";
-import { notice } from "./shell.js";
+import { notice, problemText } from "./shell.js";
 
 // Around the region's centre: the same circle the directory's default radius draws.
 const RADIUS_KM = 15;
@@ -64,7 +64,7 @@ export async function showHours(box, needCode, centre) {
       h("div", { class: "table-wrap" }, grid(body, need)),
       uncovered(need));
   } catch (err) {
-    notice(box, t("err.api", { detail: err.message }), "error");
+    notice(box, problemText(err), "error");
   } finally {
     box.setAttribute("aria-busy", "false");
   }

@@ -2,7 +2,7 @@
 import { api, download, listOf } from "../api.js";
 import { $, h, fill, toast } from "../dom.js";
 import { t, needLabel, onLanguageChange } from "../i18n.js";
-import { boot, notice } from "../shell.js";
+import { boot, notice, problemText } from "../shell.js";
 import { createMap, ringsOf } from "../map.js";
 import { showHours } from "../hours-grid.js";
 
@@ -108,7 +108,7 @@ async function load() {
     state.sim = await api("/v1/gaps/sim", { query });
     renderSim();
   } catch (err) {
-    notice($("#sim"), t("err.api", { detail: err.message }), "error");
+    notice($("#sim"), problemText(err), "error");
   } finally {
     $("#sim").setAttribute("aria-busy", "false");
   }
@@ -117,14 +117,14 @@ async function load() {
     state.geojson = await api("/v1/gaps", { query: { ...query, format: "geojson" } });
     renderMap();
   } catch (err) {
-    $("#map-status").textContent = t("err.api", { detail: err.message });
+    $("#map-status").textContent = problemText(err);
   }
 }
 
 function downloadLink(format, filename) {
   const params = new URLSearchParams(Object.entries({ ...filters(), format }).filter(([, v]) => v));
   download(`/v1/gaps?${params}`, filename).then(() => toast(t("plan.downloaded", { file: filename })),
-    (err) => toast(t("err.api", { detail: err.message })));
+    (err) => toast(problemText(err)));
 }
 
 function fillSelects(config) {
