@@ -18,16 +18,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import root
+from api.browser_headers import SecurityHeaders
 from api.capacity import endpoints as capacity
 from api.directory import endpoints as directory
 from api.gaps import endpoints as gaps
+from api.guards import RequestGuard
 from api.imports import endpoints as imports
 from api.match import endpoints as match
 from divert import __version__
 from divert.db import session_factory
 from divert.errors import add_exception_handlers
 from divert.settings import Settings, get_settings
-from web import pages
+from web import apidocs, pages
 
 ACCESS_LOG = logging.getLogger("divert.access")
 
@@ -101,7 +103,8 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = False)
         if scheduler is not None:
             scheduler.shutdown(wait=False)
 
-    app = FastAPI(title="divert", version=__version__, lifespan=lifespan,
+    # Swagger UI and ReDoc are served by web.apidocs from local assets (FastAPI's load a CDN).
+    app = FastAPI(title="divert", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Divert to what, and where? HSDS 3.1 directory, live capacity, "
                               "a non-displacing matcher and a planner gap map.")
     app.state.settings = settings
@@ -109,10 +112,15 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = False)
     app.state.key_cache = {}
     add_exception_handlers(app)
 
+    # Outermost last: the access log sees every answer, security headers go on every answer (413s
+    # and 422s of the guard too), and the guard runs before any route, dependency or key check.
+    app.add_middleware(RequestGuard, settings=settings)
+    app.add_middleware(SecurityHeaders, settings=settings, styled_paths=apidocs.DOC_PATHS)
     app.add_middleware(AccessLog)
 
     app.include_router(root.router)
     for room in (directory, capacity, match, gaps, imports):
         app.include_router(room.router, prefix="/v1")
     app.include_router(pages.router)
+    app.include_router(apidocs.router)
     return app

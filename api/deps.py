@@ -91,7 +91,8 @@ async def get_caller(request: Request) -> Caller:
     cached = state.key_cache.get(digest)
     if cached is not None and now - cached[0] < state.settings.key_cache_seconds:
         return cached[1]
-    caller = await anyio.to_thread.run_sync(_look_up, state.sessions, token)
+    address = request.client.host if request.client else "unknown"
+    caller = await anyio.to_thread.run_sync(_look_up, state.sessions, state.settings, token, address)
     if caller is None:
         state.key_cache.pop(digest, None)
         raise Unauthorized("unknown or revoked API key")
@@ -101,9 +102,20 @@ async def get_caller(request: Request) -> Caller:
     return caller
 
 
-def _look_up(sessions: Callable[[], Session], token: str) -> Caller | None:
+def _look_up(sessions: Callable[[], Session], settings: Settings, token: str, address: str) -> Caller | None:
+    """The key's caller; failed look-ups are counted per address (api.throttle), and an address past
+    its limit is answered 429 before its key is even looked up."""
+    from api import throttle  # it builds on this module's dependencies
+
     with sessions() as session:
-        return caller_for_token(session, token)
+        connection = session.connection()
+        throttle.refuse_if_failing(connection, settings, address)
+        caller = caller_for_token(session, token)
+        over_limit = throttle.count_failure(connection, settings, address) if caller is None else None
+        session.commit()
+    if over_limit is not None:
+        raise over_limit
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

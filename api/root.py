@@ -48,8 +48,8 @@ def healthz(session: SessionDep) -> JSONResponse:
     try:
         session.execute(text("SELECT 1"))
     except Exception as exc:  # the database being down is exactly what this reports
-        return JSONResponse({"status": "error", "database": "unreachable", "detail": type(exc).__name__},
-                            status_code=503)
+        return JSONResponse({"error": "database_unavailable", "detail": type(exc).__name__, "status": "error",
+                             "database": "unreachable"}, status_code=503, headers={"Retry-After": "5"})
     return JSONResponse({"status": "ok", "database": "ok"})
 
 

@@ -556,3 +556,14 @@ class SourceRecord(Base):
     # (importers.dedup); null for a record that is its service.
     document: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True), nullable=True)
     __table_args__ = (UniqueConstraint("source", "source_key", name="uq_source_record"),)
+
+
+class RequestThrottle(Base):
+    """Requests counted per throttle bucket and fixed time window (api.throttle), shared by every API
+    replica. A bucket names a kind and a SHA-256 of the key id or address, never the address itself."""
+
+    __tablename__ = "request_throttle"
+    bucket: Mapped[str] = mapped_column(Text, primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer, server_default="0")
+    __table_args__ = (Index("ix_request_throttle_window", "window_start"),)

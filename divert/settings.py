@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from matcher.pools import Freshness
@@ -30,8 +30,10 @@ class Settings(BaseSettings):
     ttl_other_hours: float = Field(default=72, alias="DIVERT_TTL_OTHER_HOURS")
     # Run the in-process scheduler (feed polling, hold expiry, search sync) with `divert serve`.
     scheduler_enabled: bool = Field(default=True, alias="DIVERT_SCHEDULER")
-    # Outbound feed polling: private / loopback targets are refused unless allowed here.
-    feed_allow_private: bool = Field(default=False, alias="DIVERT_FEED_ALLOW_PRIVATE")
+    # Outbound requests (feeds, webhooks) go only to public addresses (api/outbound.py). This lets
+    # them reach 127.0.0.0/8 and ::1 as well: for tests and local demos only, never in production.
+    outbound_allow_loopback: bool = Field(
+        default=False, validation_alias=AliasChoices("DIVERT_OUTBOUND_ALLOW_LOOPBACK", "DIVERT_FEED_ALLOW_PRIVATE"))
     feed_timeout_seconds: float = Field(default=10, alias="DIVERT_FEED_TIMEOUT")
     # Allowed clock skew for capacity reports dated in the future.
     capacity_future_skew_minutes: float = Field(default=5, alias="DIVERT_CAPACITY_SKEW_MINUTES")
@@ -41,6 +43,26 @@ class Settings(BaseSettings):
     # How long a process trusts a key it has checked before reading it again (a revoked key stops
     # working within this time, on every replica); 0 reads the key on every request.
     key_cache_seconds: float = Field(default=30, ge=0, alias="DIVERT_KEY_CACHE_SECONDS")
+
+    # Request body limits in bytes (CONTRACT §2: 413 before the body is parsed or the key checked).
+    body_limit_bytes: int = Field(default=256 * 1024, ge=1024, alias="DIVERT_BODY_LIMIT")
+    match_body_limit_bytes: int = Field(default=64 * 1024, ge=1024, alias="DIVERT_MATCH_BODY_LIMIT")
+    hold_body_limit_bytes: int = Field(default=16 * 1024, ge=1024, alias="DIVERT_HOLD_BODY_LIMIT")
+    report_body_limit_bytes: int = Field(default=16 * 1024, ge=1024, alias="DIVERT_REPORT_BODY_LIMIT")
+    capacity_batch_body_limit_bytes: int = Field(default=4 * 1024 * 1024, ge=1024,
+                                                 alias="DIVERT_CAPACITY_BATCH_BODY_LIMIT")
+    import_body_limit_bytes: int = Field(default=32 * 1024 * 1024, ge=1024, alias="DIVERT_IMPORT_BODY_LIMIT")
+    # A datapackage zip larger than this once unpacked is refused (a zip bomb is small on the wire).
+    zip_unpacked_limit_bytes: int = Field(default=128 * 1024 * 1024, ge=1024, alias="DIVERT_ZIP_UNPACKED_LIMIT")
+    # Throttles (CONTRACT §2: 429 with Retry-After), counted in PostgreSQL so that they hold across
+    # replicas; each is "so many per window". 0 turns one off.
+    throttle_window_seconds: int = Field(default=60, ge=1, alias="DIVERT_THROTTLE_WINDOW")
+    failed_auth_per_address: int = Field(default=20, ge=0, alias="DIVERT_THROTTLE_FAILED_AUTH")
+    anonymous_writes_per_address: int = Field(default=10, ge=0, alias="DIVERT_THROTTLE_ANONYMOUS_WRITES")
+    matches_per_key: int = Field(default=600, ge=0, alias="DIVERT_THROTTLE_MATCHES")
+    hold_requests_per_key: int = Field(default=60, ge=0, alias="DIVERT_THROTTLE_HOLDS")
+    # Holds one key may keep active at once (CONTRACT §2.4).
+    max_active_holds: int = Field(default=10, ge=1, alias="DIVERT_MAX_ACTIVE_HOLDS")
 
     @property
     def freshness(self) -> Freshness:

@@ -37,48 +37,40 @@ def _admin() -> psycopg.Connection:
     return psycopg.connect(ADMIN_URL, autocommit=True)
 
 
-def _ensure_template() -> str:
-    """A migrated template database for this schema version (built once, under an advisory lock)."""
+def _ensure_template(conn: psycopg.Connection) -> str:
+    """A migrated template database for this schema version; the caller holds the template lock."""
     name = f"divert_tpl_{_migrations_digest()}"
-    with _admin() as conn:
-        conn.execute("SELECT pg_advisory_lock(4242)")
-        try:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-            if not exists:
-                building = name + "_building"
-                conn.execute(f'DROP DATABASE IF EXISTS "{building}"')
-                conn.execute(f'CREATE DATABASE "{building}"')
-                env = dict(os.environ, DATABASE_URL=f"{SERVER_URL}/{building}")
-                import subprocess
+    exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    if not exists:
+        building = name + "_building"
+        conn.execute(f'DROP DATABASE IF EXISTS "{building}"')
+        conn.execute(f'CREATE DATABASE "{building}"')
+        env = dict(os.environ, DATABASE_URL=f"{SERVER_URL}/{building}")
+        import subprocess
 
-                subprocess.run([str(ROOT / ".venv" / "bin" / "divert") if (ROOT / ".venv/bin/divert").exists()
-                                else "divert", "db", "upgrade"], env=env, check=True, cwd=ROOT)
-                conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
-                # Old templates of earlier schema versions are dropped so they don't pile up.
-                for (old,) in conn.execute(
-                        "SELECT datname FROM pg_database WHERE datname LIKE 'divert_tpl_%%' AND datname <> %s",
-                        (name,)).fetchall():
-                    # Another run may still be cloning from an old template; leave it for later.
-                    with contextlib.suppress(psycopg.Error):
-                        conn.execute(f'DROP DATABASE IF EXISTS "{old}"')
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(4242)")
+        subprocess.run([str(ROOT / ".venv" / "bin" / "divert") if (ROOT / ".venv/bin/divert").exists()
+                        else "divert", "db", "upgrade"], env=env, check=True, cwd=ROOT)
+        conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+        # Old templates of earlier schema versions are dropped so they don't pile up.
+        for (old,) in conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'divert_tpl_%%' AND datname <> %s",
+                (name,)).fetchall():
+            # Another run may still be cloning from an old template; leave it for later.
+            with contextlib.suppress(psycopg.Error):
+                conn.execute(f'DROP DATABASE IF EXISTS "{old}"')
     return name
 
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
-    template = _ensure_template()
     name = f"divert_test_{os.getpid()}"
     with _admin() as conn:
-        # Cloned under the template lock: a concurrent run on another schema version (another
-        # checkout) drops old templates only while holding it, so ours cannot vanish mid-clone.
+        # Built (if missing) and cloned under one hold of the template lock: a concurrent run on
+        # another schema version (another checkout) drops old templates only while holding it, so
+        # ours cannot vanish between being built and being cloned.
         conn.execute("SELECT pg_advisory_lock(4242)")
         try:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone():
-                conn.execute("SELECT pg_advisory_unlock(4242)")
-                template = _ensure_template()
-                conn.execute("SELECT pg_advisory_lock(4242)")
+            template = _ensure_template(conn)
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         finally:

@@ -14,7 +14,7 @@ from fastapi import Depends
 from api.auth.keys import Caller
 from api.deps import require_roles
 from catalog.tables import Feed, Hold
-from divert.errors import Forbidden
+from divert.errors import Forbidden, NotFound
 
 # Reading a pool's current state: everyone who works with capacity, not planners (aggregates only).
 PoolReaderDep = Annotated[Caller, Depends(require_roles("provider", "curator", "case_manager", "operator"))]
@@ -23,9 +23,10 @@ HistoryReaderDep = Annotated[Caller, Depends(require_roles("provider", "curator"
 
 
 def ensure_pool_access(caller: Caller, organization_id: str, capacity_id: str) -> None:
-    """A provider key touches only pools of services of its own organization."""
+    """A provider key touches only pools of services of its own organization; to it, another
+    organization's pool answers exactly like a missing one, so ids cannot be probed."""
     if caller.role == "provider" and caller.organization_id != organization_id:
-        raise Forbidden(f"capacity {capacity_id} belongs to another organization than this provider key's")
+        raise NotFound(f"no capacity pool with id {capacity_id}")
 
 
 def ensure_organization_scope(caller: Caller, organization_id: str | None) -> str | None:
@@ -38,8 +39,9 @@ def ensure_organization_scope(caller: Caller, organization_id: str | None) -> st
 
 
 def ensure_feed_access(caller: Caller, feed: Feed) -> None:
+    """Like pools: another organization's feed is, to a provider key, no feed at all."""
     if caller.role == "provider" and feed.organization_id != caller.organization_id:
-        raise Forbidden(f"feed {feed.id} belongs to another organization than this provider key's")
+        raise NotFound(f"no feed with id {feed.id}")
 
 
 def ensure_hold_access(caller: Caller, hold: Hold) -> None:

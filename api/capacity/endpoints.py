@@ -12,7 +12,7 @@ from math import ceil
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
@@ -27,6 +27,7 @@ from api.capacity.auth import (
 )
 from api.capacity.schemas import NO_NUL_PATTERN, CapacityBatchIn, CapacityReportIn, FeedIn, HoldIn
 from api.deps import CapacityWriterDep, CaseWorkerDep, SessionDep, SettingsDep
+from api.throttle import HoldThrottleDep
 from catalog.tables import Feed
 from divert.errors import NotFound, error_body
 
@@ -86,7 +87,7 @@ def push_batch(body: CapacityBatchIn, caller: CapacityWriterDep, session: Sessio
         return JSONResponse(error_body(
             "database_unavailable",
             "the database failed while applying this batch; no update from it was applied — send it again",
-            applied=0, items=len(body.updates)), status_code=503)
+            applied=0, items=len(body.updates)), status_code=503, headers={"Retry-After": "5"})
     # Serialized directly: the generic encoder would walk thousands of plain result dicts.
     return Response(orjson.dumps(result), media_type="application/json")
 
@@ -102,10 +103,20 @@ def read_pool(capacity_id: CapacityId, caller: PoolReaderDep, session: SessionDe
     return service.capacity_view(row, now, settings.freshness, program or caller.program)
 
 
+def writable_pool(capacity_id: CapacityId, caller: CapacityWriterDep, session: SessionDep) -> str:
+    """The pool a report is for, checked before the body is validated: a provider sending any body to
+    another organization's pool learns only that there is no such pool (404), never a 422 about it."""
+    owners = repository.pool_organizations(session, [capacity_id])
+    if capacity_id not in owners:
+        raise NotFound(f"no capacity pool with id {capacity_id}")
+    ensure_pool_access(caller, owners[capacity_id], capacity_id)
+    return capacity_id
+
+
 @router.put("/capacity/{capacity_id}", summary="Report a pool's capacity (applied unless older)",
             tags=["capacity"])
-def push_report(capacity_id: CapacityId, body: CapacityReportIn, caller: CapacityWriterDep,
-                session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+def push_report(capacity_id: Annotated[str, Depends(writable_pool)], body: CapacityReportIn,
+                caller: CapacityWriterDep, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     result = service.push_report(session, settings, caller, capacity_id, body, _now())
     session.commit()
     return result
@@ -167,7 +178,7 @@ def delete_feed(feed_id: FeedId, caller: CapacityWriterDep, session: SessionDep)
 
 @router.post("/holds", status_code=201, summary="Hold one unit for a warm handoff", tags=["holds"],
              responses={409: {"description": "no_open_units: nothing this request may hold"}})
-def create_hold(body: HoldIn, caller: CaseWorkerDep, session: SessionDep,
+def create_hold(body: HoldIn, caller: HoldThrottleDep, session: SessionDep,
                 settings: SettingsDep) -> dict[str, Any]:
     result = service.place_hold(session, settings, caller, body, _now())
     session.commit()

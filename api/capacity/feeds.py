@@ -1,19 +1,18 @@
-"""Polled capacity feeds: registration, the outbound address check, fetching and applying HSDS
-`service_capacity` JSON, health and backoff.
+"""Polled capacity feeds: registration, fetching and applying HSDS `service_capacity` JSON, health
+and backoff.
 
 A feed is untrusted input from the network. It is fetched with a conditional GET, a timeout, a size
-limit and no redirects, outside any database transaction; each item is validated on its own (bad
-items are reported with reasons, good ones go through the same conditional update as a push, with
-source "feed"); and one feed failing or hanging never stops the others.
+limit and the outbound address policy of `api.outbound` (public addresses only, checked on the address
+connected to, redirects included), outside any database transaction; each item is validated on its
+own (bad items are reported with reasons, good ones go through the same conditional update as a push,
+with source "feed"); and one feed failing or hanging never stops the others.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import random
-import socket
 import time
 import uuid
 from collections.abc import Sequence
@@ -21,7 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from pydantic import ValidationError
@@ -33,6 +31,7 @@ from api.capacity import repository
 from api.capacity.auth import ensure_organization_scope
 from api.capacity.schemas import CapacityReportIn, FeedIn, field_problems
 from api.capacity.service import ReportResult, apply_reports, future_problem, report_values
+from api.outbound import OutboundRefused, Resolver, outbound_client, url_problem
 from catalog.tables import Feed, Organization
 from divert.db import session_scope
 from divert.errors import InvalidInput
@@ -53,37 +52,11 @@ POLL_WORKERS = 8
 USER_AGENT = "divert-capacity-poller/1"
 
 
-class FeedRefused(Exception):
-    """A feed address the poller will not contact (private target, bad scheme)."""
-
-
 # --- registration and views ------------------------------------------------------------------------
-
-def _url_problem(url: str, allow_private: bool) -> str | None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        return "url must be http:// or https://"
-    if not parts.hostname:
-        return "url must name a host"
-    if parts.username or parts.password:
-        return "url must not carry credentials (they would be shown in feed listings)"
-    try:
-        _ = parts.port
-    except ValueError:
-        return "url has an invalid port"
-    if not allow_private:
-        try:
-            literal = ipaddress.ip_address(parts.hostname)
-        except ValueError:
-            literal = None
-        if (literal is not None and _is_internal(literal)) or parts.hostname.lower() == "localhost":
-            return "url points at a private or loopback address"
-    return None
-
 
 def register_feed(session: Session, settings: Settings, caller: Caller, body: FeedIn, now: datetime) -> Feed:
     organization_id = ensure_organization_scope(caller, body.organization_id)
-    problem = _url_problem(body.url, settings.feed_allow_private)
+    problem = url_problem(body.url, settings.outbound_allow_loopback)
     if problem:
         raise InvalidInput(problem, errors=[{"field": "url", "message": problem}])
     if organization_id is not None and session.get(Organization, organization_id) is None:
@@ -123,39 +96,6 @@ def feed_view(feed: Feed) -> dict[str, Any]:
         "next_poll_at": _iso(feed.next_poll_at),
         "last_result": feed.last_result or {},
     }
-
-
-# --- the outbound address check --------------------------------------------------------------------
-
-def _is_internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return (address.is_private or address.is_loopback or address.is_link_local or address.is_multicast
-            or address.is_reserved or address.is_unspecified)
-
-
-def check_outbound_address(url: str, allow_private: bool) -> None:
-    """Resolves the feed's host and refuses internal targets (a feed URL must not reach our own network).
-
-    The check runs just before each poll. A host whose DNS changes between this check and the
-    connection could still slip through (DNS rebinding); deployments that care should also filter
-    egress at the network level.
-    """
-    problem = _url_problem(url, allow_private)
-    if problem:
-        raise FeedRefused(problem)
-    if allow_private:
-        return
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise FeedRefused(f"cannot resolve {parts.hostname}: {exc}") from exc
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if _is_internal(address):
-            raise FeedRefused(f"{parts.hostname} resolves to internal address {address}; refused")
 
 
 # --- fetching --------------------------------------------------------------------------------------
@@ -204,12 +144,15 @@ def parse_feed_document(content: bytes) -> list[Any]:
     return document
 
 
-def fetch_feed(feed: FeedSnapshot, settings: Settings) -> FetchResult:
-    """One conditional GET with a total deadline and a size cap; never raises."""
-    try:
-        check_outbound_address(feed.url, settings.feed_allow_private)
-    except FeedRefused as exc:
-        return FetchResult(error=str(exc))
+def fetch_feed(feed: FeedSnapshot, settings: Settings, *, resolver: Resolver | None = None,
+               transport: httpx.BaseTransport | None = None) -> FetchResult:
+    """One conditional GET with a total deadline and a size cap; never raises.
+
+    The request goes through the outbound policy (api.outbound): only to public addresses, checked
+    on the address connected to, redirects included. `resolver` and `transport` are for tests."""
+    problem = url_problem(feed.url, settings.outbound_allow_loopback)
+    if problem:
+        return FetchResult(error=f"feed refused: {problem}")
     headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
     if feed.etag:
         headers["If-None-Match"] = feed.etag
@@ -218,8 +161,8 @@ def fetch_feed(feed: FeedSnapshot, settings: Settings) -> FetchResult:
     timeout = settings.feed_timeout_seconds
     deadline = time.monotonic() + timeout
     try:
-        # Redirects are not followed: a redirect could lead past the address check.
-        client = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False)
+        client = outbound_client(settings.outbound_allow_loopback, resolver=resolver, transport=transport,
+                                 timeout=httpx.Timeout(timeout))
         with client, client.stream("GET", feed.url, headers=headers) as response:
             if response.status_code == 304:
                 return FetchResult(http_status=304, not_modified=True, etag=feed.etag,
@@ -237,10 +180,13 @@ def fetch_feed(feed: FeedSnapshot, settings: Settings) -> FetchResult:
                     return FetchResult(http_status=200, error=f"feed took longer than {timeout:g} s")
             etag = response.headers.get("etag")
             last_modified = response.headers.get("last-modified")
+    except OutboundRefused as exc:  # its message never names what the host resolved to
+        return FetchResult(error=f"feed refused: {exc}")
     except httpx.TimeoutException:
         return FetchResult(error=f"feed timed out after {timeout:g} s")
     except httpx.HTTPError as exc:
-        return FetchResult(error=f"feed request failed: {type(exc).__name__}: {exc}")
+        # The class only: a connection error's text can name the address it tried.
+        return FetchResult(error=f"feed request failed: {type(exc).__name__}")
     try:
         items = parse_feed_document(bytes(body))
     except ValueError as exc:

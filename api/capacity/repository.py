@@ -271,6 +271,15 @@ def take_unit_for_hold(session: Session, capacity_id: str, now: datetime, actor:
     session.flush()
 
 
+def active_holds_of_key(session: Session, key_id: str, now: datetime) -> int:
+    """Active holds a key keeps, counted under a transaction lock on the key, so two holds sent at
+    once by one key cannot both pass the per-key cap (the lock ends with the transaction)."""
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('hold-key:' || :key, 0))"),
+                    {"key": key_id})
+    return int(session.execute(select(func.count()).select_from(Hold).where(
+        Hold.key_id == key_id, Hold.state == "active", Hold.expires_at > now)).scalar_one())
+
+
 def expire_holds(session: Session, now: datetime) -> int:
     """Marks every active hold past its time as expired (the arithmetic already ignores them)."""
     result = session.execute(update(Hold).where(Hold.state == "active", Hold.expires_at <= now)

@@ -16,12 +16,16 @@ from pydantic import (
     model_validator,
 )
 
+from divert.instants import OUT_OF_RANGE, out_of_range
+
 # Largest batch accepted by POST /v1/capacity: big enough for a whole county's pools in one call,
 # small enough that one transaction stays short.
 MAX_BATCH_ITEMS = 5000
-# Hold length bounds (minutes): a warm handoff is a drive across town, never more than a day.
+# Hold length bounds (minutes, CONTRACT §2.4): a warm handoff is a drive across town; a unit held
+# longer is a unit kept from everyone else for no one who is on the way.
 HOLD_MINUTES_DEFAULT = 60
-HOLD_MINUTES_MAX = 1440
+HOLD_MINUTES_MIN = 5
+HOLD_MINUTES_MAX = 240
 # Feed polling interval bounds (seconds).
 FEED_INTERVAL_DEFAULT = 300
 FEED_INTERVAL_MIN = 30
@@ -48,6 +52,8 @@ SafeText = Annotated[str, AfterValidator(_no_nul)]
 
 
 def _not_ancient(value: datetime) -> datetime:
+    if out_of_range(value):
+        raise ValueError(OUT_OF_RANGE)
     if value < EARLIEST_REPORT:
         raise ValueError(f"must not be earlier than {EARLIEST_REPORT.date().isoformat()}")
     return value
@@ -119,7 +125,7 @@ class HoldIn(BaseModel):
 
     capacity_id: SafeText = Field(min_length=1)
     program: SafeText | None = Field(default=None, min_length=1)
-    minutes: int = Field(default=HOLD_MINUTES_DEFAULT, ge=1, le=HOLD_MINUTES_MAX, strict=True)
+    minutes: int = Field(default=HOLD_MINUTES_DEFAULT, ge=HOLD_MINUTES_MIN, le=HOLD_MINUTES_MAX, strict=True)
 
 
 class FieldProblem(BaseModel):

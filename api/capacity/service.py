@@ -23,7 +23,7 @@ from api.capacity.auth import ensure_hold_access, ensure_pool_access
 from api.capacity.repository import PoolRow, ReportValues
 from api.capacity.schemas import CapacityBatchItem, CapacityReportIn, HoldIn, field_problems
 from catalog.tables import Hold
-from divert.errors import Conflict, InvalidInput, NotFound
+from divert.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from divert.settings import Settings
 from matcher.pools import Freshness, is_stale, offerable_units, pool_status, usable_by
 
@@ -178,13 +178,10 @@ def push_batch(session: Session, settings: Settings, caller: Caller, items: Sequ
     owners = repository.lock_pools(session, (item.capacity_id for _, item in parsed))
     for index, item in parsed:
         organization_id = owners.get(item.capacity_id)
-        if organization_id is None:
+        # Another organization's pool answers like a missing one (its existence is not revealed).
+        if organization_id is None or (caller.role == "provider" and caller.organization_id != organization_id):
             results[index] = {"index": index, "capacity_id": item.capacity_id, "status": 404,
                               "error": "not_found", "detail": f"no capacity pool with id {item.capacity_id}"}
-        elif caller.role == "provider" and caller.organization_id != organization_id:
-            results[index] = {"index": index, "capacity_id": item.capacity_id, "status": 403,
-                              "error": "forbidden",
-                              "detail": "this capacity belongs to another organization than this key's"}
         else:
             accepted.append((index, report_values(item.capacity_id, item)))
     decisions = apply_reports(session, [values for _, values in accepted], "push", caller.actor, locked=True)
@@ -263,6 +260,11 @@ def place_hold(session: Session, settings: Settings, caller: Caller, body: HoldI
                ) -> dict[str, Any]:
     """Holds one unit for a warm handoff, under the pool's row lock and the matcher's arithmetic."""
     program = caller.program_for(body.program, "hold")
+    if caller.key_id is not None and \
+            repository.active_holds_of_key(session, caller.key_id, now) >= settings.max_active_holds:
+        # CONTRACT §2.4: one key cannot sit on a pool's units; one frees when a hold ends or expires.
+        raise TooManyRequests(f"this key already keeps {settings.max_active_holds} active holds; confirm "
+                              "or release one first", retry_after=60, limit=settings.max_active_holds)
     row = repository.lock_pool(session, body.capacity_id, now)
     if row is None:
         raise NotFound(f"no capacity pool with id {body.capacity_id}")

@@ -33,6 +33,7 @@ from api.directory.schemas import (
     directory_query,
     invalid,
 )
+from api.throttle import AnonymousWriteDep
 from catalog.projections import refresh_services
 from catalog.search import SearchUnavailable, get_search_backend
 from catalog.serialize import CatalogSerializer, Level
@@ -459,7 +460,8 @@ def _report_object(r: ServiceReport) -> dict[str, Any]:
     summary="Report that a listing is wrong (anyone who may read the directory)",
 )
 def report_service(
-    service_id: Annotated[str, Path(max_length=200)], body: ReportIn, session: SessionDep, caller: ReaderDep
+    service_id: Annotated[str, Path(max_length=200)], body: ReportIn, session: SessionDep,
+    caller: AnonymousWriteDep,
 ) -> dict[str, Any]:
     if session.get(Service, service_id) is None:
         raise NotFound(f"no service {service_id!r}")

@@ -16,6 +16,7 @@ from api.directory.queries import BBox, DirectoryQuery
 from catalog.postcodes import centroid
 from catalog.search.field_words import read_query
 from divert.errors import InvalidInput
+from divert.instants import OUT_OF_RANGE, out_of_range
 from matcher.eligibility import Participant
 from matcher.model import DEFAULT_RADIUS_KM
 from matcher.vocabulary import INTERCEPTS, NEEDS
@@ -64,6 +65,8 @@ def instant(field: str, value: str | None, region_timezone: str) -> datetime | N
             raise invalid(
                 field, "must be an ISO 8601 date or date-time, e.g. 2026-11-22T20:00:00-08:00"
             ) from None
+    if out_of_range(parsed):
+        raise invalid(field, OUT_OF_RANGE)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(region_timezone))
     return parsed

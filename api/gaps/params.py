@@ -13,6 +13,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from divert.errors import InvalidInput
+from divert.instants import OUT_OF_RANGE, out_of_range
 from matcher.vocabulary import INTERCEPTS, NEEDS
 
 DEFAULT_RESOLUTION: Final = 7
@@ -94,10 +95,15 @@ def _instant(field: str, raw: str, zone: ZoneInfo) -> tuple[datetime, bool]:
     text = raw.strip()
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(), zone), True
+            day = datetime.combine(date.fromisoformat(text), time(), zone)
+            if out_of_range(day):
+                raise _problem(field, OUT_OF_RANGE)
+            return day, True
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise _problem(field, f"{raw!r} is not an ISO date (2026-11-01) or date-time") from None
+    if out_of_range(moment):
+        raise _problem(field, OUT_OF_RANGE)
     return (moment if moment.tzinfo else moment.replace(tzinfo=zone)), False
 
 

@@ -11,7 +11,7 @@ from api.auth.keys import Caller
 from api.deps import SessionDep, require_roles
 from divert.errors import ImportFailed
 from importers.datapackage import read_datapackage
-from importers.hsds_json import loads_json, services_from_json
+from importers.hsds_json import TOO_DEEP, loads_json, services_from_json
 from importers.pipeline import cyclic_gc_paused
 from importers.sources import import_source_data
 
@@ -93,12 +93,17 @@ async def import_hsds(
     # a cyclic collection would walk them all (see cyclic_gc_paused).
     with cyclic_gc_paused():
         body = await _read_upload(request)
-        data = read_datapackage(body) if isinstance(body, bytes) else services_from_json(body)
+        settings = request.app.state.settings
+        data = read_datapackage(body, settings.zip_unpacked_limit_bytes) if isinstance(body, bytes) \
+            else services_from_json(body)
         del body
         # The pipeline is synchronous database work: run it off the event loop.
-        result = await run_in_threadpool(
-            import_source_data, session, data, source="hsds", actor=caller.actor, dry_run=dry_run
-        )
+        try:
+            result = await run_in_threadpool(
+                import_source_data, session, data, source="hsds", actor=caller.actor, dry_run=dry_run
+            )
+        except RecursionError:  # a document nested near the parser's limit: bad input, not a crash
+            raise _invalid(TOO_DEEP) from None
         del data
         if dry_run:
             session.rollback()

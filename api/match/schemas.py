@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from divert.instants import BoundedDatetime
 from matcher.model import DEFAULT_LIMIT, DEFAULT_RADIUS_KM
 from matcher.vocabulary import INTERCEPTS, NEEDS
 
@@ -57,7 +58,7 @@ class MatchIn(BaseModel):
     location: LocationIn
     needs: Annotated[list[str], Field(min_length=1, max_length=MAX_NEEDS)]
     radius_km: Annotated[float, Field(gt=0, le=MAX_RADIUS_KM, allow_inf_nan=False)] = DEFAULT_RADIUS_KM
-    at: datetime | None = None
+    at: BoundedDatetime | None = None
     program: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     intercept: Annotated[int, Field(ge=min(INTERCEPTS), le=max(INTERCEPTS))] | None = None
     # The deflection pathway the person comes by (CONTRACT §3.3b): ranks up services receiving by it.

@@ -19,13 +19,13 @@ def app(db, settings):  # type: ignore[no-untyped-def]
     """The real app; feeds may target 127.0.0.1 (the local test feed server)."""
     from api.app import create_app
 
-    return create_app(settings.model_copy(update={"feed_allow_private": True}))
+    return create_app(settings.model_copy(update={"outbound_allow_loopback": True}))
 
 
 @pytest.fixture
 def feed_settings(settings):  # type: ignore[no-untyped-def]
     """Settings for driving `poll_due_feeds` directly: private targets allowed, a short timeout."""
-    return settings.model_copy(update={"feed_allow_private": True, "feed_timeout_seconds": 1.0})
+    return settings.model_copy(update={"outbound_allow_loopback": True, "feed_timeout_seconds": 1.0})
 
 
 @pytest.fixture

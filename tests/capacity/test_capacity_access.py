@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 from capacity_factories import ORG_B, hours_ago, report
 
+# Another organization's pool answers a provider like a missing one: 404, never 403 (no id probing).
 READ_POOL_ROLES = {"admin": 200, "curator": 200, "provider_b": 200, "case_manager": 200, "operator": 200,
-                   "provider_a": 403, "planner": 403}
-WRITE_POOL_ROLES = {"admin": 200, "curator": 200, "provider_b": 200, "provider_a": 403, "case_manager": 403,
+                   "provider_a": 404, "planner": 403}
+WRITE_POOL_ROLES = {"admin": 200, "curator": 200, "provider_b": 200, "provider_a": 404, "case_manager": 403,
                     "operator": 403, "planner": 403, "case_manager_lead": 403}
-HISTORY_ROLES = {"admin": 200, "curator": 200, "provider_b": 200, "provider_a": 403, "case_manager": 403,
+HISTORY_ROLES = {"admin": 200, "curator": 200, "provider_b": 200, "provider_a": 404, "case_manager": 403,
                  "operator": 403, "planner": 403}
 
 
@@ -97,13 +98,14 @@ def test_register_feed_for_organization_b(client, keys, pool_b):
 
 
 def test_read_feed(client, keys, feed_b):
-    for role, status in [("provider_a", 403), ("case_manager", 403), ("planner", 403), ("provider_b", 200),
+    for role, status in [("provider_a", 404), ("case_manager", 403), ("planner", 403), ("provider_b", 200),
                          ("curator", 200), ("admin", 200)]:
         assert client.get(f"/v1/feeds/{feed_b}", headers=keys[role]).status_code == status, role
 
 
 def test_delete_feed_refused_to_others(client, keys, feed_b):
-    for role in ("provider_a", "case_manager", "operator", "planner"):
+    assert client.delete(f"/v1/feeds/{feed_b}", headers=keys["provider_a"]).status_code == 404
+    for role in ("case_manager", "operator", "planner"):
         assert client.delete(f"/v1/feeds/{feed_b}", headers=keys[role]).status_code == 403, role
     assert client.get(f"/v1/feeds/{feed_b}", headers=keys["admin"]).status_code == 200
     assert client.delete(f"/v1/feeds/{feed_b}", headers=keys["provider_b"]).status_code == 204
@@ -151,3 +153,20 @@ def test_a_hold_is_shared_with_its_program_and_admins(client, keys, hold_id):
     assert client.get(f"/v1/holds/{hold_id}", headers=keys["case_manager_lead"]).status_code == 200
     assert client.get(f"/v1/holds/{hold_id}", headers=keys["admin"]).status_code == 200
     assert client.post(f"/v1/holds/{hold_id}/confirm", headers=keys["case_manager"]).status_code == 200
+
+
+def test_another_organizations_pool_answers_like_a_missing_one(client, keys, pool_b):
+    """A provider cannot tell another organization's pool from no pool: same status, same shape,
+    and the organization check comes before the body is validated (a bad body is still 404)."""
+    provider_a = keys["provider_a"]
+    for body in (report(1, hours_ago(1)), {"available": "lots"}, {}, {"updated": "9999-01-01T00:00:00Z"}):
+        theirs = client.put(f"/v1/capacity/{pool_b}", json=body, headers=provider_a)
+        missing = client.put("/v1/capacity/cap-none", json=body, headers=provider_a)
+        assert theirs.status_code == missing.status_code == 404, (body, theirs.text)
+        assert theirs.json()["error"] == missing.json()["error"] == "not_found"
+        assert theirs.json()["detail"].replace(pool_b, "ID") == missing.json()["detail"].replace("cap-none", "ID")
+    for suffix in ("", "/history"):
+        theirs = client.get(f"/v1/capacity/{pool_b}{suffix}", headers=provider_a)
+        missing = client.get(f"/v1/capacity/cap-none{suffix}", headers=provider_a)
+        assert theirs.status_code == missing.status_code == 404
+    assert client.get(f"/v1/capacity/{pool_b}", headers=keys["admin"]).json()["available"] == 2

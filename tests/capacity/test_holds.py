@@ -57,7 +57,7 @@ def test_program_bound_key_holds_only_for_its_program(client, make_pool, keys):
 
 def test_hold_input_is_validated_and_carries_no_participant(client, make_pool, keys):
     make_pool("cap-1")
-    for minutes in (0, 1441, "60", 1.5):
+    for minutes in (0, 4, 241, 1440, "60", 1.5):  # CONTRACT §2.4: 5 to 240
         r = hold(client, keys["case_manager"], minutes=minutes)
         assert r.status_code == 422 and "minutes" in r.json()["detail"], minutes
     r = hold(client, keys["case_manager"], participant={"age": 30})
@@ -105,7 +105,7 @@ def test_release_frees_the_unit(client, make_pool, keys):
 
 def test_expired_holds_free_their_unit_and_cannot_be_confirmed(client, make_pool, keys, engine, settings):
     make_pool("cap-1", available=1)
-    hold_id = hold(client, keys["case_manager"], minutes=1).json()["hold_id"]
+    hold_id = hold(client, keys["case_manager"], minutes=5).json()["hold_id"]
     with engine.begin() as conn:  # the hold's time has passed
         conn.execute(text("UPDATE hold SET expires_at = now() - interval '1 minute' WHERE id = :id"),
                      {"id": hold_id})

@@ -82,7 +82,7 @@ def test_bad_feeds_do_not_stall_a_polling_round(settings, db, make_key, feed_ser
     from api.capacity.feeds import poll_due_feeds
 
     # Loopback feeds are allowed only for this test's settings; a short timeout keeps it bounded.
-    feed_settings = settings.model_copy(update={"feed_allow_private": True,
+    feed_settings = settings.model_copy(update={"outbound_allow_loopback": True,
                                                 "feed_timeout_seconds": FEED_TIMEOUT})
     app = create_app(feed_settings)
     admin = make_key("admin")
