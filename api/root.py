@@ -14,7 +14,14 @@ from api.directory.repository import region_centre
 from divert import __version__
 from divert.db import ping
 from divert.errors import Unauthorized
-from matcher.vocabulary import ELIGIBILITY_TERMS, GAP_REASONS, INFORMATIONAL_TERMS, INTERCEPTS, NEEDS
+from matcher.vocabulary import (
+    ELIGIBILITY_TERMS,
+    GAP_REASONS,
+    INFORMATIONAL_TERMS,
+    INTERCEPTS,
+    NEEDS,
+    PATHWAYS,
+)
 
 router = APIRouter()
 
@@ -71,6 +78,8 @@ def profile() -> dict[str, Any]:
             "divert-needs": sorted(NEEDS),
             "divert-eligibility": sorted(ELIGIBILITY_TERMS) + sorted(INFORMATIONAL_TERMS),
             "sim-intercept": {str(k): v for k, v in INTERCEPTS.items()},
+            # The pathways by which a service receives people (pre-arrest deflection, intercepts 0-1).
+            "deflection-pathway": dict(PATHWAYS),
         },
         "service_capacity_additions": {
             "waitlist": "integer >= 0: people already waiting for this unit (default 0)",

@@ -25,7 +25,7 @@ from matcher.eligibility import Eligibility
 from matcher.hours import ScheduleRule
 from matcher.model import RADIUS, SERVICE_AREA, Candidate
 from matcher.pools import Pool
-from matcher.vocabulary import ELIGIBILITY_TERMS, INFORMATIONAL_TERMS
+from matcher.vocabulary import ELIGIBILITY_TERMS, INFORMATIONAL_TERMS, PATHWAYS
 
 # Over-fetch per need: the matcher drops ineligible and full services after the query, so the
 # query fetches several times the answer's size (and never fewer than a useful floor).
@@ -147,6 +147,13 @@ def _site_schedules(schedules: list[tuple[dict[str, Any], ScheduleRule]], servic
     return ()
 
 
+def site_schedules(schedules_json: Any, service_id: str, sal_id: str | None,
+                   location_id: str | None) -> tuple[ScheduleRule, ...]:
+    """The hours of one service at one place, from its `match_profile.schedules` (as the matcher reads them)."""
+    rows = _decode(schedules_json) or []
+    return _site_schedules([(row, _schedule(row)) for row in rows], service_id, sal_id, location_id)
+
+
 def _pool(row: list[Any]) -> Pool:
     pool_id, unit, available, maximum, updated, waitlist, reserved_for, location_id, holds = row
     return Pool(id=pool_id, unit=str(unit), available=float(available), updated=datetime.fromisoformat(updated),
@@ -161,12 +168,14 @@ def _decode(value: Any) -> Any:
 # Eligibility terms and languages repeat across services (a catalog has a few thousand distinct term
 # sets and a few dozen language lists), so each distinct text is read once per process.
 @lru_cache(maxsize=8192)
-def _terms(value: str) -> tuple[tuple[tuple[str, str | None], ...], frozenset[str]]:
-    """The eligibility terms (sorted, as Eligibility keeps them) and informational features of a service."""
+def _terms(value: str) -> tuple[tuple[tuple[str, str | None], ...], frozenset[str], frozenset[str]]:
+    """The eligibility terms (sorted, as Eligibility keeps them), informational features and deflection
+    pathways of a service (the profile holds eligibility and pathway terms; their codes never overlap)."""
     terms = [(str(code), term_value) for code, term_value in _decode(value) if code]
     features = frozenset(code for code, term_value in terms if code in INFORMATIONAL_TERMS
                          and (term_value is None or term_value.strip().lower() not in ("false", "no", "0")))
-    return tuple(sorted((code, v) for code, v in terms if code in ELIGIBILITY_TERMS)), features
+    pathways = frozenset(code for code, _ in terms if code in PATHWAYS)
+    return tuple(sorted((code, v) for code, v in terms if code in ELIGIBILITY_TERMS)), features, pathways
 
 
 @lru_cache(maxsize=1024)
@@ -179,18 +188,19 @@ def fetch_candidates(session: Session, needs: Sequence[str], lat: float, lon: fl
     """Candidates for every need at once (one statement), as plain matcher objects."""
     rows = session.connection().exec_driver_sql(
         DRIVER_SQL, query_params(needs, lat, lon, radius_km, limit)).all()
-    built: dict[str, tuple[Eligibility, frozenset[str], tuple[tuple[str, str | None], ...],
+    built: dict[str, tuple[Eligibility, frozenset[str], frozenset[str], tuple[tuple[str, str | None], ...],
                            list[tuple[dict[str, Any], ScheduleRule]], tuple[Pool, ...]]] = {}
     places: dict[tuple[str, str | None, str | None], tuple[tuple[str, ...], tuple[ScheduleRule, ...]]] = {}
     out: list[Candidate] = []
     for (need, sid, sal_id, location_id, distance_m, reach, name, organization, minimum_age, maximum_age,
          terms_json, languages_json, schedules_json, pools_json) in rows:
         if sid not in built:
-            terms, features = _terms(terms_json)
-            built[sid] = (Eligibility(terms, minimum_age, maximum_age), features, _languages(languages_json),
+            terms, features, pathways = _terms(terms_json)
+            built[sid] = (Eligibility(terms, minimum_age, maximum_age), features, pathways,
+                          _languages(languages_json),
                           [(row, _schedule(row)) for row in _decode(schedules_json)],
                           tuple(_pool(p) for p in _decode(pools_json)))
-        eligibility, features, languages, schedules, pools = built[sid]
+        eligibility, features, pathways, languages, schedules, pools = built[sid]
         site = (sid, sal_id, location_id)
         if site not in places:  # a place comes back once per need it meets
             places[site] = (
@@ -202,10 +212,10 @@ def fetch_candidates(session: Session, needs: Sequence[str], lat: float, lon: fl
             service_at_location_id=sal_id, location_id=location_id,
             distance_km=None if distance_m is None else float(distance_m) / 1000.0,
             reach=RADIUS if reach == "radius" else SERVICE_AREA,
-            eligibility=eligibility, features=features, languages=site_languages,
+            eligibility=eligibility, features=features, pathways=pathways, languages=site_languages,
             schedules=site_schedules, pools=pools,
         ))
     return out
 
 
-__all__ = ["CANDIDATE_SQL", "DRIVER_SQL", "fetch_candidates", "per_need_limit", "query_params"]
+__all__ = ["CANDIDATE_SQL", "DRIVER_SQL", "fetch_candidates", "per_need_limit", "query_params", "site_schedules"]

@@ -13,10 +13,17 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from catalog.gap_sites import refresh_gap_sites
-from matcher.vocabulary import ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY, NEEDS_TAXONOMY, PROFILE_TAXONOMIES
+from matcher.vocabulary import (
+    ELIGIBILITY_TAXONOMY,
+    INTERCEPT_TAXONOMY,
+    NEEDS_TAXONOMY,
+    PATHWAY_TAXONOMY,
+    PROFILE_TAXONOMIES,
+)
 
 # The search document: name weighs most, then alternate name and taxonomy terms (so "detox" finds a
 # service tagged "withdrawal management (detox)"), then the organization, then the description.
+# Accents are folded (`unaccent`) as the search folds the query, so "senora" finds "Señora".
 # The ids come in as a set joined by key (never `= ANY(:ids)` re-evaluated inside a join): with a
 # freshly loaded table and no statistics yet, the planner once chose a nested loop that checked the
 # whole id array for every pair of rows, and a 3,000-service refresh ran for hours.
@@ -32,12 +39,13 @@ WITH ids AS (
     GROUP BY a.link_id
 ), docs AS (
     SELECT s.id,
-           setweight(to_tsvector('english', coalesce(s.name, '')), 'A') ||
-           setweight(to_tsvector('english', coalesce(s.alternate_name, '') || ' ' ||
-                     replace(coalesce(terms.words, ''), '_', ' ')), 'B') ||
-           setweight(to_tsvector('english', coalesce(o.name, '')), 'C') ||
-           setweight(to_tsvector('english', coalesce(s.description, '')), 'D') AS search_vector,
-           lower(concat_ws(' ', s.name, s.alternate_name, replace(coalesce(terms.words, ''), '_', ' '), o.name))
+           setweight(to_tsvector('english', unaccent(coalesce(s.name, ''))), 'A') ||
+           setweight(to_tsvector('english', unaccent(coalesce(s.alternate_name, '') || ' ' ||
+                     replace(coalesce(terms.words, ''), '_', ' '))), 'B') ||
+           setweight(to_tsvector('english', unaccent(coalesce(o.name, ''))), 'C') ||
+           setweight(to_tsvector('english', unaccent(coalesce(s.description, ''))), 'D') AS search_vector,
+           lower(unaccent(concat_ws(' ', s.name, s.alternate_name,
+                                    replace(coalesce(terms.words, ''), '_', ' '), o.name)))
                AS search_text
     FROM ids JOIN service s ON s.id = ids.id
     JOIN organization o ON o.id = s.organization_id
@@ -105,7 +113,7 @@ WITH services AS (
 ), terms AS (
     SELECT a.link_id AS service_id,
            jsonb_agg(jsonb_build_array(t.code, a.value) ORDER BY t.code, a.id) AS terms
-    FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id AND t.profile = :elig
+    FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id AND t.profile IN (:elig, :pathway)
     WHERE a.link_entity = 'service' AND a.link_id = ANY(:ids)
     GROUP BY a.link_id
 ), language_ids AS (
@@ -191,7 +199,7 @@ def refresh_services(session: Session, service_ids: Sequence[str]) -> None:
     refresh_gap_sites(session, ids)  # the gap map's supply projection, from the match sites just written
     profiled = ids + list(session.execute(_NEIGHBOURS, {"ids": ids}).scalars())
     session.execute(_DELETE_PROFILES, {"ids": profiled})
-    session.execute(_INSERT_PROFILES, {"ids": profiled, "elig": ELIGIBILITY_TAXONOMY})
+    session.execute(_INSERT_PROFILES, {"ids": profiled, "elig": ELIGIBILITY_TAXONOMY, "pathway": PATHWAY_TAXONOMY})
     session.execute(_SYNC_ORGANIZATION_NAMES, {"ids": ids})
     session.execute(text("INSERT INTO search_outbox (service_id) SELECT unnest(CAST(:ids AS text[]))"),
                     {"ids": ids})

@@ -408,6 +408,7 @@ class GapEvent(Base):
     need: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     intercept: Mapped[int | None] = mapped_column(Integer)
+    pathway: Mapped[str | None] = mapped_column(Text)  # deflection-pathway the person came by, if said
     cell: Mapped[str] = mapped_column(Text)  # H3 cell, resolution 7
     hour: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     program: Mapped[str | None] = mapped_column(Text)

@@ -55,7 +55,8 @@ def _zone(name: str) -> tzinfo:
     return ZoneInfo(name)
 
 
-def _rule_zone(rule: ScheduleRule, default_tz: tzinfo) -> tzinfo:
+def rule_zone(rule: ScheduleRule, default_tz: tzinfo) -> tzinfo:
+    """The zone a rule's times are read in: its written offset, its HSDS `timezone`, else the region's."""
     if rule.time_offset_minutes is not None:
         return timezone(timedelta(minutes=rule.time_offset_minutes))
     if rule.timezone is not None:
@@ -215,7 +216,7 @@ def opening_on(rule: ScheduleRule, day: date, zone: tzinfo) -> tuple[datetime, d
 
 
 def rule_is_open(rule: ScheduleRule, at: datetime, default_tz: tzinfo) -> bool:
-    zone = _rule_zone(rule, default_tz)
+    zone = rule_zone(rule, default_tz)
     instant = at.astimezone(UTC)
     local_day = at.astimezone(zone).date()
     # An opening that began yesterday may still run (overnight hours).
@@ -274,8 +275,9 @@ def next_open(schedules: Iterable[ScheduleRule], at: datetime, default_tz: str |
         return at
     zone = _zone(default_tz) if isinstance(default_tz, str) else default_tz
     found = [t for r in schedules if r.says_anything
-             if (t := _first_opening(r, at, _rule_zone(r, zone))) is not None]
+             if (t := _first_opening(r, at, rule_zone(r, zone))) is not None]
     return min(found, key=lambda t: t.astimezone(UTC)) if found else None
 
 
-__all__ = ["ScheduleRule", "is_open", "next_open", "occurs_on", "opening_on", "rule_is_open", "WEEKDAYS"]
+__all__ = ["ScheduleRule", "is_open", "next_open", "occurs_on", "opening_on", "rule_is_open", "rule_zone",
+           "WEEKDAYS"]

@@ -95,7 +95,7 @@ def option(candidate: Candidate, judgement: CapacityJudgement, open_now: bool | 
            request: MatchRequest, at: datetime) -> Option:
     """An offered candidate as the answer shows it, with its score, words and `ask:` warnings."""
     score, reasons, warnings = explain(candidate, judgement, open_now, request.participant,
-                                       lang=request.lang)
+                                       lang=request.lang, pathway=request.pathway)
     warnings += [f"ask:{term}" for term in asked_of(candidate.eligibility, request.participant)]
     opens = at if open_now else next_open(candidate.schedules, at, request.region_timezone)
     return Option(need=candidate.need, service_id=candidate.service_id,
@@ -118,8 +118,8 @@ def _best_possible(candidate: Candidate, request: MatchRequest) -> RankKey:
     best_tier = (TIER_PROGRAM if program is not None and any(program in p.reserved_for for p in candidate.pools)
                  else TIER_OPEN)
     distance = 0.0 if candidate.reach == SERVICE_AREA else (candidate.distance_km or 0.0)
-    return (best_tier, asks_first(candidate, request), -score_ceiling(candidate, request.participant),
-            distance, candidate.sort_id)
+    return (best_tier, asks_first(candidate, request),
+            -score_ceiling(candidate, request.participant, request.pathway), distance, candidate.sort_id)
 
 
 def match_need(need: str, request: MatchRequest, candidates: Iterable[Candidate], at: datetime,
@@ -149,7 +149,8 @@ def match_need(need: str, request: MatchRequest, candidates: Iterable[Candidate]
         judged.append((i, evaluation))
         judgement = evaluation.judgement
         if evaluation.stage == OFFERED and judgement is not None:
-            score = explain(candidate, judgement, open_now, request.participant, words=False)[0]
+            score = explain(candidate, judgement, open_now, request.participant, words=False,
+                            pathway=request.pathway)[0]
             distance = 0.0 if candidate.reach == SERVICE_AREA else (candidate.distance_km or 0.0)
             key = (tier(judgement), asks_first(candidate, request), -score, distance, candidate.sort_id)
             ranked.append((key, candidate, judgement, open_now))

@@ -25,6 +25,7 @@ class MatchRequest:
     radius_km: float = DEFAULT_RADIUS_KM
     program: str | None = None
     intercept: int | None = None
+    pathway: str | None = None  # deflection-pathway the person comes by; ranks up services receiving by it
     open_now: bool = False
     limit: int = DEFAULT_LIMIT
     participant: Participant = field(default_factory=Participant)
@@ -47,6 +48,7 @@ class Candidate:
     reach: str = RADIUS
     eligibility: Eligibility = field(default_factory=Eligibility)
     features: frozenset[str] = frozenset()  # informational terms: low_barrier, housing_first, ...
+    pathways: frozenset[str] = frozenset()  # deflection-pathway terms: how the service receives people
     languages: tuple[str, ...] = ()
     schedules: tuple[ScheduleRule, ...] = ()
     pools: tuple[Pool, ...] = ()  # every pool of the service; the matcher picks the need's own

@@ -34,6 +34,8 @@ FIT_WEIGHTS: Final[dict[str, float]] = {
     "peer_staffed": 0.03,
     "language": 0.08,
     "open_now": 0.06,
+    # Receives people by the deflection pathway they come by (a crisis centre taking police drop-offs).
+    "pathway": 0.08,
 }
 # Requiring religious participation is a barrier the field counts against a service.
 RELIGIOUS_PENALTY: Final = 0.12
@@ -61,7 +63,11 @@ def tier(judgement: CapacityJudgement) -> int:
     return TIER_OPEN
 
 
-def score_ceiling(candidate: Candidate, participant: Participant) -> float:
+def receives_by(candidate: Candidate, pathway: str | None) -> bool:
+    return pathway is not None and pathway in candidate.pathways
+
+
+def score_ceiling(candidate: Candidate, participant: Participant, pathway: str | None = None) -> float:
     """The highest score `explain` could give this candidate, before its capacity and hours are
     judged: every fit it has, open now assumed. A hair above the exact sum, so a different order of
     float additions can never put the real score over it."""
@@ -70,12 +76,14 @@ def score_ceiling(candidate: Candidate, participant: Participant) -> float:
         fit -= RELIGIOUS_PENALTY
     if participant.languages and shared_languages(candidate, participant):
         fit += FIT_WEIGHTS["language"]
+    if receives_by(candidate, pathway):
+        fit += FIT_WEIGHTS["pathway"]
     return round(min(max(BASE_SCORE + NEARNESS_WEIGHT * nearness(candidate) + fit + 1e-6, 0.0), 1.0), 3)
 
 
 def explain(candidate: Candidate, judgement: CapacityJudgement, open_now: bool | None,
             participant: Participant, *, words: bool = True, lang: str = EN,
-            ) -> tuple[float, list[str], list[str]]:
+            pathway: str | None = None) -> tuple[float, list[str], list[str]]:
     """The score (0..1), the reasons (plain words) and the warnings of an option.
 
     With `words=False` only the score is computed (the lists stay empty): the matcher ranks every
@@ -111,6 +119,10 @@ def explain(candidate: Candidate, judgement: CapacityJudgement, open_now: bool |
     if spoken:
         score += FIT_WEIGHTS["language"]
         reasons.append(say(lang, "speaks", languages=", ".join(spoken)))
+    if receives_by(candidate, pathway):
+        score += FIT_WEIGHTS["pathway"]
+        if words:
+            reasons.append(say(lang, "receives_by", pathway=say(lang, f"pathway.{pathway}")))
     if open_now is True:
         score += FIT_WEIGHTS["open_now"]
         reasons.append(say(lang, "open_now"))

@@ -7,7 +7,8 @@ from typing import Final
 NEEDS_TAXONOMY: Final = "divert-needs"
 ELIGIBILITY_TAXONOMY: Final = "divert-eligibility"
 INTERCEPT_TAXONOMY: Final = "sim-intercept"
-PROFILE_TAXONOMIES: Final = (NEEDS_TAXONOMY, ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY)
+PATHWAY_TAXONOMY: Final = "deflection-pathway"
+PROFILE_TAXONOMIES: Final = (NEEDS_TAXONOMY, ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY, PATHWAY_TAXONOMY)
 
 # Need code -> plain words, for people.
 NEEDS: Final[dict[str, str]] = {
@@ -49,6 +50,16 @@ INTERCEPTS: Final[dict[int, str]] = {
     3: "Jails and courts",
     4: "Reentry",
     5: "Community corrections",
+}
+
+# The five pathways of pre-arrest deflection (CONTRACT §3.3b): how a service receives people, the
+# Sequential Intercept Model's intercept 0-1 work. Code -> plain words.
+PATHWAYS: Final[dict[str, str]] = {
+    "self_referral": "Self-referral",
+    "active_outreach": "Active outreach",
+    "naloxone_plus": "Naloxone plus",
+    "officer_prevention": "Officer prevention",
+    "officer_intervention": "Officer intervention",
 }
 
 GAP_REASONS: Final = ("none_in_area", "eligibility", "no_capacity", "waitlist_only", "closed")

@@ -27,6 +27,13 @@ _PHRASES: Final[dict[str, tuple[str, str]]] = {
     "open_now": ("open now", "abierto ahora"),
     "opens": ("opens {when}", "abre {when}"),
     "serves_area": ("serves this area", "atiende esta zona"),
+    "receives_by": ("receives by {pathway}", "recibe por {pathway}"),
+    # deflection pathways (matcher.vocabulary.PATHWAYS), as a reason says them
+    "pathway.self_referral": ("self-referral", "autoderivación"),
+    "pathway.active_outreach": ("active outreach", "búsqueda activa"),
+    "pathway.naloxone_plus": ("naloxone plus", "naloxona plus"),
+    "pathway.officer_prevention": ("officer prevention", "prevención policial"),
+    "pathway.officer_intervention": ("officer intervention", "intervención policial"),
     "km": ("{km:.1f} km", "{km:.1f} km"),
     # why a service's rules exclude a participant (matcher.eligibility)
     "x.sobriety_required": ("requires sobriety", "exige abstinencia"),

@@ -74,6 +74,10 @@ INTERCEPT_NAMES = {
     2: "Initial detention and first court appearance", 3: "Jails and courts", 4: "Reentry",
     5: "Community corrections",
 }
+PATHWAY_NAMES = {
+    "self_referral": "Self-referral", "active_outreach": "Active outreach", "naloxone_plus": "Naloxone plus",
+    "officer_prevention": "Officer prevention", "officer_intervention": "Officer intervention",
+}
 LANGUAGE_NAMES = {
     "en": "English", "es": "Spanish", "vi": "Vietnamese", "so": "Somali", "zh": "Chinese", "am": "Amharic",
     "ru": "Russian", "ko": "Korean", "tl": "Tagalog",
@@ -232,6 +236,7 @@ class Spec:
     assured: bool = True
     sites: list[Site] = field(default_factory=list)  # empty: the organization's main site
     own_phone: bool = False  # a direct line (crisis lines) instead of the organization's number
+    pathways: list[str] | None = None  # deflection pathways; None: read from the rest (see `pathways_of`)
 
 
 @dataclass
@@ -1347,6 +1352,25 @@ def location(org: Org, site: Site, phones: str) -> dict[str, Any]:
             "phones": [{"id": uid("phone", "location", key), "number": phones, "type": "voice"}]}
 
 
+def pathways_of(spec: Spec) -> list[str]:
+    """How a service receives people (deflection-pathway), unless the spec says: community services at
+    intercept 0 take self-referrals; mobile teams go out to people; harm reduction hands out naloxone
+    with a follow-up; services at intercept 1 take people officers refer (prevention, before a charge)
+    and bring (intervention, instead of one)."""
+    if spec.pathways is not None:
+        return spec.pathways
+    found = []
+    if 0 in spec.intercepts:
+        found.append("self_referral")
+    if spec.area is not None:
+        found.append("active_outreach")
+    if "harm_reduction" in spec.needs:
+        found.append("naloxone_plus")
+    if 1 in spec.intercepts:
+        found += ["officer_prevention", "officer_intervention"]
+    return found
+
+
 def service(org: Org, spec: Spec, org_phone: str, book: PhoneBook) -> dict[str, Any]:
     sid = uid("service", org.key, spec.name)
     oid = uid("organization", org.key)
@@ -1361,6 +1385,7 @@ def service(org: Org, spec: Spec, org_phone: str, book: PhoneBook) -> dict[str, 
     attributes += [attribute(sid, "divert-eligibility", code, ELIGIBILITY_NAMES[code], "true")
                    for code in spec.info]
     attributes += [attribute(sid, "sim-intercept", str(i), INTERCEPT_NAMES[i]) for i in spec.intercepts]
+    attributes += [attribute(sid, "deflection-pathway", code, PATHWAY_NAMES[code]) for code in pathways_of(spec)]
 
     svc: dict[str, Any] = {
         "id": sid, "name": spec.name, "status": spec.status,

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
-from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
 from api.capacity import feeds as feed_ops

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from api.directory.queries import BBox, DirectoryQuery
 from catalog.postcodes import centroid
+from catalog.search.field_words import read_query
 from divert.errors import InvalidInput
 from divert.instants import OUT_OF_RANGE, out_of_range
 from matcher.eligibility import Participant
@@ -187,9 +188,10 @@ def directory_query(
         point = centroid(postcode)
         if not zip5.isdigit() or len(zip5) != 5:
             raise invalid("postcode", "must be a 5-digit US ZIP code")
+        if point is None:
+            # Said plainly: "nothing found" for a ZIP code nobody has would send a caller away.
+            raise invalid("postcode", f"unknown ZIP code {postcode!r}")
         if proximity is not None:
-            if point is None:
-                raise invalid("postcode", f"unknown ZIP code {postcode!r}")
             lat, lon = point
             radius_m = proximity
             zip5 = None  # with proximity the radius decides, not the address
@@ -197,6 +199,11 @@ def directory_query(
             postcode_point = point
 
     query_text = search.strip() if search and search.strip() else None
+    # "detox spanish": the language words are the language filter, the rest is what to look for.
+    read = read_query(query_text) if query_text else None
+    spoken = read.languages if read else ()
+    if read is not None and not read.units:
+        query_text = None
     return DirectoryQuery(
         search=query_text,
         taxonomy_term_ids=tuple(listed(taxonomy_term_id)),
@@ -205,7 +212,7 @@ def directory_query(
         modified_after=instant("modified_after", modified_after, region_timezone),
         needs=parse_needs(need),
         intercepts=parse_intercepts(intercept),
-        languages=tuple(listed(language)),
+        languages=tuple(dict.fromkeys([*listed(language), *spoken])),
         status=status,
         lat=lat,
         lon=lon,

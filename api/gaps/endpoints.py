@@ -1,4 +1,5 @@
-"""Routes of the gaps room: the planner gap map and the Sequential Intercept Model table (CONTRACT §2.5).
+"""Routes of the gaps room: the planner gap map, the Sequential Intercept Model table and the hours grid
+(CONTRACT §2.5).
 
 Planner and admin keys only. Both answer with aggregates over a window of whole days; no route lists
 gap events or their hours.
@@ -18,6 +19,7 @@ from api.auth.keys import Caller
 from api.deps import PlannerDep, SessionDep, SettingsDep, require_roles
 from api.gaps import render
 from api.gaps.barrier_pools import reserved_pools_at_barriers
+from api.gaps.hours import build_hours, parse_hours_query
 from api.gaps.params import DEFAULT_LIMIT, FORMATS, MAX_LIMIT, SIM_FORMATS, GapQuery, parse_gap_query
 from api.gaps.service import build_gap_map, build_sim_table, without_cyclic_gc
 from divert.settings import Settings
@@ -101,3 +103,17 @@ def reserved_barriers(caller: PlannerOrCuratorDep, session: SessionDep,
     """Purchased capacity that shuts out the people the program serves, with the words of the field
     (planner, curator, admin). `program` narrows the list to one program's purchases."""
     return _json(reserved_pools_at_barriers(session, program))
+
+
+@router.get("/gaps/hours", summary="Hours grid: services open per hour of a week × need, and the hours none is")
+def hours_grid(caller: PlannerDep, session: SessionDep, settings: SettingsDep, need: NeedParam = None,
+               area: Annotated[str | None, Query(description="a named area id (or lat, lon, radius_km)")] = None,
+               lat: Annotated[str | None, Query(description="latitude of the circle's centre")] = None,
+               lon: Annotated[str | None, Query(description="longitude of the circle's centre")] = None,
+               radius_km: Annotated[str | None, Query(description="radius of the circle (default 15)")] = None,
+               from_: Annotated[str | None, Query(alias="from", description="first day of the week, ISO date "
+                                                  "(default: this week's Monday)")] = None) -> Any:
+    zone = ZoneInfo(settings.timezone)
+    query = parse_hours_query(need=need, area=area, lat=lat, lon=lon, radius_km=radius_km, from_=from_,
+                              today=datetime.now(UTC).astimezone(zone).date())
+    return _json(build_hours(session, query, settings.timezone))

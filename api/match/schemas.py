@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -61,6 +61,9 @@ class MatchIn(BaseModel):
     at: BoundedDatetime | None = None
     program: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     intercept: Annotated[int, Field(ge=min(INTERCEPTS), le=max(INTERCEPTS))] | None = None
+    # The deflection pathway the person comes by (CONTRACT §3.3b): ranks up services receiving by it.
+    pathway: Literal["self_referral", "active_outreach", "naloxone_plus", "officer_prevention",
+                     "officer_intervention"] | None = None
     open_now: bool = False
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
     participant: ParticipantIn | None = None

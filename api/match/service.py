@@ -57,9 +57,10 @@ def resolve_at(at: datetime | None, region_timezone: str) -> datetime:
 
 
 def record_gaps(session: Session, answers: list[NeedAnswer], lat: float, lon: float, at: datetime,
-                intercept: int | None, program: str | None) -> None:
-    """One gap event per need without a confirmed option: need, reason, intercept, cell, hour, program."""
-    rows = [{"need": a.need, "reason": a.gap.reason, "intercept": intercept,
+                intercept: int | None, program: str | None, pathway: str | None = None) -> None:
+    """One gap event per need without a confirmed option: need, reason, intercept, pathway, cell, hour,
+    program."""
+    rows = [{"need": a.need, "reason": a.gap.reason, "intercept": intercept, "pathway": pathway,
              "cell": h3.latlng_to_cell(lat, lon, GAP_CELL_RESOLUTION),
              "hour": at.astimezone(UTC).replace(minute=0, second=0, microsecond=0), "program": program}
             for a in answers if a.gap is not None]
@@ -112,12 +113,13 @@ def run_match(session: Session, settings: Settings, caller: Caller, body: MatchI
     participant = Participant.from_mapping(body.participant.model_dump(exclude_none=True)
                                            if body.participant else None)
     request = MatchRequest(needs=tuple(body.needs), radius_km=body.radius_km, program=program,
-                           intercept=body.intercept, open_now=body.open_now, limit=body.limit,
-                           participant=participant, region_timezone=settings.timezone, lang=lang)
+                           intercept=body.intercept, pathway=body.pathway, open_now=body.open_now,
+                           limit=body.limit, participant=participant, region_timezone=settings.timezone,
+                           lang=lang)
     candidates = fetch_candidates(session, request.needs, lat, lon, request.radius_km, request.limit)
     freshness = settings.freshness
     answers = match_needs(request, candidates, at, freshness)
-    record_gaps(session, answers, lat, lon, at, body.intercept, program)
+    record_gaps(session, answers, lat, lon, at, body.intercept, program, body.pathway)
     answers = nearest_beyond(session, request, answers, lat, lon, at, freshness)
     return {
         "at": at.isoformat(),

@@ -24,6 +24,8 @@ class SearchQuery:
     text: str
     needs: tuple[str, ...] = ()
     intercepts: tuple[int, ...] = ()
+    # Language codes or names (any of); language words in `text` ("spanish") are added to these.
+    languages: tuple[str, ...] = ()
     status: str | None = None
     lat: float | None = None
     lon: float | None = None

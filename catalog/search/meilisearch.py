@@ -5,9 +5,12 @@ Only documented endpoints are used (httpx, no SDK): `POST /indexes`, `PATCH /ind
 `POST /indexes/{uid}/search`. Writes in Meilisearch are asynchronous tasks; callers wait for a task to
 succeed before they forget a change (see catalog.search.sync), so nothing is lost if it is down.
 
-One document per service: id, name, description, org, needs, intercepts, status, terms (need words,
-for "detox"), and `_geo` {lat, lng} of its first place (Meilisearch holds one point per document; the
-directory applies exact geo filters in PostGIS, Meilisearch only ranks text).
+One document per service: id, name, description, org, needs, intercepts, status, languages (codes
+and names, lower case), terms (need words, for "detox"), and `_geo` {lat, lng} of its first place
+(Meilisearch holds one point per document; the directory applies exact geo filters in PostGIS,
+Meilisearch only ranks text). The field's synonyms
+(catalog.search.field_words) are the index's `synonyms` setting; language words in a query become a
+`languages` filter, as in the Postgres backend. Meilisearch folds accents itself.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import Float, Text
 
 from catalog.search import SearchHit, SearchQuery, SearchUnavailable
+from catalog.search.field_words import meili_synonyms, read_query
 
 INDEX: Final = "services"
 # How many hits a directory query may rank through Meilisearch (its own `maxTotalHits` is set above it).
@@ -34,9 +38,10 @@ TASK_POLL_SECONDS: Final = 0.05
 
 INDEX_SETTINGS: Final[dict[str, Any]] = {
     "searchableAttributes": ["name", "terms", "org", "description"],
-    "filterableAttributes": ["needs", "intercepts", "status", "_geo"],
+    "filterableAttributes": ["needs", "intercepts", "status", "languages", "_geo"],
     "sortableAttributes": ["_geo", "name"],
     "pagination": {"maxTotalHits": MAX_TOTAL_HITS},
+    "synonyms": meili_synonyms(),
 }
 _DONE: Final = frozenset({"succeeded", "failed", "canceled"})
 
@@ -58,6 +63,9 @@ def meili_filter(query: SearchQuery) -> list[str]:
         clauses.append(f"intercepts IN [{', '.join(_quoted(int(i)) for i in query.intercepts)}]")
     if query.status:
         clauses.append(f"status = {_quoted(query.status)}")
+    languages = [lang.strip().lower() for lang in (*query.languages, *read_query(query.text).languages)]
+    if any(languages):
+        clauses.append(f"languages IN [{', '.join(_quoted(lang) for lang in dict.fromkeys(languages) if lang)}]")
     if query.lat is not None and query.lon is not None and query.radius_km is not None:
         clauses.append(f"_geoRadius({query.lat:.6f}, {query.lon:.6f}, {round(query.radius_km * 1000)})")
     return clauses
@@ -174,7 +182,9 @@ class MeiliSearch:
         self.client = client
 
     def search(self, session: Session, query: SearchQuery) -> list[SearchHit]:
-        answer = self.client.search(query.text, filter=meili_filter(query), limit=query.limit)
+        # Language words leave the text for the filter; Meilisearch applies the synonyms itself.
+        text = read_query(query.text).text
+        answer = self.client.search(text, filter=meili_filter(query), limit=query.limit)
         hits = []
         for position, hit in enumerate(answer.get("hits", [])):
             if "id" not in hit:

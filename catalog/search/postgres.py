@@ -5,18 +5,25 @@ description, kept by catalog.projections) finds words and their stems: "detox" f
 tagged "Withdrawal management (detox)". Trigram word similarity on `service.search_text` forgives
 typos: "shelterr" finds "Emergency shelter". A service matching either is a hit; a full-text match
 always ranks above a typo-only match, then by rank, then by id, so the order is deterministic.
+
+The query is read with the field's words (catalog.search.field_words): each word or phrase with
+synonyms becomes an OR of them ("narcan" finds naloxone, "albergue" a shelter), language words
+("spanish", "español") become the language filter, and both the query and the search document are
+folded to lower case without accents (`unaccent`), so "desintoxicacion" and "desintoxicación" agree.
 """
 
 from __future__ import annotations
 
 import math
+from functools import reduce
 from typing import Final
 
 from sqlalchemy import ColumnElement, Float, FromClause, and_, case, func, literal, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from catalog.search import SearchHit, SearchQuery
-from catalog.search.predicates import area_covers, at_intercepts, meets_needs, place_within
+from catalog.search.field_words import ReadQuery, folded, read_query
+from catalog.search.predicates import area_covers, at_intercepts, meets_needs, place_within, speaks
 from catalog.tables import Service
 
 # Word similarity is the share of the query's trigrams found in the text: a typo keeps ~0.7-0.8
@@ -59,27 +66,48 @@ def trigram_prefilter(session: Session, words: str, text: TextColumn) -> ColumnE
     return found >= needed
 
 
+def full_text_query(read: ReadQuery) -> ColumnElement[object]:
+    """The tsquery of a read query: every unit must match, any of its synonyms (`&&` of `||`s)."""
+
+    def words(text: str) -> ColumnElement[object]:
+        return func.websearch_to_tsquery(TEXT_CONFIG, func.unaccent(text))
+
+    if not read.expanded:
+        return words(read.text)
+    units = []
+    for unit in read.units:
+        alternatives = [words(alternative) for alternative in unit]
+        units.append(reduce(lambda a, b: a.op("||")(b), alternatives))
+    return reduce(lambda a, b: a.op("&&")(b), units)
+
+
 class PostgresSearch:
     name = "postgres"
 
     def ranking(self, session: Session, text: str) -> FromClause:
+        read = read_query(text)
+        if not read.units:
+            # Only language words ("spanish"): every service is a hit; the language filter decides.
+            return select(Service.id.label("service_id"), literal(0.0, Float).label("rank")).subquery(
+                "search_hits"
+            )
         # The `<%` operator (served by the trigram GIN index) reads its threshold from this setting;
         # `is_local` keeps it to the current transaction.
         session.execute(
             select(func.set_config("pg_trgm.word_similarity_threshold", str(TRIGRAM_THRESHOLD), True))
         )
-        words = text.strip()
-        query = func.websearch_to_tsquery(TEXT_CONFIG, words)
+        words = folded(read.text.strip())
+        query = full_text_query(read)
         full_text = Service.search_vector.op("@@")(query)
-        typo = literal(words.lower()).op("<%")(Service.search_text)
-        prefilter = trigram_prefilter(session, words.lower(), Service.search_text)
+        typo = literal(words).op("<%")(Service.search_text)
+        prefilter = trigram_prefilter(session, words, Service.search_text)
         # Left to right: full text first (cheap, usually decides), then the prefilter, and the
         # trigram similarity only for what is left.
         may_be_typo = typo if prefilter is None else and_(prefilter, typo)
         rank = (
             case((full_text, 1.0), else_=0.0)
             + func.coalesce(func.ts_rank_cd(Service.search_vector, query), 0.0)
-            + func.coalesce(func.word_similarity(words.lower(), Service.search_text), 0.0)
+            + func.coalesce(func.word_similarity(words, Service.search_text), 0.0)
         )
         return (
             select(Service.id.label("service_id"), rank.cast(Float).label("rank"))
@@ -88,8 +116,12 @@ class PostgresSearch:
         )
 
     def search(self, session: Session, query: SearchQuery) -> list[SearchHit]:
+        read = read_query(query.text)
         hits = self.ranking(session, query.text)
         stmt = select(hits.c.service_id, hits.c.rank).join(Service, Service.id == hits.c.service_id)
+        languages = (*query.languages, *read.languages)
+        if languages:
+            stmt = stmt.where(speaks(Service.id, languages))
         if query.needs:
             stmt = stmt.where(meets_needs(Service.id, query.needs))
         if query.intercepts:
@@ -107,4 +139,4 @@ class PostgresSearch:
         return [SearchHit(r.service_id, float(r.rank)) for r in session.execute(stmt)]
 
 
-__all__ = ["PostgresSearch", "TRIGRAM_THRESHOLD", "trigram_prefilter"]
+__all__ = ["PostgresSearch", "full_text_query", "TRIGRAM_THRESHOLD", "trigram_prefilter"]

@@ -39,6 +39,10 @@ SELECT s.id, s.name, s.description, s.status, o.name AS org,
         WHERE a.link_entity = 'service' AND a.link_id = s.id AND t.profile = :intercepts) AS intercepts,
   (SELECT string_agg(DISTINCT t.name, ' ') FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
         WHERE a.link_entity = 'service' AND a.link_id = s.id AND coalesce(t.profile, '') <> :elig) AS terms,
+  ARRAY(SELECT DISTINCT lower(w) FROM language lg
+        CROSS JOIN LATERAL (VALUES (lg.code), (lg.name)) AS said(w)
+        WHERE w IS NOT NULL AND (lg.service_id = s.id OR (lg.service_id IS NULL AND lg.location_id IN (
+            SELECT sal.location_id FROM service_at_location sal WHERE sal.service_id = s.id)))) AS languages,
   geo.lat, geo.lon
 FROM service s
 JOIN organization o ON o.id = s.organization_id
@@ -71,6 +75,7 @@ def service_documents(session: Session, service_ids: list[str]) -> list[dict[str
             "status": r.status,
             "needs": sorted(r.needs or []),
             "intercepts": sorted(int(c) for c in (r.intercepts or []) if str(c).isdigit()),
+            "languages": sorted(r.languages or []),
             "terms": (r.terms or "").replace("_", " "),
         }
         if r.lat is not None and r.lon is not None:

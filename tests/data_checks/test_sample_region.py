@@ -23,7 +23,7 @@ import pytest
 import zipcodes
 
 from matcher.pools import Freshness, Pool, is_stale, offerable_units
-from matcher.vocabulary import ELIGIBILITY_TERMS, INFORMATIONAL_TERMS, INTERCEPTS, NEEDS
+from matcher.vocabulary import ELIGIBILITY_TERMS, INFORMATIONAL_TERMS, INTERCEPTS, NEEDS, PATHWAYS
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample" / "king-county.json"
@@ -104,6 +104,8 @@ def test_every_need_of_the_profile_is_met_somewhere() -> None:
 def test_every_intercept_and_eligibility_term_is_exercised() -> None:
     intercepts = {code for s in catalog() for code in terms(s, "sim-intercept")}
     assert intercepts == {str(i) for i in INTERCEPTS}
+    pathways = {code for s in catalog() for code in terms(s, "deflection-pathway")}
+    assert pathways == set(PATHWAYS)
     used = Counter(code for s in catalog() for code in terms(s, "divert-eligibility"))
     assert set(used) == ELIGIBILITY_TERMS | INFORMATIONAL_TERMS
     assert used["excludes_moud"] >= 2 and used["religious_participation_required"] >= 2

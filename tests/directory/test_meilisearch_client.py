@@ -174,7 +174,11 @@ def test_sync_sends_documents_and_deletes_outbox_rows_after_success(
         "/indexes",
         {"uid": "services", "primaryKey": "id"},
     )
-    assert set(state.settings["filterableAttributes"]) == {"needs", "intercepts", "status", "_geo"}
+    assert set(state.settings["filterableAttributes"]) == {"needs", "intercepts", "status", "languages", "_geo"}
+    # The field's synonyms go to the index, both ways and with and without accents.
+    synonyms = state.settings["synonyms"]
+    assert "naloxone" in synonyms["narcan"] and "narcan" in synonyms["naloxone"]
+    assert "withdrawal management" in synonyms["desintoxicacion"] and "detox" in synonyms["desintoxicación"]
     harbor = state.documents["harbor"]
     assert harbor["needs"] == ["shelter"] and harbor["intercepts"] == [0, 1] and harbor["status"] == "active"
     assert harbor["_geo"] == {"lat": pytest.approx(offset(1, 1)[0]), "lng": pytest.approx(offset(1, 1)[1])}

@@ -1,4 +1,5 @@
-"""One contract for every search backend: Postgres always, Meilisearch when MEILI_URL is set."""
+"""One contract for every search backend: Postgres always, Meilisearch against a loopback server that
+searches as Meilisearch documents (fake_meili), and a real Meilisearch too when MEILI_URL is set."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import pytest
 from directory_factories import Place, ServiceSpec, offset, write_catalog
+from fake_meili import meili_server
 
 from catalog.search import SearchBackend, SearchQuery
 
@@ -54,6 +56,36 @@ CURATED = [
     ServiceSpec(
         id="closed", name="Old Shelter", needs=["shelter"], status="defunct", places=[Place(*offset(1, 1))]
     ),
+    # The words callers use: brand names, street names, Spanish, and a language asked for in the query.
+    ServiceSpec(
+        id="kits",
+        name="Overdose Response Kits",
+        needs=["harm_reduction"],
+        places=[Place(*offset(3, 3))],
+        description="Free naloxone and fentanyl test strips",
+    ),
+    ServiceSpec(
+        id="bridge",
+        name="Bridge Clinic",
+        needs=["health_care"],
+        places=[Place(*offset(4, 1))],
+        description="Same-day buprenorphine starts",
+    ),
+    ServiceSpec(
+        id="otp",
+        name="Eastside Opioid Clinic",
+        needs=["moud"],
+        places=[Place(*offset(6, 6))],
+        description="Daily dosing",
+    ),
+    ServiceSpec(
+        id="esperanza",
+        name="Casa Esperanza",
+        needs=["withdrawal_management"],
+        languages=["es"],
+        places=[Place(*offset(5, -2))],
+        description="Atención en español, día y noche",
+    ),
 ]
 
 
@@ -71,13 +103,21 @@ def _meili_backend(db: Any) -> Iterator[SearchBackend]:
     client.close()
 
 
-@pytest.fixture(params=["postgres", "meilisearch"])
+@pytest.fixture(params=["postgres", "meilisearch-loopback", "meilisearch"])
 def backend(request: Any, db: Any) -> Iterator[SearchBackend]:
     write_catalog(db, CURATED)
     if request.param == "postgres":
         from catalog.search.postgres import PostgresSearch
 
         yield PostgresSearch()
+        return
+    if request.param == "meilisearch-loopback":
+        with meili_server() as (_model, url):
+            os.environ["MEILI_URL"] = url
+            try:
+                yield from _meili_backend(db)
+            finally:
+                del os.environ["MEILI_URL"]
         return
     if not os.environ.get("MEILI_URL"):
         pytest.skip("MEILI_URL not set: no Meilisearch server here")
@@ -111,6 +151,41 @@ def test_filters_need_intercept_and_radius(backend: SearchBackend, db: Any) -> N
     ]
 
 
+@pytest.mark.parametrize(
+    ("words", "service"),
+    [
+        ("narcan", "kits"),
+        ("Narcan", "kits"),
+        ("bupe", "bridge"),
+        ("suboxone", "bridge"),
+        ("MAT", "otp"),
+        ("methadone", "otp"),
+        ("moud", "otp"),
+        ("albergue", "harbor"),
+        ("refugio", "harbor"),
+        ("desintoxicación", "cedar"),
+        ("desintoxicacion", "cedar"),
+        ("detox", "esperanza"),
+        ("espanol", "esperanza"),  # an accent left out still finds the accented word ... as a language
+    ],
+)
+def test_the_words_callers_use(backend: SearchBackend, db: Any, words: str, service: str) -> None:
+    assert service in ids(backend, db, SearchQuery(words))
+
+
+def test_accents_do_not_matter(backend: SearchBackend, db: Any) -> None:
+    assert ids(backend, db, SearchQuery("atencion noche")) == ["esperanza"]
+    assert ids(backend, db, SearchQuery("ATENCIÓN")) == ["esperanza"]
+
+
+def test_a_language_word_is_the_language_filter(backend: SearchBackend, db: Any) -> None:
+    assert ids(backend, db, SearchQuery("detox spanish")) == ["esperanza"]
+    assert ids(backend, db, SearchQuery("desintoxicación en español")) == ["esperanza"]
+    assert ids(backend, db, SearchQuery("detox", languages=("es",))) == ["esperanza"]
+    assert set(ids(backend, db, SearchQuery("detox"))) == {"cedar", "esperanza"}
+    assert ids(backend, db, SearchQuery("shelter spanish")) == []
+
+
 def test_order_is_deterministic(backend: SearchBackend, db: Any) -> None:
     first = ids(backend, db, SearchQuery("shelter"))
     assert first == ids(backend, db, SearchQuery("shelter")) and len(first) == len(set(first))
@@ -121,7 +196,7 @@ def test_directory_search_through_the_api(client: Any, db: Any) -> None:
     body = client.get("/v1/services", params={"search": "shelterr", "status": "active"}).json()
     assert {s["id"] for s in body["contents"]} == {"harbor", "youth"}
     body = client.get("/v1/services", params={"search": "detox"}).json()
-    assert [s["id"] for s in body["contents"]] == ["cedar"]
+    assert {s["id"] for s in body["contents"]} == {"cedar", "esperanza"}
     body = client.get("/v1/service_at_locations", params={"search": "legal clinc"}).json()
     assert [s["service_id"] for s in body["contents"]] == ["northgate"]
     lat, lon = offset(0, 0)
@@ -129,3 +204,20 @@ def test_directory_search_through_the_api(client: Any, db: Any) -> None:
         "/v1/service_at_locations", params={"search": "shelter", "lat": lat, "lon": lon, "radius_km": 50}
     ).json()["contents"]
     assert [s["service_id"] for s in near] == ["harbor", "closed", "youth"]  # geo orders, search filters
+
+
+def test_the_directory_reads_language_words_and_synonyms(client: Any, db: Any) -> None:
+    write_catalog(db, CURATED)
+    body = client.get("/v1/services", params={"search": "detox spanish"}).json()
+    assert [s["id"] for s in body["contents"]] == ["esperanza"]
+    body = client.get("/v1/service_at_locations", params={"search": "español"}).json()
+    assert [s["service_id"] for s in body["contents"]] == ["esperanza"]
+    body = client.get("/v1/services", params={"search": "narcan"}).json()
+    assert [s["id"] for s in body["contents"]] == ["kits"]
+
+
+def test_an_unknown_postcode_is_said_plainly(client: Any, db: Any) -> None:
+    write_catalog(db, CURATED)
+    r = client.get("/v1/service_at_locations", params={"search": "shelter", "postcode": "00000"})
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"field": "postcode", "message": "unknown ZIP code '00000'"}]

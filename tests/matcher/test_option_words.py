@@ -78,3 +78,14 @@ def test_fit_moves_an_option_past_a_slightly_nearer_one_but_not_a_much_nearer_on
         plain = candidate("Plain", km=km, pools=(bed_pool("p"),))
         answer = match_need("shelter", request, [plain, fitted], AT, Freshness())
         assert answer.options[0].name == first
+
+
+def test_every_pathway_has_words_in_both_languages() -> None:
+    """A reason naming a pathway never falls back to a code or an English word in a Spanish answer."""
+    from matcher.vocabulary import PATHWAYS
+    from matcher.words import EN, ES, say
+
+    for code in PATHWAYS:
+        english, spanish = say(EN, f"pathway.{code}"), say(ES, f"pathway.{code}")
+        assert english == PATHWAYS[code].lower()
+        assert spanish and spanish != english and "_" not in spanish

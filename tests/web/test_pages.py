@@ -234,3 +234,74 @@ def test_provider_updates_a_pool(seeded: dict[str, Any], make_key: Callable[...,
     stored = http.get(f"/v1/capacity/{pool}", headers=provider)
     assert stored.status_code == 200, stored.text
     assert stored.json()["available"] == 4
+
+
+def test_planner_sees_the_hours_a_need_is_covered(seeded: dict[str, Any], make_key: Callable[..., dict[str, str]],
+                                                  browse: Callable[..., Browsing]) -> None:
+    planner = make_key("planner")
+    b = browse(key=token_of(planner))
+    b.goto("/planner")
+    page = b.page
+    page.locator("#gap-filters").get_by_label("Need").select_option("food")
+    page.get_by_role("button", name="Show").click()
+    grid = page.locator("table.hours-grid")
+    expect(grid).to_be_visible()
+    expect(grid.locator("tbody tr")).to_have_count(7)
+    expect(grid.locator("tbody tr").first.locator("td")).to_have_count(24)
+    # The food bank opens 09:00-17:00 on weekdays: whichever week this is, nights are uncovered.
+    expect(page.locator("#hours")).to_contain_text("Food: services open each hour of this week, 1 service within")
+    expect(grid.locator("td.heat.none").first).to_be_visible()
+    expect(grid.locator("td.heat.one").first).to_be_visible()
+    expect(page.locator("#hours .none-open")).to_contain_text("No service open for")
+    b.screenshot("planner-hours")
+
+
+def test_the_directory_search_lives_in_the_url(seeded: dict[str, Any], make_key: Callable[..., dict[str, str]],
+                                               browse: Callable[..., Browsing]) -> None:
+    operator = make_key("operator")
+    b = browse(key=token_of(operator))
+    b.goto("/directory")
+    page = b.page
+    search = page.get_by_label("Search", exact=True)
+    search.fill("narcan")  # nothing: no naloxone here
+    search.press("Enter")
+    expect(page.locator("#count")).to_contain_text("Nothing found")
+    search.fill("detox")
+    search.press("Enter")
+    row = page.locator("#list li", has_text="Pioneer Square Detox")
+    expect(row).to_be_visible()
+    expect(page.locator("#count")).to_have_text("1 result · page 1 of 1")
+    assert "search=detox" in page.url
+    # Phone as a link to dial, with a copy button; capacity on the row.
+    expect(row.get_by_role("link", name="206-555-0111")).to_have_attribute("href", "tel:+12065550111")
+    expect(row.get_by_role("button", name="Copy 206-555-0111")).to_be_visible()
+    expect(row).to_contain_text("1 of 16")
+    b.screenshot("directory-row")
+
+    # Into the service and back: the search is still there (Back, and the page's own link).
+    row.get_by_role("link", name="Pioneer Square Detox").click()
+    expect(page.locator("#service h1")).to_have_text("Pioneer Square Detox")
+    expect(page.locator("#service").get_by_role("link", name="206-555-0111")).to_have_attribute(
+        "href", "tel:+12065550111")
+    page.go_back()
+    expect(page.locator("#list li", has_text="Pioneer Square Detox")).to_be_visible()
+    expect(page.get_by_label("Search", exact=True)).to_have_value("detox")
+    page.go_back()  # the search before: "narcan"
+    expect(page.get_by_label("Search", exact=True)).to_have_value("narcan")
+    expect(page.locator("#count")).to_contain_text("Nothing found")
+    page.go_forward()
+    expect(page.locator("#list li", has_text="Pioneer Square Detox")).to_be_visible()
+    row = page.locator("#list li", has_text="Pioneer Square Detox")
+    row.get_by_role("link", name="Pioneer Square Detox").click()
+    expect(page.locator("#service h1")).to_have_text("Pioneer Square Detox")
+    page.get_by_role("link", name="← Directory").click()
+    expect(page.get_by_label("Search", exact=True)).to_have_value("detox")
+    expect(page.locator("#list li", has_text="Pioneer Square Detox")).to_be_visible()
+
+    # An unknown postcode is said as such, not as "nothing found".
+    page.get_by_label("Place (postcode or lat, lon)").fill("00000")
+    page.get_by_label("Search", exact=True).press("Enter")
+    expect(page.locator("#count")).to_contain_text("Unknown postcode: 00000")
+    # The browser logs the 422 it was answered; that one is expected here.
+    b.traffic.console_errors.remove(
+        "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)")

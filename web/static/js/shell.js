@@ -1,5 +1,5 @@
 // What every page shares: the deployment config, the language switch, the sign-in box and `whoami`.
-import { api, storedKey, storeKey } from "./api.js";
+import { api, storedKey, storeKey, ApiError } from "./api.js";
 import { $, $$, fill } from "./dom.js";
 import { applyTranslations, setLanguage, lang, t, onLanguageChange } from "./i18n.js";
 
@@ -79,4 +79,10 @@ export async function boot(init) {
 /** A notice inside a page region, e.g. "sign in as a planner to see this". */
 export function notice(el, message, kind = "info") {
   fill(el, Object.assign(document.createElement("p"), { className: `notice ${kind}`, textContent: message }));
+}
+
+/** What went wrong, in the same words on every page: the server's own answer, or that it could not
+ * be reached at all (fetch failed: offline, server down, blocked). */
+export function problemText(err) {
+  return err instanceof ApiError ? t("err.api", { detail: err.message }) : t("err.network");
 }

@@ -1,9 +1,9 @@
 // Match page (case manager, phone first): place + needs + optional facts -> options per need, holds,
 // referral cards, and gaps stated plainly.
-import { api, ApiError } from "../api.js";
+import { api } from "../api.js";
 import { $, $$, h, fill, toast } from "../dom.js";
 import { t, needLabel, onLanguageChange, lang } from "../i18n.js";
-import { boot, notice } from "../shell.js";
+import { boot, notice, problemText } from "../shell.js";
 import { createMap } from "../map.js";
 import { timeAgo, km, clock, countdown, scheduleLines, addressLine, mapLinks, eligibilityNotes } from "../format.js";
 import { referButton } from "../referrals.js";
@@ -310,7 +310,7 @@ async function runMatch(event) {
     results.scrollIntoView({ block: "start" });
     locateOptions();
   } catch (err) {
-    notice(results, err instanceof ApiError ? t("err.api", { detail: err.message }) : t("err.network"), "error");
+    notice(results, problemText(err), "error");
   } finally {
     results.setAttribute("aria-busy", "false");
   }
@@ -325,7 +325,7 @@ async function placeHold(option, need) {
     state.holds.set(capacity.capacity_id, { ...hold, option, need });
     toast(t("hold.placed", { name: option.name, until: clock(hold.expires_at) }));
   } catch (err) {
-    toast(err.code === "no_open_units" ? t("hold.lost") : t("err.api", { detail: err.message }));
+    toast(err.code === "no_open_units" ? t("hold.lost") : problemText(err));
   }
   await refreshAnswer();
 }
@@ -335,7 +335,7 @@ async function releaseHold(option, hold) {
     await api(`/v1/holds/${encodeURIComponent(hold.hold_id)}`, { method: "DELETE" });
     toast(t("hold.released"));
   } catch (err) {
-    toast(t("err.api", { detail: err.message }));
+    toast(problemText(err));
   }
   state.holds.delete(option.capacity.capacity_id);
   await refreshAnswer();
@@ -349,7 +349,7 @@ async function confirmHold(option, hold) {
     toast(t("hold.confirmed", { name: option.name }));
     await refreshAnswer();
   } catch (err) {
-    toast(t("err.api", { detail: err.message }));
+    toast(problemText(err));
   }
 }
 
@@ -382,7 +382,7 @@ async function openCard(option) {
   try {
     service = await api(`/v1/services/${encodeURIComponent(option.service_id)}`);
   } catch (err) {
-    fill(card, h("p", { id: "card-title", class: "notice error" }, t("err.api", { detail: err.message })));
+    fill(card, h("p", { id: "card-title", class: "notice error" }, problemText(err)));
     return;
   }
   const sals = service.service_at_locations || [];

@@ -2,9 +2,13 @@
 import { api, download, listOf } from "../api.js";
 import { $, h, fill, toast } from "../dom.js";
 import { t, needLabel, onLanguageChange } from "../i18n.js";
-import { boot, notice } from "../shell.js";
+import { boot, notice, problemText } from "../shell.js";
 import { createMap, ringsOf } from "../map.js";
 import { loadOutcomes, renderOutcomes } from "../outcomes.js";
+import { showHours } from "../hours-grid.js";
+
+// The need whose hours show when the filters name none: the field asks first for 24/7 crisis access.
+const HOURS_DEFAULT_NEED = "crisis";
 
 const STATUS_RANK = { sufficient: 0, lacks_capacity: 1, absent: 2 };
 const state = { sim: null, geojson: null, map: null, config: null, who: null };
@@ -105,23 +109,24 @@ async function load() {
     state.sim = await api("/v1/gaps/sim", { query });
     renderSim();
   } catch (err) {
-    notice($("#sim"), t("err.api", { detail: err.message }), "error");
+    notice($("#sim"), problemText(err), "error");
   } finally {
     $("#sim").setAttribute("aria-busy", "false");
   }
   loadOutcomes(query);
+  showHours($("#hours"), query.need || HOURS_DEFAULT_NEED, state.config.map_centre);
   try {
     state.geojson = await api("/v1/gaps", { query: { ...query, format: "geojson" } });
     renderMap();
   } catch (err) {
-    $("#map-status").textContent = t("err.api", { detail: err.message });
+    $("#map-status").textContent = problemText(err);
   }
 }
 
 function downloadLink(format, filename) {
   const params = new URLSearchParams(Object.entries({ ...filters(), format }).filter(([, v]) => v));
   download(`/v1/gaps?${params}`, filename).then(() => toast(t("plan.downloaded", { file: filename })),
-    (err) => toast(t("err.api", { detail: err.message })));
+    (err) => toast(problemText(err)));
 }
 
 function fillSelects(config) {

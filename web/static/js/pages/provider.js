@@ -2,7 +2,7 @@
 import { api, listOf } from "../api.js";
 import { $, h, fill, toast } from "../dom.js";
 import { t, onLanguageChange } from "../i18n.js";
-import { boot, notice } from "../shell.js";
+import { boot, notice, problemText } from "../shell.js";
 import { timeAgo, clock } from "../format.js";
 import { mountIncoming, renderIncoming, setIncomingWho } from "../incoming.js";
 
@@ -140,7 +140,7 @@ async function load() {
       state.pools = listOf(data, "capacities", "pools");
       await loadServiceNames();
     } catch (err) {
-      notice($("#pools"), t("err.api", { detail: err.message }), "error");
+      notice($("#pools"), problemText(err), "error");
       return;
     }
   }

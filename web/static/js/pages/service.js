@@ -3,12 +3,21 @@
 import { api } from "../api.js";
 import { $, h, s, fill } from "../dom.js";
 import { t, onLanguageChange } from "../i18n.js";
-import { boot, notice } from "../shell.js";
+import { boot, notice, problemText } from "../shell.js";
 import {
   timeAgo, dateTime, scheduleLines, addressLine, eligibilityNotes, needsOf, interceptsOf, languagesOf, mapLinks,
 } from "../format.js";
+import { phoneLink, emailLink, webLink } from "../contact.js";
 
 const serviceId = $("#service").dataset.serviceId;
+
+// "← Directory" goes back to the operator's last search in this tab (the directory page keeps its URL,
+// which holds the query), not to an empty directory. Kept per tab, not sent anywhere.
+try {
+  const lastSearch = sessionStorage.getItem("divert.directory");
+  const back = document.querySelector("a.back");
+  if (back && lastSearch && lastSearch.startsWith("/directory")) back.href = lastSearch;
+} catch { /* storage refused: the plain link stays */ }
 const state = { service: null, histories: new Map(), config: null, who: null };
 
 // Roles that may see how a pool's numbers moved (see GET /v1/capacity/trends).
@@ -37,6 +46,13 @@ function section(titleKey, ...content) {
   return h("section", { class: "panel" }, h("h2", {}, t(titleKey)), body);
 }
 
+/** A field whose value is page nodes (links with copy buttons), one per line. */
+function nodesField(labelKey, nodes) {
+  const shown = (nodes || []).filter(Boolean);
+  if (!shown.length) return null;
+  return [h("dt", {}, t(labelKey)), h("dd", {}, shown.map((n, i) => (i ? [h("br"), n] : n)))];
+}
+
 function field(labelKey, value) {
   if (value === null || value === undefined || value === "" || (Array.isArray(value) && !value.length)) return null;
   return [h("dt", {}, t(labelKey)), h("dd", {}, Array.isArray(value) ? value.join(", ") : String(value))];
@@ -61,11 +77,11 @@ function capacityBlock(capacity) {
 function locationBlock(sal) {
   const location = sal.location || {};
   const links = mapLinks(location.latitude, location.longitude);
-  const phones = (location.phones || []).map((p) => p.number).filter(Boolean);
+  const phones = (location.phones || []).map(phoneLink).filter(Boolean);
   return h("li", {},
     h("p", {}, h("strong", {}, location.name || "")),
     (location.addresses || []).map((a) => h("p", {}, addressLine(a))),
-    phones.length ? h("p", {}, t("card.phone"), ": ", phones.join(", ")) : null,
+    phones.length ? h("p", {}, t("card.phone"), ": ", phones) : null,
     location.transportation ? h("p", { class: "small" }, location.transportation) : null,
     links ? h("p", { class: "small" }, h("a", { href: links.geo }, t("card.openMap")), " · ",
       h("span", { class: "url" }, links.osm)) : null);
@@ -78,8 +94,7 @@ function render() {
   document.title = `${service.name} · divert`;
   const notes = eligibilityNotes(service).map((n) => n.text);
   const intercepts = interceptsOf(service).map((code) => `${code} ${t(`intercept.${code}`, {}, state.config.intercepts[code] || "")}`);
-  const phones = [...(service.phones || []), ...((service.organization || {}).phones || [])]
-    .map((p) => [p.number, p.extension ? `x${p.extension}` : "", p.description ? `(${p.description})` : ""].filter(Boolean).join(" "));
+  const phones = [...(service.phones || []), ...((service.organization || {}).phones || [])].map(phoneLink);
   const contacts = (service.contacts || []).map((c) => [c.name, c.title, c.email].filter(Boolean).join(", "));
   const hours = scheduleLines(service.schedules);
   const documents = (service.required_documents || []).map((d) => d.document).filter(Boolean);
@@ -108,10 +123,10 @@ function render() {
       field("svc.accreditations", service.accreditations),
       field("svc.licenses", service.licenses),
       field("svc.funding", funding),
-      field("svc.phones", phones),
+      nodesField("svc.phones", phones),
       field("svc.contacts", contacts),
-      field("svc.email", service.email),
-      field("svc.url", service.url),
+      nodesField("svc.email", [emailLink(service.email)]),
+      nodesField("svc.url", [webLink(service.url)]),
       field("svc.assured", service.assured_date),
       field("svc.modified", service.last_modified ? dateTime(service.last_modified) : null))),
     section("svc.locations", (service.service_at_locations || []).length
@@ -150,7 +165,7 @@ async function sendReport(event) {
     form.elements.message.value = "";
     status.textContent = t("report.thanks");
   } catch (err) {
-    status.textContent = t("err.api", { detail: err.message });
+    status.textContent = problemText(err);
   }
 }
 
@@ -163,7 +178,7 @@ boot(async ({ config, who }) => {
     state.service = await api(`/v1/services/${encodeURIComponent(serviceId)}`);
   } catch (err) {
     fill($("#service"), h("h1", {}, t("svc.notFound")));
-    notice($("#service").appendChild(h("div")), t("err.api", { detail: err.message }), "error");
+    notice($("#service").appendChild(h("div")), problemText(err), "error");
     return;
   }
   render();
