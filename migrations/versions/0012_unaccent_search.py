@@ -5,14 +5,14 @@ The search now folds accents in the query and in the document (catalog.projectio
 written before this revision are rebuilt here so existing catalogs search the same way.
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
