@@ -21,6 +21,7 @@ from api.gaps import render
 from api.gaps.barrier_pools import reserved_pools_at_barriers
 from api.gaps.hours import build_hours, parse_hours_query
 from api.gaps.params import DEFAULT_LIMIT, FORMATS, MAX_LIMIT, SIM_FORMATS, GapQuery, parse_gap_query
+from api.gaps.schemas import HoursOut, ReservedBarriersOut
 from api.gaps.service import build_gap_map, build_sim_table, without_cyclic_gc
 from divert.settings import Settings
 
@@ -96,16 +97,17 @@ PlannerOrCuratorDep = Annotated[Caller, Depends(require_roles("planner", "curato
 
 @router.get("/gaps/reserved_barriers",
             summary="Program-reserved pools at services that require sobriety, exclude MOUD or sex work, "
-                    "or require religious participation")
+                    "or require religious participation", response_model=ReservedBarriersOut)
 def reserved_barriers(caller: PlannerOrCuratorDep, session: SessionDep,
                       program: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")] = None,
                       ) -> Any:
     """Purchased capacity that shuts out the people the program serves, with the words of the field
     (planner, curator, admin). `program` narrows the list to one program's purchases."""
-    return _json(reserved_pools_at_barriers(session, program))
+    return reserved_pools_at_barriers(session, program)
 
 
-@router.get("/gaps/hours", summary="Hours grid: services open per hour of a week × need, and the hours none is")
+@router.get("/gaps/hours", summary="Hours grid: services open per hour of a week × need, and the hours none is",
+            response_model=HoursOut, response_model_exclude_none=True)
 def hours_grid(caller: PlannerDep, session: SessionDep, settings: SettingsDep, need: NeedParam = None,
                area: Annotated[str | None, Query(description="a named area id (or lat, lon, radius_km)")] = None,
                lat: Annotated[str | None, Query(description="latitude of the circle's centre")] = None,
@@ -116,4 +118,4 @@ def hours_grid(caller: PlannerDep, session: SessionDep, settings: SettingsDep, n
     zone = ZoneInfo(settings.timezone)
     query = parse_hours_query(need=need, area=area, lat=lat, lon=lon, radius_km=radius_km, from_=from_,
                               today=datetime.now(UTC).astimezone(zone).date())
-    return _json(build_hours(session, query, settings.timezone))
+    return build_hours(session, query, settings.timezone)
