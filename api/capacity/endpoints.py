@@ -38,9 +38,8 @@ from api.capacity.schemas import (
     HoldOut,
     ReportOut,
 )
-from api.deps import CapacityWriterDep, CaseWorkerDep, SessionDep, SettingsDep, UnitOfWorkRoute
+from api.deps import CapacityWriterDep, CaseWorkerDep, HoldThrottleDep, SessionDep, SettingsDep, UnitOfWorkRoute
 from api.paging import Page, hsds_page
-from api.throttle import HoldThrottleDep
 from catalog.tables import Feed
 from divert.errors import DatabaseUnavailable, InvalidInput, NotFound
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from api.deps import CuratorDep, ReaderDep, SessionDep, SettingsDep, UnitOfWorkRoute
+from api.deps import AnonymousWriteDep, CuratorDep, ReaderDep, SessionDep, SettingsDep, UnitOfWorkRoute
 from api.directory import repository, service
 from api.directory.queries import DirectoryQuery, place_selection, service_selection
 from api.directory.schemas import (
@@ -23,7 +23,6 @@ from api.directory.schemas import (
     invalid,
 )
 from api.paging import Page
-from api.throttle import AnonymousWriteDep
 from catalog.serialize import Level
 from divert.settings import Settings
 
