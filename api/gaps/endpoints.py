@@ -19,6 +19,7 @@ from api.auth.keys import Caller
 from api.deps import PlannerDep, SessionDep, SettingsDep, require_roles
 from api.gaps import render
 from api.gaps.barrier_pools import reserved_pools_at_barriers
+from api.gaps.detail import GapDetailOut, gap_detail, parse_cell
 from api.gaps.hours import build_hours, parse_hours_query
 from api.gaps.params import DEFAULT_LIMIT, FORMATS, MAX_LIMIT, SIM_FORMATS, GapQuery, parse_gap_query
 from api.gaps.schemas import HoursOut, ReservedBarriersOut
@@ -119,3 +120,17 @@ def hours_grid(caller: PlannerDep, session: SessionDep, settings: SettingsDep, n
     query = parse_hours_query(need=need, area=area, lat=lat, lon=lon, radius_km=radius_km, from_=from_,
                               today=datetime.now(UTC).astimezone(zone).date())
     return build_hours(session, query, settings.timezone)
+
+
+@router.get("/gaps/detail", summary="The services in reach and the gap events behind one map cell or SIM cell",
+            response_model=GapDetailOut)
+def detail(caller: PlannerDep, session: SessionDep, settings: SettingsDep,
+           cell: Annotated[str | None, Query(description="an H3 cell of resolution 7 (`area_id` of the map); "
+                                             "none: the whole region")] = None,
+           need: NeedParam = None, intercept: InterceptParam = None, from_: FromParam = None,
+           to: ToParam = None) -> Any:
+    """Services with a site in the cell or its neighbour ring (what the cell's status counts), or in the
+    region, for the needs and intercepts asked; gap events there counted by need, intercept and reason."""
+    query = _query(settings, need=need, intercept=intercept, from_=from_, to=to, resolution=None, area=None,
+                   format_=None, formats=SIM_FORMATS)
+    return gap_detail(session, query, parse_cell(cell))

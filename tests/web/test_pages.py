@@ -305,3 +305,39 @@ def test_the_directory_search_lives_in_the_url(seeded: dict[str, Any], make_key:
     # The browser logs the 422 it was answered; that one is expected here.
     b.traffic.console_errors.remove(
         "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)")
+
+
+def test_planner_map_shows_counties_absent_cells_and_what_is_behind_a_cell(
+        seeded: dict[str, Any], make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing],
+        http: httpx.Client) -> None:
+    # Housing has no service anywhere: a request for it downtown makes an absent cell (demand, no reach).
+    r = http.post("/v1/match", headers=make_key("case_manager"), json={
+        "location": {"lat": catalog.CENTRE[0], "lon": catalog.CENTRE[1]}, "needs": ["housing"], "intercept": 1})
+    assert r.status_code == 200, r.text
+    b = browse(key=token_of(make_key("planner")))
+    b.goto("/planner")
+    page = b.page
+    gap_map = page.locator("#gap-map")
+    # Real geography from the bundled us-atlas, with the network closed (the fixture checks no request left).
+    expect(gap_map.locator("path.county-line").first).to_be_attached()
+    expect(gap_map.locator("path.state-line").first).to_be_attached()
+    expect(gap_map.locator(".place-label", has_text="King County")).to_be_visible()
+    expect(gap_map.locator("path.area.absent").first).to_be_attached()
+    expect(gap_map.locator("path.area.sufficient").first).to_be_attached()
+    # Words, not codes, in the biggest gaps.
+    top = page.locator(".top-gaps")
+    expect(top).to_contain_text("Housing")
+    expect(top).not_to_contain_text(", housing:")
+    # A click on the shelter's cell lists the services behind it.
+    shelter_cell = http.get("/v1/gaps", headers=make_key("planner"),
+                            params={"need": "shelter", "intercept": "0", "limit": 100}).json()["rows"]
+    cell = next(row["area_id"] for row in shelter_cell if row["supply"]["services"])
+    gap_map.locator(f"path.area[data-area='{cell}']").click()
+    detail = page.locator("#gap-detail")
+    expect(detail).to_contain_text("Harbor Light Shelter")
+    expect(detail).to_contain_text("Services in reach")
+    # A click on a SIM table cell shows that need alone on the map and its gaps in words.
+    page.locator("table.sim").get_by_role("button", name="Housing, Intercept 1: Absent").click()
+    expect(page.locator("#map-status")).to_contain_text("Showing Housing at intercept 1")
+    expect(detail).to_contain_text("found nothing within reach")
+    b.screenshot("planner-map")
