@@ -115,6 +115,16 @@ def test_case_manager_finds_and_holds_a_bed(seeded: dict[str, Any], make_key: Ca
     housing = results.locator("section.need-block", has=housing_heading)
     expect(housing.locator(".gap")).to_contain_text("Nothing for this need within reach")
 
+    # The options' map sits with the results: real outlines (offline), a numbered dot per option.
+    results_map = page.locator("#results-map")
+    expect(results_map).to_be_visible()
+    expect(results_map.locator("path.county-line").first).to_be_attached()
+    expect(results_map.locator(".place-label", has_text="King County")).to_be_visible()
+    expect(results_map.locator(".marker", has_text="1")).to_be_visible()
+    expect(page.locator("#map path.county-line").first).to_be_attached()
+    map_box, list_box = results_map.bounding_box(), results.bounding_box()
+    assert map_box and list_box and 0 <= list_box["y"] - (map_box["y"] + map_box["height"]) < 40, (map_box, list_box)
+
     # Hold, release (the unit is free again), hold again.
     shelter.get_by_role("button", name="Hold 1").click()
     shelter.get_by_role("button", name="Release").click()

@@ -13,7 +13,7 @@ const en = {
   "signin.role": "Signed in as {role}", "signin.bad": "Key not accepted",
   "role.admin": "administrator", "role.curator": "curator", "role.provider": "provider",
   "role.case_manager": "case manager", "role.operator": "operator", "role.planner": "planner",
-  "map.label": "Map", "map.zoomIn": "Zoom in", "map.zoomOut": "Zoom out", "map.here": "The person is here", "map.county": "County",
+  "map.label": "Map", "map.zoomIn": "Zoom in", "map.zoomOut": "Zoom out", "map.here": "The person is here", "map.county": "County", "match.resultsMap": "Map of the options",
 
   "match.where": "Where is the person?", "match.useDevice": "Use my location", "match.or": "or",
   "match.postcode": "Postcode", "match.tapHint": "Or tap the map to set the place.",
@@ -172,7 +172,7 @@ const es = {
   "signin.as": "Sesión: {role}", "signin.role": "Sesión iniciada como {role}", "signin.bad": "Clave no aceptada",
   "role.admin": "administración", "role.curator": "curaduría", "role.provider": "proveedor",
   "role.case_manager": "gestor de casos", "role.operator": "operador", "role.planner": "planificación",
-  "map.label": "Mapa", "map.zoomIn": "Acercar", "map.zoomOut": "Alejar", "map.here": "La persona está aquí", "map.county": "(condado)",
+  "map.label": "Mapa", "map.zoomIn": "Acercar", "map.zoomOut": "Alejar", "map.here": "La persona está aquí", "map.county": "(condado)", "match.resultsMap": "Mapa de las opciones",
 
   "match.where": "¿Dónde está la persona?", "match.useDevice": "Usar mi ubicación", "match.or": "o",
   "match.postcode": "Código postal", "match.tapHint": "O toque el mapa para fijar el lugar.",
