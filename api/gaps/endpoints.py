@@ -22,6 +22,7 @@ from api.gaps.barrier_pools import reserved_pools_at_barriers
 from api.gaps.detail import GapDetailOut, gap_detail, parse_cell
 from api.gaps.hours import build_hours, parse_hours_query
 from api.gaps.params import DEFAULT_LIMIT, FORMATS, MAX_LIMIT, SIM_FORMATS, GapQuery, parse_gap_query
+from api.gaps.pathways import parse_split, pathway_rows, pathways_csv, pathways_json
 from api.gaps.schemas import HoursOut, ReservedBarriersOut
 from api.gaps.service import build_gap_map, build_sim_table, without_cyclic_gc
 from divert.settings import Settings
@@ -83,14 +84,22 @@ def gap_map(caller: PlannerDep, session: SessionDep, settings: SettingsDep, need
 def sim_table(caller: PlannerDep, session: SessionDep, settings: SettingsDep, need: NeedParam = None,
               intercept: InterceptParam = None, from_: FromParam = None, to: ToParam = None,
               resolution: ResolutionParam = None, area: AreaParam = None,
-              format: Annotated[str | None, Query(description="json (default) or csv")] = None) -> Any:
+              format: Annotated[str | None, Query(description="json (default) or csv")] = None,
+              by: Annotated[str | None, Query(description="`pathway`: also split intercepts 0-1 by deflection "
+                                              "pathway (JSON: `pathways`; CSV: that table only)")] = None) -> Any:
     query = _query(settings, need=need, intercept=intercept, from_=from_, to=to, resolution=resolution,
                    area=area, format_=format, formats=SIM_FORMATS)
+    split = parse_split(by)
+    if split and query.format == "csv":
+        return _csv(pathways_csv(pathway_rows(session, query)), "sim-pathways")
     with without_cyclic_gc():
         table = build_sim_table(session, query, settings, datetime.now(UTC))
         if query.format == "csv":
             return _csv(render.sim_csv(table), "sim")
-        return _json(render.sim_json(table))
+        body = render.sim_json(table)
+        if split:
+            body["pathways"] = pathways_json(pathway_rows(session, query))
+        return _json(body)
 
 
 PlannerOrCuratorDep = Annotated[Caller, Depends(require_roles("planner", "curator"))]
