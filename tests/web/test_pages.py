@@ -351,3 +351,12 @@ def test_planner_map_shows_counties_absent_cells_and_what_is_behind_a_cell(
     expect(page.locator("#map-status")).to_contain_text("Showing Housing at intercept 1")
     expect(detail).to_contain_text("found nothing within reach")
     b.screenshot("planner-map")
+
+    # The same in Spanish: the new status, the gap words and the map's lines.
+    page.get_by_label("Page language").select_option("es")
+    expect(page.locator(".legend")).to_contain_text("Solo con barreras")
+    expect(top).to_contain_text("Intercepción 1 (Fuerzas del orden)")
+    expect(top).to_contain_text("solicitud(es) sin nada al alcance")
+    expect(page.locator("#map-status")).to_contain_text("Ningún servicio en toda la región")
+    expect(detail).to_contain_text("Servicios al alcance: 0")
+    b.screenshot("planner-map-es")

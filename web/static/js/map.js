@@ -48,6 +48,18 @@ function addPlaces(map) {
   const label = (latlng, text, kind) => L.tooltip({ permanent: true, direction: "center", className: `place-label ${kind}`,
     interactive: false }).setLatLng(latlng).setContent(h("span", {}, text));
 
+  /** Adds names that do not overlap a name already placed (boxes estimated from the text length). */
+  function placeLabels(named, kind) {
+    const placed = [];
+    for (const [latlng, text] of named) {
+      const p = map.latLngToContainerPoint(latlng);
+      const half = { w: text.length * 3.6 + 6, h: 10 };
+      if (placed.some((q) => Math.abs(q.x - p.x) < q.w + half.w && Math.abs(q.y - p.y) < q.h + half.h)) continue;
+      placed.push({ x: p.x, y: p.y, ...half });
+      labels.addLayer(label(latlng, text, kind));
+    }
+  }
+
   function update() {
     if (!data) return;
     const zoom = map.getZoom();
@@ -65,14 +77,19 @@ function addPlaces(map) {
     labels.clearLayers();
     const inner = map.getBounds();
     if (zoom >= COUNTY_NAMES_ZOOM) {
-      // A county larger than the view is named in the middle of the part that shows.
-      const visible = (box) => L.latLngBounds([Math.max(box.getSouth(), inner.getSouth()), Math.max(box.getWest(), inner.getWest())],
-        [Math.min(box.getNorth(), inner.getNorth()), Math.min(box.getEast(), inner.getEast())]);
-      wanted.filter((c) => inner.intersects(c.box)).slice(0, MAX_COUNTY_LABELS)
-        .forEach((c) => labels.addLayer(label(visible(c.box).getCenter(), `${c.properties.name} ${t("map.county")}`, "county")));
+      // A county larger than the view is named near the top of the part that shows, clear of the
+      // middle where the service's own shapes usually are.
+      const margin = (inner.getNorth() - inner.getSouth()) * 0.08;
+      const namePoint = (box) => {
+        const north = Math.min(box.getNorth(), inner.getNorth()), south = Math.max(box.getSouth(), inner.getSouth());
+        const west = Math.max(box.getWest(), inner.getWest()), east = Math.min(box.getEast(), inner.getEast());
+        return L.latLng(Math.max(south, north - margin), (west + east) / 2);
+      };
+      placeLabels(wanted.filter((c) => inner.intersects(c.box)).slice(0, MAX_COUNTY_LABELS)
+        .map((c) => [namePoint(c.box), `${c.properties.name} ${t("map.county")}`]), "county");
     } else if (zoom >= STATE_NAMES_ZOOM) {
-      data.states.filter((s) => inner.contains(s.box.getCenter()))
-        .forEach((s) => labels.addLayer(label(s.box.getCenter(), s.properties.name, "state")));
+      placeLabels(data.states.filter((s) => inner.contains(s.box.getCenter()))
+        .map((s) => [s.box.getCenter(), s.properties.name]), "state");
     }
   }
 

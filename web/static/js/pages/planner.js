@@ -254,6 +254,10 @@ boot(async ({ config, who }) => {
   $("#dl-csv").addEventListener("click", () => downloadLink("csv", "divert-gaps.csv"));
   $("#dl-geojson").addEventListener("click", () => downloadLink("geojson", "divert-gaps.geojson"));
   document.addEventListener("divert:signin", (event) => { state.who = event.detail; load(); });
-  onLanguageChange(() => { fillSelects(config); renderSim(); renderMap(); renderOutcomes(); });
+  onLanguageChange(() => {
+    fillSelects(config); renderSim(); renderMap(); renderOutcomes();
+    if (state.picked) showDetail({ cell: state.picked, ...(state.selection || {}) });
+    else if (state.selection) showDetail(state.selection);
+  });
   await load();
 });
