@@ -324,6 +324,10 @@ def test_planner_map_shows_counties_absent_cells_and_what_is_behind_a_cell(
     r = http.post("/v1/match", headers=make_key("case_manager"), json={
         "location": {"lat": catalog.CENTRE[0], "lon": catalog.CENTRE[1]}, "needs": ["housing"], "intercept": 1})
     assert r.status_code == 200, r.text
+    r = http.post("/v1/match", headers=make_key("case_manager"), json={
+        "location": {"lat": catalog.CENTRE[0], "lon": catalog.CENTRE[1]}, "needs": ["crisis"], "intercept": 1,
+        "pathway": "officer_intervention"})
+    assert r.status_code == 200, r.text
     b = browse(key=token_of(make_key("planner")))
     b.goto("/planner")
     page = b.page
@@ -350,6 +354,14 @@ def test_planner_map_shows_counties_absent_cells_and_what_is_behind_a_cell(
     page.locator("table.sim").get_by_role("button", name="Housing, Intercept 1: Absent").click()
     expect(page.locator("#map-status")).to_contain_text("Showing Housing at intercept 1")
     expect(detail).to_contain_text("found nothing within reach")
+    # Intercept 1 is deflection work: the five pathways, with the request that named officer intervention.
+    page.locator("table.sim").get_by_role("button", name="Crisis care, Intercept 1: Absent").click()
+    pathways = detail.locator("table.pathways")
+    expect(pathways.locator("tbody tr")).to_have_count(5)
+    officer = pathways.get_by_role("row", name="Officer intervention").locator("td")
+    expect(officer.nth(0)).to_have_text("0")  # no crisis service downtown receives police drop-offs
+    expect(officer.nth(1)).to_have_text("1")  # the request that came by it
+    expect(pathways.get_by_role("row", name="Self-referral").locator("td").nth(1)).to_have_text("0")
     b.screenshot("planner-map")
 
     # The same in Spanish: the new status, the gap words and the map's lines.

@@ -160,6 +160,19 @@ function pickCell(id) {
   showDetail({ cell: id, ...(state.selection || {}) });
 }
 
+const DEFLECTION_INTERCEPTS = [0, 1];
+
+function pathwayTable(rows) {
+  return h("div", { class: "table-wrap" }, h("table", { class: "sim pathways" },
+    h("caption", {}, t("plan.pathwaysCaption")),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("plan.pathway")), h("th", { scope: "col" }, t("plan.k.services")),
+      h("th", { scope: "col" }, t("plan.k.gap_events")), h("th", { scope: "col" }, t("plan.status")))),
+    h("tbody", {}, rows.map((r) => h("tr", {},
+      h("th", { scope: "row" }, t(`pathway.${r.pathway}`, {}, r.pathway_name)),
+      h("td", {}, String(r.services)), h("td", {}, String(r.demand.total)),
+      h("td", { class: `status ${r.status}` }, t(`status.${r.status}`, {}, r.status)))))));
+}
+
 /** Lists the services and the gap events behind a map cell or a SIM cell (GET /v1/gaps/detail). */
 async function showDetail({ cell, need, intercept }) {
   const box = $("#gap-detail");
@@ -170,6 +183,11 @@ async function showDetail({ cell, need, intercept }) {
   box.setAttribute("aria-busy", "true");
   try {
     const detail = await api("/v1/gaps/detail", { query });
+    // Intercepts 0-1 of one need: how the five deflection pathways bring people there (SIM split).
+    const split = !cell && need && DEFLECTION_INTERCEPTS.includes(intercept)
+      ? await api("/v1/gaps/sim", { query: { ...filters(), need, intercept: String(intercept), by: "pathway" } })
+        .then((sim) => sim.pathways || [], () => [])
+      : [];
     const heading = cell ? t("plan.detailCell") : t("plan.detailSim", { need: needLabel(need), n: intercept });
     const statusLines = cell ? mapRows().filter((f) => f.properties.area_id === cell).map((f) => f.properties) : [];
     fill(box,
@@ -187,7 +205,8 @@ async function showDetail({ cell, need, intercept }) {
       detail.demand.length ? h("ul", { class: "detail-events" }, detail.demand.map((d) => h("li", {},
         `${needLabel(d.need)} · ${t("plan.intercept")} ${d.intercept}: `,
         REASONS.filter((r) => d.by_reason[r]).map((r) => t(`plan.w.reason.${r}`, { n: d.by_reason[r] })).join("; ")))) :
-        h("p", { class: "muted" }, t("plan.detailNoEvents")));
+        h("p", { class: "muted" }, t("plan.detailNoEvents")),
+      split.length ? pathwayTable(split) : null);
   } catch (err) {
     notice(box, problemText(err), "error");
   } finally {
