@@ -40,8 +40,7 @@ WHERE c.intercept = b.intercept AND c.need = b.need AND c.cell = b.cell
 
 def upgrade() -> None:
     op.add_column("gap_site", sa.Column("barrier", sa.Boolean(), nullable=False, server_default=sa.false()))
-    op.add_column("gap_cell", sa.Column("barrier_sites", sa.Integer(), nullable=False,
-                                        server_default=sa.text("0")))
+    op.add_column("gap_cell", sa.Column("barrier_sites", sa.Integer(), nullable=False, server_default=sa.text("0")))
     op.execute("SET LOCAL work_mem = '256MB'")
     op.execute(_FILL_SITES)
     op.execute(_FILL_CELLS)

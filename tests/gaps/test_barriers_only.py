@@ -49,8 +49,11 @@ def _sim_entry(client: Any, headers: dict[str, str], need: str = "housing", **pa
 
 def test_barrier_terms_are_the_harm_reduction_test() -> None:
     # The reserved-pools list and the map judge by the same four terms.
-    assert tuple(BARRIER_TERMS) == HARM_REDUCTION_BARRIERS == (
-        "sobriety_required", "excludes_moud", "excludes_sex_work", "religious_participation_required")
+    assert (
+        tuple(BARRIER_TERMS)
+        == HARM_REDUCTION_BARRIERS
+        == ("sobriety_required", "excludes_moud", "excludes_sex_work", "religious_participation_required")
+    )
 
 
 def test_a_sober_living_house_with_open_beds_is_barriers_only(client, planner, region: Region) -> None:
@@ -129,11 +132,17 @@ def test_nothing_open_or_unmet_demand_stays_lacks_capacity(client, planner, regi
 def test_service_areas_count_by_their_barriers(client, planner, region: Region) -> None:
     def box(k: int) -> list[list[float]]:
         lat, lon = at(k)
-        return [[lat - 0.02, lon - 0.02], [lat - 0.02, lon + 0.02], [lat + 0.02, lon + 0.02],
-                [lat + 0.02, lon - 0.02], [lat - 0.02, lon - 0.02]]
+        return [
+            [lat - 0.02, lon - 0.02],
+            [lat - 0.02, lon + 0.02],
+            [lat + 0.02, lon + 0.02],
+            [lat + 0.02, lon - 0.02],
+            [lat - 0.02, lon - 0.02],
+        ]
 
-    mission_van = region.service("Mission Van", None, ["housing"], area=box(3),
-                                 info=["religious_participation_required"])
+    mission_van = region.service(
+        "Mission Van", None, ["housing"], area=box(3), info=["religious_participation_required"]
+    )
     region.pool(mission_van, available=2)
     region.service("Outreach Van", None, ["housing"], area=box(4))  # untracked, no barrier
     region.service("Sober Van", None, ["housing"], area=box(5), info=["sobriety_required"])  # untracked
@@ -177,8 +186,13 @@ def _statuses(rows: dict[tuple[str, str, int], dict[str, Any]], need: str) -> di
 def test_sim_counts_barriers_only_areas_as_the_map_does(client, planner, county, resolution) -> None:
     rows = _map(client, planner, resolution=resolution, limit=100000)
     housing = _sim_entry(client, planner, resolution=resolution)
-    assert housing["areas"] == {"absent": 0, "lacks_capacity": 0, "sufficient": 0, "barriers_only": 0,
-                                **_statuses(rows, "housing")}
+    assert housing["areas"] == {
+        "absent": 0,
+        "lacks_capacity": 0,
+        "sufficient": 0,
+        "barriers_only": 0,
+        **_statuses(rows, "housing"),
+    }
     if resolution == "7":
         # Rows are the cells with sites: places 0 and 2 are barriers_only, place 4 is not.
         assert housing["areas"] == {"absent": 0, "lacks_capacity": 0, "barriers_only": 2, "sufficient": 1}
@@ -201,10 +215,16 @@ def test_fine_cells_and_named_areas_judge_the_same(client, planner, county, db) 
     with db() as session:
         for k, name in ((0, "sober-side"), (4, "switched-off-side")):
             lat, lon = at(k)
-            ring = f"{lon - .01} {lat - .01}, {lon + .01} {lat - .01}, {lon + .01} {lat + .01}, " \
-                   f"{lon - .01} {lat + .01}, {lon - .01} {lat - .01}"
-            session.execute(text("INSERT INTO named_area (id, name, kind, geog) VALUES (:id, :id, 'district', "
-                                 "ST_GeogFromText(:wkt))"), {"id": name, "wkt": f"SRID=4326;POLYGON(({ring}))"})
+            ring = (
+                f"{lon - 0.01} {lat - 0.01}, {lon + 0.01} {lat - 0.01}, {lon + 0.01} {lat + 0.01}, "
+                f"{lon - 0.01} {lat + 0.01}, {lon - 0.01} {lat - 0.01}"
+            )
+            session.execute(
+                text(
+                    "INSERT INTO named_area (id, name, kind, geog) VALUES (:id, :id, 'district', ST_GeogFromText(:wkt))"
+                ),
+                {"id": name, "wkt": f"SRID=4326;POLYGON(({ring}))"},
+            )
         session.commit()
     named = _map(client, planner, area="named")
     assert named[("sober-side", "housing", 0)]["status"] == "barriers_only"
@@ -231,7 +251,11 @@ def test_geojson_and_csv_carry_the_status_and_barrier_free_supply(client, planne
     table = {(line["intercept"], line["need"]): line for line in csv.DictReader(io.StringIO(sim.text))}
     housing = table[("0", "housing")]
     assert housing["status"] == "barriers_only"
-    assert (housing["areas_absent"], housing["areas_lacks_capacity"], housing["areas_barriers_only"],
-            housing["areas_sufficient"]) == ("0", "0", "2", "1")
+    assert (
+        housing["areas_absent"],
+        housing["areas_lacks_capacity"],
+        housing["areas_barriers_only"],
+        housing["areas_sufficient"],
+    ) == ("0", "0", "2", "1")
     assert housing["barrier_services"] == "2" and housing["barrier_free_open"] == "1"
     assert table[("0", "shelter")]["areas_barriers_only"] == "0"
