@@ -37,9 +37,12 @@ _PLACE = (
     ("reach", "str", "`site` (a place within the radius) or `service_area` (an area covering the point)"),
     ("open_at_status", "str", "with `open_at`: `open`, or `hours_unknown` when no schedule speaks for it"),
 )
+_MODIFIED = ("last_modified", "str", "when the catalog last wrote this record (as HSDS has it on service)")
 EXTENSIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "location": (_MODIFIED,),
     "service": _PLACE,
     "service_at_location": (*_PLACE, ("service", "Service", "the service offered here (list and full shapes)")),
+    "organization": (_MODIFIED, ("services", "list[Service]", "the organization's services (full shape)")),
     "service_capacity": (
         ("waitlist", "int", "people waiting for these units (public pools only owe them first)"),
         ("reserved_for", "list[str]", "programs that bought these units (a program pool)"),

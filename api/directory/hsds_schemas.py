@@ -696,6 +696,9 @@ class Location(HsdsObject):
         default=None,
         description="The metadata table contains a record of the changes that have been made to the data in order to maintain provenance information.",
     )
+    last_modified: str | None = Field(
+        default=None, description="when the catalog last wrote this record (as HSDS has it on service)"
+    )
 
 
 class Organization(HsdsObject):
@@ -766,6 +769,10 @@ class Organization(HsdsObject):
         default=None,
         description="A record of the changes that have been made to the data in order to maintain provenance information.",
     )
+    last_modified: str | None = Field(
+        default=None, description="when the catalog last wrote this record (as HSDS has it on service)"
+    )
+    services: list[Service] | None = Field(default=None, description="the organization's services (full shape)")
 
 
 class ServiceAtLocation(HsdsObject):
