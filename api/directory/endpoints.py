@@ -191,7 +191,7 @@ def place_points(
     session: SessionDep,
     caller: ReaderDep,
     ids: Annotated[str, Query(max_length=20_000, description="comma-separated service_at_location ids")],
-) -> dict[str, dict[str, float]]:
+) -> dict[str, dict[str, Any]]:
     """Match options name their place (CONTRACT §2.2) but carry no coordinates; this answers for all
     of a result's places in one round trip instead of one HSDS read per option."""
     return repository.place_points(session, id_list(ids))
