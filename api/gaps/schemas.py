@@ -2,7 +2,7 @@
 
 The gap map and the SIM table run to many thousands of rows: api/gaps/render.py writes them with orjson
 directly, and the routes declare `GapMapOut` / `SimTableOut` in the OpenAPI document; a test validates
-real answers against them (tests/gaps/test_declared_answers.py). The smaller routes answer through
+real answers against them (tests/gaps/test_gap_declared_answers.py). The smaller routes answer through
 their models.
 """
 

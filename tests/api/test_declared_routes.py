@@ -3,7 +3,7 @@
 A schema that is only `{}` or a bare object says nothing a client generator can use; every route,
 old or new, must declare its answer. (The HSDS reads and the gap map are written without validation
 for speed and declare their model with `responses=`; tests/api/test_hsds_declared.py and
-tests/gaps/test_declared_answers.py validate real answers against those models.)
+tests/gaps/test_gap_declared_answers.py validate real answers against those models.)
 """
 
 from __future__ import annotations
