@@ -1,5 +1,6 @@
 """The gap map's supply projection `gap_site`: one row per match site and intercept, with the site's
-resolution-7 H3 cell and the service's low-barrier flag, ready to group by (intercept, need, cell).
+resolution-7 H3 cell, the service's low-barrier flag and whether the service fails the harm-reduction
+test (`barrier`: CONTRACT §2.5's `barriers_only`), ready to group by (intercept, need, cell).
 
 Grouping every match site of the region per request (joining location cells and deriving intercepts
 and low-barrier terms from attributes) cost 31 s at 1M service-locations. These facts change only when
@@ -10,8 +11,9 @@ services it refreshes, in the same transaction as the catalog write, right after
 A site reached only through a service area (`match_site.has_area`) has a row with no cell and no
 location: it counts in the region's totals (SIM table), never in a cell.
 
-`gap_cell` keeps how many gap_site rows each (intercept, need, cell) has (rows at 0 stay, and are
-skipped), so the map counts and lists its row keys from ~1 row per key instead of grouping every site.
+`gap_cell` keeps how many gap_site rows each (intercept, need, cell) has, and how many of them are
+behind a barrier (rows at 0 stay, and are skipped), so the map counts and lists its row keys from ~1
+row per key instead of grouping every site.
 
 There is no h3 extension in PostgreSQL here: a site's cell comes from the `location_cell` cache, and
 the refresh computes in Python the cells of the refreshed services' places that have none yet or have
@@ -27,7 +29,8 @@ import h3
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from matcher.vocabulary import ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY
+from matcher.eligibility import FALSE_VALUES
+from matcher.vocabulary import ELIGIBILITY_TAXONOMY, HARM_REDUCTION_BARRIERS, INTERCEPT_TAXONOMY
 
 CELL_RESOLUTION: Final = 7
 # Informational eligibility terms that make a service low-barrier for the map (CONTRACT §3.2).
@@ -74,28 +77,36 @@ WITH intercepts AS (
     FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
     WHERE a.link_entity = 'service' AND a.link_id = ANY(:ids) AND t.profile = :eligibility_profile
       AND t.code = ANY(:low_barrier_terms) AND lower(coalesce(a.value, 'true')) NOT IN ('false', 'no', '0')
+), barrier AS (
+    -- The harm-reduction test (CONTRACT §2.5): a barrier term switched off ("false") is no barrier.
+    SELECT DISTINCT a.link_id AS service_id
+    FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
+    WHERE a.link_entity = 'service' AND a.link_id = ANY(:ids) AND t.profile = :eligibility_profile
+      AND t.code = ANY(:barrier_terms) AND lower(trim(coalesce(a.value, 'true'))) <> ALL(:switched_off)
 ), gone AS (
-    DELETE FROM gap_site WHERE service_id = ANY(:ids) RETURNING intercept, need, cell
+    DELETE FROM gap_site WHERE service_id = ANY(:ids) RETURNING intercept, need, cell, barrier
 ), added AS (
-    INSERT INTO gap_site (service_id, location_id, need, intercept, cell, low_barrier)
+    INSERT INTO gap_site (service_id, location_id, need, intercept, cell, low_barrier, barrier)
     SELECT ms.service_id, ms.location_id, ms.need, coalesce(i.intercept, :default_intercept), lc.h3_r7,
-           lb.service_id IS NOT NULL
+           lb.service_id IS NOT NULL, b.service_id IS NOT NULL
     FROM match_site ms
     LEFT JOIN location_cell lc ON lc.location_id = ms.location_id
     LEFT JOIN intercepts i ON i.service_id = ms.service_id
     LEFT JOIN low_barrier lb ON lb.service_id = ms.service_id
+    LEFT JOIN barrier b ON b.service_id = ms.service_id
     WHERE ms.service_id = ANY(:ids) AND (ms.has_area OR lc.location_id IS NOT NULL)
-    RETURNING intercept, need, cell
+    RETURNING intercept, need, cell, barrier
 ), delta AS (
-    SELECT intercept, need, cell, sum(n) AS n
-    FROM (SELECT intercept, need, cell, -1 AS n FROM gone WHERE cell IS NOT NULL
+    SELECT intercept, need, cell, sum(n) AS n, sum(CASE WHEN barrier THEN n ELSE 0 END) AS b
+    FROM (SELECT intercept, need, cell, barrier, -1 AS n FROM gone WHERE cell IS NOT NULL
           UNION ALL
-          SELECT intercept, need, cell, 1 FROM added WHERE cell IS NOT NULL) d
-    GROUP BY intercept, need, cell HAVING sum(n) <> 0
+          SELECT intercept, need, cell, barrier, 1 FROM added WHERE cell IS NOT NULL) d
+    GROUP BY intercept, need, cell HAVING sum(n) <> 0 OR sum(CASE WHEN barrier THEN n ELSE 0 END) <> 0
 )
-INSERT INTO gap_cell (intercept, need, cell, sites)
-SELECT intercept, need, cell, n FROM delta ORDER BY intercept, need, cell
-ON CONFLICT (intercept, need, cell) DO UPDATE SET sites = gap_cell.sites + excluded.sites
+INSERT INTO gap_cell (intercept, need, cell, sites, barrier_sites)
+SELECT intercept, need, cell, n, b FROM delta ORDER BY intercept, need, cell
+ON CONFLICT (intercept, need, cell) DO UPDATE
+SET sites = gap_cell.sites + excluded.sites, barrier_sites = gap_cell.barrier_sites + excluded.barrier_sites
 """)
 
 
@@ -129,4 +140,6 @@ def refresh_gap_sites(session: Session, service_ids: Sequence[str]) -> None:
     session.execute(_REBUILD, {"ids": ids, "intercept_profile": INTERCEPT_TAXONOMY,
                               "eligibility_profile": ELIGIBILITY_TAXONOMY,
                               "low_barrier_terms": list(LOW_BARRIER_TERMS),
+                              "barrier_terms": list(HARM_REDUCTION_BARRIERS),
+                              "switched_off": sorted(FALSE_VALUES),
                               "default_intercept": DEFAULT_INTERCEPT})

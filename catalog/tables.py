@@ -457,6 +457,8 @@ class GapSite(Base):
     intercept: Mapped[int] = mapped_column(Integer)
     cell: Mapped[int | None] = mapped_column(BigInteger)
     low_barrier: Mapped[bool] = mapped_column(Boolean)
+    # The service fails the harm-reduction test (matcher.vocabulary.HARM_REDUCTION_BARRIERS; migration 0013).
+    barrier: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     __table_args__ = (
         Index("ix_gap_site_key", "intercept", "need", "cell"),
         Index("ix_gap_site_service", "service_id"),
@@ -472,6 +474,7 @@ class GapCell(Base):
     need: Mapped[str] = mapped_column(Text, primary_key=True)
     cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     sites: Mapped[int] = mapped_column(Integer)
+    barrier_sites: Mapped[int] = mapped_column(Integer, server_default=text("0"))  # of them, behind a barrier
 
 
 class ApiKey(Base):

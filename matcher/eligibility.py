@@ -14,7 +14,8 @@ from typing import Any, Final
 from matcher.words import EN, number, say
 
 # Attribute values that switch a yes/no term off; anything else (including no value) means it applies.
-_FALSE_VALUES: Final = frozenset({"false", "no", "0", "n", "f", "off"})
+FALSE_VALUES: Final = frozenset({"false", "no", "0", "n", "f", "off"})
+_FALSE_VALUES: Final = FALSE_VALUES
 
 
 @dataclass(frozen=True)
@@ -158,4 +159,4 @@ def asked_of(rules: Eligibility, participant: Participant) -> tuple[str, ...]:
     return asks(rules, participant)
 
 
-__all__ = ["Eligibility", "Participant", "asked_of", "asks", "excluded_by", "excludes"]
+__all__ = ["FALSE_VALUES", "Eligibility", "Participant", "asked_of", "asks", "excluded_by", "excludes"]

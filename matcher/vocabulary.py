@@ -38,6 +38,11 @@ ELIGIBILITY_TERMS: Final = frozenset({
     "sobriety_required", "excludes_moud", "excludes_sex_work", "id_required",
     "excludes_criminal_record", "genders", "no_pets", "insurance",
 })
+# Rules that fail the harm-reduction test (CONTRACT §2.5): a service that requires sobriety, excludes
+# people on MOUD or who do sex work, or requires religious participation shuts out the people a
+# diversion program serves. The gap map calls supply behind one of them `barriers_only`.
+HARM_REDUCTION_BARRIERS: Final = ("sobriety_required", "excludes_moud", "excludes_sex_work",
+                                  "religious_participation_required")
 # Terms that never exclude but rank.
 INFORMATIONAL_TERMS: Final = frozenset({
     "housing_first", "low_barrier", "walk_in", "religious_participation_required", "peer_staffed",

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from api.deps import AnonymousWriteDep, CuratorDep, ReaderDep, SessionDep, SettingsDep, UnitOfWorkRoute
 from api.directory import repository, service
+from api.directory.hsds_schemas import Organization, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
 from api.directory.queries import DirectoryQuery, place_selection, service_selection
 from api.directory.schemas import (
     ListParams,
@@ -30,6 +31,17 @@ router = APIRouter(tags=["directory"], route_class=UnitOfWorkRoute)
 
 NDJSON_BATCH: Final = 500
 NDJSON_MEDIA_TYPE: Final = "application/x-ndjson"
+
+
+def hsds_answer(model: Any, description: str, *, ndjson: bool = False) -> dict[str, Any]:
+    """Route arguments that declare an HSDS answer in the OpenAPI document without validating it per
+    request: catalog/serialize.py builds the objects (nulls pruned) and a page of full services is the
+    directory's hot path; tests/api/test_hsds_declared.py validates real answers against the models."""
+    answer: dict[str, Any] = {"model": model, "description": description}
+    if ndjson:  # format=ndjson: every result, one object per line
+        answer["content"] = {NDJSON_MEDIA_TYPE: {"schema": {"type": "string", "description": "one JSON object "
+                                                                                             "per line"}}}
+    return {"response_model": None, "responses": {200: answer}}
 
 
 def directory_params(
@@ -104,7 +116,8 @@ ListDep = Annotated[ListParams, Depends()]
 # ---- services and services at locations -------------------------------------------------------
 
 
-@router.get("/services", summary="HSDS services (search, taxonomy, geo, needs, open-at, eligibility)")
+@router.get("/services", summary="HSDS services (search, taxonomy, geo, needs, open-at, eligibility)",
+            **hsds_answer(Page[Service], "an HSDS page of services (minimal, list or full shape)", ndjson=True))
 def list_services(
     session: SessionDep,
     settings: SettingsDep,
@@ -118,7 +131,8 @@ def list_services(
                            service.services)
 
 
-@router.get("/services/{service_id}", summary="One HSDS service, fully nested")
+@router.get("/services/{service_id}", summary="One HSDS service, fully nested",
+            **hsds_answer(Service, "the service, full shape"))
 def get_service(
     service_id: Annotated[str, Path(max_length=200)],
     session: SessionDep,
@@ -132,6 +146,7 @@ def get_service(
 @router.get(
     "/service_at_locations",
     summary="HSDS services at locations; with lat/lon/radius_km nearest first with distance_km",
+    **hsds_answer(Page[ServiceAtLocation], "an HSDS page of services at locations", ndjson=True),
 )
 def list_service_at_locations(
     session: SessionDep,
@@ -146,7 +161,8 @@ def list_service_at_locations(
                            service.places)
 
 
-@router.get("/service_at_locations/{service_at_location_id}", summary="One HSDS service at a location")
+@router.get("/service_at_locations/{service_at_location_id}", summary="One HSDS service at a location",
+            **hsds_answer(ServiceAtLocation, "the service at a location, full shape"))
 def get_service_at_location(
     service_at_location_id: Annotated[str, Path(max_length=200)],
     session: SessionDep,
@@ -183,7 +199,8 @@ def place_points(
 # ---- organizations and taxonomies ---------------------------------------------------------------
 
 
-@router.get("/organizations", summary="HSDS organizations")
+@router.get("/organizations", summary="HSDS organizations",
+            **hsds_answer(Page[Organization], "an HSDS page of organizations"))
 def list_organizations(
     session: SessionDep,
     settings: SettingsDep,
@@ -198,7 +215,8 @@ def list_organizations(
                                   lambda s, ids: s.organizations(ids, level, full_service=full_service))
 
 
-@router.get("/organizations/{organization_id}", summary="One HSDS organization with its services")
+@router.get("/organizations/{organization_id}", summary="One HSDS organization with its services",
+            **hsds_answer(Organization, "the organization, full shape"))
 def get_organization(
     organization_id: Annotated[str, Path(max_length=200)],
     session: SessionDep,
@@ -211,7 +229,7 @@ def get_organization(
     return service.one(found, "organization", organization_id)
 
 
-@router.get("/taxonomies", summary="HSDS taxonomies")
+@router.get("/taxonomies", summary="HSDS taxonomies", **hsds_answer(Page[Taxonomy], "an HSDS page of taxonomies"))
 def list_taxonomies(
     session: SessionDep, settings: SettingsDep, caller: ReaderDep, paging: ListDep, search: str | None = None
 ) -> Any:
@@ -219,7 +237,7 @@ def list_taxonomies(
                                   lambda s, ids: s.taxonomies(ids))
 
 
-@router.get("/taxonomies/{taxonomy_id}", summary="One HSDS taxonomy")
+@router.get("/taxonomies/{taxonomy_id}", summary="One HSDS taxonomy", **hsds_answer(Taxonomy, "the taxonomy"))
 def get_taxonomy(
     taxonomy_id: Annotated[str, Path(max_length=200)],
     session: SessionDep,
@@ -229,7 +247,8 @@ def get_taxonomy(
     return service.one(service.serializer(session, settings).taxonomies([taxonomy_id]), "taxonomy", taxonomy_id)
 
 
-@router.get("/taxonomy_terms", summary="HSDS taxonomy terms")
+@router.get("/taxonomy_terms", summary="HSDS taxonomy terms",
+            **hsds_answer(Page[TaxonomyTerm], "an HSDS page of taxonomy terms"))
 def list_taxonomy_terms(
     session: SessionDep,
     settings: SettingsDep,
@@ -245,7 +264,8 @@ def list_taxonomy_terms(
                                   lambda s, ids: s.taxonomy_terms(ids))
 
 
-@router.get("/taxonomy_terms/{term_id}", summary="One HSDS taxonomy term")
+@router.get("/taxonomy_terms/{term_id}", summary="One HSDS taxonomy term",
+            **hsds_answer(TaxonomyTerm, "the taxonomy term"))
 def get_taxonomy_term(
     term_id: Annotated[str, Path(max_length=200)],
     session: SessionDep,
@@ -292,7 +312,8 @@ def resolve_report(
     return service.resolve_report(session, report_id, body)
 
 
-@router.patch("/services/{service_id}", summary="Correct a service's own fields (curators)")
+@router.patch("/services/{service_id}", summary="Correct a service's own fields (curators)",
+              **hsds_answer(Service, "the corrected service, full shape"))
 def patch_service(
     service_id: Annotated[str, Path(max_length=200)],
     body: ServicePatch,

@@ -23,7 +23,7 @@ from api.gaps.detail import GapDetailOut, gap_detail, parse_cell
 from api.gaps.hours import build_hours, parse_hours_query
 from api.gaps.params import DEFAULT_LIMIT, FORMATS, MAX_LIMIT, SIM_FORMATS, GapQuery, parse_gap_query
 from api.gaps.pathways import parse_split, pathway_rows, pathways_csv, pathways_json
-from api.gaps.schemas import HoursOut, ReservedBarriersOut
+from api.gaps.schemas import GapMapOut, HoursOut, ReservedBarriersOut, SimTableOut
 from api.gaps.service import build_gap_map, build_sim_table, without_cyclic_gc
 from divert.settings import Settings
 
@@ -62,7 +62,14 @@ def _csv(body: str, name: str, headers: dict[str, str] | None = None) -> Respons
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"', **(headers or {})})
 
 
-@router.get("/gaps", summary="Planner gap map: supply, demand and status per area × need × intercept")
+_CSV_CONTENT = {"text/csv": {"schema": {"type": "string"}}}
+_GEOJSON_CONTENT = {"application/geo+json": {"schema": {
+    "type": "object", "description": "a FeatureCollection: one Feature per row, `properties` as GapRowOut"}}}
+
+
+@router.get("/gaps", summary="Planner gap map: supply, demand and status per area × need × intercept",
+            response_model=None, responses={200: {"model": GapMapOut, "description": "one page of the map",
+                                                  "content": {**_GEOJSON_CONTENT, **_CSV_CONTENT}}})
 def gap_map(caller: PlannerDep, session: SessionDep, settings: SettingsDep, need: NeedParam = None,
             intercept: InterceptParam = None, from_: FromParam = None, to: ToParam = None,
             resolution: ResolutionParam = None, area: AreaParam = None,
@@ -80,7 +87,9 @@ def gap_map(caller: PlannerDep, session: SessionDep, settings: SettingsDep, need
         return _json(render.gap_map_json(result), headers=headers)
 
 
-@router.get("/gaps/sim", summary="Sequential Intercept Model table: intercepts 0-5 × needs")
+@router.get("/gaps/sim", summary="Sequential Intercept Model table: intercepts 0-5 × needs",
+            response_model=None, responses={200: {"model": SimTableOut, "description": "the SIM table",
+                                                  "content": _CSV_CONTENT}})
 def sim_table(caller: PlannerDep, session: SessionDep, settings: SettingsDep, need: NeedParam = None,
               intercept: InterceptParam = None, from_: FromParam = None, to: ToParam = None,
               resolution: ResolutionParam = None, area: AreaParam = None,

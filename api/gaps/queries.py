@@ -28,8 +28,9 @@ from api.gaps.cells import (
     area_key,
 )
 from catalog.gap_sites import DEFAULT_INTERCEPT, LOW_BARRIER_TERMS
+from matcher.eligibility import FALSE_VALUES
 from matcher.pools import Freshness
-from matcher.vocabulary import BED_NEEDS, ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY
+from matcher.vocabulary import BED_NEEDS, ELIGIBILITY_TAXONOMY, HARM_REDUCTION_BARRIERS, INTERCEPT_TAXONOMY
 
 # Where a site falls, per kind of area. Each yields (area, need, service_id, location_id). Cells stay
 # integers inside the query (sorting and hashing hex text under a collation is several times slower)
@@ -96,7 +97,8 @@ _UNIT_SUMS: Final = """count(*) AS pools,
            coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND NOT p.is_program), 0) AS public_open,
            coalesce(sum(p.total) FILTER (WHERE p.is_program), 0) AS program_total,
            coalesce(sum(p.available) FILTER (WHERE p.is_program), 0) AS program_available,
-           coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND p.is_program), 0) AS program_open"""
+           coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND p.is_program), 0) AS program_open,
+           coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND NOT ap.barrier), 0) AS free_open"""
 
 # Both supply queries end the same way: each (area, need, intercept) with its service counts and the
 # unit sums of its pools (none when it has none).
@@ -105,7 +107,8 @@ SELECT s.area, s.need, s.intercept, s.services, s.low_barrier_services, s.untrac
        coalesce(u.pools, 0) AS pools, coalesce(u.fresh_pools, 0) AS fresh_pools,
        coalesce(u.public_total, 0) AS public_total, coalesce(u.public_available, 0) AS public_available,
        coalesce(u.public_open, 0) AS public_open, coalesce(u.program_total, 0) AS program_total,
-       coalesce(u.program_available, 0) AS program_available, coalesce(u.program_open, 0) AS program_open
+       coalesce(u.program_available, 0) AS program_available, coalesce(u.program_open, 0) AS program_open,
+       s.barrier_services, s.free_untracked_services, coalesce(u.free_open, 0) AS free_open
 FROM area_services s LEFT JOIN area_units u
   ON u.area = s.area AND u.need = s.need AND u.intercept = s.intercept
 """
@@ -118,6 +121,13 @@ low_barrier AS (
     FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
     WHERE a.link_entity = 'service' AND t.profile = :eligibility_profile
       AND t.code = ANY(:low_barrier_terms) AND lower(coalesce(a.value, 'true')) NOT IN ('false', 'no', '0')
+),
+barrier AS (
+    -- The harm-reduction test, as catalog.gap_sites writes gap_site.barrier.
+    SELECT DISTINCT a.link_id AS service_id
+    FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
+    WHERE a.link_entity = 'service' AND t.profile = :eligibility_profile
+      AND t.code = ANY(:barrier_terms) AND lower(trim(coalesce(a.value, 'true'))) <> ALL(:switched_off)
 ),
 site_pool AS MATERIALIZED (
     SELECT s.area, s.need, s.service_id, s.location_id, p.id AS pool_id
@@ -135,16 +145,20 @@ area_services AS (
     SELECT sa.area, sa.need, coalesce(si.intercept, :default_intercept) AS intercept,
            count(*) AS services,
            count(*) FILTER (WHERE lb.service_id IS NOT NULL) AS low_barrier_services,
-           count(*) FILTER (WHERE sa.untracked) AS untracked_services
+           count(*) FILTER (WHERE sa.untracked) AS untracked_services,
+           count(*) FILTER (WHERE b.service_id IS NOT NULL) AS barrier_services,
+           count(*) FILTER (WHERE sa.untracked AND b.service_id IS NULL) AS free_untracked_services
     FROM service_in_area sa
     LEFT JOIN svc_intercept si ON si.service_id = sa.service_id
     LEFT JOIN low_barrier lb ON lb.service_id = sa.service_id
+    LEFT JOIN barrier b ON b.service_id = sa.service_id
     WHERE coalesce(si.intercept, :default_intercept) = ANY(:intercepts)
     GROUP BY 1, 2, 3
 ),
 area_pool AS (
     -- A pool measuring several sites of its service in one area counts once there.
-    SELECT DISTINCT area, need, service_id, pool_id FROM site_pool WHERE pool_id IS NOT NULL
+    SELECT DISTINCT sp.area, sp.need, sp.service_id, sp.pool_id, b.service_id IS NOT NULL AS barrier
+    FROM site_pool sp LEFT JOIN barrier b ON b.service_id = sp.service_id WHERE sp.pool_id IS NOT NULL
 ),
 area_units AS (
     SELECT ap.area, ap.need, coalesce(si.intercept, :default_intercept) AS intercept,
@@ -161,24 +175,25 @@ area_units AS (
 # service_id, location_id, low_barrier); pools are narrowed to the services of those sites.
 _GAP_SITES_IN_RANGES: Final = f"""
     SELECT {PARENT_SQL.format(cell='g.cell')} AS area, g.need, g.intercept, g.service_id, g.location_id,
-           g.low_barrier
+           g.low_barrier, g.barrier
     FROM unnest(CAST(:w_intercepts AS integer[]), CAST(:w_needs AS text[]), CAST(:w_lo AS bigint[]),
                 CAST(:w_hi AS bigint[])) AS w(intercept, need, lo, hi)
     -- LATERAL (kept apart by OFFSET 0): one range probe of the (intercept, need, cell) index per area. As
     -- a plain join the planner merged on (intercept, need) alone and tested every range against every
     -- site (30 s at 100k).
     CROSS JOIN LATERAL (
-        SELECT g.cell, g.need, g.intercept, g.service_id, g.location_id, g.low_barrier FROM gap_site g
+        SELECT g.cell, g.need, g.intercept, g.service_id, g.location_id, g.low_barrier, g.barrier
+        FROM gap_site g
         WHERE g.intercept = w.intercept AND g.need = w.need AND g.cell BETWEEN w.lo AND w.hi
         OFFSET 0) g"""
 _GAP_SITES_IN_CELLS: Final = f"""
     SELECT {PARENT_SQL.format(cell='g.cell')} AS area, g.need, g.intercept, g.service_id, g.location_id,
-           g.low_barrier
+           g.low_barrier, g.barrier
     FROM gap_site g
     WHERE g.need = ANY(:needs) AND g.intercept = ANY(:intercepts) AND g.cell IS NOT NULL"""
 # The whole region: located sites and service-area reach alike (rows with no cell).
 _GAP_SITES_IN_REGION: Final = """
-    SELECT 'region' AS area, g.need, g.intercept, g.service_id, g.location_id, g.low_barrier
+    SELECT 'region' AS area, g.need, g.intercept, g.service_id, g.location_id, g.low_barrier, g.barrier
     FROM gap_site g WHERE g.need = ANY(:needs) AND g.intercept = ANY(:intercepts)"""
 
 GAP_SITE_SOURCES: Final = {"ranges": _GAP_SITES_IN_RANGES, "cells": _GAP_SITES_IN_CELLS,
@@ -188,7 +203,7 @@ _GAP_SUPPLY: Final = """
 WITH site AS MATERIALIZED ({sites}),
 {pools},
 site_pool AS MATERIALIZED (
-    SELECT s.area, s.need, s.intercept, s.service_id, s.low_barrier, p.id AS pool_id
+    SELECT s.area, s.need, s.intercept, s.service_id, s.low_barrier, s.barrier, p.id AS pool_id
     FROM site s LEFT JOIN pool p ON p.service_id = s.service_id
       AND (NOT p.is_bed OR s.need = ANY(:bed_needs))
       AND (p.location_id IS NULL OR s.location_id IS NULL OR p.location_id = s.location_id)
@@ -196,18 +211,21 @@ site_pool AS MATERIALIZED (
 -- One row per area, need, intercept and service. A site with no pool for the need has exactly one
 -- site_pool row, with no pool: the service is untracked there (R4).
 service_in_area AS (
-    SELECT area, need, intercept, bool_or(low_barrier) AS low_barrier, bool_or(pool_id IS NULL) AS untracked
+    SELECT area, need, intercept, bool_or(low_barrier) AS low_barrier, bool_or(barrier) AS barrier,
+           bool_or(pool_id IS NULL) AS untracked
     FROM site_pool GROUP BY area, need, intercept, service_id
 ),
 area_services AS (
     SELECT area, need, intercept, count(*) AS services,
            count(*) FILTER (WHERE low_barrier) AS low_barrier_services,
-           count(*) FILTER (WHERE untracked) AS untracked_services
+           count(*) FILTER (WHERE untracked) AS untracked_services,
+           count(*) FILTER (WHERE barrier) AS barrier_services,
+           count(*) FILTER (WHERE untracked AND NOT barrier) AS free_untracked_services
     FROM service_in_area GROUP BY 1, 2, 3
 ),
 area_pool AS (
     -- A pool measuring several sites of its service in one area counts once there.
-    SELECT DISTINCT area, need, intercept, pool_id FROM site_pool WHERE pool_id IS NOT NULL
+    SELECT DISTINCT area, need, intercept, pool_id, barrier FROM site_pool WHERE pool_id IS NOT NULL
 ),
 area_units AS (
     SELECT ap.area, ap.need, ap.intercept,
@@ -271,7 +289,7 @@ reached AS MATERIALIZED (
 -- The reaching services' needs and intercepts: their gap_site rows without a cell (one per need and
 -- intercept), read through the service index for these services only.
 area_site AS MATERIALIZED (
-    SELECT g.service_id, g.need, g.intercept FROM gap_site g
+    SELECT g.service_id, g.need, g.intercept, g.barrier FROM gap_site g
     WHERE g.service_id IN (SELECT service_id FROM reached) AND g.cell IS NULL
       AND g.need = ANY(:needs) AND g.intercept = ANY(:intercepts)
 ),
@@ -284,7 +302,7 @@ service_pools AS MATERIALIZED (
     FROM pool p GROUP BY p.service_id
 ),
 covering AS (
-    SELECT r.area, s.need, s.intercept, r.service_id,
+    SELECT r.area, s.need, s.intercept, r.service_id, s.barrier,
            CASE WHEN sp.service_id IS NULL THEN false
                 WHEN s.need = ANY(:bed_needs) THEN true ELSE sp.tracks_other_units END AS tracked,
            CASE WHEN s.need = ANY(:bed_needs) THEN coalesce(sp.open_all, 0)
@@ -296,7 +314,9 @@ covering AS (
 SELECT c.area, c.need, c.intercept,
        count(*) AS services,
        count(*) FILTER (WHERE NOT c.tracked) AS untracked_services,
-       CAST(sum(c.open_units) AS float8) AS open_units
+       CAST(sum(c.open_units) AS float8) AS open_units,
+       count(*) FILTER (WHERE NOT c.tracked AND NOT c.barrier) AS free_untracked_services,
+       CAST(coalesce(sum(c.open_units) FILTER (WHERE NOT c.barrier), 0) AS float8) AS free_open_units
 FROM covering c
 GROUP BY 1, 2, 3
 """
@@ -358,6 +378,9 @@ class SupplyRow(NamedTuple):
     program_total: float
     program_available: float
     program_open: float
+    barrier_services: int  # services behind a harm-reduction barrier (CONTRACT §2.5)
+    barrier_free_untracked: int  # untracked services with no such barrier
+    barrier_free_open: float  # fresh open units of pools of services with no such barrier
 
     @property
     def open_units(self) -> float:
@@ -371,6 +394,8 @@ class AreaServiceRow(NamedTuple):
     services: int
     untracked_services: int
     open_units: float
+    free_untracked_services: int = 0  # of the untracked ones, those with no harm-reduction barrier
+    free_open_units: float = 0.0  # of the open units, those of services with no such barrier
 
 
 class DemandRow(NamedTuple):
@@ -411,13 +436,17 @@ def _pool_params(at: datetime, freshness: Freshness) -> dict[str, Any]:
             "ttl_other": freshness.other, "bed_needs": sorted(BED_NEEDS)}
 
 
+_BARRIER_PARAMS: Final = {"barrier_terms": list(HARM_REDUCTION_BARRIERS), "switched_off": sorted(FALSE_VALUES)}
+
+
 def supply_rows(session: Session, source: str, *, needs: Sequence[str], intercepts: Sequence[int],
                 at: datetime, freshness: Freshness, **source_params: Any) -> list[SupplyRow]:
     """Supply per area × need × intercept, for one kind of area (a key of SITE_SOURCES)."""
     statement = text(_SUPPLY.format(sites=SITE_SOURCES[source], profile=_PROFILE_CTES, unit_sums=_UNIT_SUMS,
                                      area_rows=_AREA_ROWS))
     params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), **source_params,
-              "eligibility_profile": ELIGIBILITY_TAXONOMY, "low_barrier_terms": list(LOW_BARRIER_TERMS)}
+              "eligibility_profile": ELIGIBILITY_TAXONOMY, "low_barrier_terms": list(LOW_BARRIER_TERMS),
+              **_BARRIER_PARAMS}
     # Counts arrive as integers and sums as float8, in SupplyRow's order: only the area needs mapping.
     return [SupplyRow(area_key(r[0]), *r[1:]) for r in session.execute(statement, params).all()]
 
@@ -557,7 +586,7 @@ _SIM_SUPPLY: Final = """
 WITH {pools},
 pair AS MATERIALIZED (
     -- Every (site, pool) where the pool measures the site, as in _GAP_SUPPLY (pool_measures).
-    SELECT s.id AS site_id, s.intercept, s.need, s.cell, p.id AS pool_id, p.fresh, p.is_program,
+    SELECT s.id AS site_id, s.intercept, s.need, s.cell, s.barrier, p.id AS pool_id, p.fresh, p.is_program,
            p.total, p.available, p.offerable, coalesce(p.fresh AND p.offerable > 0, false) AS open
     FROM pool p JOIN gap_site s ON s.service_id = p.service_id
       AND (NOT p.is_bed OR s.need = ANY(:bed_needs))
@@ -566,52 +595,66 @@ pair AS MATERIALIZED (
 ),
 -- One row per measured site (keyed by gap_site's integer id), open when any of its pools is.
 measured AS MATERIALIZED (
-    SELECT site_id, min(intercept) AS intercept, min(need) AS need, min(cell) AS cell, bool_or(open) AS open
+    SELECT site_id, min(intercept) AS intercept, min(need) AS need, min(cell) AS cell, bool_or(open) AS open,
+           bool_or(barrier) AS barrier
     FROM pair GROUP BY site_id
 ),
 closed_count AS (
-    SELECT intercept, need, {area} AS area, count(*) AS sites
+    SELECT intercept, need, {area} AS area, count(*) AS sites,
+           count(*) FILTER (WHERE NOT barrier) AS free_sites
     FROM measured WHERE cell IS NOT NULL AND NOT open GROUP BY 1, 2, 3
 ),
 -- Materialised: joined by hash (probing gap_cell's index once per candidate area cost 2 s at 1M).
 area_sites AS MATERIALIZED ({area_sites}),
 -- A service is untracked in the region when one of its sites is measured by no pool.
 region_service AS (
-    SELECT g.intercept, g.need, bool_or(g.low_barrier) AS low_barrier, bool_or(m.site_id IS NULL) AS untracked
+    SELECT g.intercept, g.need, bool_or(g.low_barrier) AS low_barrier, bool_or(g.barrier) AS barrier,
+           bool_or(m.site_id IS NULL) AS untracked
     FROM gap_site g LEFT JOIN measured m ON m.site_id = g.id
     WHERE g.need = ANY(:needs) AND g.intercept = ANY(:intercepts)
     GROUP BY g.intercept, g.need, g.service_id
 ),
 -- Each pool once per (intercept, need), with its state (no second join to the pools).
 region_pool AS (
-    SELECT DISTINCT intercept, need, pool_id, fresh, is_program, total, available, offerable FROM pair
+    SELECT DISTINCT intercept, need, pool_id, fresh, is_program, total, available, offerable, barrier FROM pair
 )
 SELECT 'closed' AS kind, c.intercept, c.need, array_agg(c.area) AS areas, CAST(0 AS bigint) AS n1,
-       CAST(0 AS bigint) AS n2, CAST(0 AS bigint) AS n3, CAST(0 AS float8) AS f1, CAST(0 AS float8) AS f2,
-       CAST(0 AS float8) AS f3, CAST(0 AS float8) AS f4, CAST(0 AS float8) AS f5, CAST(0 AS float8) AS f6
+       CAST(0 AS bigint) AS n2, CAST(0 AS bigint) AS n3, CAST(0 AS bigint) AS n4, CAST(0 AS bigint) AS n5,
+       CAST(0 AS float8) AS f1, CAST(0 AS float8) AS f2, CAST(0 AS float8) AS f3, CAST(0 AS float8) AS f4,
+       CAST(0 AS float8) AS f5, CAST(0 AS float8) AS f6, CAST(0 AS float8) AS f7
 FROM closed_count c JOIN area_sites a ON a.intercept = c.intercept AND a.need = c.need AND a.area = c.area
 WHERE a.sites = c.sites
 GROUP BY c.intercept, c.need
 UNION ALL
+-- Areas whose every site is behind a harm-reduction barrier or measured with no open unit: no
+-- barrier-free supply of their own (only areas with a barrier site; the others are barred when closed).
+SELECT 'barred', a.intercept, a.need, array_agg(a.area), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+FROM area_sites a LEFT JOIN closed_count c ON c.intercept = a.intercept AND c.need = a.need AND c.area = a.area
+WHERE a.barrier_sites > 0 AND a.barrier_sites + coalesce(c.free_sites, 0) = a.sites
+GROUP BY a.intercept, a.need
+UNION ALL
 SELECT 'services', intercept, need, NULL, count(*), count(*) FILTER (WHERE low_barrier),
-       count(*) FILTER (WHERE untracked), 0, 0, 0, 0, 0, 0
+       count(*) FILTER (WHERE untracked), count(*) FILTER (WHERE barrier),
+       count(*) FILTER (WHERE untracked AND NOT barrier), 0, 0, 0, 0, 0, 0, 0
 FROM region_service GROUP BY intercept, need
 UNION ALL
-SELECT 'pools', p.intercept, p.need, NULL, count(*), count(*) FILTER (WHERE p.fresh), 0,
+SELECT 'pools', p.intercept, p.need, NULL, count(*), count(*) FILTER (WHERE p.fresh), 0, 0, 0,
        coalesce(sum(p.total) FILTER (WHERE NOT p.is_program), 0),
        coalesce(sum(p.available) FILTER (WHERE NOT p.is_program), 0),
        coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND NOT p.is_program), 0),
        coalesce(sum(p.total) FILTER (WHERE p.is_program), 0),
        coalesce(sum(p.available) FILTER (WHERE p.is_program), 0),
-       coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND p.is_program), 0)
+       coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND p.is_program), 0),
+       coalesce(sum(p.offerable) FILTER (WHERE p.fresh AND NOT p.barrier), 0)
 FROM region_pool p GROUP BY p.intercept, p.need
 """
 # Sites per area: gap_cell itself at resolution 7, its cells summed per parent when coarser.
 _AREA_SITES_R7: Final = """
-    SELECT intercept, need, cell AS area, sites FROM gap_cell
+    SELECT intercept, need, cell AS area, sites, barrier_sites FROM gap_cell
     WHERE sites > 0 AND need = ANY(:needs) AND intercept = ANY(:intercepts)"""
 _AREA_SITES_COARSE: Final = f"""
-    SELECT intercept, need, {PARENT_SQL.format(cell='cell')} AS area, sum(sites) AS sites FROM gap_cell
+    SELECT intercept, need, {PARENT_SQL.format(cell='cell')} AS area, sum(sites) AS sites,
+           sum(barrier_sites) AS barrier_sites FROM gap_cell
     WHERE sites > 0 AND need = ANY(:needs) AND intercept = ANY(:intercepts) GROUP BY 1, 2, 3"""
 # Every area with sites, per (intercept, need), as one array each (a national map: 1.19M areas).
 _AREAS_WITH_SITES: Final = f"""
@@ -630,11 +673,14 @@ Block = tuple[int, str]  # (intercept, need)
 
 @dataclass(frozen=True)
 class SimSupply:
-    """What the SIM table needs of supply: per (intercept, need), its areas with sites and those of them
-    that are closed (integer H3 indexes at the map's resolution), and the region's totals."""
+    """What the SIM table needs of supply: per (intercept, need), its areas with sites, those of them
+    that are closed, and those whose every site is closed or behind a harm-reduction barrier (`barred`,
+    areas with at least one barrier site only: integer H3 indexes at the map's resolution), and the
+    region's totals."""
 
     areas: dict[Block, set[int]]
     closed: dict[Block, set[int]]
+    barred: dict[Block, set[int]]
     region: dict[Block, SupplyRow]
 
 
@@ -649,17 +695,23 @@ def sim_supply(session: Session, *, needs: Sequence[str], intercepts: Sequence[i
                                    area="cell" if r7 else PARENT_SQL.format(cell="cell"),
                                    area_sites=_AREA_SITES_R7 if r7 else _AREA_SITES_COARSE)
     closed: dict[Block, set[int]] = {}
-    services: dict[Block, tuple[int, int, int]] = {}
+    barred: dict[Block, set[int]] = {}
+    services: dict[Block, tuple[int, ...]] = {}
     pools: dict[Block, tuple[Any, ...]] = {}
     for r in session.execute(text(statement), params):
         block = (r.intercept, r.need)
         if r.kind == "closed":
             closed[block] = set(r.areas)
+        elif r.kind == "barred":
+            barred[block] = set(r.areas)
         elif r.kind == "services":
-            services[block] = (r.n1, r.n2, r.n3)
+            services[block] = (r.n1, r.n2, r.n3, r.n4, r.n5)
         else:
-            pools[block] = (r.n1, r.n2, r.f1, r.f2, r.f3, r.f4, r.f5, r.f6)
-    no_pools = (0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-    region = {block: SupplyRow("region", block[1], block[0], *counts, *pools.get(block, no_pools))
-              for block, counts in services.items()}
-    return SimSupply(areas, closed, region)
+            pools[block] = (r.n1, r.n2, r.f1, r.f2, r.f3, r.f4, r.f5, r.f6, r.f7)
+    no_pools = (0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    region: dict[Block, SupplyRow] = {}
+    for block, (n_services, n_low, n_untracked, n_barrier, n_free_untracked) in services.items():
+        n_pools, n_fresh, f1, f2, f3, f4, f5, f6, free_open = pools.get(block, no_pools)
+        region[block] = SupplyRow("region", block[1], block[0], n_services, n_low, n_untracked, n_pools, n_fresh,
+                                  f1, f2, f3, f4, f5, f6, n_barrier, n_free_untracked, free_open)
+    return SimSupply(areas, closed, barred, region)

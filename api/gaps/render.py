@@ -10,7 +10,7 @@ from api.gaps import cells
 from api.gaps.params import AREA_NAMED, GapQuery
 from api.gaps.queries import SupplyRow
 from api.gaps.service import GapMap, GapRow, SimEntry, SimTable
-from api.gaps.status import DEMAND_REASONS
+from api.gaps.status import ABSENT, BARRIERS_ONLY, DEMAND_REASONS, LACKS_CAPACITY, SUFFICIENT
 from api.referrals.suppression import suppressed
 from matcher.vocabulary import INTERCEPTS, NEEDS
 
@@ -22,9 +22,11 @@ def _number(value: float) -> float | int:
 
 # Shared by every row without supply of its own (orjson writes it as often as it appears).
 _NO_SUPPLY: dict[str, Any] = {
-    "services": 0, "low_barrier_services": 0, "untracked_services": 0, "pools": 0, "fresh_pools": 0,
+    "services": 0, "low_barrier_services": 0, "untracked_services": 0, "barrier_services": 0,
+    "barrier_free_untracked_services": 0, "pools": 0, "fresh_pools": 0,
     "freshness": None, "units": {"public": {"total": 0, "available": 0, "open": 0},
-                                 "program": {"total": 0, "available": 0, "open": 0}}}
+                                 "program": {"total": 0, "available": 0, "open": 0},
+                                 "barrier_free_open": 0}}
 
 
 def supply_json(s: SupplyRow | None) -> dict[str, Any]:
@@ -34,6 +36,8 @@ def supply_json(s: SupplyRow | None) -> dict[str, Any]:
         "services": s.services,
         "low_barrier_services": s.low_barrier_services,
         "untracked_services": s.untracked_services,
+        "barrier_services": s.barrier_services,
+        "barrier_free_untracked_services": s.barrier_free_untracked,
         "pools": s.pools,
         "fresh_pools": s.fresh_pools,
         "freshness": round(s.fresh_pools / s.pools, 3) if s.pools else None,
@@ -42,6 +46,7 @@ def supply_json(s: SupplyRow | None) -> dict[str, Any]:
                        "open": _number(s.public_open)},
             "program": {"total": _number(s.program_total), "available": _number(s.program_available),
                         "open": _number(s.program_open)},
+            "barrier_free_open": _number(s.barrier_free_open),
         },
     }
 
@@ -102,7 +107,9 @@ def row_json(row: GapRow) -> dict[str, Any]:
         "supply": supply_json(row.supply),
         "reach": {"services": row.reach.services, "area_services": row.reach.area_services,
                   "open_units": _number(row.reach.open_units),
-                  "untracked_services": row.reach.untracked_services},
+                  "untracked_services": row.reach.untracked_services,
+                  "barrier_free_open_units": _number(row.reach.barrier_free_open_units),
+                  "barrier_free_untracked_services": row.reach.barrier_free_untracked_services},
         "demand": demand_json(row.demand),
     }
 
@@ -128,10 +135,12 @@ def gap_map_geojson(gap_map: GapMap) -> dict[str, Any]:
 
 CSV_COLUMNS = (
     "area_id", "area_name", "need", "intercept", "status",
-    "services", "low_barrier_services", "untracked_services", "pools", "fresh_pools", "freshness",
+    "services", "low_barrier_services", "untracked_services", "barrier_services",
+    "barrier_free_untracked_services", "pools", "fresh_pools", "freshness",
     "public_total", "public_available", "public_open", "program_total", "program_available", "program_open",
-    "reach_services", "reach_area_services", "reach_open_units", "reach_untracked_services",
-    "demand_total", *(f"demand_{reason}" for reason in DEMAND_REASONS),
+    "barrier_free_open", "reach_services", "reach_area_services", "reach_open_units", "reach_untracked_services",
+    "reach_barrier_free_open_units", "reach_barrier_free_untracked_services", "demand_total",
+    *(f"demand_{reason}" for reason in DEMAND_REASONS),
 )
 
 
@@ -151,12 +160,15 @@ def gap_map_csv(gap_map: GapMap) -> str:
         demand = demand_json(row.demand)
         lines.append([
             row.area, row.area_info.name if row.area_info else "", row.need, row.intercept, row.status,
-            s["services"], s["low_barrier_services"], s["untracked_services"], s["pools"], s["fresh_pools"],
+            s["services"], s["low_barrier_services"], s["untracked_services"], s["barrier_services"],
+            s["barrier_free_untracked_services"], s["pools"], s["fresh_pools"],
             "" if s["freshness"] is None else s["freshness"],
             units["public"]["total"], units["public"]["available"], units["public"]["open"],
             units["program"]["total"], units["program"]["available"], units["program"]["open"],
+            units["barrier_free_open"],
             row.reach.services, row.reach.area_services, _number(row.reach.open_units),
-            row.reach.untracked_services,
+            row.reach.untracked_services, _number(row.reach.barrier_free_open_units),
+            row.reach.barrier_free_untracked_services,
             "" if demand is None else demand["total"],
             *(("" if demand is None else demand["by_reason"][reason]) for reason in DEMAND_REASONS),
         ])
@@ -192,8 +204,9 @@ def sim_json(table: SimTable) -> dict[str, Any]:
 
 SIM_CSV_COLUMNS = (
     "intercept", "intercept_name", "need", "status", "areas_absent", "areas_lacks_capacity",
-    "areas_sufficient", "services", "low_barrier_services", "untracked_services", "pools", "fresh_pools",
-    "public_open", "program_open", "demand_total", *(f"demand_{reason}" for reason in DEMAND_REASONS),
+    "areas_barriers_only", "areas_sufficient", "services", "low_barrier_services", "untracked_services",
+    "barrier_services", "pools", "fresh_pools", "public_open", "program_open", "barrier_free_open",
+    "demand_total", *(f"demand_{reason}" for reason in DEMAND_REASONS),
     "referred", "enrolled", "summary",
 )
 
@@ -203,10 +216,11 @@ def sim_csv(table: SimTable) -> str:
     for e in table.entries:
         s = supply_json(e.supply)
         lines.append([
-            e.intercept, INTERCEPTS[e.intercept], e.need, e.status, e.areas["absent"],
-            e.areas["lacks_capacity"], e.areas["sufficient"], s["services"], s["low_barrier_services"],
-            s["untracked_services"], s["pools"], s["fresh_pools"], s["units"]["public"]["open"],
-            s["units"]["program"]["open"], sum(e.demand.values()),
+            e.intercept, INTERCEPTS[e.intercept], e.need, e.status, e.areas[ABSENT],
+            e.areas[LACKS_CAPACITY], e.areas[BARRIERS_ONLY], e.areas[SUFFICIENT], s["services"],
+            s["low_barrier_services"], s["untracked_services"], s["barrier_services"], s["pools"],
+            s["fresh_pools"], s["units"]["public"]["open"], s["units"]["program"]["open"],
+            s["units"]["barrier_free_open"], sum(e.demand.values()),
             *(e.demand.get(reason, 0) for reason in DEMAND_REASONS), suppressed(e.referred),
             suppressed(e.enrolled), e.summary,
         ])

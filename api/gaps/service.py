@@ -80,7 +80,7 @@ class SimEntry:
     supply: SupplyRow | None
     demand: dict[str, int]
     summary: str
-    rank: tuple[int, int, int] = field(default=(0, 0, 0))
+    rank: tuple[int, int, int, int] = field(default=(0, 0, 0, 0))
     gap: bool = False
     # Referrals sent in the window for this intercept × need, and how many ended enrolled (§2.7).
     referred: int = 0
@@ -257,11 +257,12 @@ def _cell_status_counts(session: Session, query: GapQuery, at: datetime, setting
     region's supply per (need, intercept), with the statuses the map would give (CONTRACT §2.5).
 
     No row is built for most areas. An area with sites lacks capacity when it has unmet demand, and
-    is sufficient when it is not *closed* (an untracked service or open units of its own: its ring and
-    service areas only add), so those are counted from sets. The rest (closed areas without unmet
-    demand, and areas with demand but no site) look at their neighbour ring: a neighbour with sites
-    gives services in reach, one that is not closed gives open units or an untracked service. Only
-    those the ring leaves open probe the service-area index, and are judged by `area_status`."""
+    is sufficient when it is not *barred* (barrier-free open units or untracked services of its own:
+    its ring and service areas only add), so those are counted from sets. The rest (barred areas
+    without unmet demand, and areas with demand but no site) look at their neighbour ring: a neighbour
+    with sites gives services in reach, one that is not closed gives open units or an untracked
+    service, one that is not barred gives them barrier-free (sufficient). Only those the ring leaves
+    undecided probe the service-area index, and are judged by `area_status`."""
     queries.tune_for_sim(session)
     common: dict[str, Any] = {"needs": query.needs, "intercepts": query.intercepts, "at": at,
                               "freshness": settings.freshness}
@@ -276,30 +277,33 @@ def _cell_status_counts(session: Session, query: GapQuery, at: datetime, setting
         intercept, need = block
         sited = supply.areas.get(block, set())
         closed = supply.closed.get(block, set())
+        barred = closed | supply.barred.get(block, set())  # no barrier-free supply of their own
         demand = demand_by_block.get(block, {})
         counts = areas[(need, intercept)]
         unmet = {area for area, reasons in demand.items() if unmet_demand(reasons) > 0}
         lacking = unmet & sited
-        undecided = (closed - lacking) | (demand.keys() - sited)
+        undecided = (barred - lacking) | (demand.keys() - sited)
         total += len(sited) + len(demand.keys() - sited)
         counts[LACKS_CAPACITY] += len(lacking)
-        counts[SUFFICIENT] += len(sited) - len(lacking) - len(closed - lacking)
+        counts[SUFFICIENT] += len(sited) - len(lacking) - len(barred - lacking)
         for cell in undecided:
             ring_sited = sited.intersection(h3_int.grid_disk(cell, 1))
             in_reach = bool(ring_sited)
             open_ring = in_reach and not closed.issuperset(ring_sited)
+            free_ring = in_reach and not barred.issuperset(ring_sited)
             if in_reach and cell in unmet:
                 counts[LACKS_CAPACITY] += 1
-            elif in_reach and open_ring:
+            elif free_ring:
                 counts[SUFFICIENT] += 1
-            else:  # absent, or closed all round: a service area may still reach it
+            else:  # absent, closed or barred all round: a service area may still reach it
                 probe.append(((format(cell, "x"), need, intercept), in_reach, open_ring))
     by_area = _covering(session, sorted({key[0] for key, _, _ in probe}), common)
     no_cover = AreaServiceRow("", "", 0, 0, 0, 0.0)
     for key, in_reach, open_ring in probe:
         covering = by_area.get(key, no_cover)
+        # The ring gave no barrier-free supply (else the area was counted sufficient above).
         reach = Reach(int(in_reach), covering.services, float(open_ring) + covering.open_units,
-                      covering.untracked_services)
+                      covering.untracked_services, covering.free_open_units, covering.free_untracked_services)
         key_demand = demand_by_block[(key[2], key[1])].get(int(key[0], 16))
         areas[(key[1], key[2])][area_status(reach, key_demand)] += 1
     return areas, total, {(row.need, row.intercept): row for row in supply.region.values()}
@@ -358,14 +362,15 @@ def _judged_rows(keys: Sequence[Key], supply: dict[Key, SupplyRow], demand: dict
     """Reach and status of each key. Reach gathers the area's own supply and, for cells, its first
     ring; supply is regrouped per (need, intercept) into plain tuples keyed by area, so the loop does
     dictionary lookups on strings and integer sums only."""
-    nearby_supply: dict[tuple[str, int], dict[str, tuple[int, float, int]]] = defaultdict(dict)
+    nearby_supply: dict[tuple[str, int], dict[str, tuple[int, float, int, float, int]]] = defaultdict(dict)
     for (area, need, intercept), s in supply.items():
         nearby_supply[(need, intercept)][area] = (s.services, s.public_open + s.program_open,
-                                                  s.untracked_services)
+                                                  s.untracked_services, s.barrier_free_open,
+                                                  s.barrier_free_untracked)
     rows: list[GapRow] = []
     disks = {} if disks is None else disks  # each cell's ring, computed once
     no_cover = AreaServiceRow("", "", 0, 0, 0, 0.0)
-    no_supply: dict[str, tuple[int, float, int]] = {}
+    no_supply: dict[str, tuple[int, float, int, float, int]] = {}
     for key in keys:
         area, need, intercept = key
         if named:
@@ -373,16 +378,19 @@ def _judged_rows(keys: Sequence[Key], supply: dict[Key, SupplyRow], demand: dict
         else:
             disk = disks.get(area) or disks.setdefault(area, cells.neighbourhood(area))
         local = nearby_supply.get((need, intercept), no_supply)
-        services, open_units, untracked = 0, 0.0, 0
+        services, open_units, untracked, free_open, free_untracked = 0, 0.0, 0, 0.0, 0
         for cell in disk:
             found = local.get(cell)
             if found is not None:
                 services += found[0]
                 open_units += found[1]
                 untracked += found[2]
+                free_open += found[3]
+                free_untracked += found[4]
         covering = by_area.get(key, no_cover)
         reach = Reach(services, covering.services, open_units + covering.open_units,
-                      untracked + covering.untracked_services)
+                      untracked + covering.untracked_services, free_open + covering.free_open_units,
+                      free_untracked + covering.free_untracked_services)
         area_demand = demand.get(key, {}) if with_demand else None
         rows.append(GapRow(area, need, intercept, supply.get(key), reach, area_demand,
                            area_status(reach, area_demand), info.get(area)))

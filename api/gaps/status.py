@@ -1,7 +1,10 @@
 """The planner's verdict on one area, need and intercept, and the plain words of a SIM report.
 
-Pure functions over plain numbers: no session, no clock. The three statuses are the ones a Sequential
-Intercept Model mapping workshop uses for a resource: enough, exists but lacks capacity, absent.
+Pure functions over plain numbers: no session, no clock. Three statuses are the ones a Sequential
+Intercept Model mapping workshop uses for a resource: enough, exists but lacks capacity, absent. The
+fourth, `barriers_only`, is the harm-reduction test (CONTRACT §2.5): supply that would be enough, but
+only at services that require sobriety, exclude people on MOUD or who do sex work, or require
+religious participation, i.e. none that the people a diversion program serves can use.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from matcher.vocabulary import GAP_REASONS
 
 ABSENT: Final = "absent"
 LACKS_CAPACITY: Final = "lacks_capacity"
+BARRIERS_ONLY: Final = "barriers_only"
 SUFFICIENT: Final = "sufficient"
-STATUSES: Final = (ABSENT, LACKS_CAPACITY, SUFFICIENT)
+STATUSES: Final = (ABSENT, LACKS_CAPACITY, BARRIERS_ONLY, SUFFICIENT)
 
 # Gap reasons (CONTRACT R7) that say services were there but did not serve the person. `none_in_area`
 # is demand too, but it speaks of reach, which the map judges from supply itself; `unconfirmed_only`
@@ -30,6 +34,9 @@ class Reach(NamedTuple):
     area_services: int = 0  # services whose service area covers the area
     open_units: float = 0.0  # fresh open units of the pools of those services
     untracked_services: int = 0  # of those services, how many track no pool for the need
+    # The same supply at services with no harm-reduction barrier (matcher.vocabulary.HARM_REDUCTION_BARRIERS).
+    barrier_free_open_units: float = 0.0
+    barrier_free_untracked_services: int = 0
 
 
 def unmet_demand(demand: Mapping[str, int] | None) -> int:
@@ -41,22 +48,29 @@ def unmet_demand(demand: Mapping[str, int] | None) -> int:
 def area_status(reach: Reach, demand: Mapping[str, int] | None) -> str:
     """`absent`: nothing in reach. `lacks_capacity`: something in reach, but no open unit and no
     untracked service, or requests met no_capacity / waitlist_only / eligibility / closed in the window.
-    `sufficient`: otherwise (open units or untracked services, and no unmet demand)."""
+    Otherwise (open units or untracked services in reach, and no unmet demand): `barriers_only` when
+    every one of those open units and untracked services is at a service behind a harm-reduction
+    barrier, `sufficient` when at least one is not."""
     if reach.services + reach.area_services == 0:
         return ABSENT
     if unmet_demand(demand) > 0:
         return LACKS_CAPACITY
     if reach.open_units > 0 or reach.untracked_services > 0:
-        return SUFFICIENT
+        if reach.barrier_free_open_units > 0 or reach.barrier_free_untracked_services > 0:
+            return SUFFICIENT
+        return BARRIERS_ONLY
     return LACKS_CAPACITY
 
 
 def region_status(services: int, areas: Mapping[str, int]) -> str:
-    """A SIM cell (intercept × need) for the whole region: absent when no service exists at all."""
+    """A SIM cell (intercept × need) for the whole region: absent when no service exists at all;
+    lacks_capacity when an area is absent or lacks capacity; else barriers_only when an area is."""
     if services == 0:
         return ABSENT
     if areas.get(ABSENT, 0) or areas.get(LACKS_CAPACITY, 0):
         return LACKS_CAPACITY
+    if areas.get(BARRIERS_ONLY, 0):
+        return BARRIERS_ONLY
     return SUFFICIENT
 
 
@@ -85,6 +99,9 @@ def gap_words(intercept: int, need: str, services: int, areas: Mapping[str, int]
         parts.append(f"{_plural(areas[ABSENT], 'area')} with no service")
     if areas.get(LACKS_CAPACITY, 0):
         parts.append(f"{_plural(areas[LACKS_CAPACITY], 'area')} lacking capacity")
+    if areas.get(BARRIERS_ONLY, 0):
+        parts.append(f"{_plural(areas[BARRIERS_ONLY], 'area')} where every opening requires sobriety, "
+                     "excludes MOUD or sex work, or requires religious participation")
     for reason in (*UNMET_REASONS, "none_in_area"):
         if demand.get(reason, 0):
             parts.append(f"{_plural(demand[reason], 'request')} {_DEMAND_WORDS[reason]} "
@@ -94,12 +111,13 @@ def gap_words(intercept: int, need: str, services: int, areas: Mapping[str, int]
     return f"Intercept {intercept}, {need}: " + "; ".join(parts)
 
 
-def gap_rank(services: int, areas: Mapping[str, int], demand: Mapping[str, int]) -> tuple[int, int, int]:
-    """Sort key (smaller first) for the top gaps: areas without service, then unmet requests."""
+def gap_rank(services: int, areas: Mapping[str, int], demand: Mapping[str, int]) -> tuple[int, int, int, int]:
+    """Sort key (smaller first) for the top gaps: areas without service, then unmet requests, then
+    areas lacking capacity, then areas with only barrier supply."""
     return (-areas.get(ABSENT, 0), -(unmet_demand(demand) + demand.get("none_in_area", 0)),
-            -areas.get(LACKS_CAPACITY, 0))
+            -areas.get(LACKS_CAPACITY, 0), -areas.get(BARRIERS_ONLY, 0))
 
 
 def is_gap(areas: Mapping[str, int], demand: Mapping[str, int]) -> bool:
-    return bool(areas.get(ABSENT, 0) or areas.get(LACKS_CAPACITY, 0) or unmet_demand(demand)
-                or demand.get("none_in_area", 0))
+    return bool(areas.get(ABSENT, 0) or areas.get(LACKS_CAPACITY, 0) or areas.get(BARRIERS_ONLY, 0)
+                or unmet_demand(demand) or demand.get("none_in_area", 0))

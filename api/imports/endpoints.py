@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth.keys import Caller
 from api.deps import SessionDep, UnitOfWorkRoute, require_roles
+from api.imports.schemas import ImportSummaryOut
 from api.imports.service import import_upload
 from divert.errors import ImportFailed
 from importers.datapackage import read_datapackage
@@ -82,6 +83,9 @@ def _parse_json(raw: bytes) -> Any:
     "/import/hsds",
     openapi_extra=_IMPORT_BODY,
     summary="Import HSDS 3.1 services (JSON) or a tabular datapackage (zip); all or nothing",
+    response_model=ImportSummaryOut,
+    # The summary as the pipeline wrote it: keys it left out stay out, values it set (even null) stay.
+    response_model_exclude_unset=True,
 )
 async def import_hsds(
     request: Request,

@@ -53,12 +53,15 @@ def expected_status(reach: dict[str, Any], by_reason: dict[str, int]) -> str:
     """The map's verdict as docs/gaps.md words it, written here rather than asked of api.gaps.status:
     `absent` when nothing is in reach; `lacks_capacity` when people were turned away there (no
     capacity, only wait lists, no service that would take them, everything closed) or nothing in reach
-    has an open unit or is untracked; `sufficient` otherwise."""
+    has an open unit or is untracked; `barriers_only` when every open unit and untracked service in
+    reach is at a service behind a harm-reduction barrier; `sufficient` otherwise."""
     if reach["services"] + reach["area_services"] == 0:
         return "absent"
     turned_away = sum(by_reason.get(r, 0) for r in ("no_capacity", "waitlist_only", "eligibility", "closed"))
     if turned_away or not (reach["open_units"] > 0 or reach["untracked_services"] > 0):
         return "lacks_capacity"
+    if not (reach["barrier_free_open_units"] > 0 or reach["barrier_free_untracked_services"] > 0):
+        return "barriers_only"
     return "sufficient"
 
 
@@ -75,10 +78,14 @@ def test_reach_and_status_agree_with_a_plain_recomputation(client, planner, gene
         opened = sum(s["units"]["public"]["open"] + s["units"]["program"]["open"] for s in near)
         assert reach["open_units"] >= opened  # plus the open units of covering services
         assert reach["untracked_services"] >= sum(s["untracked_services"] for s in near)
+        assert reach["barrier_free_open_units"] >= sum(s["units"]["barrier_free_open"] for s in near)
+        assert reach["barrier_free_untracked_services"] >= sum(s["barrier_free_untracked_services"] for s in near)
+        assert reach["barrier_free_open_units"] <= reach["open_units"]
+        assert reach["barrier_free_untracked_services"] <= reach["untracked_services"]
         assert row["status"] == expected_status(reach, (row["demand"] or {}).get("by_reason") or {}), row
     assert any(r["reach"]["area_services"] for r in body["rows"])  # outreach service areas are present
     # Every verdict occurs, so a status function stuck on one answer cannot pass.
-    assert {r["status"] for r in body["rows"]} >= {"absent", "lacks_capacity", "sufficient"}
+    assert {r["status"] for r in body["rows"]} >= {"absent", "lacks_capacity", "barriers_only", "sufficient"}
 
 
 def test_sim_counts_every_row_of_the_map_not_one_page(client, planner, generated):
@@ -112,12 +119,13 @@ def test_sim_counts_and_region_supply_equal_the_maps(client, planner, generated,
     expected: dict[tuple[int, str], dict[str, int]] = {}
     for row in whole["rows"]:
         counts = expected.setdefault((row["intercept"], row["need"]), dict.fromkeys(
-            ("absent", "lacks_capacity", "sufficient"), 0))
+            ("absent", "lacks_capacity", "barriers_only", "sufficient"), 0))
         counts[row["status"]] += 1
     got = {(i["intercept"], n["need"]): n["areas"] for i in sim["intercepts"] for n in i["needs"]
            if sum(n["areas"].values())}
     assert got == expected
-    assert {s for c in got.values() for s, n in c.items() if n} == {"absent", "lacks_capacity", "sufficient"}
+    assert {s for c in got.values() for s, n in c.items() if n} == {"absent", "lacks_capacity", "barriers_only",
+                                                                   "sufficient"}
 
     with db() as session:
         region = {(r.intercept, r.need): supply_json(r) for r in queries.gap_supply_rows(

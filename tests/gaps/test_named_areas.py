@@ -136,6 +136,6 @@ def test_sim_by_named_area(client, make_key, districts):
     body = client.get("/v1/gaps/sim", params={"area": "named", "need": "shelter"},
                       headers=make_key("planner")).json()
     shelter = body["intercepts"][0]["needs"][0]
-    assert shelter["areas"] == {"absent": 1, "lacks_capacity": 2, "sufficient": 0}
+    assert shelter["areas"] == {"absent": 1, "lacks_capacity": 2, "barriers_only": 0, "sufficient": 0}
     # Region demand counts each event once, placed or not.
     assert shelter["demand"]["total"] == 8

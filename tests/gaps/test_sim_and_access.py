@@ -35,8 +35,8 @@ def test_sim_table_is_six_intercepts_by_every_need(client, make_key, county):
     for intercept in body["intercepts"]:
         assert [n["need"] for n in intercept["needs"]] == list(NEEDS)
         for entry in intercept["needs"]:
-            assert set(entry["areas"]) == {"absent", "lacks_capacity", "sufficient"}
-            assert entry["status"] in ("absent", "lacks_capacity", "sufficient")
+            assert set(entry["areas"]) == {"absent", "lacks_capacity", "barriers_only", "sufficient"}
+            assert entry["status"] in ("absent", "lacks_capacity", "barriers_only", "sufficient")
             assert {"supply", "demand", "summary"} <= set(entry)
 
 
@@ -44,7 +44,7 @@ def test_sim_counts_areas_and_says_the_gap_in_words(client, make_key, county):
     body = client.get("/v1/gaps/sim", headers=make_key("planner")).json()
     reentry = {n["need"]: n for n in body["intercepts"][4]["needs"]}
     shelter = reentry["shelter"]
-    assert shelter["areas"] == {"absent": 1, "lacks_capacity": 1, "sufficient": 0}
+    assert shelter["areas"] == {"absent": 1, "lacks_capacity": 1, "barriers_only": 0, "sufficient": 0}
     assert shelter["status"] == "lacks_capacity"
     assert shelter["supply"]["services"] == 1
     assert shelter["demand"]["by_reason"]["no_capacity"] == 41 and shelter["demand"]["total"] == 44

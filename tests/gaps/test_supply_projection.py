@@ -22,29 +22,37 @@ SELECT ms.service_id, ms.location_id, ms.need,
        ST_Y(CAST(ms.geog AS geometry)) AS lat, ST_X(CAST(ms.geog AS geometry)) AS lon,
        EXISTS (SELECT 1 FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
                WHERE a.link_id = ms.service_id AND t.profile = 'divert-eligibility'
-                 AND t.code IN ('low_barrier', 'housing_first')) AS low_barrier
+                 AND t.code IN ('low_barrier', 'housing_first')) AS low_barrier,
+       -- The harm-reduction test (CONTRACT §2.5): a barrier term stated and not switched off.
+       EXISTS (SELECT 1 FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
+               WHERE a.link_id = ms.service_id AND t.profile = 'divert-eligibility'
+                 AND t.code IN ('sobriety_required', 'excludes_moud', 'excludes_sex_work',
+                                'religious_participation_required')
+                 AND lower(coalesce(a.value, 'yes')) NOT IN ('false', 'no', '0', 'n', 'f', 'off')) AS barrier
 FROM match_site ms
 """)
-_SITES = text("SELECT service_id, location_id, need, intercept, cell, low_barrier FROM gap_site")
-_CELLS = text("SELECT intercept, need, cell, sites FROM gap_cell WHERE sites > 0")
+_SITES = text("SELECT service_id, location_id, need, intercept, cell, low_barrier, barrier FROM gap_site")
+_CELLS = text("SELECT intercept, need, cell, sites, barrier_sites FROM gap_cell WHERE sites > 0")
 
 
 def _expected(session) -> tuple[list[tuple], dict[tuple, int]]:
     sites = []
     for r in session.execute(_EXPECTED_SITES):
         cell = None if r.lat is None else int(h3.latlng_to_cell(r.lat, r.lon, 7), 16)
-        sites.extend((r.service_id, r.location_id, r.need, i, cell, r.low_barrier) for i in r.intercepts)
-    cells: dict[tuple, int] = {}
+        sites.extend((r.service_id, r.location_id, r.need, i, cell, r.low_barrier, r.barrier)
+                     for i in r.intercepts)
+    cells: dict[tuple, tuple[int, int]] = {}
     for s in sites:
         if s[4] is not None:
-            cells[(s[3], s[2], s[4])] = cells.get((s[3], s[2], s[4]), 0) + 1
+            n, barred = cells.get((s[3], s[2], s[4]), (0, 0))
+            cells[(s[3], s[2], s[4])] = (n + 1, barred + int(s[6]))
     return sorted(sites, key=repr), cells
 
 
 def _assert_projection_current(session) -> None:
     sites, cells = _expected(session)
     assert sorted(map(tuple, session.execute(_SITES).all()), key=repr) == sites
-    assert {(r.intercept, r.need, r.cell): r.sites for r in session.execute(_CELLS)} == cells
+    assert {(r.intercept, r.need, r.cell): (r.sites, r.barrier_sites) for r in session.execute(_CELLS)} == cells
 
 
 def test_projection_follows_every_write(region):
@@ -53,9 +61,15 @@ def test_projection_follows_every_write(region):
     b = region.service("Outreach", None, ["mental_health"], intercepts=[2],
                        area=[(39.5, -105.2), (39.5, -104.7), (40.0, -104.7), (40.0, -105.2), (39.5, -105.2)])
     c = region.service("Clinic", (39.74, -104.98), ["health_care"], extra_sites=[(39.80, -105.05)])
+    sober = region.service("Sober House", (39.76, -104.99), ["shelter"], info=["sobriety_required"])
+    mission = region.service("Mission", (39.76, -104.99), ["shelter", "food"],
+                             info=["religious_participation_required"])
+    region.attribute(c, "divert-eligibility", "excludes_moud", "false")  # switched off: no barrier
     region.commit()
     session = region.session
     _assert_projection_current(session)
+    barred = {r[0] for r in session.execute(text("SELECT DISTINCT service_id FROM gap_site WHERE barrier"))}
+    assert barred == {sober, mission}
     assert session.execute(text("SELECT count(*) FROM gap_site WHERE service_id = :b AND cell IS NULL"),
                            {"b": b}).scalar() == 1
 
@@ -65,7 +79,10 @@ def test_projection_follows_every_write(region):
     # Intercepts and the low-barrier term change.
     session.execute(delete(Attribute).where(Attribute.link_id == a, Attribute.value.is_not(None)))
     region.attribute(a, "sim-intercept", "0")
-    refresh_services(session, [a, c])
+    # Barriers come and go: the sober house switches its rule off, the clinic gains one.
+    session.execute(update(Attribute).where(Attribute.link_id == sober).values(value="FALSE"))
+    region.attribute(c, "divert-eligibility", "excludes_sex_work", "true")
+    refresh_services(session, [a, c, sober])
     session.commit()
     _assert_projection_current(session)
 
