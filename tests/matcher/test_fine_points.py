@@ -1,0 +1,167 @@
+"""Fine points of the matcher that mutation testing (`make mutate`, docs/testing.md) found unguarded:
+each expected value is written by hand from CONTRACT.md / docs/matching.md, never asked of matcher code."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from matcher_factories import AT, bed_pool, candidate
+
+from matcher.capacity import judge_capacity, pool_measures
+from matcher.eligibility import Participant
+from matcher.hours import ScheduleRule, is_open, occurs_on
+from matcher.match import match_need
+from matcher.model import CapacityView, MatchRequest, Option
+from matcher.pools import FULL, OPEN, UNCONFIRMED, WAITLIST, Freshness, Pool, is_stale, pool_status
+from matcher.scoring import shared_languages
+
+
+# --- capacity: which pools measure a need at a place (R2-R4) ------------------------------------------
+
+
+def site_pool(location_id: str | None, unit: str = "bed") -> Pool:
+    return Pool(id="p", unit=unit, available=2, updated=AT - timedelta(hours=1), location_id=location_id)
+
+
+def test_a_pool_tied_to_one_site_counts_only_there() -> None:
+    assert pool_measures(site_pool("loc-A"), "shelter", "loc-A")
+    assert not pool_measures(site_pool("loc-A"), "shelter", "loc-B")
+    assert pool_measures(site_pool(None), "shelter", "loc-B")  # a service-wide pool counts everywhere
+    assert pool_measures(site_pool("loc-A"), "shelter", None)  # a place not known: the pool counts
+    assert judge_capacity([site_pool("loc-A")], "shelter", "loc-B", None, AT, Freshness()).status == "untracked"
+    assert judge_capacity([site_pool("loc-A")], "shelter", "loc-A", None, AT, Freshness()).status == OPEN
+
+
+def test_beds_measure_only_needs_met_by_staying_whatever_the_case_of_the_unit() -> None:
+    assert not pool_measures(site_pool(None, unit="Bed"), "food", None)
+    assert not pool_measures(site_pool(None, unit="BED"), "food", None)
+    assert pool_measures(site_pool(None, unit="Bed"), "shelter", None)
+    assert pool_measures(site_pool(None, unit="slot"), "food", None)
+
+
+# --- freshness (R5) -----------------------------------------------------------------------------------
+
+
+def test_time_to_live_by_unit_with_the_other_units_default() -> None:
+    fresh = Freshness()
+    assert fresh.ttl("bed") == timedelta(hours=24)
+    assert fresh.ttl("BED") == timedelta(hours=24)
+    assert fresh.ttl("slot") == timedelta(hours=168)
+    assert fresh.ttl("appointment") == timedelta(hours=168)
+    assert fresh.ttl("seat") == timedelta(hours=72)  # CONTRACT R5: other units 72 h
+    assert Freshness(by_unit={}, other=5).ttl("bed") == timedelta(hours=5)
+
+
+def test_a_report_exactly_its_time_to_live_old_is_still_fresh() -> None:
+    at = datetime(2026, 12, 7, 12, tzinfo=UTC)
+    day_old = Pool(id="p", unit="bed", available=1, updated=at - timedelta(hours=24))
+    assert not is_stale(day_old, at, Freshness())
+    assert is_stale(day_old, at + timedelta(seconds=1), Freshness())
+    seat = Pool(id="s", unit="seat", available=1, updated=at - timedelta(hours=72))
+    assert not is_stale(seat, at, Freshness())
+    assert is_stale(seat, at + timedelta(seconds=1), Freshness())
+
+
+def test_pool_status_at_the_edges_of_one_unit() -> None:
+    stale_one = bed_pool("a", available=1, hours_old=30)
+    assert pool_status(stale_one, AT, Freshness()) == UNCONFIRMED
+    assert pool_status(bed_pool("b", available=0, hours_old=30), AT, Freshness()) == FULL
+    assert pool_status(bed_pool("c", available=1, waitlist=1, hours_old=30), AT, Freshness()) == FULL
+    assert pool_status(bed_pool("d", available=1), AT, Freshness()) == OPEN
+    assert pool_status(bed_pool("e", available=1, waitlist=1), AT, Freshness()) == WAITLIST
+    assert pool_status(bed_pool("f", available=1, holds=1), AT, Freshness()) == WAITLIST
+    assert pool_status(bed_pool("g", available=0.5), AT, Freshness()) == OPEN
+    assert pool_status(bed_pool("h", available=0), AT, Freshness()) == FULL
+
+
+# --- the participant and languages --------------------------------------------------------------------
+
+
+def test_a_participant_keeps_only_the_fields_it_knows() -> None:
+    said = {"age": 30, "favourite_colour": "green", "gender": None, "languages": ["es", 7], "insurance": ["medicaid"]}
+    assert Participant.from_mapping(said) == Participant(age=30, languages=("es", "7"), insurance=("medicaid",))
+    assert Participant.from_mapping(None) == Participant()
+    assert Participant.from_mapping({}) == Participant()
+
+
+def test_a_regional_variant_speaks_the_language() -> None:
+    es_mx = candidate("A", languages=("es-MX",))
+    assert shared_languages(es_mx, Participant(languages=("es",))) == ["es"]
+    assert shared_languages(candidate("B", languages=("es",)), Participant(languages=("es-MX",))) == ["es-mx"]
+    assert shared_languages(candidate("C", languages=(" ES ", "")), Participant(languages=(" es", " "))) == ["es"]
+    assert shared_languages(candidate("D", languages=("en",)), Participant(languages=("es",))) == []
+
+
+# --- an option as the answer shows it ------------------------------------------------------------------
+
+
+def test_an_option_shows_every_field_of_its_service_place_and_pool() -> None:
+    pool = bed_pool("pool-1", available=3, waitlist=1)
+    here = candidate("Harbor", km=1.23456, pools=(pool,), service_at_location_id="sal-7", location_id="loc-7")
+    answer = match_need("shelter", MatchRequest(needs=("shelter",)), [here], AT, Freshness())
+    assert answer.options == (Option(
+        need="shelter", service_id="svc-Harbor", service_at_location_id="sal-7", location_id="loc-7",
+        name="Harbor", organization="Harbor org", distance_km=1.23, open_now=None,
+        capacity=CapacityView(status="open", pool="public", capacity_id="pool-1", unit="bed", open_units=2.0,
+                              updated=AT - timedelta(hours=2)),
+        score=answer.options[0].score, reasons=answer.options[0].reasons, warnings=("hours unknown",),
+        next_open=None),)
+    assert answer.options[0].reasons == ("2 open beds", "no sobriety requirement", "1.2 km")
+
+
+def test_a_stale_program_pool_shows_as_unconfirmed_program_capacity() -> None:
+    pool = bed_pool("bought", available=2, reserved_for=("lead",), hours_old=30)
+    answer = match_need("shelter", MatchRequest(needs=("shelter",), program="lead"),
+                        [candidate("Old", pools=(pool,))], AT, Freshness())
+    assert answer.options[0].capacity == CapacityView(status="unconfirmed", pool="program", capacity_id="bought",
+                                                      unit="bed", open_units=2.0, updated=AT - timedelta(hours=30))
+
+
+# --- hours ---------------------------------------------------------------------------------------------
+
+
+def test_count_one_opens_once() -> None:
+    start = date(2026, 12, 7)  # Monday
+    once = ScheduleRule(freq="DAILY", dtstart=start, count=1, opens_at=time(9), closes_at=time(17))
+    assert occurs_on(once, start)
+    assert not occurs_on(once, start + timedelta(days=1))
+    assert not occurs_on(ScheduleRule(freq="DAILY", dtstart=start, count=0), start)
+
+
+def test_count_is_counted_from_dtstart_over_the_pattern() -> None:
+    # Mondays, Wednesdays and Fridays from Wednesday 9 December, three times: Wed 9, Fri 11, Mon 14.
+    rule = ScheduleRule(freq="WEEKLY", byday="MO,WE,FR", dtstart=date(2026, 12, 9), count=3)
+    opens = [d for d in (date(2026, 12, 7) + timedelta(days=i) for i in range(21)) if occurs_on(rule, d)]
+    assert opens == [date(2026, 12, 9), date(2026, 12, 11), date(2026, 12, 14)]
+
+
+def test_count_is_walked_up_to_3660_days_and_no_further() -> None:
+    start = date(2016, 1, 1)
+    rule = ScheduleRule(freq="DAILY", dtstart=start, count=5)
+    assert not occurs_on(rule, start + timedelta(days=3660))  # walked: the 5 days are long past
+    assert occurs_on(rule, start + timedelta(days=3661))  # beyond the walk: judged on its other fields
+
+
+def test_a_rule_in_a_zone_ahead_of_utc_opens_on_its_own_day() -> None:
+    # Monday 09:00-10:00 at UTC+10 is Sunday 23:00-24:00 UTC.
+    rule = ScheduleRule(freq="WEEKLY", byday="MO", opens_at=time(9), closes_at=time(10), time_offset_minutes=600)
+    assert is_open([rule], datetime(2026, 12, 6, 23, 30, tzinfo=UTC), "America/Los_Angeles") is True
+    assert is_open([rule], datetime(2026, 12, 7, 23, 30, tzinfo=UTC), "America/Los_Angeles") is False
+
+
+def test_a_missing_opening_time_is_midnight() -> None:
+    rule = ScheduleRule(freq="DAILY", closes_at=time(1))
+    assert is_open([rule], datetime(2026, 12, 7, 0, 0, 30, tzinfo=UTC), UTC) is True
+    assert is_open([rule], datetime(2026, 12, 7, 1, 0, tzinfo=UTC), UTC) is False
+
+
+# --- gaps ----------------------------------------------------------------------------------------------
+
+
+def test_closed_is_further_than_full() -> None:
+    weekdays = (ScheduleRule(freq="WEEKLY", byday="MO,TU,WE,TH,FR", opens_at=time(9), closes_at=time(17)),)
+    full = candidate("Full", km=1.0, pools=(bed_pool("f", available=0),))
+    closed = candidate("Shut", km=2.0, pools=(bed_pool("s"),), schedules=weekdays)  # AT is a Sunday evening
+    for order in ([full, closed], [closed, full]):
+        answer = match_need("shelter", MatchRequest(needs=("shelter",), open_now=True), order, AT, Freshness())
+        assert answer.gap is not None and answer.gap.reason == "closed"
