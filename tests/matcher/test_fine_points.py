@@ -4,16 +4,20 @@ each expected value is written by hand from CONTRACT.md / docs/matching.md, neve
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from matcher_factories import AT, bed_pool, candidate
 
 from matcher.capacity import judge_capacity, pool_measures
 from matcher.eligibility import Participant
-from matcher.hours import ScheduleRule, is_open, occurs_on
+from matcher.gaps import with_nearest_beyond
+from matcher.hours import ScheduleRule, is_open, next_open, occurs_on
 from matcher.match import match_need
-from matcher.model import CapacityView, MatchRequest, Option
+from matcher.model import SERVICE_AREA, Candidate, CapacityView, Gap, MatchRequest, Option
 from matcher.pools import FULL, OPEN, UNCONFIRMED, WAITLIST, Freshness, Pool, is_stale, pool_status
 from matcher.scoring import shared_languages
+
+LA = ZoneInfo("America/Los_Angeles")
 
 
 # --- capacity: which pools measure a need at a place (R2-R4) ------------------------------------------
@@ -165,3 +169,53 @@ def test_closed_is_further_than_full() -> None:
     for order in ([full, closed], [closed, full]):
         answer = match_need("shelter", MatchRequest(needs=("shelter",), open_now=True), order, AT, Freshness())
         assert answer.gap is not None and answer.gap.reason == "closed"
+
+
+def test_a_missing_closing_time_is_the_next_midnight() -> None:
+    late = ScheduleRule(freq="DAILY", opens_at=time(22))
+    assert is_open([late], datetime(2026, 12, 7, 23, 59, tzinfo=UTC), UTC) is True
+    assert is_open([late], datetime(2026, 12, 8, 0, 0, 30, tzinfo=UTC), UTC) is False
+
+
+def test_next_open_starts_from_the_local_day_not_the_utc_day() -> None:
+    # Monday 20:00 in Los Angeles is already Tuesday 04:00 UTC; the clinic opens Monday 21:00 local.
+    at = datetime(2026, 12, 7, 20, 0, tzinfo=LA)
+    rule = ScheduleRule(freq="WEEKLY", byday="MO", opens_at=time(21), closes_at=time(22))
+    assert next_open([rule], at, "America/Los_Angeles") == datetime(2026, 12, 7, 21, 0, tzinfo=LA)
+
+
+def closed_gap(cands: list[Candidate], lang: str = "en") -> str:
+    request = MatchRequest(needs=("shelter",), open_now=True, lang=lang)
+    gap = match_need("shelter", request, cands, AT, Freshness()).gap
+    assert gap is not None and gap.reason == "closed"
+    return gap.detail
+
+
+def test_the_closed_gap_names_the_service_opening_first_in_the_regions_time() -> None:
+    # AT is Sunday 20:00 in Los Angeles: Sunday 21:00 is in an hour, Monday 09:00 in 13 hours.
+    sunday = candidate("Sunday Night", km=3.0, pools=(bed_pool("s"),),
+                       schedules=(ScheduleRule(freq="WEEKLY", byday="SU", opens_at=time(21), closes_at=time(22)),))
+    monday = candidate("Monday Morning", km=1.0, pools=(bed_pool("m"),),
+                       schedules=(ScheduleRule(freq="WEEKLY", byday="MO", opens_at=time(9), closes_at=time(10)),))
+    assert closed_gap([monday, sunday]).endswith("; Sunday Night opens Sun 21:00, 3.0 km")
+
+
+def test_a_closed_gap_where_nothing_opens_within_a_year_names_no_opening() -> None:
+    ended = candidate("Ended", km=1.0, pools=(bed_pool("e"),),
+                      schedules=(ScheduleRule(freq="DAILY", opens_at=time(9), closes_at=time(10),
+                                              valid_to=date(2026, 1, 31)),))
+    assert closed_gap([ended]) == ("1 service within 15 km could take this participant but it is not open at this "
+                                   "time; nearest: Ended (1.0 km)")
+
+
+def test_a_closed_gap_in_spanish_says_where_in_spanish() -> None:
+    van = candidate("Van", km=None, reach=SERVICE_AREA, pools=(bed_pool("v"),),
+                    schedules=(ScheduleRule(freq="WEEKLY", byday="MO", opens_at=time(9), closes_at=time(10)),))
+    assert closed_gap([van], lang="es").endswith("; Van abre lun 09:00, atiende esta zona")
+
+
+def test_the_nearest_option_beyond_the_radius_in_spanish() -> None:
+    far = Option(need="shelter", service_id="s", service_at_location_id=None, location_id=None, name="Lejos",
+                 organization="o", distance_km=7.46, open_now=None, capacity=CapacityView(status="open"), score=0.5)
+    gap = with_nearest_beyond(Gap("no_capacity", "palabras"), far, 5.0, lang="es")
+    assert gap == Gap("no_capacity", "palabras; opción más cercana con plazas a más de 5 km: Lejos a 7.5 km")
