@@ -1,0 +1,74 @@
+"""The matcher stops judging candidates once no candidate left can change the answer (match_need's
+early stop, ranked by each candidate's best possible rank). A best possible rank that is too low would
+stop too early and drop the real best option, so each case below has one limit-1 answer whose winner is
+judged *after* a nearer, plainer candidate would have settled it: the expected winner comes from the
+documented weights (docs/matching.md "Order": 0.15 + 0.6 / (1 + km / 5), + 0.08 low barrier, + 0.08
+housing first, + 0.05 walk-in, + 0.08 the person's language, + 0.08 the pathway they come by, + 0.06
+open now; program tier first), worked out in the comments, never by matcher code."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+from matcher_factories import AT, bed_pool, candidate
+
+from matcher.eligibility import Participant
+from matcher.hours import ScheduleRule
+from matcher.match import match_need
+from matcher.model import Candidate, MatchRequest
+from matcher.pools import Freshness
+
+ALWAYS = (ScheduleRule(freq="DAILY", opens_at=time(0), closes_at=time(0)),)
+# At the door, open beds, hours unknown: 0.15 + 0.6 = 0.75; its best possible adds open now: 0.81.
+PLAIN = candidate("Plain", km=0.0, pools=(bed_pool("plain"),))
+
+CASES: list[tuple[str, Candidate, MatchRequest]] = [
+    # 1 km: 0.15 + 0.5 = 0.65, + 0.21 fit = 0.86 > 0.75 (0.71 without its fit).
+    ("features", candidate("Winner", km=1.0, pools=(bed_pool("w"),),
+                           features=("low_barrier", "housing_first", "walk_in")),
+     MatchRequest(needs=("shelter",), limit=1)),
+    # 0.65 km: 0.15 + 0.6 / 1.13 = 0.681, + 0.08 language = 0.761 > 0.75 (0.741 with open now only).
+    ("language", candidate("Winner", km=0.65, pools=(bed_pool("w"),), languages=("vi",)),
+     MatchRequest(needs=("shelter",), limit=1, participant=Participant(languages=("vi",)))),
+    # The same with the pathway the person comes by.
+    ("pathway", candidate("Winner", km=0.65, pools=(bed_pool("w"),), pathways=frozenset({"officer_intervention"})),
+     MatchRequest(needs=("shelter",), limit=1, pathway="officer_intervention")),
+    # 0.2 km, open now: 0.15 + 0.6 / 1.04 = 0.727, + 0.06 = 0.787 > 0.75 (0.727 without open now).
+    ("open now", candidate("Winner", km=0.2, pools=(bed_pool("w"),), schedules=ALWAYS),
+     MatchRequest(needs=("shelter",), limit=1)),
+    # Program beds come first however far (R3): 0.15 + 0.6 / 3 = 0.35 at 10 km.
+    ("program tier", candidate("Winner", km=10.0, pools=(bed_pool("w", reserved_for=("lead",)),)),
+     MatchRequest(needs=("shelter",), limit=1, program="lead")),
+]
+
+
+@pytest.mark.parametrize(("why", "winner", "request_"), CASES, ids=[c[0] for c in CASES])
+def test_the_best_option_is_found_though_a_nearer_plain_one_is_judged_first(
+        why: str, winner: Candidate, request_: MatchRequest) -> None:
+    for order in ([PLAIN, winner], [winner, PLAIN]):
+        answer = match_need("shelter", request_, order, AT, Freshness())
+        assert [o.name for o in answer.options] == ["Winner"], why
+        assert answer.gap is None
+    # With room for both, the plain one follows.
+    two = match_need("shelter", MatchRequest(**{**request_.__dict__, "limit": 2}), [PLAIN, winner], AT, Freshness())
+    assert [o.name for o in two.options] == ["Winner", "Plain"]
+
+
+def test_a_religious_requirement_only_lowers_the_service_that_has_it() -> None:
+    # Plain 0.75 (best 0.81); Open at 0.2 km, open now 0.787: it wins though judged after Plain.
+    winner = candidate("Winner", km=0.2, pools=(bed_pool("w"),), schedules=ALWAYS)
+    answer = match_need("shelter", MatchRequest(needs=("shelter",), limit=1), [PLAIN, winner], AT, Freshness())
+    assert [o.name for o in answer.options] == ["Winner"]
+    # Religious participation required at the door: 0.75 - 0.12 = 0.63 < 0.787.
+    praying = candidate("Praying", km=0.0, pools=(bed_pool("p"),), features=("religious_participation_required",))
+    answer = match_need("shelter", MatchRequest(needs=("shelter",), limit=1), [praying, winner], AT, Freshness())
+    assert [o.name for o in answer.options] == ["Winner"]
+
+
+def test_a_limit_of_zero_returns_no_options_but_still_the_gap() -> None:
+    answer = match_need("shelter", MatchRequest(needs=("shelter",), limit=0), [PLAIN], AT, Freshness())
+    assert answer.options == () and answer.gap is None
+    stale = candidate("Stale", km=1.0, pools=(bed_pool("s", hours_old=30),))
+    answer = match_need("shelter", MatchRequest(needs=("shelter",), limit=0), [stale], AT, Freshness())
+    assert answer.options == () and answer.gap is not None and answer.gap.reason == "unconfirmed_only"
