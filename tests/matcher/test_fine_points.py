@@ -219,3 +219,30 @@ def test_the_nearest_option_beyond_the_radius_in_spanish() -> None:
                  organization="o", distance_km=7.46, open_now=None, capacity=CapacityView(status="open"), score=0.5)
     gap = with_nearest_beyond(Gap("no_capacity", "palabras"), far, 5.0, lang="es")
     assert gap == Gap("no_capacity", "palabras; opción más cercana con plazas a más de 5 km: Lejos a 7.5 km")
+
+
+def test_an_interval_without_an_anchor_is_every_period() -> None:
+    # No DTSTART and no validity: nothing says which weeks or months are "every other"; all are.
+    mondays = ScheduleRule(freq="WEEKLY", interval=2, byday="MO", opens_at=time(9), closes_at=time(10))
+    assert occurs_on(mondays, date(2026, 12, 7)) and occurs_on(mondays, date(2026, 12, 14))
+    firsts = ScheduleRule(freq="MONTHLY", interval=2, bymonthday="1", opens_at=time(9), closes_at=time(10))
+    assert occurs_on(firsts, date(2026, 12, 1)) and occurs_on(firsts, date(2027, 1, 1))
+
+
+def test_every_third_year_from_dtstart() -> None:
+    rule = ScheduleRule(freq="YEARLY", interval=3, dtstart=date(2026, 12, 7), opens_at=time(9), closes_at=time(10))
+    assert [y for y in range(2026, 2033) if occurs_on(rule, date(y, 12, 7))] == [2026, 2029, 2032]
+
+
+def test_count_zero_never_opens_however_far_from_dtstart() -> None:
+    start = date(2016, 1, 1)
+    never = ScheduleRule(freq="DAILY", dtstart=start, count=0)
+    assert not occurs_on(never, start + timedelta(days=10))
+    assert not occurs_on(never, start + timedelta(days=4000))
+
+
+def test_count_looks_forward_from_dtstart_not_back() -> None:
+    # Tuesdays and Thursdays from Thursday 10 December, twice: Thu 10 and Tue 15 (not Tue 8: before DTSTART).
+    rule = ScheduleRule(freq="WEEKLY", byday="TU,TH", dtstart=date(2026, 12, 10), count=2)
+    opens = [d for d in (date(2026, 12, 1) + timedelta(days=i) for i in range(31)) if occurs_on(rule, d)]
+    assert opens == [date(2026, 12, 10), date(2026, 12, 15)]
