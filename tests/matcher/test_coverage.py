@@ -5,7 +5,7 @@ docs (and a calendar), never computed by matcher code."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from matcher.coverage import HourSpan, Uncovered, need_hours, open_during, uncovered_runs, week_hours
@@ -170,3 +170,19 @@ def test_a_skipped_hour_does_not_break_a_run_or_start_one() -> None:
     assert uncovered_runs(grid, MONDAY) == [Uncovered(date(2026, 12, 7), 1, date(2026, 12, 7), 4, 2)]
     nothing: list[list[int | None]] = [[0] * 24 for _ in range(7)]
     assert uncovered_runs(nothing, MONDAY) == [Uncovered(MONDAY, 0, MONDAY + timedelta(days=7), 0, 168)]
+
+
+def test_an_opening_from_the_day_before_is_found_on_the_local_day_not_the_utc_day() -> None:
+    # Around the clock from Sunday 21:00 to Monday 21:00 in Los Angeles; Monday 20:00-21:00 local is
+    # already Tuesday 04:00-05:00 UTC.
+    sunday = [weekly("SU", time(21), time(21))]
+    assert open_during(sunday, utc(2026, 12, 8, 4), utc(2026, 12, 8, 5), LA)
+    assert not open_during(sunday, utc(2026, 12, 8, 5), utc(2026, 12, 8, 6), LA)
+
+
+def test_the_last_day_looked_at_is_the_local_day_of_the_end() -> None:
+    # Monday 09:00-10:00 at UTC+10 is Sunday 23:00 to Monday 00:00 UTC.
+    ahead = timezone(timedelta(hours=10))
+    monday = [weekly("MO", time(9), time(10))]
+    assert open_during(monday, utc(2026, 12, 6, 23), utc(2026, 12, 6, 23, 30), ahead)
+    assert not open_during(monday, utc(2026, 12, 6, 22), utc(2026, 12, 6, 23), ahead)
