@@ -246,3 +246,10 @@ def test_count_looks_forward_from_dtstart_not_back() -> None:
     rule = ScheduleRule(freq="WEEKLY", byday="TU,TH", dtstart=date(2026, 12, 10), count=2)
     opens = [d for d in (date(2026, 12, 1) + timedelta(days=i) for i in range(31)) if occurs_on(rule, d)]
     assert opens == [date(2026, 12, 10), date(2026, 12, 15)]
+
+
+def test_every_shared_language_is_named() -> None:
+    both = candidate("Both", km=2.0, pools=(bed_pool("b"),), languages=("vi", "es-MX", "en"))
+    request = MatchRequest(needs=("shelter",), participant=Participant(languages=("vi", "es", "so")))
+    (option,) = match_need("shelter", request, [both], AT, Freshness()).options
+    assert "speaks es, vi" in option.reasons
