@@ -72,3 +72,41 @@ def test_a_limit_of_zero_returns_no_options_but_still_the_gap() -> None:
     stale = candidate("Stale", km=1.0, pools=(bed_pool("s", hours_old=30),))
     answer = match_need("shelter", MatchRequest(needs=("shelter",), limit=0), [stale], AT, Freshness())
     assert answer.options == () and answer.gap is not None and answer.gap.reason == "unconfirmed_only"
+
+
+# Ties (R9): same tier, no asking, the same score and the same distance in the rank (a service area that
+# covers the person is at distance 0, like a place at the door) break by id. Both are open now, so each
+# one's score is its best possible (0.15 + 0.6 + 0.06 = 0.81): the early stop must still not drop the
+# candidate that wins the tie by id.
+def area(name: str, km: float | None) -> Candidate:
+    return candidate(name, km=km, reach="service_area", pools=(bed_pool(name),), schedules=ALWAYS,
+                     service_at_location_id=None)
+
+
+def door(name: str) -> Candidate:
+    return candidate(name, km=0.0, pools=(bed_pool(name),), schedules=ALWAYS, service_at_location_id=None)
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    (area("Able", None), door("Zed")),
+    (area("Able", 3.0), door("Zed")),  # a service area with a distance of its own still ranks at the door
+    (door("Able"), area("Zed", None)),
+    (door("Able"), door("Zed")),
+])
+def test_a_tie_on_score_and_distance_is_broken_by_id_even_when_the_answer_settles_early(
+        first: Candidate, second: Candidate) -> None:
+    for order in ([first, second], [second, first]):
+        one = match_need("shelter", MatchRequest(needs=("shelter",), limit=1), order, AT, Freshness())
+        assert [(o.name, o.score) for o in one.options] == [("Able", 0.81)]
+        two = match_need("shelter", MatchRequest(needs=("shelter",), limit=2), order, AT, Freshness())
+        assert [o.name for o in two.options] == ["Able", "Zed"]
+
+
+def test_the_score_is_capped_at_one() -> None:
+    # 0.15 + 0.6 + 0.08 + 0.08 + 0.05 + 0.03 + 0.08 + 0.08 + 0.06 = 1.21, shown as 1.0.
+    everything = candidate("All", km=None, reach="service_area", pools=(bed_pool("all"),), schedules=ALWAYS,
+                           features=("low_barrier", "housing_first", "walk_in", "peer_staffed"), languages=("vi",),
+                           pathways=frozenset({"naloxone_plus"}))
+    request = MatchRequest(needs=("shelter",), pathway="naloxone_plus", participant=Participant(languages=("vi",)))
+    (option,) = match_need("shelter", request, [everything], AT, Freshness()).options
+    assert option.score == 1.0

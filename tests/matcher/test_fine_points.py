@@ -253,3 +253,11 @@ def test_every_shared_language_is_named() -> None:
     request = MatchRequest(needs=("shelter",), participant=Participant(languages=("vi", "es", "so")))
     (option,) = match_need("shelter", request, [both], AT, Freshness()).options
     assert "speaks es, vi" in option.reasons
+
+
+def test_rules_may_be_given_as_pairs_or_as_a_mapping() -> None:
+    from matcher.eligibility import Eligibility
+
+    pairs = Eligibility.of([("no_pets", "true"), ("genders", "female")], 18, 24)
+    assert pairs == Eligibility.of({"genders": "female", "no_pets": "true"}, 18, 24)
+    assert pairs.terms == (("genders", "female"), ("no_pets", "true"))
