@@ -110,3 +110,34 @@ def test_the_score_is_capped_at_one() -> None:
     request = MatchRequest(needs=("shelter",), pathway="naloxone_plus", participant=Participant(languages=("vi",)))
     (option,) = match_need("shelter", request, [everything], AT, Freshness()).options
     assert option.score == 1.0
+
+
+@pytest.mark.parametrize(("why", "plain", "winner", "request_"), [
+    # Religious participation required, with four fits, open now, 1.5 km:
+    # 0.15 + 0.6 / 1.3 + 0.24 + 0.06 - 0.12 = 0.792 > 0.75.
+    ("religious with fits", PLAIN,
+     candidate("Winner", km=1.5, pools=(bed_pool("w"),), schedules=ALWAYS,
+               features=("religious_participation_required", "low_barrier", "housing_first", "walk_in",
+                         "peer_staffed")),
+     MatchRequest(needs=("shelter",), limit=1)),
+    # Language and two fits, open now, 2 km: 0.15 + 0.6 / 1.4 + 0.16 + 0.08 + 0.06 = 0.879 > 0.75.
+    ("language with fits", PLAIN,
+     candidate("Winner", km=2.0, pools=(bed_pool("w"),), schedules=ALWAYS, languages=("so",),
+               features=("low_barrier", "housing_first")),
+     MatchRequest(needs=("shelter",), limit=1, participant=Participant(languages=("so",)))),
+    # The pathway and two fits, open now, 2 km: the same 0.879.
+    ("pathway with fits", PLAIN,
+     candidate("Winner", km=2.0, pools=(bed_pool("w"),), schedules=ALWAYS, pathways=frozenset({"self_referral"}),
+               features=("low_barrier", "housing_first")),
+     MatchRequest(needs=("shelter",), limit=1, pathway="self_referral")),
+    # Far and low: religious at 8 km, 0.15 + 0.6 / 2.6 - 0.12 = 0.261; low barrier at 10 km,
+    # 0.15 + 0.2 + 0.08 = 0.43. The nearer one is judged first.
+    ("far and low", candidate("Plain", km=8.0, pools=(bed_pool("p"),), features=("religious_participation_required",)),
+     candidate("Winner", km=10.0, pools=(bed_pool("w"),), features=("low_barrier",)),
+     MatchRequest(needs=("shelter",), limit=1)),
+])
+def test_the_best_possible_score_is_never_below_the_real_one(
+        why: str, plain: Candidate, winner: Candidate, request_: MatchRequest) -> None:
+    for order in ([plain, winner], [winner, plain]):
+        answer = match_need("shelter", request_, order, AT, Freshness())
+        assert [o.name for o in answer.options] == ["Winner"], why
