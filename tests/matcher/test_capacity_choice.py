@@ -85,3 +85,33 @@ def test_a_place_exactly_at_the_radius_is_in_reach() -> None:
     answer = match_need("shelter", MatchRequest(needs=("shelter",), radius_km=15.0),
                         [candidate("Edge", km=15.0, pools=(bed_pool("e"),))], AT, Freshness())
     assert [o.name for o in answer.options] == ["Edge"]
+
+
+def test_a_pool_of_another_site_leaves_this_place_untracked() -> None:
+    from datetime import timedelta
+
+    from matcher.pools import Pool
+
+    elsewhere = Pool(id="site-a", unit="bed", available=4, updated=AT - timedelta(hours=1), location_id="loc-A")
+    here = candidate("Site B", pools=(elsewhere,), location_id="loc-B")
+    (option,) = match_need("shelter", MatchRequest(needs=("shelter",)), [here], AT, Freshness()).options
+    assert option.capacity == CapacityView(status="untracked")
+    there = candidate("Site A", pools=(elsewhere,), location_id="loc-A")
+    (option,) = match_need("shelter", MatchRequest(needs=("shelter",)), [there], AT, Freshness()).options
+    assert option.capacity.capacity_id == "site-a"
+
+
+def test_open_now_reads_hours_in_the_regions_zone() -> None:
+    from datetime import time
+
+    from matcher.hours import ScheduleRule
+
+    # AT is Sunday 20:00 in Los Angeles (Monday 04:00 UTC); open Sundays 19:00-21:00 region time.
+    evening = candidate("Evening", pools=(bed_pool("e"),),
+                        schedules=(ScheduleRule(freq="WEEKLY", byday="SU", opens_at=time(19), closes_at=time(21)),))
+    (option,) = match_need("shelter", MatchRequest(needs=("shelter",), open_now=True), [evening], AT,
+                           Freshness()).options
+    assert option.open_now is True and "open now" in option.reasons
+    answer = match_need("shelter", MatchRequest(needs=("shelter",), open_now=True, region_timezone="Asia/Tokyo"),
+                        [evening], AT, Freshness())  # Monday 13:00 in Tokyo: closed
+    assert answer.options == () and answer.gap is not None and answer.gap.reason == "closed"
