@@ -261,3 +261,18 @@ def test_rules_may_be_given_as_pairs_or_as_a_mapping() -> None:
     pairs = Eligibility.of([("no_pets", "true"), ("genders", "female")], 18, 24)
     assert pairs == Eligibility.of({"genders": "female", "no_pets": "true"}, 18, 24)
     assert pairs.terms == (("genders", "female"), ("no_pets", "true"))
+
+
+def test_each_service_at_a_place_is_judged_once_and_a_place_beats_its_own_service_area() -> None:
+    a = candidate("A", km=1.0, pools=(bed_pool("a"),))
+    b = candidate("B", km=2.0, pools=(bed_pool("b"),))
+    # The candidate query may find one service at one place twice: it is one option, and the rest follow.
+    answer = match_need("shelter", MatchRequest(needs=("shelter",)), [a, a, b], AT, Freshness())
+    assert [o.name for o in answer.options] == ["A", "B"]
+    # A service found at a place and through its area is offered once, as the place; other areas follow.
+    a_area = candidate("A", km=None, reach=SERVICE_AREA, pools=(bed_pool("a"),), service_at_location_id=None)
+    z_area = candidate("Z", km=None, reach=SERVICE_AREA, pools=(bed_pool("z"),), service_at_location_id=None)
+    y_area = candidate("Y", km=4.0, reach=SERVICE_AREA, pools=(bed_pool("y"),), service_at_location_id=None)
+    answer = match_need("shelter", MatchRequest(needs=("shelter",)), [z_area, a_area, y_area, a], AT, Freshness())
+    assert sorted((o.name, o.service_at_location_id) for o in answer.options) == [
+        ("A", "sal-A"), ("Y", None), ("Z", None)]
