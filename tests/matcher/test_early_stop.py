@@ -141,3 +141,13 @@ def test_the_best_possible_score_is_never_below_the_real_one(
     for order in ([plain, winner], [winner, plain]):
         answer = match_need("shelter", request_, order, AT, Freshness())
         assert [o.name for o in answer.options] == ["Winner"], why
+
+
+def test_candidates_are_judged_best_possible_first_not_nearest_first() -> None:
+    # Nearest first would judge Plain (0.75), then stop at Middle (1 km, at best 0.71 open now) and never
+    # reach the program beds at 10 km, which come first for this request (R3).
+    middle = candidate("Middle", km=1.0, pools=(bed_pool("m"),))
+    bought = candidate("Bought", km=10.0, pools=(bed_pool("b", reserved_for=("lead",)),))
+    answer = match_need("shelter", MatchRequest(needs=("shelter",), limit=1, program="lead"),
+                        [PLAIN, middle, bought], AT, Freshness())
+    assert [o.name for o in answer.options] == ["Bought"]
