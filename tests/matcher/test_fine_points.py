@@ -276,3 +276,32 @@ def test_each_service_at_a_place_is_judged_once_and_a_place_beats_its_own_servic
     answer = match_need("shelter", MatchRequest(needs=("shelter",)), [z_area, a_area, y_area, a], AT, Freshness())
     assert sorted((o.name, o.service_at_location_id) for o in answer.options) == [
         ("A", "sal-A"), ("Y", None), ("Z", None)]
+
+
+def test_equal_scores_break_by_distance_before_id() -> None:
+    # At the door, hours unknown: 0.15 + 0.6 = 0.75. Walk-in at 0.45 km: 0.15 + 0.6 / 1.09 + 0.05 = 0.7505,
+    # shown 0.75: the same score, so the nearer comes first though its id sorts last (R9).
+    able = candidate("Able", km=0.45, pools=(bed_pool("a"),), features=("walk_in",))
+    for zed in (candidate("Zed", km=0.0, pools=(bed_pool("z"),)),
+                candidate("Zed", km=3.0, reach=SERVICE_AREA, pools=(bed_pool("z"),))):  # an area is at the door
+        answer = match_need("shelter", MatchRequest(needs=("shelter",)), [able, zed], AT, Freshness())
+        assert [(o.name, o.score) for o in answer.options] == [("Zed", 0.75), ("Able", 0.75)]
+
+
+def test_a_need_without_words_is_named_by_its_code() -> None:
+    from matcher.gaps import classify_gap
+
+    gap = classify_gap("outreach_vans", [], 5.0, 0, False)
+    assert gap == Gap("none_in_area", "nothing for outreach_vans within 5 km, and no service area covers this location")
+
+
+def test_the_closed_gap_reads_openings_in_the_requests_region() -> None:
+    # Monday 13:00 in Tokyo (AT): Sunday 21:00 is six days away, Monday 15:00 two hours.
+    def weekly(byday: str, at: int) -> tuple[ScheduleRule, ...]:
+        return (ScheduleRule(freq="WEEKLY", byday=byday, opens_at=time(at), closes_at=time(at + 1)),)
+
+    sunday = candidate("Sunday", km=1.0, pools=(bed_pool("s"),), schedules=weekly("SU", 21))
+    monday = candidate("Monday", km=2.0, pools=(bed_pool("m"),), schedules=weekly("MO", 15))
+    request = MatchRequest(needs=("shelter",), open_now=True, region_timezone="Asia/Tokyo")
+    gap = match_need("shelter", request, [sunday, monday], AT, Freshness()).gap
+    assert gap is not None and gap.detail.endswith("; Monday opens Mon 15:00, 2.0 km")
