@@ -305,3 +305,18 @@ def test_the_closed_gap_reads_openings_in_the_requests_region() -> None:
     request = MatchRequest(needs=("shelter",), open_now=True, region_timezone="Asia/Tokyo")
     gap = match_need("shelter", request, [sunday, monday], AT, Freshness()).gap
     assert gap is not None and gap.detail.endswith("; Monday opens Mon 15:00, 2.0 km")
+
+
+def test_reasons_counted_alike_are_listed_alphabetically() -> None:
+    both = candidate("Strict", km=1.0, pools=(bed_pool("s"),), elig={"sobriety_required": "true", "no_pets": "true"})
+    request = MatchRequest(needs=("shelter",), participant=Participant(active_substance_use=True, pets=True))
+    gap = match_need("shelter", request, [both], AT, Freshness()).gap
+    assert gap is not None and "(no pets: 1; requires sobriety: 1)" in gap.detail
+
+
+def test_a_pool_without_a_unit_is_counted_in_units() -> None:
+    blank = Pool(id="blank", unit="", available=0, updated=AT - timedelta(hours=1))
+    gap = match_need("shelter", MatchRequest(needs=("shelter",)), [candidate("Blank", pools=(blank,))], AT,
+                     Freshness()).gap
+    assert gap == Gap("no_capacity", "1 eligible service within 15 km reports no available units; "
+                                     "nearest: Blank (1.0 km)")
