@@ -320,3 +320,45 @@ def test_a_pool_without_a_unit_is_counted_in_units() -> None:
                      Freshness()).gap
     assert gap == Gap("no_capacity", "1 eligible service within 15 km reports no available units; "
                                      "nearest: Blank (1.0 km)")
+
+
+def test_a_rule_stated_without_a_value_in_a_mapping_lists_nothing() -> None:
+    from matcher.eligibility import excludes
+
+    assert excludes({"genders": None, "insurance": None}, {"gender": "female", "insurance": ["medicaid"]}) == []
+    assert excludes({"no_pets": None}, {"pets": True}) == ["no pets"]  # a yes/no term stated with no value applies
+
+
+def test_why_a_service_excludes_in_spanish() -> None:
+    from matcher.eligibility import Eligibility, excludes
+
+    rules = Eligibility.of({"genders": "female", "insurance": "medicaid", "id_required": "true"}, 18, 24)
+    young = Participant(age=16, gender="male", insurance=("private",), has_id=False)
+    assert excludes(rules, young, "es") == ["exige identificación", "solo atiende a female", "solo acepta medicaid",
+                                            "edad mínima 18"]
+    assert excludes(rules, Participant(age=30), "es") == ["edad máxima 24"]
+
+
+def test_a_closed_gap_without_a_time_names_no_opening() -> None:
+    from matcher.gaps import CLOSED, Evaluation, classify_gap
+
+    day = candidate("Day", km=1.0, schedules=(ScheduleRule(freq="DAILY", opens_at=time(9), closes_at=time(10)),))
+    gap = classify_gap("shelter", [Evaluation(day, CLOSED)], 15.0, 0, False)
+    assert gap == Gap("closed", "1 service within 15 km could take this participant but it is not open at this "
+                                "time; nearest: Day (1.0 km)")
+
+
+def test_hours_need_an_aware_time() -> None:
+    from datetime import tzinfo
+
+    import pytest
+
+    class NoOffset(tzinfo):
+        def utcoffset(self, dt: datetime | None) -> timedelta | None:
+            return None
+
+    rules = [ScheduleRule(freq="DAILY", opens_at=time(9), closes_at=time(10))]
+    with pytest.raises(ValueError, match="^at must be timezone-aware$"):
+        is_open(rules, datetime(2026, 12, 7, 9, 30), UTC)
+    with pytest.raises(ValueError, match="^at must be timezone-aware$"):
+        is_open(rules, datetime(2026, 12, 7, 9, 30, tzinfo=NoOffset()), UTC)
