@@ -362,3 +362,15 @@ def test_hours_need_an_aware_time() -> None:
         is_open(rules, datetime(2026, 12, 7, 9, 30), UTC)
     with pytest.raises(ValueError, match="^at must be timezone-aware$"):
         is_open(rules, datetime(2026, 12, 7, 9, 30, tzinfo=NoOffset()), UTC)
+
+
+def test_a_list_written_as_json_is_read_entry_by_entry() -> None:
+    from matcher.eligibility import excludes
+
+    json_list = {"genders": '["female", "Nonbinary", ""]'}
+    assert excludes(json_list, {"gender": "nonbinary"}) == []
+    assert excludes(json_list, {"gender": "female"}) == []
+    assert excludes(json_list, {"gender": "male"}) == ["serves female, nonbinary only"]
+    assert excludes({"insurance": "['medicaid']"}, {"insurance": ["Medicaid"]}) == []
+    assert excludes({"genders": "female"}, {"gender": "male"}, "en") == ["serves female only"]
+    assert excludes({}, {"age": 30}) == [] and excludes({"maximum_age": 24}, {"age": 30}) == ["maximum age 24"]
