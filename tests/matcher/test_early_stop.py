@@ -151,3 +151,14 @@ def test_candidates_are_judged_best_possible_first_not_nearest_first() -> None:
     answer = match_need("shelter", MatchRequest(needs=("shelter",), limit=1, program="lead"),
                         [PLAIN, middle, bought], AT, Freshness())
     assert [o.name for o in answer.options] == ["Bought"]
+
+
+def test_a_best_possible_score_a_hair_from_a_rounding_edge_still_bounds_the_real_one() -> None:
+    # Open now at 0.20381 km: 0.15 + 0.6 / 1.040762 + 0.06 = 0.7865007, shown 0.787. Low barrier and
+    # housing first at 1.29 km, hours unknown: 0.15 + 0.6 / 1.258 + 0.16 = 0.78695, also 0.787. Equal
+    # scores: the nearer comes first (R9), though the farther one is judged first (its best is 0.847).
+    near = candidate("Near", km=0.20381, pools=(bed_pool("n"),), schedules=ALWAYS)
+    far = candidate("Far", km=1.29, pools=(bed_pool("f"),), features=("low_barrier", "housing_first"))
+    for order in ([far, near], [near, far]):
+        answer = match_need("shelter", MatchRequest(needs=("shelter",), limit=1), order, AT, Freshness())
+        assert [(o.name, o.score) for o in answer.options] == [("Near", 0.787)]

@@ -374,3 +374,11 @@ def test_a_list_written_as_json_is_read_entry_by_entry() -> None:
     assert excludes({"insurance": "['medicaid']"}, {"insurance": ["Medicaid"]}) == []
     assert excludes({"genders": "female"}, {"gender": "male"}, "en") == ["serves female only"]
     assert excludes({}, {"age": 30}) == [] and excludes({"maximum_age": 24}, {"age": 30}) == ["maximum age 24"]
+
+
+def test_the_x_gender_marker_is_an_entry_like_any_other() -> None:
+    from matcher.eligibility import excludes
+
+    assert excludes({"genders": "female,X"}, {"gender": "x"}) == []
+    assert excludes({"genders": "[\"X\"]"}, {"gender": "X"}) == []
+    assert excludes({"genders": "X"}, {"gender": "female"}) == ["serves x only"]
