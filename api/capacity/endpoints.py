@@ -38,9 +38,8 @@ from api.capacity.schemas import (
     HoldOut,
     ReportOut,
 )
-from api.deps import CapacityWriterDep, CaseWorkerDep, SessionDep, SettingsDep, UnitOfWorkRoute
+from api.deps import CapacityWriterDep, CaseWorkerDep, HoldThrottleDep, SessionDep, SettingsDep, UnitOfWorkRoute
 from api.paging import Page, hsds_page
-from api.throttle import HoldThrottleDep
 from catalog.tables import Feed
 from divert.errors import DatabaseUnavailable, InvalidInput, NotFound
 
@@ -148,7 +147,6 @@ def push_report(capacity_id: Annotated[str, Depends(writable_pool)], body: Capac
     """Applies the report unless it is older than the stored one. With `If-Match` (the pool's ETag as
     read), a pool that moved since is not overwritten: 412 with the current report and its ETag."""
     result = service.push_report(session, settings, caller, capacity_id, body, _now(), if_match)
-    session.commit()
     response.headers["ETag"] = result["etag"]
     return result
 
