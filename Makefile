@@ -1,5 +1,5 @@
 # Short recipes a newcomer can run. `make demo` and `make test` provision everything themselves.
-.PHONY: demo test check fuzz bench provision mutate
+.PHONY: demo test check fuzz bench provision mutate mutate-recheck
 
 provision:
 	bash scripts/provision.sh
@@ -23,3 +23,7 @@ bench: provision
 # Mutation testing of the matcher (slow, CPU-heavy; see docs/testing.md). MUTATE_CHILDREN=2 to go faster.
 mutate: provision
 	bash scripts/mutate.sh
+
+# Runs again only the last run's survivors, against the tests as they are now (docs/testing.md).
+mutate-recheck: provision
+	bash scripts/mutate.sh --recheck

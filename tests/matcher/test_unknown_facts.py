@@ -5,6 +5,7 @@ the issue (the youth detox bed for an adult case with no age, the clean-and-sobe
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any
 
 from hypothesis import given, settings
@@ -17,6 +18,12 @@ from matcher.model import Candidate, MatchRequest
 from matcher.pools import Freshness
 
 NEEDS = ("shelter", "housing")
+
+
+def examples(n: int) -> int:
+    """Examples per property: `n`, or DIVERT_PROPERTY_EXAMPLES (`make mutate` runs them once per mutant)."""
+    return int(os.environ.get("DIVERT_PROPERTY_EXAMPLES", n))
+
 maybe_bool = st.one_of(st.none(), st.booleans())
 FLAG_FIELDS = ("active_substance_use", "on_moud", "sex_work", "has_id", "criminal_record", "pets")
 
@@ -76,7 +83,7 @@ def unset(participant: Participant, field: str) -> Participant:
     return dataclasses.replace(participant, **{field: () if field == "insurance" else None})
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(catalogs(), participants, facts)
 def test_a_fact_that_admits_the_person_never_adds_an_ask(cands: list[Candidate], participant: Participant,
                                                          fact: tuple[str, Any]) -> None:
@@ -93,7 +100,7 @@ def test_a_fact_that_admits_the_person_never_adds_an_ask(cands: list[Candidate],
             assert set(asks(c.eligibility, told)) <= set(asks(c.eligibility, without))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(catalogs(), participants, st.sampled_from((*FLAG_FIELDS, "age", "gender", "insurance")),
        st.sampled_from([None, "lead"]))
 def test_removing_a_fact_never_removes_an_option(cands: list[Candidate], participant: Participant, field: str,
@@ -101,7 +108,7 @@ def test_removing_a_fact_never_removes_an_option(cands: list[Candidate], partici
     assert set(run(participant, cands, program)) <= set(run(unset(participant, field), cands, program))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(catalogs(), participants)
 def test_an_option_with_no_rules_never_carries_an_ask(cands: list[Candidate], participant: Participant) -> None:
     # No rule: no excluding term switched on (a "false" value or an informational term is no rule)
@@ -118,7 +125,7 @@ def test_an_option_with_no_rules_never_carries_an_ask(cands: list[Candidate], pa
             assert not ask_codes(option)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(catalogs(), participants, st.sampled_from([None, "lead"]))
 def test_within_a_tier_what_needs_no_asking_comes_first(cands: list[Candidate], participant: Participant,
                                                         program: str | None) -> None:
