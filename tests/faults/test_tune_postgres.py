@@ -22,8 +22,16 @@ import pytest
 BIN = pathlib.Path(os.environ.get("DIVERT_PG_BIN", "/usr/lib/postgresql/15/bin"))
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "tune-postgres.sh"
-SETTINGS = ("shared_buffers", "effective_cache_size", "work_mem", "maintenance_work_mem", "random_page_cost",
-            "effective_io_concurrency", "jit", "max_connections")
+SETTINGS = (
+    "shared_buffers",
+    "effective_cache_size",
+    "work_mem",
+    "maintenance_work_mem",
+    "random_page_cost",
+    "effective_io_concurrency",
+    "jit",
+    "max_connections",
+)
 
 
 def _free_port() -> int:
@@ -43,8 +51,22 @@ class BareServer:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def restart_command(self) -> str:
-        return " ".join([*self.run_as, str(BIN / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60",
-                         "restart", "-m", "fast", "-l", str(self.data / "server.log")])
+        return " ".join(
+            [
+                *self.run_as,
+                str(BIN / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-w",
+                "-t",
+                "60",
+                "restart",
+                "-m",
+                "fast",
+                "-l",
+                str(self.data / "server.log"),
+            ]
+        )
 
     def shown(self) -> dict[str, str]:
         with psycopg.connect(self.url, autocommit=True) as conn:
@@ -55,8 +77,15 @@ class BareServer:
             return conn.execute("SELECT pg_postmaster_start_time()").fetchone()[0]  # type: ignore[index]
 
     def tune(self, **env: str) -> subprocess.CompletedProcess[str]:
-        environ = dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(self.port), PGUSER="postgres",
-                       PGDATABASE="postgres", DIVERT_PG_RESTART=self.restart_command(), **env)
+        environ = dict(
+            os.environ,
+            PGHOST="127.0.0.1",
+            PGPORT=str(self.port),
+            PGUSER="postgres",
+            PGDATABASE="postgres",
+            DIVERT_PG_RESTART=self.restart_command(),
+            **env,
+        )
         return subprocess.run(["bash", str(SCRIPT)], env=environ, capture_output=True, text=True, timeout=180)
 
 
@@ -71,17 +100,31 @@ def bare_server() -> Iterator[BareServer]:
         shutil.chown(top, "postgres", "postgres")
     server = BareServer(data=data, port=_free_port(), run_as=run_as)
     try:
-        subprocess.run([*run_as, str(BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                        "--no-sync"], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [*run_as, str(BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         with (data / "postgresql.conf").open("a") as conf:
-            conf.write(f"\nport = {server.port}\nlisten_addresses = '127.0.0.1'\n"
-                       f"unix_socket_directories = '{top}'\nfsync = off\nshared_buffers = 32MB\n")
-        subprocess.run([*run_as, str(BIN / "pg_ctl"), "-D", str(data), "-w", "start", "-l",
-                        str(data / "server.log")], check=True, capture_output=True, timeout=120)
+            conf.write(
+                f"\nport = {server.port}\nlisten_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{top}'\nfsync = off\nshared_buffers = 32MB\n"
+            )
+        subprocess.run(
+            [*run_as, str(BIN / "pg_ctl"), "-D", str(data), "-w", "start", "-l", str(data / "server.log")],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         yield server
     finally:
-        subprocess.run([*run_as, str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                       check=False, capture_output=True, timeout=120)
+        subprocess.run(
+            [*run_as, str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            check=False,
+            capture_output=True,
+            timeout=120,
+        )
         shutil.rmtree(top, ignore_errors=True)
 
 
@@ -99,9 +142,16 @@ def test_tunes_for_the_ram_keeps_the_operators_choice_and_restarts_once(bare_ser
     assert first.returncode == 0, first.stderr
     shown = bare_server.shown()
     # 1 GB of RAM: a quarter for shared_buffers, three quarters for effective_cache_size.
-    assert shown == {"shared_buffers": "256MB", "effective_cache_size": "768MB", "work_mem": "8MB",
-                     "maintenance_work_mem": "512MB", "random_page_cost": "1.1",
-                     "effective_io_concurrency": "200", "jit": "off", "max_connections": "40"}
+    assert shown == {
+        "shared_buffers": "256MB",
+        "effective_cache_size": "768MB",
+        "work_mem": "8MB",
+        "maintenance_work_mem": "512MB",
+        "random_page_cost": "1.1",
+        "effective_io_concurrency": "200",
+        "jit": "off",
+        "max_connections": "40",
+    }
     restarted = bare_server.started_at()
     assert restarted != before, "shared_buffers needs a restart, and none happened"
 
@@ -142,8 +192,9 @@ def test_print_says_what_it_would_do_and_caps_shared_buffers(bare_server: BareSe
 def test_provision_leaves_a_database_url_server_alone() -> None:
     # print mode changes nothing even if the guard were gone; the guard is what is checked here.
     env = dict(os.environ, DATABASE_URL="postgresql://nobody@127.0.0.1:1/none", DIVERT_TUNE_POSTGRES="print")
-    done = subprocess.run(["bash", str(ROOT / "scripts" / "provision.sh")], env=env, capture_output=True,
-                          text=True, timeout=600, cwd=ROOT)
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "provision.sh")], env=env, capture_output=True, text=True, timeout=600, cwd=ROOT
+    )
     assert done.returncode == 0, done.stderr
     assert "DATABASE_URL is set" in done.stderr
     assert "tune-postgres" not in done.stderr + done.stdout
