@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
+from api import throttle
 from api.auth.keys import ANONYMOUS, Caller, caller_for_token, hash_token
 from divert.errors import Forbidden, Unauthorized
 from divert.settings import Settings
@@ -164,8 +165,6 @@ async def get_caller(request: Request) -> Caller:
 def _look_up(sessions: Callable[[], Session], settings: Settings, token: str, address: str) -> Caller | None:
     """The key's caller; failed look-ups are counted per address (api.throttle), and an address past
     its limit is answered 429 before its key is even looked up."""
-    from api import throttle  # it builds on this module's dependencies
-
     with sessions() as session:
         connection = session.connection()
         throttle.refuse_if_failing(connection, settings, address)
@@ -207,3 +206,29 @@ CuratorDep = Annotated[Caller, Depends(require_roles("curator"))]
 CapacityWriterDep = Annotated[Caller, Depends(require_roles("provider", "curator"))]
 PlannerDep = Annotated[Caller, Depends(require_roles("planner"))]
 AdminDep = Annotated[Caller, Depends(require_roles())]
+
+
+# --- throttled callers (api/throttle.py counts; these are the routes' dependencies) --------------------
+
+def _per_key(kind: str, setting: str) -> Callable[[Request, Caller], Awaitable[Caller]]:
+    async def dependency(request: Request, caller: CaseWorkerDep) -> Caller:
+        settings: Settings = request.app.state.settings
+        await anyio.to_thread.run_sync(throttle.hit, settings, kind, f"key:{caller.key_id}", getattr(settings, setting))
+        return caller
+
+    return dependency
+
+
+async def anonymous_write(request: Request, caller: ReaderDep) -> Caller:
+    """A write anyone may make without a key is counted per address; a keyed caller is not."""
+    if caller.role is None:
+        settings: Settings = request.app.state.settings
+        await anyio.to_thread.run_sync(throttle.hit, settings, "anonymous-write", throttle.client_address(request),
+                                       settings.anonymous_writes_per_address)
+    return caller
+
+
+# A case worker's match or hold, counted against its key.
+MatchThrottleDep = Annotated[Caller, Depends(_per_key("match", "matches_per_key"))]
+HoldThrottleDep = Annotated[Caller, Depends(_per_key("hold", "hold_requests_per_key"))]
+AnonymousWriteDep = Annotated[Caller, Depends(anonymous_write)]

@@ -19,15 +19,11 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Final
+from typing import Final
 
-import anyio.to_thread
-from fastapi import Depends, Request
+from fastapi import Request
 from sqlalchemy import Connection, text
 
-from api.auth.keys import Caller
-from api.deps import CaseWorkerDep, ReaderDep
 from divert.db import get_engine
 from divert.errors import TooManyRequests
 from divert.settings import Settings
@@ -111,29 +107,3 @@ def count_failure(conn: Connection, settings: Settings, address: str) -> TooMany
         return None
     hits, retry_after = count_hit(conn, bucket("failed-auth", address), settings.throttle_window_seconds)
     return _over("failed-auth", limit, retry_after) if hits > limit else None
-
-
-# --- route dependencies ----------------------------------------------------------------------------
-
-def _per_key(kind: str, setting: str) -> Callable[[Request, Caller], Awaitable[Caller]]:
-    async def dependency(request: Request, caller: CaseWorkerDep) -> Caller:
-        settings: Settings = request.app.state.settings
-        await anyio.to_thread.run_sync(hit, settings, kind, f"key:{caller.key_id}", getattr(settings, setting))
-        return caller
-
-    return dependency
-
-
-async def anonymous_write(request: Request, caller: ReaderDep) -> Caller:
-    """A write anyone may make without a key is counted per address; a keyed caller is not."""
-    if caller.role is None:
-        settings: Settings = request.app.state.settings
-        await anyio.to_thread.run_sync(hit, settings, "anonymous-write", client_address(request),
-                                       settings.anonymous_writes_per_address)
-    return caller
-
-
-# A case worker's match or hold, counted against its key.
-MatchThrottleDep = Annotated[Caller, Depends(_per_key("match", "matches_per_key"))]
-HoldThrottleDep = Annotated[Caller, Depends(_per_key("hold", "hold_requests_per_key"))]
-AnonymousWriteDep = Annotated[Caller, Depends(anonymous_write)]

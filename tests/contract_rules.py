@@ -62,6 +62,14 @@ class Row(NamedTuple):
     def id(self) -> str:
         return f"{self.term}={self.value}:{self.field}={self.said}"
 
+    @property
+    def asks(self) -> str | None:
+        """R10: the `ask:` code a service with this rule carries when the field is left out (every row
+        left out here has its rule in force); `ask:age` for both age bounds."""
+        if self.said is not None:
+            return None
+        return "ask:age" if self.term in ("minimum_age", "maximum_age") else f"ask:{self.term}"
+
 
 # Every term × each value a participant field can take (True, False, left out), written by hand.
 ROWS: tuple[Row, ...] = (

@@ -38,9 +38,8 @@ from api.capacity.schemas import (
     HoldOut,
     ReportOut,
 )
-from api.deps import CapacityWriterDep, CaseWorkerDep, SessionDep, SettingsDep, UnitOfWorkRoute
+from api.deps import CapacityWriterDep, CaseWorkerDep, HoldThrottleDep, SessionDep, SettingsDep, UnitOfWorkRoute
 from api.paging import Page, hsds_page
-from api.throttle import HoldThrottleDep
 from catalog.tables import Feed
 from divert.errors import DatabaseUnavailable, InvalidInput, NotFound
 
@@ -152,7 +151,6 @@ def push_report(pool: Annotated[tuple[str, str], Depends(writable_pool)], body: 
     capacity_id, owner = pool
     result = service.push_report(session, settings, caller, capacity_id, body, _now(), if_match,
                                  locked_owner=owner)
-    session.commit()
     response.headers["ETag"] = result["etag"]
     return result
 

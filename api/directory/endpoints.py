@@ -9,7 +9,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from api.deps import CuratorDep, ReaderDep, SessionDep, SettingsDep, UnitOfWorkRoute
+from api.deps import AnonymousWriteDep, CuratorDep, ReaderDep, SessionDep, SettingsDep, UnitOfWorkRoute
 from api.directory import repository, service
 from api.directory.queries import DirectoryQuery, place_selection, service_selection
 from api.directory.schemas import (
@@ -23,7 +23,6 @@ from api.directory.schemas import (
     invalid,
 )
 from api.paging import Page
-from api.throttle import AnonymousWriteDep
 from catalog.serialize import Level
 from divert.settings import Settings
 
@@ -175,7 +174,7 @@ def place_points(
     session: SessionDep,
     caller: ReaderDep,
     ids: Annotated[str, Query(max_length=20_000, description="comma-separated service_at_location ids")],
-) -> dict[str, dict[str, float]]:
+) -> dict[str, dict[str, Any]]:
     """Match options name their place (CONTRACT §2.2) but carry no coordinates; this answers for all
     of a result's places in one round trip instead of one HSDS read per option."""
     return repository.place_points(session, id_list(ids))

@@ -6,10 +6,9 @@ import orjson
 from fastapi import APIRouter, Header
 from fastapi.responses import Response
 
-from api.deps import SessionDep, SettingsDep, UnitOfWorkRoute
+from api.deps import MatchThrottleDep, SessionDep, SettingsDep, UnitOfWorkRoute
 from api.match.schemas import MatchIn, MatchOut
 from api.match.service import run_match
-from api.throttle import MatchThrottleDep
 from matcher.words import language
 
 router = APIRouter(tags=["match"], route_class=UnitOfWorkRoute)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Path, Query, Response
 
 from api.capacity.schemas import NO_NUL_PATTERN
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, UnitOfWorkRoute
 from api.gaps.params import parse_intercepts, parse_needs, parse_window
 from api.referrals import service, webhooks
 from api.referrals.auth import OutcomesReaderDep, ReferralReaderDep, ReferrerDep, WebhookOwnerDep
@@ -28,7 +28,7 @@ from api.referrals.schemas import (
 )
 from divert.errors import InvalidInput
 
-router = APIRouter()
+router = APIRouter(route_class=UnitOfWorkRoute)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -51,7 +51,6 @@ def _now() -> datetime:
              responses={409: {"description": "the hold is not active, not on this service, or already referred"}})
 def send_referral(body: ReferralIn, caller: ReferrerDep, session: SessionDep) -> dict[str, Any]:
     result = service.send_referral(session, caller, body, _now())
-    session.commit()
     return result
 
 
@@ -76,7 +75,6 @@ def read_referral(referral_id: ReferralId, caller: ReferralReaderDep, session: S
 def _move(session: SessionDep, caller: Any, referral_id: str, action: str, reason: str | None = None
           ) -> dict[str, Any]:
     result = service.move_referral(session, caller, referral_id, action, _now(), reason)
-    session.commit()
     return result
 
 
@@ -165,7 +163,6 @@ def outcomes(caller: OutcomesReaderDep, session: SessionDep, settings: SettingsD
 def create_webhook(body: WebhookIn, caller: WebhookOwnerDep, session: SessionDep,
                    settings: SettingsDep) -> dict[str, Any]:
     result = webhooks.register_endpoint(session, settings, caller, body, _now())
-    session.commit()
     return result
 
 
@@ -178,5 +175,4 @@ def list_webhooks(caller: WebhookOwnerDep, session: SessionDep) -> list[dict[str
 @router.delete("/webhooks/{webhook_id}", status_code=204, tags=["webhooks"], summary="Stop a webhook")
 def delete_webhook(webhook_id: WebhookId, caller: WebhookOwnerDep, session: SessionDep) -> Response:
     webhooks.delete_endpoint(session, caller, webhook_id)
-    session.commit()
     return Response(status_code=204)

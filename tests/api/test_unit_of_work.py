@@ -46,7 +46,9 @@ def snapshot(database_url: str) -> dict[str, str]:
 @pytest.fixture
 def seeded(db, make_key):  # type: ignore[no-untyped-def]
     """An organization, a service with a pool of five beds, a feed, two active holds, an open report."""
-    from catalog.tables import Feed, Hold, Organization, Service, ServiceCapacity, ServiceReport, Unit
+    from matcher.vocabulary import NEEDS_TAXONOMY
+    from catalog.tables import (Attribute, Feed, Hold, Organization, Referral, Service, ServiceCapacity,
+                                ServiceReport, TaxonomyTerm, Unit, WebhookEndpoint)
 
     keys = {"admin": make_key("admin"), "provider": make_key("provider", org=ORG),
             "case_manager": make_key("case_manager"), "curator": make_key("curator")}
@@ -55,6 +57,10 @@ def seeded(db, make_key):  # type: ignore[no-untyped-def]
         session.add_all([Organization(id=ORG, name="Unit of work"), Unit(id="bed", name="Bed")])
         session.flush()
         session.add(Service(id="svc-uow", organization_id=ORG, name="Shelter of record", status="active"))
+        session.add(TaxonomyTerm(id="term-uow-shelter", code="shelter", name="Shelter", profile=NEEDS_TAXONOMY))
+        session.flush()
+        session.add(Attribute(id="attr-uow-shelter", link_id="svc-uow", link_entity="service",
+                              taxonomy_term_id="term-uow-shelter"))
         session.flush()
         session.add(ServiceCapacity(id="cap-uow", service_id="svc-uow", unit_id="bed", available=5, maximum=10,
                                     waitlist=0, updated=NOW - timedelta(hours=1), reserved_for=[],
@@ -69,6 +75,16 @@ def seeded(db, make_key):  # type: ignore[no-untyped-def]
                  key_id=case_manager),
             ServiceReport(id="report-uow", service_id="svc-uow", message="phone is wrong", status="open",
                           created_at=NOW),
+            WebhookEndpoint(id="hook-uow", organization_id=ORG, url="http://127.0.0.1:9/hook", secret="s",
+                            created_at=NOW),
+        ])
+        # One referral per move, in the state that move starts from (api/referrals/moves.py).
+        session.add_all([
+            Referral(id=f"ref-{move}", reference=f"UOW{n}", state=state, service_id="svc-uow", organization_id=ORG,
+                     need="shelter", key_id=case_manager, created_at=NOW, respond_by=NOW + timedelta(hours=1),
+                     updated_at=NOW)
+            for n, (move, state) in enumerate([("accept", "sent"), ("decline", "sent"), ("arrive", "accepted"),
+                                               ("enroll", "arrived"), ("no_show", "accepted"), ("cancel", "sent")])
         ])
         session.commit()
     return keys
@@ -93,6 +109,12 @@ WRITES: list[tuple[str, str, Any, str]] = [
     # No service is near: every need is a gap, and gap events are what this request writes.
     ("POST", "/v1/match", {"location": {"lat": 10.0, "lon": 10.0}, "needs": ["shelter", "food"]},
      "case_manager"),
+    ("POST", "/v1/referrals", {"service_id": "svc-uow", "need": "shelter"}, "case_manager"),
+    *[("POST", f"/v1/referrals/ref-{move}/{move}", {"reason": "no_capacity"} if move == "decline" else None,
+       "case_manager" if move == "cancel" else "provider")
+      for move in ("accept", "decline", "arrive", "enroll", "no_show", "cancel")],
+    ("POST", "/v1/webhooks", {"url": "http://127.0.0.1:9/other-hook"}, "provider"),
+    ("DELETE", "/v1/webhooks/hook-uow", None, "provider"),
     ("POST", "/v1/import/hsds", [{"id": "svc-imported", "name": "Imported food bank", "status": "active",
                                   "organization": {"id": "org-imported", "name": "Imported org"}}], "admin"),
 ]

@@ -53,13 +53,13 @@ CASES = [
     ("one closed", [candidate("Day Beds", km=1.0, pools=(bed_pool("d"),), schedules=WEEKDAYS_9_5)],
      {"open_now": True}, "closed",
      "1 service within 15 km could take this participant but it is not open at this time; "
-     "nearest: Day Beds (1.0 km)"),
+     "nearest: Day Beds (1.0 km); Day Beds opens Mon 09:00, 1.0 km"),
     ("two closed, one serves the area", [
         candidate("Day Beds", km=1.0, pools=(bed_pool("d"),), schedules=WEEKDAYS_9_5),
         candidate("Van", km=None, reach=SERVICE_AREA, pools=(bed_pool("v"),), schedules=WEEKDAYS_9_5)],
      {"open_now": True}, "closed",
      "2 services within 15 km could take this participant but none is open at this time; "
-     "nearest: Van (serves this area)"),
+     "nearest: Van (serves this area); Van opens Mon 09:00, serves this area"),
     ("unconfirmed only", [candidate("Old Beds", km=2.0, pools=(bed_pool("o", hours_old=30),))], {},
      "unconfirmed_only",
      "only unconfirmed reports: 1 service within 15 km last reported room, but the report is older than its "

@@ -109,6 +109,8 @@ def test_match_hold_refer_accept_arrive_enroll_and_the_outcome_moves(
     incoming = pr.page.locator("#incoming")
     incoming.get_by_label("Reference code").fill(reference.lower())
     incoming.get_by_role("button", name="Find").click()
+    # The search redraws the list: tap only once it is drawn (the list before it may match too).
+    pr.page.wait_for_load_state("networkidle")
     item = incoming.locator("li.referral", has_text=reference)
     expect(incoming.locator("li.referral")).to_have_count(1)
     _two_taps(item.locator("button.move-accept"))
