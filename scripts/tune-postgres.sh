@@ -28,7 +28,23 @@ case "$mode" in
   *) log "DIVERT_TUNE_POSTGRES must be 1, 0 or print, got '$mode'"; exit 2 ;;
 esac
 
-ram_mb=${DIVERT_TUNE_RAM_MB:-$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)}
+# The machine's RAM, or a container's memory limit when that is lower (cgroup v2, then v1): sizing a
+# container's server for the host's RAM would leave it unable to start after the restart.
+machine_ram_mb() {
+  local ram limit
+  ram=$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)
+  for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes; do
+    if [ -r "$f" ]; then
+      limit=$(cat "$f")
+      if [[ "$limit" =~ ^[0-9]+$ ]] && [ $((limit / 1048576)) -lt "$ram" ]; then
+        ram=$((limit / 1048576))
+      fi
+      break
+    fi
+  done
+  echo "$ram"
+}
+ram_mb=${DIVERT_TUNE_RAM_MB:-$(machine_ram_mb)}
 if ! [[ "$ram_mb" =~ ^[0-9]+$ ]] || [ "$ram_mb" -lt 256 ]; then
   log "cannot size for RAM '${ram_mb}' MB; settings left as they are"
   exit 2
