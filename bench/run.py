@@ -3,7 +3,8 @@
 Each scale gets its own database (`divert_bench_10k`, ...), generated once and reused while its size
 matches. The API is measured as clients see it (a live uvicorn on 127.0.0.1, httpx clients in
 threads) and, separately, the match handler in-process; the floor is the matcher's own candidate
-query (catalog.candidates) run directly with psycopg in the same run. Results are appended to
+query (catalog.candidates) run directly with psycopg in the same run. The suite runs in interleaved
+rounds (bench/rounds.py) and records medians with their spread (bench/record.py), appended to
 docs/benchmarks.md with the machine they ran on. Only what was measured is written down; anything
 that could not be measured is said so.
 """
