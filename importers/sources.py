@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from divert.errors import ImportFailed
 from importers.datapackage import SourceData, read_datapackage
 from importers.dedup import reconcile, record_sources
+from importers.gc_pause import cyclic_gc_paused
 from importers.hsds_json import read_hsds_json
-from importers.pipeline import ImportResult, Progress, cyclic_gc_paused, import_services
+from importers.pipeline import ImportResult, Progress, import_services
 
 Reader = Callable[..., "list[Any] | SourceData"]
 

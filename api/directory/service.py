@@ -20,7 +20,8 @@ from api.directory.schemas import ListParams, ReportIn, ReportResolution, Servic
 from api.paging import hsds_page
 from catalog.projections import refresh_services
 from catalog.provenance import provenance_row
-from catalog.search import SearchUnavailable, get_search_backend
+from catalog.search import SearchUnavailable
+from catalog.search.backends import get_search_backend
 from catalog.serialize import CatalogSerializer, Level
 from catalog.tables import ServiceReport
 from divert.errors import NotFound, Unavailable

@@ -19,8 +19,10 @@ from api.auth.keys import Caller
 from api.deps import PlannerDep, SessionDep, SettingsDep, require_roles
 from api.gaps import render
 from api.gaps.barrier_pools import reserved_pools_at_barriers
+from api.gaps.detail import GapDetailOut, gap_detail, parse_cell
 from api.gaps.hours import build_hours, parse_hours_query
 from api.gaps.params import DEFAULT_LIMIT, FORMATS, MAX_LIMIT, SIM_FORMATS, GapQuery, parse_gap_query
+from api.gaps.pathways import parse_split, pathway_rows, pathways_csv, pathways_json
 from api.gaps.schemas import HoursOut, ReservedBarriersOut
 from api.gaps.service import build_gap_map, build_sim_table, without_cyclic_gc
 from divert.settings import Settings
@@ -82,14 +84,22 @@ def gap_map(caller: PlannerDep, session: SessionDep, settings: SettingsDep, need
 def sim_table(caller: PlannerDep, session: SessionDep, settings: SettingsDep, need: NeedParam = None,
               intercept: InterceptParam = None, from_: FromParam = None, to: ToParam = None,
               resolution: ResolutionParam = None, area: AreaParam = None,
-              format: Annotated[str | None, Query(description="json (default) or csv")] = None) -> Any:
+              format: Annotated[str | None, Query(description="json (default) or csv")] = None,
+              by: Annotated[str | None, Query(description="`pathway`: also split intercepts 0-1 by deflection "
+                                              "pathway (JSON: `pathways`; CSV: that table only)")] = None) -> Any:
     query = _query(settings, need=need, intercept=intercept, from_=from_, to=to, resolution=resolution,
                    area=area, format_=format, formats=SIM_FORMATS)
+    split = parse_split(by)
+    if split and query.format == "csv":
+        return _csv(pathways_csv(pathway_rows(session, query)), "sim-pathways")
     with without_cyclic_gc():
         table = build_sim_table(session, query, settings, datetime.now(UTC))
         if query.format == "csv":
             return _csv(render.sim_csv(table), "sim")
-        return _json(render.sim_json(table))
+        body = render.sim_json(table)
+        if split:
+            body["pathways"] = pathways_json(pathway_rows(session, query))
+        return _json(body)
 
 
 PlannerOrCuratorDep = Annotated[Caller, Depends(require_roles("planner", "curator"))]
@@ -119,3 +129,17 @@ def hours_grid(caller: PlannerDep, session: SessionDep, settings: SettingsDep, n
     query = parse_hours_query(need=need, area=area, lat=lat, lon=lon, radius_km=radius_km, from_=from_,
                               today=datetime.now(UTC).astimezone(zone).date())
     return build_hours(session, query, settings.timezone)
+
+
+@router.get("/gaps/detail", summary="The services in reach and the gap events behind one map cell or SIM cell",
+            response_model=GapDetailOut)
+def detail(caller: PlannerDep, session: SessionDep, settings: SettingsDep,
+           cell: Annotated[str | None, Query(description="an H3 cell of resolution 7 (`area_id` of the map); "
+                                             "none: the whole region")] = None,
+           need: NeedParam = None, intercept: InterceptParam = None, from_: FromParam = None,
+           to: ToParam = None) -> Any:
+    """Services with a site in the cell or its neighbour ring (what the cell's status counts), or in the
+    region, for the needs and intercepts asked; gap events there counted by need, intercept and reason."""
+    query = _query(settings, need=need, intercept=intercept, from_=from_, to=to, resolution=None, area=None,
+                   format_=None, formats=SIM_FORMATS)
+    return gap_detail(session, query, parse_cell(cell))

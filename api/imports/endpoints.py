@@ -12,8 +12,8 @@ from api.deps import SessionDep, UnitOfWorkRoute, require_roles
 from api.imports.service import import_upload
 from divert.errors import ImportFailed
 from importers.datapackage import read_datapackage
+from importers.gc_pause import cyclic_gc_paused
 from importers.hsds_json import TOO_DEEP, loads_json, services_from_json
-from importers.pipeline import cyclic_gc_paused
 
 router = APIRouter(tags=["import"], route_class=UnitOfWorkRoute)
 

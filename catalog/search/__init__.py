@@ -14,8 +14,6 @@ from typing import Final, Protocol, runtime_checkable
 from sqlalchemy import FromClause
 from sqlalchemy.orm import Session
 
-from divert.settings import Settings
-
 BACKENDS: Final = ("postgres", "meilisearch")
 
 
@@ -56,22 +54,4 @@ class SearchUnavailable(RuntimeError):
     """The configured search service could not answer (Meilisearch down or misconfigured)."""
 
 
-def get_search_backend(settings: Settings) -> SearchBackend:
-    """The backend `SEARCH_BACKEND` names; an unknown name is a configuration error, said at once."""
-    name = (settings.search_backend or "postgres").strip().lower()
-    if name == "postgres":
-        from catalog.search.postgres import PostgresSearch
-
-        return PostgresSearch()
-    if name == "meilisearch":
-        from catalog.search.meilisearch import MeiliClient, MeiliSearch
-
-        if not settings.meili_url:
-            raise SearchUnavailable("SEARCH_BACKEND=meilisearch needs MEILI_URL")
-        return MeiliSearch(MeiliClient(settings.meili_url, settings.meili_key))
-    raise SearchUnavailable(
-        f"unknown SEARCH_BACKEND {settings.search_backend!r}; use one of {', '.join(BACKENDS)}"
-    )
-
-
-__all__ = ["BACKENDS", "SearchBackend", "SearchHit", "SearchQuery", "SearchUnavailable", "get_search_backend"]
+__all__ = ["BACKENDS", "SearchBackend", "SearchHit", "SearchQuery", "SearchUnavailable"]

@@ -46,9 +46,20 @@ def snapshot(database_url: str) -> dict[str, str]:
 @pytest.fixture
 def seeded(db, make_key):  # type: ignore[no-untyped-def]
     """An organization, a service with a pool of five beds, a feed, two active holds, an open report."""
+    from catalog.tables import (
+        Attribute,
+        Feed,
+        Hold,
+        Organization,
+        Referral,
+        Service,
+        ServiceCapacity,
+        ServiceReport,
+        TaxonomyTerm,
+        Unit,
+        WebhookEndpoint,
+    )
     from matcher.vocabulary import NEEDS_TAXONOMY
-    from catalog.tables import (Attribute, Feed, Hold, Organization, Referral, Service, ServiceCapacity,
-                                ServiceReport, TaxonomyTerm, Unit, WebhookEndpoint)
 
     keys = {"admin": make_key("admin"), "provider": make_key("provider", org=ORG),
             "case_manager": make_key("case_manager"), "curator": make_key("curator")}

@@ -29,7 +29,8 @@ from catalog.tables import (
 )
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-PROFILE_TERMS = {"divert-needs": "need", "divert-eligibility": "elig", "sim-intercept": "sim"}
+PROFILE_TERMS = {"divert-needs": "need", "divert-eligibility": "elig", "sim-intercept": "sim",
+                 "deflection-pathway": "path"}
 
 
 @dataclass
@@ -98,10 +99,11 @@ class Region:
         return cid
 
     def events(self, cell: str, need: str, reason: str, count: int = 1, *, intercept: int | None = 0,
-               age: timedelta = timedelta(days=1)) -> None:
+               age: timedelta = timedelta(days=1), pathway: str | None = None) -> None:
         hour = (NOW - age).replace(minute=0, second=0, microsecond=0)
         self.session.execute(insert(GapEvent), [{"need": need, "reason": reason, "intercept": intercept,
-                                                 "cell": cell, "hour": hour} for _ in range(count)])
+                                                 "cell": cell, "hour": hour, "pathway": pathway}
+                                                for _ in range(count)])
 
     def commit(self) -> None:
         refresh_services(self.session, self.services)

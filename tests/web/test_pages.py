@@ -115,6 +115,16 @@ def test_case_manager_finds_and_holds_a_bed(seeded: dict[str, Any], make_key: Ca
     housing = results.locator("section.need-block", has=housing_heading)
     expect(housing.locator(".gap")).to_contain_text("Nothing for this need within reach")
 
+    # The options' map sits with the results: real outlines (offline), a numbered dot per option.
+    results_map = page.locator("#results-map")
+    expect(results_map).to_be_visible()
+    expect(results_map.locator("path.county-line").first).to_be_attached()
+    expect(results_map.locator(".place-label", has_text="King County")).to_be_visible()
+    expect(results_map.locator(".marker", has_text="1")).to_be_visible()
+    expect(page.locator("#map path.county-line").first).to_be_attached()
+    map_box, list_box = results_map.bounding_box(), results.bounding_box()
+    assert map_box and list_box and 0 <= list_box["y"] - (map_box["y"] + map_box["height"]) < 40, (map_box, list_box)
+
     # Hold, release (the unit is free again), hold again.
     shelter.get_by_role("button", name="Hold 1").click()
     shelter.get_by_role("button", name="Release").click()
@@ -305,3 +315,60 @@ def test_the_directory_search_lives_in_the_url(seeded: dict[str, Any], make_key:
     # The browser logs the 422 it was answered; that one is expected here.
     b.traffic.console_errors.remove(
         "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)")
+
+
+def test_planner_map_shows_counties_absent_cells_and_what_is_behind_a_cell(
+        seeded: dict[str, Any], make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing],
+        http: httpx.Client) -> None:
+    # Housing has no service anywhere: a request for it downtown makes an absent cell (demand, no reach).
+    r = http.post("/v1/match", headers=make_key("case_manager"), json={
+        "location": {"lat": catalog.CENTRE[0], "lon": catalog.CENTRE[1]}, "needs": ["housing"], "intercept": 1})
+    assert r.status_code == 200, r.text
+    r = http.post("/v1/match", headers=make_key("case_manager"), json={
+        "location": {"lat": catalog.CENTRE[0], "lon": catalog.CENTRE[1]}, "needs": ["crisis"], "intercept": 1,
+        "pathway": "officer_intervention"})
+    assert r.status_code == 200, r.text
+    b = browse(key=token_of(make_key("planner")))
+    b.goto("/planner")
+    page = b.page
+    gap_map = page.locator("#gap-map")
+    # Real geography from the bundled us-atlas, with the network closed (the fixture checks no request left).
+    expect(gap_map.locator("path.county-line").first).to_be_attached()
+    expect(gap_map.locator("path.state-line").first).to_be_attached()
+    expect(gap_map.locator(".place-label", has_text="King County")).to_be_visible()
+    expect(gap_map.locator("path.area.absent").first).to_be_attached()
+    expect(gap_map.locator("path.area.sufficient").first).to_be_attached()
+    # Words, not codes, in the biggest gaps.
+    top = page.locator(".top-gaps")
+    expect(top).to_contain_text("Housing")
+    expect(top).not_to_contain_text(", housing:")
+    # A click on the shelter's cell lists the services behind it.
+    shelter_cell = http.get("/v1/gaps", headers=make_key("planner"),
+                            params={"need": "shelter", "intercept": "0", "limit": 100}).json()["rows"]
+    cell = next(row["area_id"] for row in shelter_cell if row["supply"]["services"])
+    gap_map.locator(f"path.area[data-area='{cell}']").click()
+    detail = page.locator("#gap-detail")
+    expect(detail).to_contain_text("Harbor Light Shelter")
+    expect(detail).to_contain_text("Services in reach")
+    # A click on a SIM table cell shows that need alone on the map and its gaps in words.
+    page.locator("table.sim").get_by_role("button", name="Housing, Intercept 1: Absent").click()
+    expect(page.locator("#map-status")).to_contain_text("Showing Housing at intercept 1")
+    expect(detail).to_contain_text("found nothing within reach")
+    # Intercept 1 is deflection work: the five pathways, with the request that named officer intervention.
+    page.locator("table.sim").get_by_role("button", name="Crisis care, Intercept 1: Absent").click()
+    pathways = detail.locator("table.pathways")
+    expect(pathways.locator("tbody tr")).to_have_count(5)
+    officer = pathways.get_by_role("row", name="Officer intervention").locator("td")
+    expect(officer.nth(0)).to_have_text("0")  # no crisis service downtown receives police drop-offs
+    expect(officer.nth(1)).to_have_text("1")  # the request that came by it
+    expect(pathways.get_by_role("row", name="Self-referral").locator("td").nth(1)).to_have_text("0")
+    b.screenshot("planner-map")
+
+    # The same in Spanish: the new status, the gap words and the map's lines.
+    page.get_by_label("Page language").select_option("es")
+    expect(page.locator(".legend")).to_contain_text("Solo con barreras")
+    expect(top).to_contain_text("Intercepción 1 (Fuerzas del orden)")
+    expect(top).to_contain_text("solicitud(es) sin nada al alcance")
+    expect(page.locator("#map-status")).to_contain_text("Ningún servicio en toda la región")
+    expect(detail).to_contain_text("Servicios al alcance: 0")
+    b.screenshot("planner-map-es")

@@ -68,17 +68,25 @@ function render() {
   fill(box, h("ul", { class: "referrals incoming" }, [...open, ...ended].map((r) => referralItem(r, actionsFor(r)))));
 }
 
+// Loads overlap (page start, sign-in, a search typed at once): only the newest one may draw, so an older
+// answer arriving late never replaces the list the user is already tapping in.
+let latestLoad = 0;
+
 export async function loadIncoming() {
-  state.referrals = [];
+  const load = ++latestLoad;
+  let referrals = [];
   if (state.who && ["provider", "admin"].includes(state.who.role)) {
     try {
       const query = { per_page: 200, reference: state.reference || undefined };
-      state.referrals = listOf(await api("/v1/referrals", { query }));
+      referrals = listOf(await api("/v1/referrals", { query }));
     } catch (err) {
+      if (load !== latestLoad) return;
       fill($("#incoming-list"), h("p", { class: "notice error" }, t("err.api", { detail: err.message })));
       return;
     }
   }
+  if (load !== latestLoad) return;
+  state.referrals = referrals;
   render();
 }
 

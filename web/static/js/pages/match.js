@@ -282,10 +282,24 @@ function drawResultsOnMap() {
     });
   }
   state.map.setMarkers(markers);
+  // The answer's own map sits with the results (above them on a phone, beside them on a wide screen),
+  // so the dots and the list are read together without scrolling back to the form.
+  const resultsBox = $("#results-map");
+  resultsBox.hidden = !markers.length;
+  if (markers.length && !state.resultsMap) {
+    state.resultsMap = createMap(resultsBox, { tileUrl: state.config.tile_url, label: t("match.resultsMap"),
+      centre: markers[0], zoom: 13 });
+  }
+  if (state.resultsMap) {
+    state.resultsMap.setMarkers(markers);
+    state.resultsMap.setLocation(state.place && !state.place.postcode ? state.place : null);
+  }
   if (state.fitPending && markers.length) {
     state.fitPending = false;
     const here = state.place && !state.place.postcode ? [state.place] : [];
     state.map.fit([...here, ...markers]);
+    state.resultsMap.redraw();
+    state.resultsMap.fit([...here, ...markers]);
   }
 }
 
@@ -426,6 +440,7 @@ async function shareCard() {
 
 boot(async ({ config, who }) => {
   state.who = who;
+  state.config = config;
   renderNeedChecks(config);
   const centre = config.map_centre || undefined;
   state.map = createMap($("#map"), { tileUrl: config.tile_url, centre, zoom: 12,
