@@ -5,7 +5,7 @@ from __future__ import annotations
 import pathlib
 from typing import Any, Final
 
-from bench import run as t  # the targets live beside the measures
+from bench import targets as t
 from bench.rounds import Spread, met
 
 REPO: Final = pathlib.Path(__file__).resolve().parents[1]
@@ -81,7 +81,7 @@ def _scale_lines(s: dict[str, Any], options: Any) -> list[str]:
         "clients": options.clients,
         "pclients": options.parallel_clients,
         "pworkers": options.parallel_workers,
-        "batch": t.CAPACITY_BATCH,
+        "batch": int(s["capacity_batch_size"].median) if "capacity_batch_size" in s else "?",
     }
     lines += ["| measure | p50 ms | p95 ms | p99 ms | per s | errors |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for label, key in ROWS:
