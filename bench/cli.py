@@ -60,6 +60,9 @@ def run(
     regenerate: Annotated[bool, typer.Option("--regenerate", help="rebuild the catalogs")] = False,
     record: Annotated[bool, typer.Option("--record/--no-record",
                                          help="append results to docs/benchmarks.md")] = True,
+    rounds: Annotated[int, typer.Option(help="interleaved rounds; figures are their medians")] = 3,
+    parallel_clients: Annotated[int, typer.Option(help="clients of the N-client, N-worker row")] = 8,
+    parallel_workers: Annotated[int, typer.Option(help="server workers of that row (divert serve --workers)")] = 2,
 ) -> None:
     """Run the suite at each scale; append the results to docs/benchmarks.md."""
     from bench.run import BenchOptions, run_suite
@@ -68,11 +71,12 @@ def run(
     unknown = [s for s in scales if s.lower() not in SCALES]
     if unknown:
         _fail(f"--scale must be one of {', '.join(SCALES)}, got {', '.join(unknown)}")
-    if clients < 1 or requests < 1:
-        _fail("--clients and --requests must be at least 1")
+    if clients < 1 or requests < 1 or rounds < 1 or parallel_clients < 1 or parallel_workers < 1:
+        _fail("--clients, --requests, --rounds, --parallel-clients and --parallel-workers must be at least 1")
     if soak and (soak_rate <= 0 or soak_seconds <= 0):
         _fail("--soak-rate and --soak-seconds must be positive")
     run_suite(BenchOptions(scales=[s.lower() for s in scales], clients=clients, requests=requests,
                            soak=soak, soak_seconds=soak_seconds, soak_rate=soak_rate,
-                           regenerate=regenerate, record=record),
+                           regenerate=regenerate, record=record, rounds=rounds,
+                           parallel_clients=parallel_clients, parallel_workers=parallel_workers),
               echo=typer.echo)

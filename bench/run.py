@@ -3,7 +3,8 @@
 Each scale gets its own database (`divert_bench_10k`, ...), generated once and reused while its size
 matches. The API is measured as clients see it (a live uvicorn on 127.0.0.1, httpx clients in
 threads) and, separately, the match handler in-process; the floor is the matcher's own candidate
-query (catalog.candidates) run directly with psycopg in the same run. Results are appended to
+query (catalog.candidates) run directly with psycopg in the same run. The suite runs in interleaved
+rounds (bench/rounds.py) and records medians with their spread (bench/record.py), appended to
 docs/benchmarks.md with the machine they ran on. Only what was measured is written down; anything
 that could not be measured is said so.
 """
@@ -30,18 +31,13 @@ import httpx
 import psycopg
 
 from bench.databases import ensure_database, service_location_count
+from bench.rounds import combine, interleaved
+from bench.targets import TARGET_MATCH_P95_MS
 from bench.workload import hsds_services, match_requests, percentile, search_queries
 
 REPO: Final = pathlib.Path(__file__).resolve().parents[1]
 RESULTS_DOC: Final = REPO / "docs" / "benchmarks.md"
 SCALE_SIZES: Final = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
-# Targets (DESIGN.md, performance budget).
-TARGET_MATCH_P95_MS: Final = 40.0
-TARGET_MATCH_P50_MS: Final = 15.0
-TARGET_FLOOR_RATIO: Final = 3.0
-TARGET_IMPORT_PER_S: Final = 2000.0
-TARGET_CAPACITY_PER_S: Final = 2000.0
-TARGET_CAPACITY_SINGLE_P95_MS: Final = 10.0
 WARMUP_REQUESTS: Final = 50
 IMPORT_SERVICES: Final = 5000
 IMPORT_BATCH: Final = 1000
@@ -66,6 +62,11 @@ class BenchOptions:
     record: bool = True
     seed: int = 1
     server_workers: int = 1
+    rounds: int = 3
+    # The N-client, N-worker row: `parallel_clients` clients against a server of `parallel_workers`
+    # processes, beside the floor on `parallel_clients` connections in the same round.
+    parallel_clients: int = 8
+    parallel_workers: int = 2
 
 
 @dataclass
@@ -184,6 +185,50 @@ def floor_latencies(url: str, requests: list[dict[str, Any]]) -> Latencies | Non
             conn.execute(sql, _floor_params(query_params, body), prepare=True).fetchall()
             result.ms.append((time.perf_counter() - t0) * 1000)
         result.wall_s = time.perf_counter() - start
+    return result
+
+
+def floor_parallel(url: str, requests: list[dict[str, Any]], connections: int) -> Latencies | None:
+    """The floor on `connections` connections at once (one thread each, the requests shared out):
+    what the database and this machine can do for this work, the ceiling for N API clients."""
+    try:
+        from catalog.candidates import DRIVER_SQL as sql
+        from catalog.candidates import query_params
+    except ImportError:
+        return None
+    result = Latencies()
+    lock = threading.Lock()
+    counter = itertools.count()
+    failures: list[BaseException] = []
+
+    def worker(conn: psycopg.Connection[Any]) -> None:
+        try:
+            while (i := next(counter)) < len(requests):
+                t0 = time.perf_counter()
+                conn.execute(sql, _floor_params(query_params, requests[i]), prepare=True).fetchall()
+                elapsed = (time.perf_counter() - t0) * 1000
+                with lock:
+                    result.ms.append(elapsed)
+        except BaseException as exc:  # reported after the threads are joined
+            failures.append(exc)
+
+    conns = [psycopg.connect(url, autocommit=True) for _ in range(connections)]
+    try:
+        for conn in conns:  # each connection prepares its statement before the clock starts
+            for body in requests[:5]:
+                conn.execute(sql, _floor_params(query_params, body), prepare=True).fetchall()
+        threads = [threading.Thread(target=worker, args=(conn,), daemon=True) for conn in conns]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        result.wall_s = time.perf_counter() - start
+    finally:
+        for conn in conns:
+            conn.close()
+    if failures:
+        raise failures[0]
     return result
 
 
@@ -402,9 +447,9 @@ def prewarm_matcher_tables(url: str) -> int | None:
         return None
 
 
-def run_scale(base_url: str, scale: str, options: BenchOptions, echo: Echo) -> dict[str, Any]:
-    url, facts = prepare_scale(base_url, scale, options, echo)
-    out: dict[str, Any] = {"scale": scale, "catalog": facts, "notes": []}
+def measure_scale(url: str, scale: str, options: BenchOptions, echo: Echo) -> dict[str, Any]:
+    """One round at one scale: every measure once (the catalog is prepared before the rounds)."""
+    out: dict[str, Any] = {"scale": scale, "notes": []}
     at = datetime.now(UTC).replace(microsecond=0)
     bodies = match_requests(options.requests + WARMUP_REQUESTS, options.seed, at)
     warm, measured = bodies[:WARMUP_REQUESTS], bodies[WARMUP_REQUESTS:]
@@ -475,13 +520,41 @@ def run_scale(base_url: str, scale: str, options: BenchOptions, echo: Echo) -> d
             out["soak"] = {**soak.summary(), "rate": options.soak_rate, "seconds": options.soak_seconds,
                            "error_kinds": soak.errors}
 
+    if ("POST", "/v1/match") in paths:
+        out.update(parallel_rows(url, options, headers, warm, measured, echo, scale))
+
     gapmap = _optional_gapmap(url)
     if gapmap:
         out["gapmap"] = gapmap
-    if floor is not None and "match_1" in out and out["match_1"]["p95"] > TARGET_MATCH_P95_MS:
-        with contextlib.suppress(psycopg.Error):
-            out["explain"] = explain_floor(url, measured[0])
+    if floor is not None and "match_1" in out:
+        # Per round, so the spread of the ratio is the spread of rounds, not of independent medians.
+        out["ratio"] = {"p50": out["match_1"]["p50"] / out["floor"]["p50"],
+                        "p95": out["match_1"]["p95"] / out["floor"]["p95"]}
+        if out["match_1"]["p95"] > TARGET_MATCH_P95_MS:
+            with contextlib.suppress(psycopg.Error):
+                out["explain"] = explain_floor(url, measured[0])
     return out
+
+
+def parallel_rows(url: str, options: BenchOptions, headers: dict[str, str], warm: list[dict[str, Any]],
+                  measured: list[dict[str, Any]], echo: Echo, scale: str) -> dict[str, Any]:
+    """The N-client, N-worker row beside the floor on N connections, back to back in one round.
+
+    The floor on N connections is what this machine can do for the matcher's statement with N at once
+    (PostgreSQL's processes and the API's share the same cores); the API's share of it is the target."""
+    n, workers = options.parallel_clients, options.parallel_workers
+    echo(f"[{scale}] SQL floor, {n} connections")
+    floor = floor_parallel(url, warm + measured, n)
+    if floor is None:
+        return {}
+    echo(f"[{scale}] /v1/match, {n} clients, server of {workers} workers")
+    with live_server(url, workers) as base:
+        drive(base, n, [_post_job("/v1/match", b, headers) for b in warm])
+        api = drive(base, n, [_post_job("/v1/match", b, headers) for b in measured])
+    floor_s, api_s = floor.summary(), api.summary()
+    return {"floor_n": floor_s, "match_workers": api_s,
+            "parallel": {"share": api_s["per_s"] / floor_s["per_s"], "clients": float(n),
+                         "workers": float(workers)}}
 
 
 def _search_job(query: dict[str, Any], headers: dict[str, str]) -> Callable[[httpx.Client], httpx.Response]:
@@ -563,25 +636,50 @@ def _optional_gapmap(url: str) -> dict[str, Any] | None:
 
 
 def run_suite(options: BenchOptions, echo: Echo = print) -> dict[str, Any]:
+    """Every scale and the import, in interleaved rounds (bench/rounds.py); medians and spreads recorded."""
+    from bench.record import append_results, render_markdown
     from divert.settings import get_settings
 
     base_url = get_settings().database_url
     started = datetime.now(UTC)
     results: dict[str, Any] = {"machine": machine(), "started": started.isoformat(timespec="seconds"),
-                               "options": options, "scales": []}
+                               "options": options, "scales": [], "rounds": []}
     results["machine"].update(postgres_facts(base_url))
+    # Generation (and the prewarm) before the clock: no round pays for building a catalog.
+    urls: dict[str, str] = {}
+    facts: dict[str, dict[str, Any]] = {}
     for scale in options.scales:
         try:
-            results["scales"].append(run_scale(base_url, scale, options, echo))
-        except (psycopg.Error, httpx.HTTPError, RuntimeError) as exc:
-            # The server is shared (fault tests restart it): say what broke, keep the other scales.
-            echo(f"[{scale}] failed: {exc}")
+            urls[scale], facts[scale] = prepare_scale(base_url, scale, options, echo)
+        except (psycopg.Error, RuntimeError) as exc:
             results.setdefault("failed", []).append(f"{scale}: {type(exc).__name__}: {str(exc)[:200]}")
-    echo("[import] HSDS import rate")
-    try:
-        results["import"] = import_rate(base_url, options.seed, echo)
-    except (psycopg.Error, httpx.HTTPError, RuntimeError) as exc:
-        results["import"] = {"note": f"the import run failed: {type(exc).__name__}: {str(exc)[:200]}"}
+    per_step: dict[str, list[dict[str, Any]]] = {step: [] for step in [*urls, "import"]}
+    for round_no, step in interleaved(options.rounds, list(per_step)):
+        if len(results["rounds"]) < round_no:
+            # Before each round: how fast a fixed pure-Python loop runs now, and how busy the machine is.
+            results["rounds"].append({"round": round_no, "cpu_probe_ms": cpu_probe_ms(), "load": load_average(),
+                                      "at": datetime.now(UTC).isoformat(timespec="seconds")})
+            echo(f"[round {round_no}] CPU probe {results['rounds'][-1]['cpu_probe_ms']:.0f} ms, "
+                 f"load {results['rounds'][-1]['load']}")
+        try:
+            if step == "import":
+                echo(f"[round {round_no}] HSDS import rate")
+                per_step[step].append(import_rate(base_url, options.seed, echo))
+            else:
+                per_step[step].append(measure_scale(urls[step], step, options, echo))
+        except (psycopg.Error, httpx.HTTPError, RuntimeError) as exc:
+            # The server is shared (fault tests restart it): say what broke, keep the other rounds.
+            echo(f"[round {round_no}] {step} failed: {exc}")
+            results.setdefault("failed", []).append(
+                f"round {round_no}, {step}: {type(exc).__name__}: {str(exc)[:200]}")
+    for scale in urls:
+        if per_step[scale]:
+            merged = combine(per_step[scale])
+            merged["catalog"] = facts[scale]
+            merged["notes"] = sorted({n for r in per_step[scale] for n in r["notes"]})
+            results["scales"].append(merged)
+    imports = [r for r in per_step["import"] if "note" not in r]
+    results["import"] = combine(imports) if imports else (per_step["import"] or [{"note": "not run"}])[0]
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     results["load_end"] = load_average()
     results["cpu_probe_end"] = f"{cpu_probe_ms():.0f} ms"
@@ -590,124 +688,3 @@ def run_suite(options: BenchOptions, echo: Echo = print) -> dict[str, Any]:
     if options.record:
         append_results(text)
     return results
-
-
-# ---------------------------------------------------------------------------------------------------
-# The record
-
-def _ms(value: float) -> str:
-    return "n/a" if value != value else f"{value:.1f}"
-
-
-def _verdict(ok: bool) -> str:
-    return "met" if ok else "**missed**"
-
-
-def render_markdown(results: dict[str, Any]) -> str:
-    m = results["machine"]
-    lines = [f"## Run of {results['started']}", "",
-             f"Machine: {m['nproc']} CPU ({m['cpu']}), {m['ram']} RAM; PostgreSQL {m['postgres']} "
-             f"(shared_buffers {m['shared_buffers']}), PostGIS {m['postgis']}; Python {m['python']}. "
-             f"Server: uvicorn, {results['options'].server_workers} worker, no scheduled jobs, loopback. "
-             f"CPU probe (bench.run.cpu_probe_ms, lower is faster) {m.get('cpu_probe', '?')} at start, "
-             f"{results.get('cpu_probe_end', '?')} at end. "
-             f"Load average at start {m['load']}, at end {results['load_end']} (the machine is shared: "
-             f"other work there shows up in every latency).", ""]
-    for s in results["scales"]:
-        c = s["catalog"]
-        lines += [f"### {s['scale']}: {c['service_at_location']:,} service-locations "
-                  f"({c['service']:,} services, {c['match_site']:,} match sites, "
-                  f"{c['service_capacity']:,} pools, {c['gap_event']:,} gap events, "
-                  f"{c['db_size_mb']:.0f} MB)", ""]
-        if c.get("prewarmed_pages") is not None:
-            lines += [f"The matcher's tables and indexes were loaded into shared buffers first (pg_prewarm, "
-                      f"{c['prewarmed_pages']:,} pages), as in a server that has been answering for a while.", ""]
-        if "generated_s" in c:
-            phases = ", ".join(f"{k} {v:.1f} s" for k, v in c["phases"].items())
-            lines += [f"Generated in {c['generated_s']:.1f} s ({phases}).", ""]
-        lines += ["| measure | n | p50 ms | p95 ms | p99 ms | max ms | per s | errors |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-        rows = [("SQL floor: candidate query via psycopg, 1 connection", "floor"),
-                ("match handler in-process (run_match)", "handler"),
-                ("POST /v1/match, 1 client (loopback)", "match_1"),
-                (f"POST /v1/match, {s.get('clients', '?')} clients (loopback)", "match_n"),
-                ("GET /v1/service_at_locations lat/lon/radius_km=10/search", "search"),
-                ("PUT /v1/capacity/{id}, 1 client", "capacity_single"),
-                (f"POST /v1/capacity, batches of {s.get('capacity_batch_size', '?')} (per report)",
-                 "capacity_batch"),
-                ("GET /v1/gaps", "gaps")]
-        for label, key in rows:
-            if key in s:
-                v = s[key]
-                lines.append(f"| {label} | {int(v['n'])} | {_ms(v['p50'])} | {_ms(v['p95'])} "
-                             f"| {_ms(v['p99'])} | {_ms(v['max'])} | {v['per_s']:.0f} | {int(v['errors'])} |")
-                if key == "match_1" and "server_p50" in v:
-                    lines.append(f"| the same requests, server-side (Server-Timing) | {int(v['n'])} "
-                                 f"| {_ms(v['server_p50'])} | {_ms(v['server_p95'])} | {_ms(v['server_p99'])} "
-                                 "| | | |")
-        lines.append("")
-        if "floor" in s and "match_1" in s:
-            ratio50 = s["match_1"]["p50"] / s["floor"]["p50"]
-            ratio95 = s["match_1"]["p95"] / s["floor"]["p95"]
-            lines.append(f"API/floor ratio (1 client): p50 {ratio50:.2f}x, p95 {ratio95:.2f}x "
-                         f"(target ≤ {TARGET_FLOOR_RATIO:g}x: {_verdict(ratio95 <= TARGET_FLOOR_RATIO)}).")
-        if "handler" in s and "floor" in s:
-            lines.append(f"Handler/floor ratio: p50 {s['handler']['p50'] / s['floor']['p50']:.2f}x, "
-                         f"p95 {s['handler']['p95'] / s['floor']['p95']:.2f}x.")
-        if "match_1" in s:
-            m1 = s["match_1"]
-            p50, p95 = m1["p50"], m1["p95"]
-            lines.append(f"Match (1 client, as the client sees it) p50 {_ms(p50)} ms (target ≤ "
-                         f"{TARGET_MATCH_P50_MS:g}: {_verdict(p50 <= TARGET_MATCH_P50_MS)}), p95 {_ms(p95)} ms "
-                         f"(target ≤ {TARGET_MATCH_P95_MS:g}: {_verdict(p95 <= TARGET_MATCH_P95_MS)}).")
-            if "server_p50" in m1:
-                sp50, sp95 = m1["server_p50"], m1["server_p95"]
-                lines.append(f"Match server-side (Server-Timing; DESIGN sets the targets server-side) p50 "
-                             f"{_ms(sp50)} ms ({_verdict(sp50 <= TARGET_MATCH_P50_MS)}), p95 {_ms(sp95)} ms "
-                             f"({_verdict(sp95 <= TARGET_MATCH_P95_MS)}).")
-        if "capacity_batch" in s:
-            rate = s["capacity_batch"]["per_s"]
-            single95 = s["capacity_single"]["p95"]
-            lines.append(f"Batched capacity: {rate:.0f} reports/s (target ≥ {TARGET_CAPACITY_PER_S:g}: "
-                         f"{_verdict(rate >= TARGET_CAPACITY_PER_S)}); single PUT p95 "
-                         f"{_ms(single95)} ms (target ≤ {TARGET_CAPACITY_SINGLE_P95_MS:g}: "
-                         f"{_verdict(single95 <= TARGET_CAPACITY_SINGLE_P95_MS)}).")
-        if s.get("capacity_errors"):
-            lines.append(f"Capacity errors by kind: {s['capacity_errors']}.")
-        if "soak" in s:
-            k = s["soak"]
-            lines.append(f"Soak: {k['rate']:g} matches/s for {k['seconds']:g} s: {int(k['n'])} answered, "
-                         f"{int(k['errors'])} errors {k['error_kinds'] or ''}, p95 {_ms(k['p95'])} ms, "
-                         f"p99 {_ms(k['p99'])} ms.")
-        if "gapmap" in s:
-            lines.append(f"Gap map (bench/gapmap.py): {s['gapmap']}")
-        for note in s["notes"]:
-            lines.append(f"Not measured: {note}.")
-        if "explain" in s:
-            lines += ["", "<details><summary>EXPLAIN ANALYZE of one candidate query</summary>", "", "```",
-                      s["explain"], "```", "</details>"]
-        lines.append("")
-    imp = results.get("import", {})
-    lines.append("### HSDS import (POST /v1/import/hsds, empty catalog)")
-    lines.append("")
-    if "note" in imp:
-        lines.append(f"Not measured: {imp['note']}.")
-    else:
-        for label, words in (("first", "new services"), ("again", "same data again (unchanged)")):
-            v = imp[label]
-            rate = v["services_per_s"]
-            lines.append(f"- {words}: {imp['services']:,} services in batches of {imp['batch']:,}: "
-                         f"{_ms(rate)} services/s (batch p50 {_ms(v['p50'])} ms, max {_ms(v['max'])} ms, "
-                         f"errors {v['error_kinds'] or 0}; target ≥ {TARGET_IMPORT_PER_S:g}/s: "
-                         f"{_verdict(rate >= TARGET_IMPORT_PER_S)}).")
-    for failure in results.get("failed", []):
-        lines.append(f"Not measured (the run of this scale failed): {failure}.")
-    lines += ["", f"Finished {results['finished']}.", ""]
-    return "\n".join(lines)
-
-
-def append_results(text: str) -> None:
-    if not RESULTS_DOC.exists():
-        RESULTS_DOC.write_text("# Benchmarks\n\nSee the top of this file for how to run them.\n\n")
-    with RESULTS_DOC.open("a") as fh:
-        fh.write("\n" + text)

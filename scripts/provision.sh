@@ -64,4 +64,9 @@ if [ "$(as_pg "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='divert'\"")
   as_pg "createdb divert"
 fi
 as_pg "psql -q -d divert -c 'CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS pg_trgm'" >/dev/null
+# Sized for this machine (scripts/tune-postgres.sh): the configuration the benchmarks measure.  Settings
+# already chosen with ALTER SYSTEM are kept; restarted only when shared_buffers changes.  Opt out with
+# DIVERT_TUNE_POSTGRES=0 (or =print to see the statements).
+PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres PGPASSWORD=postgres PGDATABASE=postgres \
+  DIVERT_PG_RESTART="$SUDO pg_ctlcluster 15 main restart" bash scripts/tune-postgres.sh
 log "PostgreSQL + PostGIS ready at postgresql://postgres:postgres@127.0.0.1:5432/divert"

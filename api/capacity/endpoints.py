@@ -128,25 +128,29 @@ def read_pool(capacity_id: CapacityId, caller: PoolReaderDep, session: SessionDe
     return service.capacity_view(row, now, settings.freshness, program or caller.program)
 
 
-def writable_pool(capacity_id: CapacityId, caller: CapacityWriterDep, session: SessionDep) -> str:
-    """The pool a report is for, checked before the body is validated: a provider sending any body to
-    another organization's pool learns only that there is no such pool (404), never a 422 about it."""
-    owners = repository.pool_organizations(session, [capacity_id])
+def writable_pool(capacity_id: CapacityId, caller: CapacityWriterDep, session: SessionDep) -> tuple[str, str]:
+    """The pool a report is for (its id and organization), checked before the body is validated: a
+    provider sending any body to another organization's pool learns only that there is no such pool
+    (404), never a 422 about it. The check takes the pool's row lock for the request's transaction
+    (the same session serves the route), so the report needs no second look-up."""
+    owners = repository.lock_pools(session, [capacity_id])
     if capacity_id not in owners:
         raise NotFound(f"no capacity pool with id {capacity_id}")
     ensure_pool_access(caller, owners[capacity_id], capacity_id)
-    return capacity_id
+    return capacity_id, owners[capacity_id]
 
 
 @router.put("/capacity/{capacity_id}", summary="Report a pool's capacity (applied unless older)",
             tags=["capacity"], response_model=ReportOut, response_model_exclude_unset=True,
             responses={412: {"description": "If-Match no longer matches: the current report and its ETag"}})
-def push_report(capacity_id: Annotated[str, Depends(writable_pool)], body: CapacityReportIn,
+def push_report(pool: Annotated[tuple[str, str], Depends(writable_pool)], body: CapacityReportIn,
                 caller: CapacityWriterDep, session: SessionDep, settings: SettingsDep, response: Response,
                 if_match: Annotated[str | None, Header(max_length=1000)] = None) -> dict[str, Any]:
     """Applies the report unless it is older than the stored one. With `If-Match` (the pool's ETag as
     read), a pool that moved since is not overwritten: 412 with the current report and its ETag."""
-    result = service.push_report(session, settings, caller, capacity_id, body, _now(), if_match)
+    capacity_id, owner = pool
+    result = service.push_report(session, settings, caller, capacity_id, body, _now(), if_match,
+                                 locked_owner=owner)
     response.headers["ETag"] = result["etag"]
     return result
 

@@ -26,7 +26,7 @@ from matcher.pools import Pool
 # and each is recorded in `capacity_report` by the same statement: applied, or not applied because a
 # newer state is stored. A report that breaks the stored maximum changes nothing and is not recorded.
 # The pools were locked just before (in id order), so `target` reads the state the UPDATE acts on.
-_APPLY_REPORTS = text("""
+_APPLY_CTES = """
 WITH input AS (
     SELECT * FROM unnest(CAST(:idx AS integer[]), CAST(:capacity_id AS text[]),
                          CAST(:available AS numeric[]), CAST(:maximum AS numeric[]),
@@ -35,7 +35,8 @@ WITH input AS (
         AS i(idx, capacity_id, available, maximum, sets_maximum, waitlist, sets_waitlist, updated)
 ),
 target AS (
-    SELECT i.idx, sc.updated AS stored_updated, sc.maximum AS stored_maximum
+    SELECT i.idx, sc.updated AS stored_updated, sc.maximum AS stored_maximum,
+           sc.available AS stored_available, sc.waitlist AS stored_waitlist
     FROM input i JOIN service_capacity sc ON sc.id = i.capacity_id
 ),
 applied AS (
@@ -49,12 +50,17 @@ applied AS (
       AND sc.updated <= i.updated
       AND ((CASE WHEN i.sets_maximum THEN i.maximum ELSE sc.maximum END) IS NULL
            OR i.available <= (CASE WHEN i.sets_maximum THEN i.maximum ELSE sc.maximum END))
-    RETURNING i.idx
+    RETURNING i.idx, sc.available, sc.maximum, sc.waitlist, sc.updated
 ),
 outcome AS (
     SELECT i.*, t.idx IS NOT NULL AS found, a.idx IS NOT NULL AS applied,
            (a.idx IS NOT NULL OR t.stored_updated > i.updated) AS recorded,
-           t.stored_maximum
+           t.stored_maximum,
+           -- the pool as it stands after this statement: the new values where applied, else the stored
+           CASE WHEN a.idx IS NULL THEN t.stored_available ELSE a.available END AS now_available,
+           CASE WHEN a.idx IS NULL THEN t.stored_maximum ELSE a.maximum END AS now_maximum,
+           CASE WHEN a.idx IS NULL THEN t.stored_waitlist ELSE a.waitlist END AS now_waitlist,
+           CASE WHEN a.idx IS NULL THEN t.stored_updated ELSE a.updated END AS now_updated
     FROM input i LEFT JOIN target t ON t.idx = i.idx LEFT JOIN applied a ON a.idx = i.idx
 ),
 recorded AS (
@@ -63,8 +69,8 @@ recorded AS (
     FROM outcome o WHERE o.found AND o.recorded
     ORDER BY o.idx
 )
-SELECT idx, found, applied, recorded, stored_maximum FROM outcome ORDER BY idx
-""")
+"""
+_APPLY_REPORTS = text(_APPLY_CTES + "SELECT idx, found, applied, recorded, stored_maximum FROM outcome ORDER BY idx")
 
 _LOCK_POOLS = text("""
 SELECT sc.id, s.organization_id FROM service_capacity sc JOIN service s ON s.id = sc.service_id
@@ -117,22 +123,26 @@ def apply_reports(session: Session, reports: Sequence[ReportValues], source: str
         rounds[occurrence].append(index)
     for members in rounds:
         chosen = [reports[i] for i in members]
-        rows = session.execute(_APPLY_REPORTS, {
-            "idx": members,
-            "capacity_id": [r.capacity_id for r in chosen],
-            "available": [r.available for r in chosen],
-            "maximum": [r.maximum if r.sets_maximum else None for r in chosen],
-            "sets_maximum": [r.sets_maximum for r in chosen],
-            "waitlist": [r.waitlist if r.sets_waitlist else None for r in chosen],
-            "sets_waitlist": [r.sets_waitlist for r in chosen],
-            "updated": [r.updated for r in chosen],
-            "source": source,
-            "actor": actor,
-        })
+        rows = session.execute(_APPLY_REPORTS, {**_report_arrays(members, chosen), "source": source,
+                                                "actor": actor})
         for row in rows:
             outcomes[row.idx] = ApplyOutcome(found=row.found, applied=row.applied, recorded=row.recorded,
                                              stored_maximum=row.stored_maximum)
     return [o for o in outcomes if o is not None]
+
+
+def _report_arrays(indexes: Sequence[int], reports: Sequence[ReportValues]) -> dict[str, list[Any]]:
+    """The statement's parallel arrays (one element per report)."""
+    return {
+        "idx": list(indexes),
+        "capacity_id": [r.capacity_id for r in reports],
+        "available": [r.available for r in reports],
+        "maximum": [r.maximum if r.sets_maximum else None for r in reports],
+        "sets_maximum": [r.sets_maximum for r in reports],
+        "waitlist": [r.waitlist if r.sets_waitlist else None for r in reports],
+        "sets_waitlist": [r.sets_waitlist for r in reports],
+        "updated": [r.updated for r in reports],
+    }
 
 
 def lock_pools(session: Session, capacity_ids: Iterable[str]) -> dict[str, str]:
@@ -189,6 +199,19 @@ SELECT sc.id, sc.service_id, s.organization_id, sc.description, sc.unit_id, sc.a
 FROM service_capacity sc JOIN service s ON s.id = sc.service_id
 """
 _POOL_BY_ID = text(_POOL_SELECT + "WHERE sc.id = :capacity_id")
+# One report, and the pool as it stands after it, in one statement (PUT /v1/capacity/{id}): the
+# data-modifying CTEs and this SELECT share one snapshot, so the new state comes from the UPDATE's
+# RETURNING (or the stored row when not applied), not from re-reading service_capacity. The pool is
+# locked by an earlier statement, so this statement's snapshot already sees every hold committed
+# before the lock was granted (holds take the pool lock first: lock_pool).
+_APPLY_REPORT_WITH_POOL = text(_APPLY_CTES + f"""
+SELECT o.found, o.applied, o.recorded, o.stored_maximum,
+       sc.id, sc.service_id, s.organization_id, sc.description, sc.unit_id, o.now_available AS available,
+       o.now_maximum AS maximum, o.now_waitlist AS waitlist, o.now_updated AS updated, sc.reserved_for,
+       sc.location_id, {_ACTIVE_HOLDS} AS active_holds
+FROM outcome o LEFT JOIN service_capacity sc ON sc.id = o.capacity_id AND o.found
+LEFT JOIN service s ON s.id = sc.service_id
+""")
 _POOL_FILTER = """
 WHERE (CAST(:organization_id AS text) IS NULL OR s.organization_id = CAST(:organization_id AS text))
   AND (CAST(:service_id AS text) IS NULL OR sc.service_id = CAST(:service_id AS text))
@@ -201,6 +224,21 @@ _POOL_COUNT = text("SELECT count(*) FROM service_capacity sc JOIN service s ON s
 def pool_row(session: Session, capacity_id: str, now: datetime) -> PoolRow | None:
     row = session.execute(_POOL_BY_ID, {"capacity_id": capacity_id, "now": now}).first()
     return PoolRow(**row._mapping) if row else None
+
+
+def apply_report_with_pool(session: Session, report: ReportValues, source: str, actor: str | None,
+                           now: datetime) -> tuple[ApplyOutcome, PoolRow | None]:
+    """One report through the conditional update, with the pool's state after it (None if no such pool).
+
+    The caller has locked the pool (`lock_pools`) in this transaction."""
+    row = session.execute(_APPLY_REPORT_WITH_POOL, {**_report_arrays([0], [report]), "source": source,
+                                                    "actor": actor, "now": now}).one()
+    outcome = ApplyOutcome(found=row.found, applied=row.applied, recorded=row.recorded,
+                           stored_maximum=row.stored_maximum)
+    if not row.found:
+        return outcome, None
+    fields = {k: v for k, v in row._mapping.items() if k not in ("found", "applied", "recorded", "stored_maximum")}
+    return outcome, PoolRow(**fields)
 
 
 def list_pool_rows(session: Session, now: datetime, organization_id: str | None, service_id: str | None,

@@ -105,18 +105,18 @@ def apply_reports(session: Session, reports: Sequence[ReportValues], source: str
                   *, locked: bool = False) -> list[ReportDecision]:
     """Applies reports through the one conditional update; every report that reaches a pool is
     recorded in its history (applied, or not applied because a newer state is stored)."""
-    decisions = []
-    for outcome in repository.apply_reports(session, reports, source, actor, locked=locked):
-        if not outcome.found:
-            decisions.append(ReportDecision(ReportResult.NOT_FOUND))
-        elif outcome.applied:
-            decisions.append(ReportDecision(ReportResult.APPLIED))
-        elif outcome.recorded:
-            decisions.append(ReportDecision(ReportResult.OLDER_THAN_CURRENT))
-        else:
-            decisions.append(ReportDecision(ReportResult.EXCEEDS_MAXIMUM,
-                                            _number(outcome.stored_maximum)))  # type: ignore[arg-type]
-    return decisions
+    return [_decision(outcome) for outcome in repository.apply_reports(session, reports, source, actor,
+                                                                       locked=locked)]
+
+
+def _decision(outcome: repository.ApplyOutcome) -> ReportDecision:
+    if not outcome.found:
+        return ReportDecision(ReportResult.NOT_FOUND)
+    if outcome.applied:
+        return ReportDecision(ReportResult.APPLIED)
+    if outcome.recorded:
+        return ReportDecision(ReportResult.OLDER_THAN_CURRENT)
+    return ReportDecision(ReportResult.EXCEEDS_MAXIMUM, _number(outcome.stored_maximum))  # type: ignore[arg-type]
 
 
 def _exceeds_maximum_detail(stored_maximum: float | None) -> str:
@@ -151,29 +151,35 @@ def check_if_match(if_match: str | None, row: PoolRow, now: datetime, settings: 
 
 
 def push_report(session: Session, settings: Settings, caller: Caller, capacity_id: str,
-                report: CapacityReportIn, now: datetime, if_match: str | None = None) -> dict[str, Any]:
+                report: CapacityReportIn, now: datetime, if_match: str | None = None,
+                *, locked_owner: str | None = None) -> dict[str, Any]:
     """PUT /v1/capacity/{id}: one provider report, applied only if it is not older than the stored one
-    and, when `if_match` is given, only if the pool has not moved since the client read it."""
+    and, when `if_match` is given, only if the pool has not moved since the client read it.
+
+    `locked_owner`: the pool's organization when the caller has already locked it in this transaction
+    (`repository.lock_pools`, as the route's dependency does), so it is not locked again."""
     problem = future_problem(report.updated, now, settings)
-    owners = repository.lock_pools(session, [capacity_id])
-    if capacity_id not in owners:
-        raise NotFound(f"no capacity pool with id {capacity_id}")
-    ensure_pool_access(caller, owners[capacity_id], capacity_id)
+    if locked_owner is None:
+        owners = repository.lock_pools(session, [capacity_id])
+        if capacity_id not in owners:
+            raise NotFound(f"no capacity pool with id {capacity_id}")
+        locked_owner = owners[capacity_id]
+    ensure_pool_access(caller, locked_owner, capacity_id)
     if problem:
         raise InvalidInput(problem, errors=[{"field": "updated", "message": problem}])
     if if_match is not None:
         before = repository.pool_row(session, capacity_id, now)  # locked above: it cannot move now
         assert before is not None
         check_if_match(if_match, before, now, settings)
-    [decision] = apply_reports(session, [report_values(capacity_id, report)], "push", caller.actor,
-                               locked=True)
-    if decision.result is ReportResult.NOT_FOUND:
+    # One statement applies the report and answers with the pool as it stands after it.
+    outcome, row = repository.apply_report_with_pool(session, report_values(capacity_id, report), "push",
+                                                     caller.actor, now)
+    decision = _decision(outcome)
+    if decision.result is ReportResult.NOT_FOUND or row is None:
         raise NotFound(f"no capacity pool with id {capacity_id}")
     if decision.result is ReportResult.EXCEEDS_MAXIMUM:
         detail = _exceeds_maximum_detail(decision.stored_maximum)
         raise InvalidInput(detail, errors=[{"field": "available", "message": detail}])
-    row = repository.pool_row(session, capacity_id, now)
-    assert row is not None
     body: dict[str, Any] = {"applied": decision.result is ReportResult.APPLIED,
                             "capacity": capacity_view(row, now, settings.freshness), "etag": pool_etag(row)}
     if decision.result is ReportResult.OLDER_THAN_CURRENT:
