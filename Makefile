@@ -7,12 +7,15 @@ provision:
 demo: provision
 	.venv/bin/divert demo
 
-test: provision
+# The suite runs after `check`, so CI (`make test`) refuses unformatted, unlinted or ill-typed code first.
+test: provision check
 	bash scripts/test.sh
 
+# Format, lint and types over every room (the matcher strictest: see [tool.mypy] in pyproject.toml).
 check: provision
+	.venv/bin/ruff format --check .
 	.venv/bin/ruff check .
-	.venv/bin/mypy matcher
+	.venv/bin/mypy api bench catalog cli divert importers matcher web worker
 
 fuzz: provision
 	DIVERT_FUZZ_EXAMPLES=500 bash scripts/test.sh tests/fuzz

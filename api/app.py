@@ -65,8 +65,9 @@ class AccessLog:
         try:
             await self.app(scope, receive, sending)
         finally:
-            ACCESS_LOG.info("%s %s %d %.1fms", scope["method"], scope["path"], status,
-                            (time.perf_counter() - started) * 1000)
+            ACCESS_LOG.info(
+                "%s %s %d %.1fms", scope["method"], scope["path"], status, (time.perf_counter() - started) * 1000
+            )
 
 
 def _warm_pool(sessions: sessionmaker[Session]) -> None:
@@ -100,9 +101,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
 
     # Swagger UI and ReDoc are served by web.apidocs from local assets (FastAPI's load a CDN).
-    app = FastAPI(title="divert", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="Divert to what, and where? HSDS 3.1 directory, live capacity, "
-                              "a non-displacing matcher and a planner gap map.")
+    app = FastAPI(
+        title="divert",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        description="Divert to what, and where? HSDS 3.1 directory, live capacity, "
+        "a non-displacing matcher and a planner gap map.",
+    )
     app.state.settings = settings
     app.state.sessions = session_factory(settings)
     app.state.key_cache = {}
@@ -120,8 +127,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     # The URLs the pages used before their data moved into the API rooms, kept for pages not yet
     # updated; the same routes, scoped by the same rules.
-    for old, endpoint in (("/web/config.json", root.deployment_config), ("/web/places.json", directory.place_points),
-                          ("/web/capacity_trend.json", capacity.capacity_trends)):
+    for old, endpoint in (
+        ("/web/config.json", root.deployment_config),
+        ("/web/places.json", directory.place_points),
+        ("/web/capacity_trend.json", capacity.capacity_trends),
+    ):
         app.add_api_route(old, endpoint, methods=["GET"], include_in_schema=False)
     app.include_router(apidocs.router)
     return app

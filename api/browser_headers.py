@@ -37,18 +37,20 @@ def tile_source(tile_url: str | None) -> str | None:
 def content_security_policy(settings: Settings, *, inline_styles: bool = False) -> str:
     images = " ".join(filter(None, ("'self'", "data:", tile_source(settings.tile_url))))
     styles = "'self' 'unsafe-inline'" if inline_styles else "'self'"
-    return "; ".join((
-        "default-src 'self'",
-        "script-src 'self'",
-        f"style-src {styles}",
-        f"img-src {images}",
-        "connect-src 'self'",
-        "worker-src 'self' blob:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ))
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            f"style-src {styles}",
+            f"img-src {images}",
+            "connect-src 'self'",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
 
 
 class SecurityHeaders:

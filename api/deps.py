@@ -23,6 +23,7 @@ from divert.settings import Settings
 # thread, and each such hop cost about 0.2 ms of a match on this machine. The ones that do I/O hop
 # only for the I/O.
 
+
 async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -52,8 +53,7 @@ async def open_session(request: Request) -> AsyncIterator[Session]:
 READ_METHODS: Final = frozenset({"GET", "HEAD"})
 
 
-async def unit_of_work(request: Request, session: Annotated[Session, Depends(open_session)]
-                       ) -> AsyncIterator[Session]:
+async def unit_of_work(request: Request, session: Annotated[Session, Depends(open_session)]) -> AsyncIterator[Session]:
     """One unit of work per request: a write request's changes are committed before its answer.
 
     The commit is made by `UnitOfWorkRoute` in the route's own thread as soon as the route returns.
@@ -90,6 +90,7 @@ def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         return [v for v in kwargs.values() if isinstance(v, Session)]
 
     if inspect.iscoroutinefunction(endpoint):
+
         @functools.wraps(endpoint)
         async def run_async(*args: Any, **kwargs: Any) -> Any:
             result = await endpoint(*args, **kwargs)
@@ -210,6 +211,7 @@ AdminDep = Annotated[Caller, Depends(require_roles())]
 
 # --- throttled callers (api/throttle.py counts; these are the routes' dependencies) --------------------
 
+
 def _per_key(kind: str, setting: str) -> Callable[[Request, Caller], Awaitable[Caller]]:
     async def dependency(request: Request, caller: CaseWorkerDep) -> Caller:
         settings: Settings = request.app.state.settings
@@ -223,8 +225,13 @@ async def anonymous_write(request: Request, caller: ReaderDep) -> Caller:
     """A write anyone may make without a key is counted per address; a keyed caller is not."""
     if caller.role is None:
         settings: Settings = request.app.state.settings
-        await anyio.to_thread.run_sync(throttle.hit, settings, "anonymous-write", throttle.client_address(request),
-                                       settings.anonymous_writes_per_address)
+        await anyio.to_thread.run_sync(
+            throttle.hit,
+            settings,
+            "anonymous-write",
+            throttle.client_address(request),
+            settings.anonymous_writes_per_address,
+        )
     return caller
 
 

@@ -69,8 +69,10 @@ def _too_large(limit: int) -> PayloadTooLarge:
 
 
 def _problem(field: str, message: str) -> JSONResponse:
-    return JSONResponse(error_body("invalid_input", f"invalid {field}: {message}",
-                                   errors=[{"field": field, "message": message}]), status_code=422)
+    return JSONResponse(
+        error_body("invalid_input", f"invalid {field}: {message}", errors=[{"field": field, "message": message}]),
+        status_code=422,
+    )
 
 
 def _text_problem(raw: bytes) -> str | None:
@@ -104,7 +106,7 @@ def path_patterns(app: Any) -> list[re.Pattern[str]]:
     patterns = []
     for route in getattr(getattr(app, "router", None), "routes", ()):
         contexts = getattr(route, "effective_route_contexts", None)
-        for item in (contexts() if callable(contexts) else [route]):
+        for item in contexts() if callable(contexts) else [route]:
             regex = getattr(item, "path_regex", None)
             if regex is not None and regex.groupindex:
                 patterns.append(regex)
@@ -203,8 +205,11 @@ class RequestGuard:
         if streamed:
             await self.app(scope, _counting(receive, limit), send)
             return
-        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE") and declared is None \
-                and "transfer-encoding" not in headers:
+        if (
+            scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE")
+            and declared is None
+            and "transfer-encoding" not in headers
+        ):
             await self.app(scope, receive, send)
             return
         try:
@@ -222,8 +227,9 @@ class RequestGuard:
     @staticmethod
     async def _refuse(exc: PayloadTooLarge, scope: Scope, receive: Receive, send: Send) -> None:
         # Connection: close, so the server need not read (and discard) the rest of a huge body.
-        response = JSONResponse(error_body(exc.code, exc.detail, **exc.extra), status_code=413,
-                                headers={"Connection": "close"})
+        response = JSONResponse(
+            error_body(exc.code, exc.detail, **exc.extra), status_code=413, headers={"Connection": "close"}
+        )
         await response(scope, receive, send)
 
 

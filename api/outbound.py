@@ -46,8 +46,9 @@ Resolver = Callable[[str, int], Sequence[str]]
 # (2002::/16) and its relay anycast (192.88.99.0/24) tunnel to an IPv4 address chosen by the sender;
 # NAT64 (64:ff9b::/96, 64:ff9b:1::/48) translates to one. Refused outright, as is multicast (some
 # multicast ranges count as global, but no feed or webhook is ever there).
-TUNNELS: Final = tuple(ipaddress.ip_network(n) for n in
-                       ("2002::/16", "192.88.99.0/24", "64:ff9b::/96", "64:ff9b:1::/48", "2001::/32"))
+TUNNELS: Final = tuple(
+    ipaddress.ip_network(n) for n in ("2002::/16", "192.88.99.0/24", "64:ff9b::/96", "64:ff9b:1::/48", "2001::/32")
+)
 MAX_REDIRECTS: Final = 3
 REFUSED: Final = "the address is not a public internet address; refused"
 UNRESOLVED: Final = "the host name could not be resolved"
@@ -138,15 +139,24 @@ def _pinned(request: httpx.Request, allow_loopback: bool, resolver: Resolver) ->
     if url.scheme == "https" and _literal(url.host) is None:
         extensions["sni_hostname"] = url.host
     # `request.headers` already holds Host: the name the client asked for, as the server expects.
-    return httpx.Request(request.method, url.copy_with(host=str(address)), headers=request.headers,
-                         stream=request.stream, extensions=extensions)
+    return httpx.Request(
+        request.method,
+        url.copy_with(host=str(address)),
+        headers=request.headers,
+        stream=request.stream,
+        extensions=extensions,
+    )
 
 
 class PinnedTransport(httpx.BaseTransport):
     """Resolves, checks and connects to the checked address (see the module docstring)."""
 
-    def __init__(self, allow_loopback: bool = False, resolver: Resolver | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        allow_loopback: bool = False,
+        resolver: Resolver | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.allow_loopback = allow_loopback
         self.resolver = resolver or system_resolver
         self.transport = transport or httpx.HTTPTransport(trust_env=False)
@@ -161,8 +171,12 @@ class PinnedTransport(httpx.BaseTransport):
 class AsyncPinnedTransport(httpx.AsyncBaseTransport):
     """The same policy for `httpx.AsyncClient` (resolution runs on a worker thread)."""
 
-    def __init__(self, allow_loopback: bool = False, resolver: Resolver | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        allow_loopback: bool = False,
+        resolver: Resolver | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.allow_loopback = allow_loopback
         self.resolver = resolver or system_resolver
         self.transport = transport or httpx.AsyncHTTPTransport(trust_env=False)
@@ -177,21 +191,31 @@ class AsyncPinnedTransport(httpx.AsyncBaseTransport):
         await self.transport.aclose()
 
 
-def outbound_client(allow_loopback: bool = False, *, resolver: Resolver | None = None,
-                    transport: httpx.BaseTransport | None = None, **options: Any) -> httpx.Client:
+def outbound_client(
+    allow_loopback: bool = False,
+    *,
+    resolver: Resolver | None = None,
+    transport: httpx.BaseTransport | None = None,
+    **options: Any,
+) -> httpx.Client:
     """An httpx client that only reaches allowed addresses; redirects (at most 3) are checked too.
 
     `options` go to `httpx.Client` (timeout, headers, follow_redirects=False to not follow any)."""
     options.setdefault("follow_redirects", True)
     options.setdefault("max_redirects", MAX_REDIRECTS)
-    return httpx.Client(transport=PinnedTransport(allow_loopback, resolver, transport), trust_env=False,
-                        **options)
+    return httpx.Client(transport=PinnedTransport(allow_loopback, resolver, transport), trust_env=False, **options)
 
 
-def async_outbound_client(allow_loopback: bool = False, *, resolver: Resolver | None = None,
-                          transport: httpx.AsyncBaseTransport | None = None, **options: Any) -> httpx.AsyncClient:
+def async_outbound_client(
+    allow_loopback: bool = False,
+    *,
+    resolver: Resolver | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **options: Any,
+) -> httpx.AsyncClient:
     """`outbound_client` for asyncio code."""
     options.setdefault("follow_redirects", True)
     options.setdefault("max_redirects", MAX_REDIRECTS)
-    return httpx.AsyncClient(transport=AsyncPinnedTransport(allow_loopback, resolver, transport),
-                             trust_env=False, **options)
+    return httpx.AsyncClient(
+        transport=AsyncPinnedTransport(allow_loopback, resolver, transport), trust_env=False, **options
+    )

@@ -60,6 +60,7 @@ class HealthOut(BaseModel):
     database: str
     detail: str | None = None
 
+
 PROFILE_PATH = "/v1/profile"
 
 
@@ -103,14 +104,26 @@ def deployment_config(settings: SettingsDep, session: SessionDep, response: Resp
     }
 
 
-@router.get("/healthz", summary="Liveness and database reachability", response_model=HealthOut,
-            responses={503: {"model": HealthOut, "description": "the database cannot be reached"}})
+@router.get(
+    "/healthz",
+    summary="Liveness and database reachability",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "the database cannot be reached"}},
+)
 def healthz(session: SessionDep) -> JSONResponse:
     try:
         ping(session)
     except Exception as exc:  # the database being down is exactly what this reports
-        return JSONResponse({"error": "database_unavailable", "detail": type(exc).__name__, "status": "error",
-                             "database": "unreachable"}, status_code=503, headers={"Retry-After": "5"})
+        return JSONResponse(
+            {
+                "error": "database_unavailable",
+                "detail": type(exc).__name__,
+                "status": "error",
+                "database": "unreachable",
+            },
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
@@ -118,5 +131,9 @@ def healthz(session: SessionDep) -> JSONResponse:
 def whoami(caller: CallerDep) -> dict[str, Any]:
     if caller.role is None:
         raise Unauthorized("send an API key as 'Authorization: Bearer <token>'")
-    return {"role": caller.role, "organization_id": caller.organization_id, "program": caller.program,
-            "name": caller.name}
+    return {
+        "role": caller.role,
+        "organization_id": caller.organization_id,
+        "program": caller.program,
+        "name": caller.name,
+    }

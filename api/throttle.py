@@ -70,8 +70,11 @@ def current_hits(conn: Connection, name: str, window: int) -> tuple[int, int]:
 
 
 def _over(kind: str, limit: int, retry_after: int) -> TooManyRequests:
-    return TooManyRequests(f"too many {kind.replace('-', ' ')} requests; try again in {retry_after} s",
-                           retry_after=retry_after, limit=limit)
+    return TooManyRequests(
+        f"too many {kind.replace('-', ' ')} requests; try again in {retry_after} s",
+        retry_after=retry_after,
+        limit=limit,
+    )
 
 
 def hit(settings: Settings, kind: str, identity: str, limit: int) -> None:
@@ -89,6 +92,7 @@ def client_address(request: Request) -> str:
 
 
 # --- failed key checks (used by api.deps.get_caller on a key it has not cached) --------------------
+
 
 def refuse_if_failing(conn: Connection, settings: Settings, address: str) -> None:
     """Before a key look-up: an address past its failed-check limit is refused for the window."""

@@ -21,9 +21,13 @@ def generate(
     services: Annotated[int, typer.Option("--services", help="service-locations to generate")],
     gap_events: Annotated[int, typer.Option("--gap-events", help="synthetic gap events")] = 0,
     seed: Annotated[int, typer.Option(help="random seed (same seed, same catalog)")] = 1,
-    database: Annotated[str | None, typer.Option(
-        help="a database name on DATABASE_URL's server, created and migrated if missing "
-             "(default: DATABASE_URL itself)")] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            help="a database name on DATABASE_URL's server, created and migrated if missing "
+            "(default: DATABASE_URL itself)"
+        ),
+    ] = None,
     replace: Annotated[bool, typer.Option("--replace", help="replace a catalog already there")] = False,
 ) -> None:
     """Write a synthetic national catalog (metro clusters + rural spread) straight into the tables."""
@@ -37,16 +41,17 @@ def generate(
     try:
         if database:
             url = ensure_database(url, database)
-        report = generate_catalog(url, services, gap_events=gap_events, seed=seed, replace=replace,
-                                  progress=typer.echo)
+        report = generate_catalog(url, services, gap_events=gap_events, seed=seed, replace=replace, progress=typer.echo)
     except (ValueError, CatalogNotEmpty) as exc:
         _fail(str(exc))
     except psycopg.OperationalError as exc:
         _fail(f"cannot reach the database: {str(exc).strip().splitlines()[0]}")
-    typer.echo(f"generated {report.service_locations:,} service-locations: {report.services:,} services, "
-               f"{report.organizations:,} organizations, {report.locations:,} locations, "
-               f"{report.capacities:,} capacity pools, {report.match_sites:,} match sites, "
-               f"{report.gap_events:,} gap events in {report.total_seconds:.1f} s")
+    typer.echo(
+        f"generated {report.service_locations:,} service-locations: {report.services:,} services, "
+        f"{report.organizations:,} organizations, {report.locations:,} locations, "
+        f"{report.capacities:,} capacity pools, {report.match_sites:,} match sites, "
+        f"{report.gap_events:,} gap events in {report.total_seconds:.1f} s"
+    )
 
 
 @bench_app.command("run")
@@ -58,8 +63,7 @@ def run(
     soak_seconds: Annotated[float, typer.Option(help="soak duration")] = 300.0,
     soak_rate: Annotated[float, typer.Option(help="soak matches per second")] = 20.0,
     regenerate: Annotated[bool, typer.Option("--regenerate", help="rebuild the catalogs")] = False,
-    record: Annotated[bool, typer.Option("--record/--no-record",
-                                         help="append results to docs/benchmarks.md")] = True,
+    record: Annotated[bool, typer.Option("--record/--no-record", help="append results to docs/benchmarks.md")] = True,
     rounds: Annotated[int, typer.Option(help="interleaved rounds; figures are their medians")] = 3,
     parallel_clients: Annotated[int, typer.Option(help="clients of the N-client, N-worker row")] = 8,
     parallel_workers: Annotated[int, typer.Option(help="server workers of that row (divert serve --workers)")] = 2,
@@ -75,8 +79,19 @@ def run(
         _fail("--clients, --requests, --rounds, --parallel-clients and --parallel-workers must be at least 1")
     if soak and (soak_rate <= 0 or soak_seconds <= 0):
         _fail("--soak-rate and --soak-seconds must be positive")
-    run_suite(BenchOptions(scales=[s.lower() for s in scales], clients=clients, requests=requests,
-                           soak=soak, soak_seconds=soak_seconds, soak_rate=soak_rate,
-                           regenerate=regenerate, record=record, rounds=rounds,
-                           parallel_clients=parallel_clients, parallel_workers=parallel_workers),
-              echo=typer.echo)
+    run_suite(
+        BenchOptions(
+            scales=[s.lower() for s in scales],
+            clients=clients,
+            requests=requests,
+            soak=soak,
+            soak_seconds=soak_seconds,
+            soak_rate=soak_rate,
+            regenerate=regenerate,
+            record=record,
+            rounds=rounds,
+            parallel_clients=parallel_clients,
+            parallel_workers=parallel_workers,
+        ),
+        echo=typer.echo,
+    )

@@ -32,8 +32,13 @@ def ensure_database(base_url: str, name: str, *, fresh: bool = False) -> str:
     divert = pathlib.Path(sys.executable).with_name("divert")
     command = [str(divert)] if divert.exists() else [sys.executable, "-m", "cli"]
     # The CLI's own upgrade path, as operators run it (a child process: settings are per process).
-    subprocess.run([*command, "db", "upgrade"], env=dict(os.environ, DATABASE_URL=url), check=True,
-                   cwd=REPO, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*command, "db", "upgrade"],
+        env=dict(os.environ, DATABASE_URL=url),
+        check=True,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+    )
     return url
 
 

@@ -49,9 +49,12 @@ def _backend_cpu_seconds(url: str) -> float:
     import psycopg
 
     with psycopg.connect(url) as conn:
-        pids = [r[0] for r in conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-            " AND pid <> pg_backend_pid()")]
+        pids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ]
     ticks = 0
     for pid in pids:
         try:
@@ -62,8 +65,16 @@ def _backend_cpu_seconds(url: str) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def run(services: int, gap_events: int, *, fresh: bool, repeat: int, base_url: str,
-        database: str | None = None, only: list[str] | None = None) -> Iterator[str]:
+def run(
+    services: int,
+    gap_events: int,
+    *,
+    fresh: bool,
+    repeat: int,
+    base_url: str,
+    database: str | None = None,
+    only: list[str] | None = None,
+) -> Iterator[str]:
     if database:  # an existing catalog (e.g. `divert bench generate`'s): nothing generated or dropped
         url = database_url_named(base_url, database)
     else:
@@ -71,8 +82,9 @@ def run(services: int, gap_events: int, *, fresh: bool, repeat: int, base_url: s
         url = ensure_database(base_url, name, fresh=fresh)
     if not database and service_location_count(url) == 0:
         seconds, report = _timed(lambda: generate_catalog(url, services, gap_events=gap_events, seed=11))
-        yield (f"generated {report.service_locations} service-locations, {report.gap_events} gap events "
-                     f"in {seconds:.0f} s")
+        yield (
+            f"generated {report.service_locations} service-locations, {report.gap_events} gap events in {seconds:.0f} s"
+        )
 
     from fastapi.testclient import TestClient
     from sqlalchemy import text
@@ -84,14 +96,20 @@ def run(services: int, gap_events: int, *, fresh: bool, repeat: int, base_url: s
     settings = Settings(DATABASE_URL=url)
     with session_scope(settings) as session:
         token = create_key(session, "planner", name="bench-gapmap")
-        counts = session.execute(text(
-            "SELECT (SELECT count(*) FROM service), (SELECT count(*) FROM service_at_location),"
-            " (SELECT count(*) FROM gap_event), (SELECT count(*) FROM location_cell)")).one()
+        counts = session.execute(
+            text(
+                "SELECT (SELECT count(*) FROM service), (SELECT count(*) FROM service_at_location),"
+                " (SELECT count(*) FROM gap_event), (SELECT count(*) FROM location_cell)"
+            )
+        ).one()
         cached = counts[3]
-    yield (f"catalog: {counts[0]} services, {counts[1]} service-locations, {counts[2]} gap events "
-                 f"(window: last 60 days of events, the map's default 30)")
+    yield (
+        f"catalog: {counts[0]} services, {counts[1]} service-locations, {counts[2]} gap events "
+        f"(window: last 60 days of events, the map's default 30)"
+    )
     headers = {"Authorization": f"Bearer {token}"}
     with TestClient(create_app(settings)) as client:
+
         def call(params: dict[str, str]) -> Any:
             path = "/v1/gaps/sim" if params.get("sim") else "/v1/gaps"
             query = {k: v for k, v in params.items() if k != "sim"}
@@ -101,8 +119,10 @@ def run(services: int, gap_events: int, *, fresh: bool, repeat: int, base_url: s
 
         if not cached:  # maps at res 4-7 read cells from gap_site; res 8-9 fill the location cache first
             seconds, response = _timed(lambda: call({"resolution": "9", "limit": "1"}))
-            yield (f"first res-9 call, filling the H3 cell cache of every location: {seconds:.2f} s "
-                         f"({response.json()['total_rows']} rows)")
+            yield (
+                f"first res-9 call, filling the H3 cell cache of every location: {seconds:.2f} s "
+                f"({response.json()['total_rows']} rows)"
+            )
         # Wall time, and CPU time (this process: routing, Python, serialisation; plus the database
         # backends): on a shared machine the CPU figure is what a quiet 2-core server would need.
         for label, params in CASES:
@@ -117,10 +137,16 @@ def run(services: int, gap_events: int, *, fresh: bool, repeat: int, base_url: s
                 cpus.append(time.process_time() - cpu_before + _backend_cpu_seconds(url) - db_before)
                 walls.append(seconds)
                 size = len(response.content)
-            body_rows = "" if params.get("format") or params.get("sim") else \
-                f", {len(response.json()['rows'])} of {response.json()['total_rows']} rows"
-            yield (f"{label}: wall {statistics.median(walls):.2f} s, cpu {statistics.median(cpus):.2f} s "
-                   f"(median of {repeat}; {size / 1e6:.1f} MB{body_rows})")
+            body_rows = (
+                ""
+                if params.get("format") or params.get("sim")
+                else f", {len(response.json()['rows'])} of {response.json()['total_rows']} rows"
+            )
+            yield (
+                f"{label}: wall {statistics.median(walls):.2f} s, cpu {statistics.median(cpus):.2f} s "
+                f"(median of {repeat}; {size / 1e6:.1f} MB{body_rows})"
+            )
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -132,8 +158,15 @@ def main() -> None:
     parser.add_argument("--database", help="time this existing catalog on the server instead (read only)")
     parser.add_argument("--case", action="append", help="only cases whose label contains this (repeatable)")
     args = parser.parse_args()
-    lines = run(args.services, args.gap_events, fresh=args.fresh, repeat=args.repeat, base_url=args.server,
-                database=args.database, only=args.case)
+    lines = run(
+        args.services,
+        args.gap_events,
+        fresh=args.fresh,
+        repeat=args.repeat,
+        base_url=args.server,
+        database=args.database,
+        only=args.case,
+    )
     for line in lines:
         print(line, flush=True)
 

@@ -36,8 +36,18 @@ from matcher.vocabulary import (
 )
 
 # Tables the generator fills, in foreign-key order (COPY order within a chunk).
-CATALOG_TABLES: Final = ("organization", "service", "location", "address", "service_at_location",
-                         "language", "schedule", "service_area", "attribute", "service_capacity")
+CATALOG_TABLES: Final = (
+    "organization",
+    "service",
+    "location",
+    "address",
+    "service_at_location",
+    "language",
+    "schedule",
+    "service_area",
+    "attribute",
+    "service_capacity",
+)
 # The tables whose non-key indexes are dropped for the load and rebuilt after it.
 INDEXED_TABLES: Final = CATALOG_TABLES + ("match_site",)
 # Indexes the projection SQL needs while it runs (attribute by link, sites by service).
@@ -50,16 +60,36 @@ RURAL_SIGMA_KM: Final = 140.0
 KM_PER_DEGREE: Final = 111.32
 
 # A few program codes (LEAD sites, pre-arrest diversion programs) that buy capacity.
-PROGRAMS: Final = ("lead-king-county", "lead-santa-fe", "lead-baltimore", "lead-albany", "pad-atlanta",
-                   "stop-denver", "lead-portland", "lead-houston", "divert-chicago", "lead-new-york")
+PROGRAMS: Final = (
+    "lead-king-county",
+    "lead-santa-fe",
+    "lead-baltimore",
+    "lead-albany",
+    "pad-atlanta",
+    "stop-denver",
+    "lead-portland",
+    "lead-houston",
+    "divert-chicago",
+    "lead-new-york",
+)
 
 UNITS: Final = (("bed", "Bed"), ("slot", "Slot"), ("appointment", "Appointment"))
-INFO_TERMS: Final = ("housing_first", "low_barrier", "walk_in", "religious_participation_required",
-                     "peer_staffed")
-LANGS: Final = (("es", "Spanish", 0.22), ("vi", "Vietnamese", 0.03), ("zh", "Chinese", 0.04),
-                ("ru", "Russian", 0.02), ("so", "Somali", 0.01), ("ar", "Arabic", 0.02))
-GAP_REASONS: Final = (("none_in_area", 0.25), ("eligibility", 0.2), ("no_capacity", 0.3),
-                      ("waitlist_only", 0.2), ("closed", 0.05))
+INFO_TERMS: Final = ("housing_first", "low_barrier", "walk_in", "religious_participation_required", "peer_staffed")
+LANGS: Final = (
+    ("es", "Spanish", 0.22),
+    ("vi", "Vietnamese", 0.03),
+    ("zh", "Chinese", 0.04),
+    ("ru", "Russian", 0.02),
+    ("so", "Somali", 0.01),
+    ("ar", "Arabic", 0.02),
+)
+GAP_REASONS: Final = (
+    ("none_in_area", 0.25),
+    ("eligibility", 0.2),
+    ("no_capacity", 0.3),
+    ("waitlist_only", 0.2),
+    ("closed", 0.05),
+)
 
 
 @dataclass(frozen=True)
@@ -78,44 +108,169 @@ class ServiceKind:
 
 
 KINDS: Final[tuple[ServiceKind, ...]] = (
-    ServiceKind("Emergency Shelter", 8, ("shelter",), ("case_management", "food", "clothing"), "bed",
-                (15, 200), "night", {"sobriety_required": 0.25, "no_pets": 0.6, "id_required": 0.2,
-                                     "genders": 0.35, "excludes_sex_work": 0.05}, (0, 1, 4)),
-    ServiceKind("Supportive Housing", 4, ("housing", "case_management"), ("peer_support", "mental_health"),
-                "bed", (10, 80), "weekday", {"excludes_criminal_record": 0.3, "id_required": 0.4,
-                                             "sobriety_required": 0.15}, (4, 5)),
-    ServiceKind("Withdrawal Management", 3, ("withdrawal_management", "sud_treatment"), ("moud", "crisis"),
-                "bed", (8, 40), "24/7", {"insurance": 0.5, "id_required": 0.2, "excludes_moud": 0.1},
-                (0, 1, 2)),
-    ServiceKind("Opioid Treatment Program", 3, ("moud", "sud_treatment"), ("health_care", "peer_support"),
-                "appointment", (10, 60), "clinic", {"insurance": 0.4}, (0, 3, 4, 5)),
-    ServiceKind("Outpatient Recovery", 5, ("sud_treatment",), ("peer_support", "mental_health", "moud"),
-                "slot", (10, 50), "weekday", {"insurance": 0.5, "excludes_moud": 0.15}, (3, 4, 5)),
-    ServiceKind("Behavioral Health Clinic", 6, ("mental_health",), ("case_management", "crisis"),
-                "appointment", (10, 80), "weekday", {"insurance": 0.6}, (0, 4, 5)),
-    ServiceKind("Crisis Stabilization", 2, ("crisis", "mental_health"), ("withdrawal_management",),
-                "bed", (6, 24), "24/7", {}, (0, 1)),
-    ServiceKind("Harm Reduction Program", 3, ("harm_reduction",), ("health_care", "peer_support", "food"),
-                None, (0, 0), "weekday", {}, (0, 1)),
-    ServiceKind("Community Health Center", 6, ("health_care",), ("mental_health", "moud", "benefits"),
-                "appointment", (20, 120), "clinic", {"insurance": 0.3}, (0,)),
-    ServiceKind("Food Pantry", 18, ("food",), ("clothing",), None, (0, 0), "pantry",
-                {"id_required": 0.1, "religious_participation_required": 0.05}, (0,)),
+    ServiceKind(
+        "Emergency Shelter",
+        8,
+        ("shelter",),
+        ("case_management", "food", "clothing"),
+        "bed",
+        (15, 200),
+        "night",
+        {"sobriety_required": 0.25, "no_pets": 0.6, "id_required": 0.2, "genders": 0.35, "excludes_sex_work": 0.05},
+        (0, 1, 4),
+    ),
+    ServiceKind(
+        "Supportive Housing",
+        4,
+        ("housing", "case_management"),
+        ("peer_support", "mental_health"),
+        "bed",
+        (10, 80),
+        "weekday",
+        {"excludes_criminal_record": 0.3, "id_required": 0.4, "sobriety_required": 0.15},
+        (4, 5),
+    ),
+    ServiceKind(
+        "Withdrawal Management",
+        3,
+        ("withdrawal_management", "sud_treatment"),
+        ("moud", "crisis"),
+        "bed",
+        (8, 40),
+        "24/7",
+        {"insurance": 0.5, "id_required": 0.2, "excludes_moud": 0.1},
+        (0, 1, 2),
+    ),
+    ServiceKind(
+        "Opioid Treatment Program",
+        3,
+        ("moud", "sud_treatment"),
+        ("health_care", "peer_support"),
+        "appointment",
+        (10, 60),
+        "clinic",
+        {"insurance": 0.4},
+        (0, 3, 4, 5),
+    ),
+    ServiceKind(
+        "Outpatient Recovery",
+        5,
+        ("sud_treatment",),
+        ("peer_support", "mental_health", "moud"),
+        "slot",
+        (10, 50),
+        "weekday",
+        {"insurance": 0.5, "excludes_moud": 0.15},
+        (3, 4, 5),
+    ),
+    ServiceKind(
+        "Behavioral Health Clinic",
+        6,
+        ("mental_health",),
+        ("case_management", "crisis"),
+        "appointment",
+        (10, 80),
+        "weekday",
+        {"insurance": 0.6},
+        (0, 4, 5),
+    ),
+    ServiceKind(
+        "Crisis Stabilization",
+        2,
+        ("crisis", "mental_health"),
+        ("withdrawal_management",),
+        "bed",
+        (6, 24),
+        "24/7",
+        {},
+        (0, 1),
+    ),
+    ServiceKind(
+        "Harm Reduction Program",
+        3,
+        ("harm_reduction",),
+        ("health_care", "peer_support", "food"),
+        None,
+        (0, 0),
+        "weekday",
+        {},
+        (0, 1),
+    ),
+    ServiceKind(
+        "Community Health Center",
+        6,
+        ("health_care",),
+        ("mental_health", "moud", "benefits"),
+        "appointment",
+        (20, 120),
+        "clinic",
+        {"insurance": 0.3},
+        (0,),
+    ),
+    ServiceKind(
+        "Food Pantry",
+        18,
+        ("food",),
+        ("clothing",),
+        None,
+        (0, 0),
+        "pantry",
+        {"id_required": 0.1, "religious_participation_required": 0.05},
+        (0,),
+    ),
     ServiceKind("Clothing Closet", 3, ("clothing",), ("food",), None, (0, 0), "pantry", {}, (0,)),
-    ServiceKind("Legal Aid", 5, ("legal",), ("id_documents", "benefits"), "appointment", (5, 30), "weekday",
-                {}, (2, 3, 4)),
+    ServiceKind(
+        "Legal Aid", 5, ("legal",), ("id_documents", "benefits"), "appointment", (5, 30), "weekday", {}, (2, 3, 4)
+    ),
     ServiceKind("ID Clinic", 2, ("id_documents",), ("benefits",), None, (0, 0), "pantry", {}, (4,)),
-    ServiceKind("Benefits Enrollment", 5, ("benefits",), ("health_care", "id_documents"), None, (0, 0),
-                "weekday", {"id_required": 0.3}, (0, 4)),
-    ServiceKind("Workforce Center", 6, ("employment",), ("education", "transportation"), "slot", (10, 60),
-                "weekday", {"excludes_criminal_record": 0.2, "id_required": 0.5}, (4, 5)),
-    ServiceKind("Adult Education", 4, ("education",), ("employment",), "slot", (10, 40), "weekday",
-                {"id_required": 0.2}, (4, 5)),
+    ServiceKind(
+        "Benefits Enrollment",
+        5,
+        ("benefits",),
+        ("health_care", "id_documents"),
+        None,
+        (0, 0),
+        "weekday",
+        {"id_required": 0.3},
+        (0, 4),
+    ),
+    ServiceKind(
+        "Workforce Center",
+        6,
+        ("employment",),
+        ("education", "transportation"),
+        "slot",
+        (10, 60),
+        "weekday",
+        {"excludes_criminal_record": 0.2, "id_required": 0.5},
+        (4, 5),
+    ),
+    ServiceKind(
+        "Adult Education", 4, ("education",), ("employment",), "slot", (10, 40), "weekday", {"id_required": 0.2}, (4, 5)
+    ),
     ServiceKind("Transportation Assistance", 2, ("transportation",), (), None, (0, 0), "weekday", {}, (0, 4)),
-    ServiceKind("Peer Recovery Center", 4, ("peer_support",), ("harm_reduction", "case_management"), None,
-                (0, 0), "weekday", {}, (0, 4, 5)),
-    ServiceKind("Reentry Case Management", 4, ("case_management",), ("housing", "employment", "id_documents"),
-                "slot", (10, 50), "weekday", {"excludes_sex_work": 0.05}, (3, 4, 5)),
+    ServiceKind(
+        "Peer Recovery Center",
+        4,
+        ("peer_support",),
+        ("harm_reduction", "case_management"),
+        None,
+        (0, 0),
+        "weekday",
+        {},
+        (0, 4, 5),
+    ),
+    ServiceKind(
+        "Reentry Case Management",
+        4,
+        ("case_management",),
+        ("housing", "employment", "id_documents"),
+        "slot",
+        (10, 50),
+        "weekday",
+        {"excludes_sex_work": 0.05},
+        (3, 4, 5),
+    ),
 )
 assert {n for k in KINDS for n in k.needs} == set(NEEDS), "every need must be generated"
 
@@ -155,24 +310,44 @@ def _line(*values: object) -> str:
 # ---------------------------------------------------------------------------------------------------
 # Vocabulary rows (written once)
 
+
 def _term_id(profile: str, code: str) -> str:
     return f"bt-{profile}-{code}"
 
 
 def vocabulary_lines() -> dict[str, list[str]]:
     """Taxonomies, their terms (with `profile` already resolved) and units."""
-    taxonomies = [_line(f"btx-{p}", p, f"diversion profile taxonomy {p}", f"https://divert.example/{p}")
-                  for p in (NEEDS_TAXONOMY, ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY)]
+    taxonomies = [
+        _line(f"btx-{p}", p, f"diversion profile taxonomy {p}", f"https://divert.example/{p}")
+        for p in (NEEDS_TAXONOMY, ELIGIBILITY_TAXONOMY, INTERCEPT_TAXONOMY)
+    ]
     terms: list[str] = []
     for code, words in NEEDS.items():
-        terms.append(_line(_term_id(NEEDS_TAXONOMY, code), code, words, NEEDS_TAXONOMY,
-                           f"btx-{NEEDS_TAXONOMY}", NEEDS_TAXONOMY))
+        terms.append(
+            _line(_term_id(NEEDS_TAXONOMY, code), code, words, NEEDS_TAXONOMY, f"btx-{NEEDS_TAXONOMY}", NEEDS_TAXONOMY)
+        )
     for code in sorted(ELIGIBILITY_TERMS) + list(INFO_TERMS):
-        terms.append(_line(_term_id(ELIGIBILITY_TAXONOMY, code), code, code.replace("_", " "),
-                           ELIGIBILITY_TAXONOMY, f"btx-{ELIGIBILITY_TAXONOMY}", ELIGIBILITY_TAXONOMY))
+        terms.append(
+            _line(
+                _term_id(ELIGIBILITY_TAXONOMY, code),
+                code,
+                code.replace("_", " "),
+                ELIGIBILITY_TAXONOMY,
+                f"btx-{ELIGIBILITY_TAXONOMY}",
+                ELIGIBILITY_TAXONOMY,
+            )
+        )
     for i in range(6):
-        terms.append(_line(_term_id(INTERCEPT_TAXONOMY, str(i)), str(i), f"intercept {i}", INTERCEPT_TAXONOMY,
-                           f"btx-{INTERCEPT_TAXONOMY}", INTERCEPT_TAXONOMY))
+        terms.append(
+            _line(
+                _term_id(INTERCEPT_TAXONOMY, str(i)),
+                str(i),
+                f"intercept {i}",
+                INTERCEPT_TAXONOMY,
+                f"btx-{INTERCEPT_TAXONOMY}",
+                INTERCEPT_TAXONOMY,
+            )
+        )
     units = [_line(uid, name, "divert") for uid, name in UNITS]
     return {"taxonomy": taxonomies, "taxonomy_term": terms, "unit": units}
 
@@ -191,13 +366,14 @@ COLUMNS: Final[dict[str, str]] = {
     "service_area": "id, service_id, name, extent, extent_type, geog",
     "attribute": "id, link_id, taxonomy_term_id, link_type, link_entity, value",
     "service_capacity": "id, service_id, unit_id, available, maximum, description, updated, waitlist, "
-                        "reserved_for, location_id",
+    "reserved_for, location_id",
     "gap_event": "need, reason, intercept, cell, hour, program",
 }
 
 
 # ---------------------------------------------------------------------------------------------------
 # The catalog, chunk by chunk
+
 
 class CatalogWriter:
     """Formats the synthetic catalog as COPY text, one chunk of ~20k service-locations at a time."""
@@ -252,8 +428,14 @@ class CatalogWriter:
         metro, sigma = self._org_home()
         kind = rng.choices(KINDS, weights=self._kind_weights)[0]
         org_name = f"{metro.name} {kind.label} Network {self._org_seq}"
-        out["organization"].append(_line(oid, org_name, f"{kind.label} provider in the {metro.name} area",
-                                         f"https://org{self._org_seq}.example.org"))
+        out["organization"].append(
+            _line(
+                oid,
+                org_name,
+                f"{kind.label} provider in the {metro.name} area",
+                f"https://org{self._org_seq}.example.org",
+            )
+        )
         self.report.organizations += 1
         # Sites: most organizations have one, some a handful.
         r = rng.random()
@@ -263,10 +445,23 @@ class CatalogWriter:
             self._loc_seq += 1
             lid = f"bl{self._loc_seq:07d}"
             lat, lon = self._point_near(metro, sigma)
-            out["location"].append(_line(lid, "physical", oid, f"{org_name} site {len(sites) + 1}", lat, lon,
-                                         f"SRID=4326;POINT({lon} {lat})"))
-            out["address"].append(_line(f"ba{self._loc_seq:07d}", lid, f"{rng.randint(1, 9999)} Main St",
-                                        metro.name, metro.state, metro.postcode, "US", "physical"))
+            out["location"].append(
+                _line(
+                    lid, "physical", oid, f"{org_name} site {len(sites) + 1}", lat, lon, f"SRID=4326;POINT({lon} {lat})"
+                )
+            )
+            out["address"].append(
+                _line(
+                    f"ba{self._loc_seq:07d}",
+                    lid,
+                    f"{rng.randint(1, 9999)} Main St",
+                    metro.name,
+                    metro.state,
+                    metro.postcode,
+                    "US",
+                    "physical",
+                )
+            )
             sites.append((lid, lat, lon))
             self.report.locations += 1
         # Services: 1-6 per organization, mostly of the organization's kind.
@@ -280,8 +475,14 @@ class CatalogWriter:
             written += self._service(out, oid, org_name, service_kind, at_sites)
         return written
 
-    def _service(self, out: dict[str, list[str]], oid: str, org_name: str, kind: ServiceKind,
-                 sites: list[tuple[str, float, float]]) -> int:
+    def _service(
+        self,
+        out: dict[str, list[str]],
+        oid: str,
+        org_name: str,
+        kind: ServiceKind,
+        sites: list[tuple[str, float, float]],
+    ) -> int:
         rng = self.rng
         self._svc_seq += 1
         sid = f"bs{self._svc_seq:07d}"
@@ -297,9 +498,18 @@ class CatalogWriter:
             min_age = 55
         status = "active" if rng.random() < 0.985 else "inactive"
         modified = self.now - timedelta(days=rng.randint(0, 400))
-        out["service"].append(_line(sid, oid, f"{kind.label} {self._svc_seq}",
-                                    f"{kind.label} run by {org_name}", status, min_age, max_age,
-                                    modified.isoformat()))
+        out["service"].append(
+            _line(
+                sid,
+                oid,
+                f"{kind.label} {self._svc_seq}",
+                f"{kind.label} run by {org_name}",
+                status,
+                min_age,
+                max_age,
+                modified.isoformat(),
+            )
+        )
         for lid, _lat, _lon in sites:
             out["service_at_location"].append(_line(f"bsl{sid[2:]}-{lid[2:]}", sid, lid))
         # Needs, eligibility, informational terms, intercepts: HSDS attributes on the service.
@@ -315,8 +525,7 @@ class CatalogWriter:
             if rng.random() < 0.5:
                 attrs.append((INTERCEPT_TAXONOMY, str(i), None))
         for n, (profile, code, value) in enumerate(attrs):
-            out["attribute"].append(_line(f"{sid}-a{n}", sid, _term_id(profile, code), profile, "service",
-                                          value))
+            out["attribute"].append(_line(f"{sid}-a{n}", sid, _term_id(profile, code), profile, "service", value))
         self.report.attributes += len(attrs)
         for code, name, p in LANGS:
             if rng.random() < p:
@@ -325,18 +534,34 @@ class CatalogWriter:
         if kind.unit is not None and rng.random() < 0.85:
             self._pools(out, sid, kind, sites[0][0])
         # Mobile outreach: a service area square around the first site (CONTRACT R6).
-        if kind.label in ("Harm Reduction Program", "Crisis Stabilization", "Peer Recovery Center") \
-                and rng.random() < 0.15:
+        if (
+            kind.label in ("Harm Reduction Program", "Crisis Stabilization", "Peer Recovery Center")
+            and rng.random() < 0.15
+        ):
             _lid, lat, lon = sites[0]
             d_lat = 10 / KM_PER_DEGREE
             d_lon = 10 / (KM_PER_DEGREE * math.cos(math.radians(lat)))
-            ring = [(lon - d_lon, lat - d_lat), (lon + d_lon, lat - d_lat), (lon + d_lon, lat + d_lat),
-                    (lon - d_lon, lat + d_lat), (lon - d_lon, lat - d_lat)]
+            ring = [
+                (lon - d_lon, lat - d_lat),
+                (lon + d_lon, lat - d_lat),
+                (lon + d_lon, lat + d_lat),
+                (lon - d_lon, lat + d_lat),
+                (lon - d_lon, lat - d_lat),
+            ]
             wkt = ", ".join(f"{x:.6f} {y:.6f}" for x, y in ring)
-            geojson = '{"type": "Polygon", "coordinates": [[' + ", ".join(
-                f"[{x:.6f}, {y:.6f}]" for x, y in ring) + "]]}"
-            out["service_area"].append(_line(f"{sid}-area", sid, f"{kind.label} {self._svc_seq} outreach",
-                                             geojson, "geojson", f"SRID=4326;POLYGON(({wkt}))"))
+            geojson = (
+                '{"type": "Polygon", "coordinates": [[' + ", ".join(f"[{x:.6f}, {y:.6f}]" for x, y in ring) + "]]}"
+            )
+            out["service_area"].append(
+                _line(
+                    f"{sid}-area",
+                    sid,
+                    f"{kind.label} {self._svc_seq} outreach",
+                    geojson,
+                    "geojson",
+                    f"SRID=4326;POLYGON(({wkt}))",
+                )
+            )
             self.report.service_areas += 1
         return len(sites)
 
@@ -345,8 +570,9 @@ class CatalogWriter:
         if term == "genders":
             return rng.choice(("female", "male", "female,transgender,non-binary", "male,transgender"))
         if term == "insurance":
-            return rng.choice(("medicaid", "medicaid,medicare", "medicaid,private", "private",
-                               "medicaid,uninsured", "medicare"))
+            return rng.choice(
+                ("medicaid", "medicaid,medicare", "medicaid,private", "private", "medicaid,uninsured", "medicare")
+            )
         return "true"
 
     def _schedules(self, out: dict[str, list[str]], sid: str, hours: str) -> None:
@@ -357,18 +583,40 @@ class CatalogWriter:
         if hours == "24/7":
             rows = [("MO,TU,WE,TH,FR,SA,SU", "00:00", "00:00", "open around the clock")]
         elif hours == "night":
-            rows = [("MO,TU,WE,TH,FR,SA,SU", rng.choice(("17:00", "18:00", "19:00")),
-                     rng.choice(("07:00", "08:00")), "overnight")]
+            rows = [
+                (
+                    "MO,TU,WE,TH,FR,SA,SU",
+                    rng.choice(("17:00", "18:00", "19:00")),
+                    rng.choice(("07:00", "08:00")),
+                    "overnight",
+                )
+            ]
         elif hours == "pantry":
-            days = ",".join(sorted(rng.sample(("MO", "TU", "WE", "TH", "FR", "SA"), rng.randint(1, 3)),
-                                   key=("MO", "TU", "WE", "TH", "FR", "SA").index))
-            rows = [(days, rng.choice(("09:00", "10:00", "13:00")), rng.choice(("12:00", "15:00", "18:00")),
-                     "distribution days")]
+            days = ",".join(
+                sorted(
+                    rng.sample(("MO", "TU", "WE", "TH", "FR", "SA"), rng.randint(1, 3)),
+                    key=("MO", "TU", "WE", "TH", "FR", "SA").index,
+                )
+            )
+            rows = [
+                (
+                    days,
+                    rng.choice(("09:00", "10:00", "13:00")),
+                    rng.choice(("12:00", "15:00", "18:00")),
+                    "distribution days",
+                )
+            ]
         elif hours == "clinic":
             rows = [("MO,TU,WE,TH,FR", "06:00", "14:00", "dosing hours"), ("SA", "08:00", "11:00", "weekend")]
         else:
-            rows = [("MO,TU,WE,TH,FR", rng.choice(("08:00", "08:30", "09:00")),
-                     rng.choice(("16:30", "17:00", "18:00")), "office hours")]
+            rows = [
+                (
+                    "MO,TU,WE,TH,FR",
+                    rng.choice(("08:00", "08:30", "09:00")),
+                    rng.choice(("16:30", "17:00", "18:00")),
+                    "office hours",
+                )
+            ]
         for n, (byday, opens, closes, words) in enumerate(rows):
             out["schedule"].append(_line(f"{sid}-h{n}", sid, "WEEKLY", byday, opens, closes, words))
         self.report.schedules += len(rows)
@@ -383,8 +631,7 @@ class CatalogWriter:
         pools = [("public", available, maximum, waitlist, "{}")]
         if rng.random() < 0.12:
             bought = rng.randint(2, 8)
-            pools.append(("program", rng.randint(0, bought), bought, 0,
-                          "{" + rng.choice(PROGRAMS) + "}"))
+            pools.append(("program", rng.randint(0, bought), bought, 0, "{" + rng.choice(PROGRAMS) + "}"))
         for name, avail, cap, wait, reserved in pools:
             self._cap_seq += 1
             # Most reports are hours old; one in ten is stale (R5: unconfirmed or treated as full).
@@ -392,9 +639,20 @@ class CatalogWriter:
                 updated = self.now - timedelta(days=rng.uniform(3, 20))
             else:
                 updated = self.now - timedelta(hours=rng.expovariate(1 / 6))
-            out["service_capacity"].append(_line(f"bc{self._cap_seq:07d}", sid, kind.unit, avail, cap,
-                                                 f"{name} {kind.unit}s", updated.isoformat(), wait,
-                                                 reserved, lid))
+            out["service_capacity"].append(
+                _line(
+                    f"bc{self._cap_seq:07d}",
+                    sid,
+                    kind.unit,
+                    avail,
+                    cap,
+                    f"{name} {kind.unit}s",
+                    updated.isoformat(),
+                    wait,
+                    reserved,
+                    lid,
+                )
+            )
             self.report.capacities += 1
 
 
@@ -415,8 +673,16 @@ def gap_event_lines(count: int, seed: int, now: datetime) -> Iterator[list[str]]
         hour = (now - timedelta(hours=rng.randint(0, 24 * 60))).replace(minute=0, second=0, microsecond=0)
         intercept = rng.choice((0, 0, 1, 1, 2, 3, 4, 5, None))
         program = rng.choice(PROGRAMS) if rng.random() < 0.3 else None
-        batch.append(_line(rng.choice(needs), rng.choices(reasons, weights=reason_w)[0], intercept,
-                           h3.latlng_to_cell(lat, lon, 7), hour.isoformat(), program))
+        batch.append(
+            _line(
+                rng.choice(needs),
+                rng.choices(reasons, weights=reason_w)[0],
+                intercept,
+                h3.latlng_to_cell(lat, lon, 7),
+                hour.isoformat(),
+                program,
+            )
+        )
         if len(batch) >= 50_000 or n == count - 1:
             yield batch
             batch = []
@@ -425,6 +691,7 @@ def gap_event_lines(count: int, seed: int, now: datetime) -> Iterator[list[str]]
 # ---------------------------------------------------------------------------------------------------
 # Loading
 
+
 def _copy(conn: psycopg.Connection, table: str, lines: list[str]) -> None:
     if not lines:
         return
@@ -432,16 +699,19 @@ def _copy(conn: psycopg.Connection, table: str, lines: list[str]) -> None:
         # Large writes amortise the per-call cost; psycopg streams them to the server.
         step = 5000
         for i in range(0, len(lines), step):
-            copy.write("".join(lines[i:i + step]))
+            copy.write("".join(lines[i : i + step]))
 
 
 def _secondary_indexes(conn: psycopg.Connection, tables: tuple[str, ...]) -> list[tuple[str, str, str]]:
     """(table, index name, CREATE INDEX statement) of every index that backs no constraint."""
-    rows = conn.execute("""
+    rows = conn.execute(
+        """
         SELECT i.tablename, i.indexname, i.indexdef FROM pg_indexes i
         WHERE i.schemaname = 'public' AND i.tablename = ANY(%s)
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
-        ORDER BY i.tablename, i.indexname""", (list(tables),)).fetchall()
+        ORDER BY i.tablename, i.indexname""",
+        (list(tables),),
+    ).fetchall()
     # A partitioned table's index reads "ON ONLY parent": rebuilt as such it would cover no partition
     # (match_site is partitioned by need), so it is rebuilt for the parent and every partition.
     return [(str(t), str(n), str(d).replace(" ON ONLY ", " ON ", 1)) for t, n, d in rows]
@@ -467,9 +737,16 @@ class _Phase:
             self.progress(f"{self.phase}: {elapsed:.1f} s")
 
 
-def _load(conn: psycopg.Connection, database_url: str, writer: CatalogWriter,
-          indexes: list[tuple[str, str, str]], gap_events: int, seed: int, now: datetime,
-          progress: Callable[[str], None] | None) -> None:
+def _load(
+    conn: psycopg.Connection,
+    database_url: str,
+    writer: CatalogWriter,
+    indexes: list[tuple[str, str, str]],
+    gap_events: int,
+    seed: int,
+    now: datetime,
+    progress: Callable[[str], None] | None,
+) -> None:
     report = writer.report
     # Loading session only: rows are consistent by construction, so FK triggers are skipped,
     # and commits need not wait for the WAL flush (a crash mid-load just means generate again).
@@ -478,10 +755,12 @@ def _load(conn: psycopg.Connection, database_url: str, writer: CatalogWriter,
     conn.execute("SET maintenance_work_mem = '1GB'")
     conn.execute("SET max_parallel_maintenance_workers = 2")
     with _timed(report, "prepare", progress):
-        conn.execute("TRUNCATE organization, service, location, address, service_at_location, language, "
-                     "schedule, service_area, attribute, service_capacity, capacity_report, hold, "
-                     "match_site, taxonomy_term, taxonomy, unit, need_mapping, gap_event, search_outbox, "
-                     "source_record, metadata, service_report, phone, gap_cell CASCADE")
+        conn.execute(
+            "TRUNCATE organization, service, location, address, service_at_location, language, "
+            "schedule, service_area, attribute, service_capacity, capacity_report, hold, "
+            "match_site, taxonomy_term, taxonomy, unit, need_mapping, gap_event, search_outbox, "
+            "source_record, metadata, service_report, phone, gap_cell CASCADE"
+        )
         for _table, name, _ddl in indexes:
             conn.execute(f'DROP INDEX IF EXISTS "{name}"')
         for table, lines in vocabulary_lines().items():
@@ -524,9 +803,16 @@ class CatalogNotEmpty(Exception):
     """The target database already holds a catalog and replacing it was not asked for."""
 
 
-def generate_catalog(database_url: str, service_locations: int, *, gap_events: int = 0, seed: int = 1,
-                     replace: bool = False, now: datetime | None = None,
-                     progress: Callable[[str], None] | None = None) -> GenerationReport:
+def generate_catalog(
+    database_url: str,
+    service_locations: int,
+    *,
+    gap_events: int = 0,
+    seed: int = 1,
+    replace: bool = False,
+    now: datetime | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> GenerationReport:
     """Fills an empty, migrated database with a synthetic catalog of `service_locations` sites."""
     if service_locations < 1:
         raise ValueError("--services must be at least 1")
@@ -553,8 +839,7 @@ def generate_catalog(database_url: str, service_locations: int, *, gap_events: i
     return report
 
 
-def _stream_chunks(conn: psycopg.Connection, writer: CatalogWriter,
-                   progress: Callable[[str], None] | None) -> None:
+def _stream_chunks(conn: psycopg.Connection, writer: CatalogWriter, progress: Callable[[str], None] | None) -> None:
     """Formats chunks in one thread while this one streams the previous chunk to PostgreSQL."""
     chunks: queue.Queue[dict[str, list[str]] | BaseException | None] = queue.Queue(maxsize=2)
 
@@ -601,7 +886,7 @@ def _build_projections(database_url: str) -> int:
             session.execute(text("SET work_mem = '256MB'"))
             ids = list(session.execute(text("SELECT id FROM service ORDER BY id")).scalars())
             for i in range(0, len(ids), PROJECTION_BATCH):
-                refresh_services(session, ids[i:i + PROJECTION_BATCH])
+                refresh_services(session, ids[i : i + PROJECTION_BATCH])
             # A fresh bulk load is not a stream of edits: the search index syncs it whole.
             session.execute(text("TRUNCATE search_outbox"))
             count = session.execute(text("SELECT count(*) FROM match_site")).scalar_one()

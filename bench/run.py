@@ -84,18 +84,26 @@ class Latencies:
 
     def summary(self) -> dict[str, float]:
         values = sorted(self.ms)
-        return {"n": float(len(values)), "p50": percentile(values, 50), "p95": percentile(values, 95),
-                "p99": percentile(values, 99), "max": values[-1] if values else float("nan"),
-                "per_s": len(values) / self.wall_s if self.wall_s else float("nan"),
-                "errors": float(sum(self.errors.values())),
-                **self._server_summary()}
+        return {
+            "n": float(len(values)),
+            "p50": percentile(values, 50),
+            "p95": percentile(values, 95),
+            "p99": percentile(values, 99),
+            "max": values[-1] if values else float("nan"),
+            "per_s": len(values) / self.wall_s if self.wall_s else float("nan"),
+            "errors": float(sum(self.errors.values())),
+            **self._server_summary(),
+        }
 
     def _server_summary(self) -> dict[str, float]:
         if not self.server_ms:
             return {}
         values = sorted(self.server_ms)
-        return {"server_p50": percentile(values, 50), "server_p95": percentile(values, 95),
-                "server_p99": percentile(values, 99)}
+        return {
+            "server_p50": percentile(values, 50),
+            "server_p95": percentile(values, 95),
+            "server_p99": percentile(values, 99),
+        }
 
 
 def server_time_ms(response: httpx.Response) -> float | None:
@@ -111,6 +119,7 @@ def server_time_ms(response: httpx.Response) -> float | None:
 # ---------------------------------------------------------------------------------------------------
 # The machine
 
+
 def machine() -> dict[str, str]:
     """nproc, RAM, CPU model and PostgreSQL version, for the record beside every number."""
     cpu = "unknown"
@@ -125,8 +134,14 @@ def machine() -> dict[str, str]:
             if line.startswith("MemTotal"):
                 ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
                 break
-    return {"nproc": str(os.cpu_count()), "ram": ram, "cpu": cpu, "python": platform.python_version(),
-            "load": load_average(), "cpu_probe": f"{cpu_probe_ms():.0f} ms"}
+    return {
+        "nproc": str(os.cpu_count()),
+        "ram": ram,
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "load": load_average(),
+        "cpu_probe": f"{cpu_probe_ms():.0f} ms",
+    }
 
 
 def cpu_probe_ms() -> float:
@@ -160,13 +175,16 @@ def postgres_facts(url: str) -> dict[str, str]:
         version = conn.execute("SHOW server_version").fetchone()
         shared = conn.execute("SHOW shared_buffers").fetchone()
         postgis = conn.execute("SELECT postgis_lib_version()").fetchone()
-    return {"postgres": str(version[0]) if version else "?",
-            "shared_buffers": str(shared[0]) if shared else "?",
-            "postgis": str(postgis[0]) if postgis else "?"}
+    return {
+        "postgres": str(version[0]) if version else "?",
+        "shared_buffers": str(shared[0]) if shared else "?",
+        "postgis": str(postgis[0]) if postgis else "?",
+    }
 
 
 # ---------------------------------------------------------------------------------------------------
 # The floor: catalog.candidates' own statement (DRIVER_SQL), straight through psycopg
+
 
 def floor_latencies(url: str, requests: list[dict[str, Any]]) -> Latencies | None:
     """The candidate query of each request, one connection, prepared, rows fetched: the SQL floor."""
@@ -233,8 +251,9 @@ def floor_parallel(url: str, requests: list[dict[str, Any]], connections: int) -
 
 
 def _floor_params(query_params: Callable[..., dict[str, Any]], body: dict[str, Any]) -> dict[str, Any]:
-    return query_params(body["needs"], body["location"]["lat"], body["location"]["lon"], body["radius_km"],
-                        body["limit"])
+    return query_params(
+        body["needs"], body["location"]["lat"], body["location"]["lon"], body["radius_km"], body["limit"]
+    )
 
 
 def explain_floor(url: str, body: dict[str, Any]) -> str:
@@ -242,13 +261,13 @@ def explain_floor(url: str, body: dict[str, Any]) -> str:
     from catalog.candidates import DRIVER_SQL, query_params
 
     with psycopg.connect(url, autocommit=True) as conn:
-        rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + DRIVER_SQL,
-                            _floor_params(query_params, body)).fetchall()
+        rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + DRIVER_SQL, _floor_params(query_params, body)).fetchall()
     return "\n".join(str(r[0]) for r in rows)
 
 
 # ---------------------------------------------------------------------------------------------------
 # In-process: the match handler's own work, without HTTP
+
 
 def handler_latencies(url: str, requests: list[dict[str, Any]]) -> Latencies | None:
     """run_match timed in this process, each in its own committed session (as a request would be)."""
@@ -290,6 +309,7 @@ def _caller(caller_type: Any) -> Any:
 # ---------------------------------------------------------------------------------------------------
 # A live server on loopback
 
+
 @contextlib.contextmanager
 def live_server(url: str, workers: int = 1) -> Iterator[str]:
     """uvicorn serving the app on a free 127.0.0.1 port against `url`; stopped on exit."""
@@ -301,8 +321,22 @@ def live_server(url: str, workers: int = 1) -> Iterator[str]:
     # throttle's counting is still measured but never answers 429 (an operator may set their own).
     for throttle in ("DIVERT_THROTTLE_MATCHES", "DIVERT_THROTTLE_HOLDS"):
         env.setdefault(throttle, str(10**9))
-    command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers)]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--workers",
+        str(workers),
+    ]
     # The server's log goes to a file, never to an unread pipe: a burst of errors (a database
     # restart) would fill the pipe and block the server's event loop on its next log line.
     with tempfile.TemporaryFile() as log:
@@ -341,9 +375,14 @@ def api_key(url: str, role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def drive(base: str, clients: int, jobs: list[Callable[[httpx.Client], httpx.Response]],
-          expect: tuple[int, ...] = (200,), rate_per_s: float | None = None,
-          until: float | None = None) -> Latencies:
+def drive(
+    base: str,
+    clients: int,
+    jobs: list[Callable[[httpx.Client], httpx.Response]],
+    expect: tuple[int, ...] = (200,),
+    rate_per_s: float | None = None,
+    until: float | None = None,
+) -> Latencies:
     """Runs `jobs` from `clients` threads (each its own keep-alive client); a steady rate if asked.
 
     With `rate_per_s`, request i is sent no earlier than start + i/rate (an open-loop schedule,
@@ -402,6 +441,7 @@ def _paths(base: str) -> set[tuple[str, str]]:
 # ---------------------------------------------------------------------------------------------------
 # The suite
 
+
 def prepare_scale(base_url: str, scale: str, options: BenchOptions, echo: Echo) -> tuple[str, dict[str, Any]]:
     """The scale's database, generated when missing or of the wrong size; facts about the catalog."""
     from bench.generate import generate_catalog
@@ -411,8 +451,14 @@ def prepare_scale(base_url: str, scale: str, options: BenchOptions, echo: Echo) 
     facts: dict[str, Any] = {}
     if options.regenerate or service_location_count(url) != size:
         echo(f"[{scale}] generating {size:,} service-locations")
-        report = generate_catalog(url, size, gap_events=max(size // 10, 1000), seed=options.seed,
-                                  replace=True, progress=lambda m: echo(f"[{scale}]   {m}"))
+        report = generate_catalog(
+            url,
+            size,
+            gap_events=max(size // 10, 1000),
+            seed=options.seed,
+            replace=True,
+            progress=lambda m: echo(f"[{scale}]   {m}"),
+        )
         facts["generated_s"] = report.total_seconds
         facts["phases"] = dict(report.seconds)
     facts["prewarmed_pages"] = prewarm_matcher_tables(url)
@@ -515,10 +561,15 @@ def measure_scale(url: str, scale: str, options: BenchOptions, echo: Echo) -> di
         if options.soak and ("POST", "/v1/match") in paths:
             echo(f"[{scale}] soak: {options.soak_rate:g} matches/s for {options.soak_seconds:g} s")
             until = time.perf_counter() + options.soak_seconds
-            soak = drive(base, options.clients, [match_job(b) for b in measured],
-                         rate_per_s=options.soak_rate, until=until)
-            out["soak"] = {**soak.summary(), "rate": options.soak_rate, "seconds": options.soak_seconds,
-                           "error_kinds": soak.errors}
+            soak = drive(
+                base, options.clients, [match_job(b) for b in measured], rate_per_s=options.soak_rate, until=until
+            )
+            out["soak"] = {
+                **soak.summary(),
+                "rate": options.soak_rate,
+                "seconds": options.soak_seconds,
+                "error_kinds": soak.errors,
+            }
 
     if ("POST", "/v1/match") in paths:
         out.update(parallel_rows(url, options, headers, warm, measured, echo, scale))
@@ -528,16 +579,25 @@ def measure_scale(url: str, scale: str, options: BenchOptions, echo: Echo) -> di
         out["gapmap"] = gapmap
     if floor is not None and "match_1" in out:
         # Per round, so the spread of the ratio is the spread of rounds, not of independent medians.
-        out["ratio"] = {"p50": out["match_1"]["p50"] / out["floor"]["p50"],
-                        "p95": out["match_1"]["p95"] / out["floor"]["p95"]}
+        out["ratio"] = {
+            "p50": out["match_1"]["p50"] / out["floor"]["p50"],
+            "p95": out["match_1"]["p95"] / out["floor"]["p95"],
+        }
         if out["match_1"]["p95"] > TARGET_MATCH_P95_MS:
             with contextlib.suppress(psycopg.Error):
                 out["explain"] = explain_floor(url, measured[0])
     return out
 
 
-def parallel_rows(url: str, options: BenchOptions, headers: dict[str, str], warm: list[dict[str, Any]],
-                  measured: list[dict[str, Any]], echo: Echo, scale: str) -> dict[str, Any]:
+def parallel_rows(
+    url: str,
+    options: BenchOptions,
+    headers: dict[str, str],
+    warm: list[dict[str, Any]],
+    measured: list[dict[str, Any]],
+    echo: Echo,
+    scale: str,
+) -> dict[str, Any]:
     """The N-client, N-worker row beside the floor on N connections, back to back in one round.
 
     The floor on N connections is what this machine can do for the matcher's statement with N at once
@@ -552,9 +612,11 @@ def parallel_rows(url: str, options: BenchOptions, headers: dict[str, str], warm
         drive(base, n, [_post_job("/v1/match", b, headers) for b in warm])
         api = drive(base, n, [_post_job("/v1/match", b, headers) for b in measured])
     floor_s, api_s = floor.summary(), api.summary()
-    return {"floor_n": floor_s, "match_workers": api_s,
-            "parallel": {"share": api_s["per_s"] / floor_s["per_s"], "clients": float(n),
-                         "workers": float(workers)}}
+    return {
+        "floor_n": floor_s,
+        "match_workers": api_s,
+        "parallel": {"share": api_s["per_s"] / floor_s["per_s"], "clients": float(n), "workers": float(workers)},
+    }
 
 
 def _search_job(query: dict[str, Any], headers: dict[str, str]) -> Callable[[httpx.Client], httpx.Response]:
@@ -564,28 +626,32 @@ def _search_job(query: dict[str, Any], headers: dict[str, str]) -> Callable[[htt
 def capacity_rates(url: str, base: str, headers: dict[str, str]) -> tuple[Latencies, Latencies]:
     """PUT one report at a time, then POST batches; every report newer than the last (so applied)."""
     with psycopg.connect(url) as conn:
-        ids = [r[0] for r in conn.execute(
-            "SELECT id FROM service_capacity ORDER BY id LIMIT %s",
-            (CAPACITY_SINGLE + CAPACITY_BATCH * CAPACITY_BATCHES,)).fetchall()]
+        ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM service_capacity ORDER BY id LIMIT %s",
+                (CAPACITY_SINGLE + CAPACITY_BATCH * CAPACITY_BATCHES,),
+            ).fetchall()
+        ]
     now = datetime.now(UTC)
     single_jobs = []
     for n, cid in enumerate(ids[:CAPACITY_SINGLE]):
         # 0 or 1 unit: within every generated pool's maximum (program pools hold as few as 2).
-        report = {"available": n % 2, "waitlist": n % 3,
-                  "updated": (now + timedelta(milliseconds=n)).isoformat()}
+        report = {"available": n % 2, "waitlist": n % 3, "updated": (now + timedelta(milliseconds=n)).isoformat()}
         single_jobs.append(_put_job(cid, report, headers))
     single = drive(base, 1, single_jobs)
     batch_jobs = []
     rest = ids[CAPACITY_SINGLE:]
     for b in range(CAPACITY_BATCHES):
-        chunk = rest[b * CAPACITY_BATCH:(b + 1) * CAPACITY_BATCH]
+        chunk = rest[b * CAPACITY_BATCH : (b + 1) * CAPACITY_BATCH]
         later = (now + timedelta(seconds=1)).isoformat()
         updates = [{"capacity_id": cid, "available": n % 2, "updated": later} for n, cid in enumerate(chunk)]
         batch_jobs.append(_post_job("/v1/capacity", {"updates": updates}, headers))
     batches = drive(base, 1, batch_jobs)
     # Rate in reports per second: each timed request carried a whole batch.
-    batched = Latencies(ms=[ms / CAPACITY_BATCH for ms in batches.ms], errors=batches.errors,
-                        wall_s=batches.wall_s / CAPACITY_BATCH)
+    batched = Latencies(
+        ms=[ms / CAPACITY_BATCH for ms in batches.ms], errors=batches.errors, wall_s=batches.wall_s / CAPACITY_BATCH
+    )
     return single, batched
 
 
@@ -609,12 +675,15 @@ def import_rate(base_url: str, seed: int, echo: Echo) -> dict[str, Any]:
     with live_server(url) as base:
         if ("POST", "/v1/import/hsds") not in _paths(base):
             return {"note": "HSDS import not measured: POST /v1/import/hsds is not in the app yet"}
-        batches = [services[i:i + IMPORT_BATCH] for i in range(0, len(services), IMPORT_BATCH)]
+        batches = [services[i : i + IMPORT_BATCH] for i in range(0, len(services), IMPORT_BATCH)]
         for label in ("first", "again"):
             echo(f"[import] {label}: {IMPORT_SERVICES:,} services in batches of {IMPORT_BATCH}")
             result = drive(base, 1, [_post_job("/v1/import/hsds", {"services": b}, headers) for b in batches])
-            out[label] = {**result.summary(), "services_per_s": IMPORT_SERVICES / result.wall_s
-                          if not result.errors else float("nan"), "error_kinds": result.errors}
+            out[label] = {
+                **result.summary(),
+                "services_per_s": IMPORT_SERVICES / result.wall_s if not result.errors else float("nan"),
+                "error_kinds": result.errors,
+            }
     return out
 
 
@@ -642,8 +711,13 @@ def run_suite(options: BenchOptions, echo: Echo = print) -> dict[str, Any]:
 
     base_url = get_settings().database_url
     started = datetime.now(UTC)
-    results: dict[str, Any] = {"machine": machine(), "started": started.isoformat(timespec="seconds"),
-                               "options": options, "scales": [], "rounds": []}
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "started": started.isoformat(timespec="seconds"),
+        "options": options,
+        "scales": [],
+        "rounds": [],
+    }
     results["machine"].update(postgres_facts(base_url))
     # Generation (and the prewarm) before the clock: no round pays for building a catalog.
     urls: dict[str, str] = {}
@@ -657,10 +731,18 @@ def run_suite(options: BenchOptions, echo: Echo = print) -> dict[str, Any]:
     for round_no, step in interleaved(options.rounds, list(per_step)):
         if len(results["rounds"]) < round_no:
             # Before each round: how fast a fixed pure-Python loop runs now, and how busy the machine is.
-            results["rounds"].append({"round": round_no, "cpu_probe_ms": cpu_probe_ms(), "load": load_average(),
-                                      "at": datetime.now(UTC).isoformat(timespec="seconds")})
-            echo(f"[round {round_no}] CPU probe {results['rounds'][-1]['cpu_probe_ms']:.0f} ms, "
-                 f"load {results['rounds'][-1]['load']}")
+            results["rounds"].append(
+                {
+                    "round": round_no,
+                    "cpu_probe_ms": cpu_probe_ms(),
+                    "load": load_average(),
+                    "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                }
+            )
+            echo(
+                f"[round {round_no}] CPU probe {results['rounds'][-1]['cpu_probe_ms']:.0f} ms, "
+                f"load {results['rounds'][-1]['load']}"
+            )
         try:
             if step == "import":
                 echo(f"[round {round_no}] HSDS import rate")
@@ -670,8 +752,7 @@ def run_suite(options: BenchOptions, echo: Echo = print) -> dict[str, Any]:
         except (psycopg.Error, httpx.HTTPError, RuntimeError) as exc:
             # The server is shared (fault tests restart it): say what broke, keep the other rounds.
             echo(f"[round {round_no}] {step} failed: {exc}")
-            results.setdefault("failed", []).append(
-                f"round {round_no}, {step}: {type(exc).__name__}: {str(exc)[:200]}")
+            results.setdefault("failed", []).append(f"round {round_no}, {step}: {type(exc).__name__}: {str(exc)[:200]}")
     for scale in urls:
         if per_step[scale]:
             merged = combine(per_step[scale])

@@ -50,9 +50,13 @@ def _ring_problem(ring: Any) -> str | None:
     if not isinstance(ring, list) or len(ring) < 4:
         return "a ring needs at least 4 positions"
     for position in ring:
-        if (not isinstance(position, list) or len(position) < 2
-                or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-                           for v in position[:2])):
+        if (
+            not isinstance(position, list)
+            or len(position) < 2
+            or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in position[:2]
+            )
+        ):
             return "a position must be [longitude, latitude] numbers"
         lon, lat = position[0], position[1]
         if not -180 <= lon <= 180 or not -90 <= lat <= 90:
@@ -84,10 +88,15 @@ def _geometry_problem(geometry: Any) -> tuple[str, str] | None:
 
 def parse_areas(document: Any, kind: str | None = None) -> list[AreaRecord]:
     """Validates a FeatureCollection; raises ImportFailed listing every problem."""
-    if not isinstance(document, dict) or document.get("type") != "FeatureCollection" \
-            or not isinstance(document.get("features"), list):
-        raise ImportFailed("named areas must be a GeoJSON FeatureCollection",
-                           errors=[{"path": "type", "message": "expected a FeatureCollection with features"}])
+    if (
+        not isinstance(document, dict)
+        or document.get("type") != "FeatureCollection"
+        or not isinstance(document.get("features"), list)
+    ):
+        raise ImportFailed(
+            "named areas must be a GeoJSON FeatureCollection",
+            errors=[{"path": "type", "message": "expected a FeatureCollection with features"}],
+        )
     errors: list[dict[str, Any]] = []
     records: list[AreaRecord] = []
     seen: dict[str, int] = {}
@@ -102,8 +111,7 @@ def parse_areas(document: Any, kind: str | None = None) -> list[AreaRecord]:
             continue
         name = properties.get("name")
         if not isinstance(name, str) or not name.strip():
-            errors.append({"index": index, "path": f"{path}.properties.name",
-                           "message": "a name is required"})
+            errors.append({"index": index, "path": f"{path}.properties.name", "message": "a name is required"})
             continue
         problem = _geometry_problem(feature.get("geometry"))
         if problem:
@@ -115,13 +123,13 @@ def parse_areas(document: Any, kind: str | None = None) -> list[AreaRecord]:
             errors.append({"index": index, "path": f"{path}.id", "message": "no id, and the name gives none"})
             continue
         if area_id in seen:
-            errors.append({"index": index, "path": f"{path}.id",
-                           "message": f"id {area_id!r} repeats feature {seen[area_id]}"})
+            errors.append(
+                {"index": index, "path": f"{path}.id", "message": f"id {area_id!r} repeats feature {seen[area_id]}"}
+            )
             continue
         seen[area_id] = index
         area_kind = properties.get("kind", kind)
-        records.append(AreaRecord(area_id, name.strip(), str(area_kind) if area_kind else None,
-                                  feature["geometry"]))
+        records.append(AreaRecord(area_id, name.strip(), str(area_kind) if area_kind else None, feature["geometry"]))
     if errors:
         raise ImportFailed(f"{len(errors)} invalid named area feature(s); nothing imported", errors=errors)
     return records
@@ -155,8 +163,12 @@ ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, geog 
 
 
 def _columns(records: list[AreaRecord]) -> dict[str, list[Any]]:
-    return {"ids": [r.id for r in records], "names": [r.name for r in records],
-            "kinds": [r.kind for r in records], "geojsons": [json.dumps(r.geometry) for r in records]}
+    return {
+        "ids": [r.id for r in records],
+        "names": [r.name for r in records],
+        "kinds": [r.kind for r in records],
+        "geojsons": [json.dumps(r.geometry) for r in records],
+    }
 
 
 def import_named_areas(session: Session, document: Any, kind: str | None = None) -> AreaImportSummary:
@@ -165,9 +177,15 @@ def import_named_areas(session: Session, document: Any, kind: str | None = None)
     if not records:
         return AreaImportSummary(0, 0, 0)
     classified = session.execute(_CLASSIFY, _columns(records)).all()
-    invalid = [{"index": int(r.ord) - 1, "path": f"features[{int(r.ord) - 1}].geometry",
-                "message": f"invalid polygon: {r.validity}"}
-               for r in classified if r.validity != VALID]
+    invalid = [
+        {
+            "index": int(r.ord) - 1,
+            "path": f"features[{int(r.ord) - 1}].geometry",
+            "message": f"invalid polygon: {r.validity}",
+        }
+        for r in classified
+        if r.validity != VALID
+    ]
     if invalid:
         raise ImportFailed(f"{len(invalid)} invalid named area feature(s); nothing imported", errors=invalid)
     changes = {r.id: r.change for r in classified}
@@ -183,8 +201,8 @@ def read_areas_file(path: pathlib.Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ImportFailed(f"{path}: no such file", errors=[{"file": str(path), "message": "no such file"}]) \
-            from None
+        raise ImportFailed(f"{path}: no such file", errors=[{"file": str(path), "message": "no such file"}]) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImportFailed(f"{path}: not GeoJSON ({exc})",
-                           errors=[{"file": str(path), "message": f"not GeoJSON: {exc}"}]) from None
+        raise ImportFailed(
+            f"{path}: not GeoJSON ({exc})", errors=[{"file": str(path), "message": f"not GeoJSON: {exc}"}]
+        ) from None

@@ -106,11 +106,15 @@ def per_need_limit(limit: int) -> int:
     return max(limit * OVERFETCH_FACTOR, MIN_PER_NEED)
 
 
-def query_params(needs: Sequence[str], lat: float, lon: float, radius_km: float,
-                 limit: int) -> dict[str, Any]:
-    return {"needs": list(dict.fromkeys(needs)), "lat": float(lat), "lon": float(lon),
-            "radius_m": float(radius_km) * 1000.0, "per_need": per_need_limit(limit),
-            "max_area": MAX_AREA_ROWS}
+def query_params(needs: Sequence[str], lat: float, lon: float, radius_km: float, limit: int) -> dict[str, Any]:
+    return {
+        "needs": list(dict.fromkeys(needs)),
+        "lat": float(lat),
+        "lon": float(lon),
+        "radius_m": float(radius_km) * 1000.0,
+        "per_need": per_need_limit(limit),
+        "max_area": MAX_AREA_ROWS,
+    }
 
 
 def _date(value: Any) -> date | None:
@@ -123,32 +127,47 @@ def _time(value: Any) -> time | None:
 
 def _schedule(row: dict[str, Any]) -> ScheduleRule:
     return ScheduleRule(
-        freq=row.get("freq"), interval=row.get("interval"), byday=row.get("byday"),
-        bymonthday=row.get("bymonthday"), opens_at=_time(row.get("opens_at")),
-        closes_at=_time(row.get("closes_at")), time_offset_minutes=row.get("time_offset_minutes"),
-        timezone=row.get("timezone"), valid_from=_date(row.get("valid_from")),
+        freq=row.get("freq"),
+        interval=row.get("interval"),
+        byday=row.get("byday"),
+        bymonthday=row.get("bymonthday"),
+        opens_at=_time(row.get("opens_at")),
+        closes_at=_time(row.get("closes_at")),
+        time_offset_minutes=row.get("time_offset_minutes"),
+        timezone=row.get("timezone"),
+        valid_from=_date(row.get("valid_from")),
         valid_to=_date(row.get("valid_to")),
-        dtstart=_date(row.get("dtstart")), until=_date(row.get("until")), count=row.get("count"),
+        dtstart=_date(row.get("dtstart")),
+        until=_date(row.get("until")),
+        count=row.get("count"),
         wkst=row.get("wkst"),
     )
 
 
-def _site_schedules(schedules: list[tuple[dict[str, Any], ScheduleRule]], service_id: str, sal_id: str | None,
-                    location_id: str | None) -> tuple[ScheduleRule, ...]:
+def _site_schedules(
+    schedules: list[tuple[dict[str, Any], ScheduleRule]], service_id: str, sal_id: str | None, location_id: str | None
+) -> tuple[ScheduleRule, ...]:
     """The hours of one service at one place: its own rows, else the service's, else the building's."""
     for rules in (
         [rule for s, rule in schedules if sal_id and s.get("service_at_location_id") == sal_id],
         [rule for s, rule in schedules if s.get("service_id") == service_id and not s.get("service_at_location_id")],
-        [rule for s, rule in schedules if location_id and s.get("location_id") == location_id
-         and not s.get("service_id") and not s.get("service_at_location_id")],
+        [
+            rule
+            for s, rule in schedules
+            if location_id
+            and s.get("location_id") == location_id
+            and not s.get("service_id")
+            and not s.get("service_at_location_id")
+        ],
     ):
         if rules:
             return tuple(rules)
     return ()
 
 
-def site_schedules(schedules_json: Any, service_id: str, sal_id: str | None,
-                   location_id: str | None) -> tuple[ScheduleRule, ...]:
+def site_schedules(
+    schedules_json: Any, service_id: str, sal_id: str | None, location_id: str | None
+) -> tuple[ScheduleRule, ...]:
     """The hours of one service at one place, from its `match_profile.schedules` (as the matcher reads them)."""
     rows = _decode(schedules_json) or []
     return _site_schedules([(row, _schedule(row)) for row in rows], service_id, sal_id, location_id)
@@ -156,9 +175,17 @@ def site_schedules(schedules_json: Any, service_id: str, sal_id: str | None,
 
 def _pool(row: list[Any]) -> Pool:
     pool_id, unit, available, maximum, updated, waitlist, reserved_for, location_id, holds = row
-    return Pool(id=pool_id, unit=str(unit), available=float(available), updated=datetime.fromisoformat(updated),
-                maximum=None if maximum is None else float(maximum), waitlist=int(waitlist or 0),
-                reserved_for=tuple(reserved_for or ()), active_holds=int(holds or 0), location_id=location_id)
+    return Pool(
+        id=pool_id,
+        unit=str(unit),
+        available=float(available),
+        updated=datetime.fromisoformat(updated),
+        maximum=None if maximum is None else float(maximum),
+        waitlist=int(waitlist or 0),
+        reserved_for=tuple(reserved_for or ()),
+        active_holds=int(holds or 0),
+        location_id=location_id,
+    )
 
 
 def _decode(value: Any) -> Any:
@@ -172,8 +199,12 @@ def _terms(value: str) -> tuple[tuple[tuple[str, str | None], ...], frozenset[st
     """The eligibility terms (sorted, as Eligibility keeps them), informational features and deflection
     pathways of a service (the profile holds eligibility and pathway terms; their codes never overlap)."""
     terms = [(str(code), term_value) for code, term_value in _decode(value) if code]
-    features = frozenset(code for code, term_value in terms if code in INFORMATIONAL_TERMS
-                         and (term_value is None or term_value.strip().lower() not in ("false", "no", "0")))
+    features = frozenset(
+        code
+        for code, term_value in terms
+        if code in INFORMATIONAL_TERMS
+        and (term_value is None or term_value.strip().lower() not in ("false", "no", "0"))
+    )
     pathways = frozenset(code for code, _ in terms if code in PATHWAYS)
     return tuple(sorted((code, v) for code, v in terms if code in ELIGIBILITY_TERMS)), features, pathways
 
@@ -183,38 +214,76 @@ def _languages(value: str) -> tuple[tuple[str, str | None], ...]:
     return tuple((str(code), location) for code, location in _decode(value) if code)
 
 
-def fetch_candidates(session: Session, needs: Sequence[str], lat: float, lon: float, radius_km: float,
-                     limit: int) -> list[Candidate]:
+def fetch_candidates(
+    session: Session, needs: Sequence[str], lat: float, lon: float, radius_km: float, limit: int
+) -> list[Candidate]:
     """Candidates for every need at once (one statement), as plain matcher objects."""
-    rows = session.connection().exec_driver_sql(
-        DRIVER_SQL, query_params(needs, lat, lon, radius_km, limit)).all()
-    built: dict[str, tuple[Eligibility, frozenset[str], frozenset[str], tuple[tuple[str, str | None], ...],
-                           list[tuple[dict[str, Any], ScheduleRule]], tuple[Pool, ...]]] = {}
+    rows = session.connection().exec_driver_sql(DRIVER_SQL, query_params(needs, lat, lon, radius_km, limit)).all()
+    built: dict[
+        str,
+        tuple[
+            Eligibility,
+            frozenset[str],
+            frozenset[str],
+            tuple[tuple[str, str | None], ...],
+            list[tuple[dict[str, Any], ScheduleRule]],
+            tuple[Pool, ...],
+        ],
+    ] = {}
     places: dict[tuple[str, str | None, str | None], tuple[tuple[str, ...], tuple[ScheduleRule, ...]]] = {}
     out: list[Candidate] = []
-    for (need, sid, sal_id, location_id, distance_m, reach, name, organization, minimum_age, maximum_age,
-         terms_json, languages_json, schedules_json, pools_json) in rows:
+    for (
+        need,
+        sid,
+        sal_id,
+        location_id,
+        distance_m,
+        reach,
+        name,
+        organization,
+        minimum_age,
+        maximum_age,
+        terms_json,
+        languages_json,
+        schedules_json,
+        pools_json,
+    ) in rows:
         if sid not in built:
             terms, features, pathways = _terms(terms_json)
-            built[sid] = (Eligibility(terms, minimum_age, maximum_age), features, pathways,
-                          _languages(languages_json),
-                          [(row, _schedule(row)) for row in _decode(schedules_json)],
-                          tuple(_pool(p) for p in _decode(pools_json)))
+            built[sid] = (
+                Eligibility(terms, minimum_age, maximum_age),
+                features,
+                pathways,
+                _languages(languages_json),
+                [(row, _schedule(row)) for row in _decode(schedules_json)],
+                tuple(_pool(p) for p in _decode(pools_json)),
+            )
         eligibility, features, pathways, languages, schedules, pools = built[sid]
         site = (sid, sal_id, location_id)
         if site not in places:  # a place comes back once per need it meets
             places[site] = (
                 tuple(sorted({code for code, loc in languages if loc is None or loc == location_id})),
-                _site_schedules(schedules, sid, sal_id, location_id))
+                _site_schedules(schedules, sid, sal_id, location_id),
+            )
         site_languages, site_schedules = places[site]
-        out.append(Candidate(
-            need=need, service_id=sid, name=name, organization=organization,
-            service_at_location_id=sal_id, location_id=location_id,
-            distance_km=None if distance_m is None else float(distance_m) / 1000.0,
-            reach=RADIUS if reach == "radius" else SERVICE_AREA,
-            eligibility=eligibility, features=features, pathways=pathways, languages=site_languages,
-            schedules=site_schedules, pools=pools,
-        ))
+        out.append(
+            Candidate(
+                need=need,
+                service_id=sid,
+                name=name,
+                organization=organization,
+                service_at_location_id=sal_id,
+                location_id=location_id,
+                distance_km=None if distance_m is None else float(distance_m) / 1000.0,
+                reach=RADIUS if reach == "radius" else SERVICE_AREA,
+                eligibility=eligibility,
+                features=features,
+                pathways=pathways,
+                languages=site_languages,
+                schedules=site_schedules,
+                pools=pools,
+            )
+        )
     return out
 
 

@@ -49,9 +49,13 @@ WHERE l.geog IS NOT NULL {scope}
 ORDER BY l.id
 """
 _STALE_EVERYWHERE = text(_STALE_PLACES.format(scope=""))
-_STALE_OF_SERVICES = text(_STALE_PLACES.format(scope="""
+_STALE_OF_SERVICES = text(
+    _STALE_PLACES.format(
+        scope="""
   AND l.id IN (SELECT ms.location_id FROM match_site ms
-               WHERE ms.service_id = ANY(:ids) AND ms.location_id IS NOT NULL)"""))
+               WHERE ms.service_id = ANY(:ids) AND ms.location_id IS NOT NULL)"""
+    )
+)
 _FILL_BATCH: Final = 50_000
 
 _UPSERT_CELLS = text("""
@@ -117,16 +121,22 @@ def cell_int(lat: float, lon: float, resolution: int = CELL_RESOLUTION) -> int:
 def refresh_location_cells(session: Session, service_ids: Sequence[str] | None = None) -> int:
     """Computes the res-7 cell of every located place (or of these services' places) that has none or
     has moved, in Python (h3 is not in the database), and writes them back; returns how many."""
-    rows = (session.execute(_STALE_EVERYWHERE) if service_ids is None
-            else session.execute(_STALE_OF_SERVICES, {"ids": list(service_ids)})).all()
+    rows = (
+        session.execute(_STALE_EVERYWHERE)
+        if service_ids is None
+        else session.execute(_STALE_OF_SERVICES, {"ids": list(service_ids)})
+    ).all()
     for start in range(0, len(rows), _FILL_BATCH):
-        batch = rows[start:start + _FILL_BATCH]
-        session.execute(_UPSERT_CELLS, {
-            "ids": [r.id for r in batch],
-            "cells": [cell_int(r.latitude, r.longitude) for r in batch],
-            "lats": [r.latitude for r in batch],
-            "lons": [r.longitude for r in batch],
-        })
+        batch = rows[start : start + _FILL_BATCH]
+        session.execute(
+            _UPSERT_CELLS,
+            {
+                "ids": [r.id for r in batch],
+                "cells": [cell_int(r.latitude, r.longitude) for r in batch],
+                "lats": [r.latitude for r in batch],
+                "lons": [r.longitude for r in batch],
+            },
+        )
     return len(rows)
 
 
@@ -137,9 +147,15 @@ def refresh_gap_sites(session: Session, service_ids: Sequence[str]) -> None:
     current cell yet (computed in Python: h3 is not in the database)."""
     ids = list(service_ids)
     refresh_location_cells(session, ids)
-    session.execute(_REBUILD, {"ids": ids, "intercept_profile": INTERCEPT_TAXONOMY,
-                              "eligibility_profile": ELIGIBILITY_TAXONOMY,
-                              "low_barrier_terms": list(LOW_BARRIER_TERMS),
-                              "barrier_terms": list(HARM_REDUCTION_BARRIERS),
-                              "switched_off": sorted(FALSE_VALUES),
-                              "default_intercept": DEFAULT_INTERCEPT})
+    session.execute(
+        _REBUILD,
+        {
+            "ids": ids,
+            "intercept_profile": INTERCEPT_TAXONOMY,
+            "eligibility_profile": ELIGIBILITY_TAXONOMY,
+            "low_barrier_terms": list(LOW_BARRIER_TERMS),
+            "barrier_terms": list(HARM_REDUCTION_BARRIERS),
+            "switched_off": sorted(FALSE_VALUES),
+            "default_intercept": DEFAULT_INTERCEPT,
+        },
+    )

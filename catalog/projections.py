@@ -181,8 +181,10 @@ WHERE t.id = t2.id AND (:all OR t.id = ANY(:term_ids))
 
 def resolve_term_profiles(session: Session, term_ids: Sequence[str] | None = None) -> None:
     """Marks which profile taxonomy (needs, eligibility, intercepts) each term belongs to (CONTRACT §3)."""
-    session.execute(_RESOLVE_PROFILES, {"profiles": list(PROFILE_TAXONOMIES), "all": term_ids is None,
-                                        "term_ids": list(term_ids or [])})
+    session.execute(
+        _RESOLVE_PROFILES,
+        {"profiles": list(PROFILE_TAXONOMIES), "all": term_ids is None, "term_ids": list(term_ids or [])},
+    )
 
 
 def refresh_services(session: Session, service_ids: Sequence[str]) -> None:
@@ -201,8 +203,7 @@ def refresh_services(session: Session, service_ids: Sequence[str]) -> None:
     session.execute(_DELETE_PROFILES, {"ids": profiled})
     session.execute(_INSERT_PROFILES, {"ids": profiled, "elig": ELIGIBILITY_TAXONOMY, "pathway": PATHWAY_TAXONOMY})
     session.execute(_SYNC_ORGANIZATION_NAMES, {"ids": ids})
-    session.execute(text("INSERT INTO search_outbox (service_id) SELECT unnest(CAST(:ids AS text[]))"),
-                    {"ids": ids})
+    session.execute(text("INSERT INTO search_outbox (service_id) SELECT unnest(CAST(:ids AS text[]))"), {"ids": ids})
 
 
 __all__ = ["refresh_services", "resolve_term_profiles", "INTERCEPT_TAXONOMY"]

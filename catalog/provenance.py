@@ -12,8 +12,17 @@ from datetime import datetime
 from typing import Any
 
 
-def provenance_row(*, resource_type: str, resource_id: str, action: str, field_name: str, previous: str,
-                   replacement: str, actor: str, at: datetime) -> dict[str, Any]:
+def provenance_row(
+    *,
+    resource_type: str,
+    resource_id: str,
+    action: str,
+    field_name: str,
+    previous: str,
+    replacement: str,
+    actor: str,
+    at: datetime,
+) -> dict[str, Any]:
     """One `metadata` row, as a dict for `insert(Metadata)` or the importers' COPY writer."""
     return {
         "id": str(uuid.uuid4()),

@@ -32,8 +32,7 @@ VALUES (:id, :available, :maximum, :waitlist, :updated, 'curator', true, 'demo:r
 """)
 
 
-def redate_sample_reports(session: Session, now: datetime | None = None,
-                          path: pathlib.Path = SAMPLE_REGION) -> int:
+def redate_sample_reports(session: Session, now: datetime | None = None, path: pathlib.Path = SAMPLE_REGION) -> int:
     """Shifts the sample pools' report times to today; returns how many pools moved."""
     now = now or datetime.now(UTC)
     shift = now - SAMPLE_REFERENCE_TIME

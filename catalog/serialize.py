@@ -152,9 +152,7 @@ class CatalogSerializer:
     def service_at_locations(self, ids: Sequence[str], level: Level = "full") -> list[Row]:
         return pruned(self._service_at_locations(ids, level))
 
-    def organizations(
-        self, ids: Sequence[str], level: Level = "list", full_service: bool = False
-    ) -> list[Row]:
+    def organizations(self, ids: Sequence[str], level: Level = "list", full_service: bool = False) -> list[Row]:
         return pruned(self._organizations(ids, level, full_service))
 
     def taxonomies(self, ids: Sequence[str]) -> list[Row]:
@@ -210,10 +208,7 @@ class CatalogSerializer:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return []
-        sals = {
-            r["id"]: r
-            for r in _rows(self.session, t.ServiceAtLocation.__table__, t.ServiceAtLocation.id.in_(ids))
-        }
+        sals = {r["id"]: r for r in _rows(self.session, t.ServiceAtLocation.__table__, t.ServiceAtLocation.id.in_(ids))}
         if level == "minimal":
             return [
                 {"id": i, "service_id": sals[i]["service_id"], "location_id": sals[i]["location_id"]}
@@ -222,9 +217,7 @@ class CatalogSerializer:
             ]
         service_ids = list({s["service_id"] for s in sals.values()})
         locations = self._locations_rows({s["location_id"] for s in sals.values()})
-        services = {
-            r["id"]: r for r in _rows(self.session, t.Service.__table__, t.Service.id.in_(service_ids))
-        }
+        services = {r["id"]: r for r in _rows(self.session, t.Service.__table__, t.Service.id.in_(service_ids))}
         orgs = self._organizations_rows({r["organization_id"] for r in services.values()})
         out: list[Row] = []
         if level == "list":
@@ -270,9 +263,7 @@ class CatalogSerializer:
         locations = self._locations_rows(
             {r["id"] for r in _rows(self.session, t.Location.__table__, t.Location.organization_id.in_(ids))}
         )
-        related = self._related(
-            service_ids=[], sal_ids=[], location_ids=list(locations), organization_ids=ids
-        )
+        related = self._related(service_ids=[], sal_ids=[], location_ids=list(locations), organization_ids=ids)
         full_services: dict[str, Row] = {}
         if full_service and services:
             full_services = {s["id"]: s for s in self.services([s["id"] for s in services], "full")}
@@ -298,10 +289,7 @@ class CatalogSerializer:
     def _organizations_rows(self, ids: set[str]) -> dict[str, Row]:
         if not ids:
             return {}
-        return {
-            r["id"]: r
-            for r in _rows(self.session, t.Organization.__table__, t.Organization.id.in_(list(ids)))
-        }
+        return {r["id"]: r for r in _rows(self.session, t.Organization.__table__, t.Organization.id.in_(list(ids)))}
 
     def _locations_rows(self, ids: set[str]) -> dict[str, Row]:
         if not ids:
@@ -352,9 +340,7 @@ class CatalogSerializer:
         rel.phones = linked(
             t.Phone.__table__, ("service_id", "service_at_location_id", "location_id", "organization_id")
         )
-        phone_ids = list(
-            {p["id"] for by_owner in rel.phones.values() for rows in by_owner.values() for p in rows}
-        )
+        phone_ids = list({p["id"] for by_owner in rel.phones.values() for rows in by_owner.values() for p in rows})
         rel.schedules = linked(t.Schedule.__table__, ("service_id", "service_at_location_id", "location_id"))
         language_table = t.Language.__table__
         language_conditions = [
@@ -402,9 +388,7 @@ class CatalogSerializer:
         hold = t.Hold.__table__
         active_holds = (
             select(func.count())
-            .where(
-                and_(hold.c.capacity_id == cap.c.id, hold.c.state == "active", hold.c.expires_at > self.at)
-            )
+            .where(and_(hold.c.capacity_id == cap.c.id, hold.c.state == "active", hold.c.expires_at > self.at))
             .correlate(cap)
             .scalar_subquery()
         )
@@ -463,9 +447,7 @@ class CatalogSerializer:
         out = []
         for p in related.phones.get(column, {}).get(owner, []):
             phone = hsds_object(p)
-            phone["languages"] = [
-                hsds_object(x) for x in related.languages.get("phone_id", {}).get(p["id"], [])
-            ]
+            phone["languages"] = [hsds_object(x) for x in related.languages.get("phone_id", {}).get(p["id"], [])]
             phone.setdefault("attributes", related.attributes.get(("phone", p["id"]), []))
             out.append(phone)
         return out

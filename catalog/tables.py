@@ -98,8 +98,12 @@ class Service(Base):
     last_modified: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     __table_args__ = (
         Index("ix_service_search_vector", "search_vector", postgresql_using="gin"),
-        Index("ix_service_search_text_trgm", "search_text", postgresql_using="gin",
-              postgresql_ops={"search_text": "gin_trgm_ops"}),
+        Index(
+            "ix_service_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
         Index("ix_service_last_modified", "last_modified"),
     )
 
@@ -323,9 +327,7 @@ class Hold(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     key_id: Mapped[int | None] = mapped_column(BigInteger)
-    __table_args__ = (
-        Index("ix_hold_active", "capacity_id", postgresql_where=text("state = 'active'")),
-    )
+    __table_args__ = (Index("ix_hold_active", "capacity_id", postgresql_where=text("state = 'active'")),)
 
 
 class MatchSite(Base):
@@ -340,8 +342,7 @@ class MatchSite(Base):
 
     __tablename__ = "match_site"
     need: Mapped[str] = mapped_column(Text, primary_key=True)
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True,
-                                    server_default=text("nextval('match_site_id_seq')"))
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, server_default=text("nextval('match_site_id_seq')"))
     service_id: Mapped[str] = mapped_column(_fk("service.id"))
     service_at_location_id: Mapped[str | None] = mapped_column(Text)
     location_id: Mapped[str | None] = mapped_column(Text)
@@ -591,8 +592,12 @@ class Referral(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
         # A reference is read aloud at the door: unique among referrals not yet ended.
-        Index("uq_referral_open_reference", "reference", unique=True,
-              postgresql_where=text("state IN ('sent', 'accepted', 'arrived')")),
+        Index(
+            "uq_referral_open_reference",
+            "reference",
+            unique=True,
+            postgresql_where=text("state IN ('sent', 'accepted', 'arrived')"),
+        ),
         Index("ix_referral_due", "respond_by", postgresql_where=text("state = 'sent'")),
         Index("ix_referral_created", "created_at"),
     )
@@ -637,9 +642,7 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    __table_args__ = (
-        Index("ix_webhook_delivery_due", "next_attempt_at", postgresql_where=text("state = 'pending'")),
-    )
+    __table_args__ = (Index("ix_webhook_delivery_due", "next_attempt_at", postgresql_where=text("state = 'pending'")),)
 
 
 class RequestThrottle(Base):

@@ -61,8 +61,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] 
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument(
-        help="target revision id; default one step back")] = "-1") -> None:
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="target revision id; default one step back")] = "-1",
+) -> None:
     """Step the schema back one migration (or to REVISION)."""
     from alembic import command
 
@@ -79,15 +80,21 @@ def _uvicorn_log_config() -> dict[str, Any]:
 
     config = copy.deepcopy(LOGGING_CONFIG)
     config["formatters"]["divert"] = {"format": LOG_FORMAT}
-    config["handlers"]["divert"] = {"class": "logging.StreamHandler", "formatter": "divert",
-                                    "stream": "ext://sys.stderr"}
+    config["handlers"]["divert"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "divert",
+        "stream": "ext://sys.stderr",
+    }
     config["root"] = {"handlers": ["divert"], "level": "INFO"}
     return config
 
 
 @app.command("serve")
-def serve(host: str = "127.0.0.1", port: int = 8000,
-          workers: Annotated[int, typer.Option(help="API processes sharing the port")] = 1) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(help="API processes sharing the port")] = 1,
+) -> None:
     """Run the API and the pages (N processes). Scheduled jobs run in `divert worker`, not here."""
     import uvicorn
 
@@ -99,8 +106,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     # settings: the app factory by its import path, so uvicorn can start it in each worker process.
     # uvicorn's own access log would print query strings, which may carry participant fields
     # (directory eligibility filters); the app logs method, path and status only (api/app.py).
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", log_config=_uvicorn_log_config(), access_log=False)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        log_config=_uvicorn_log_config(),
+        access_log=False,
+    )
 
 
 @app.command("worker")
@@ -130,14 +145,17 @@ def keys_create(
             token = create_key(session, role, organization_id=org, program=program, name=name)
     except ValueError as exc:
         fail(str(exc))
-    typer.echo(f"created {role} key{' ' + repr(name) if name else ''}"
-               f"{' for organization ' + org if org else ''}{' for program ' + program if program else ''}")
+    typer.echo(
+        f"created {role} key{' ' + repr(name) if name else ''}"
+        f"{' for organization ' + org if org else ''}{' for program ' + program if program else ''}"
+    )
     typer.echo(token)
 
 
 @import_app.command("hsds")
-def import_hsds(path: pathlib.Path,
-                dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only")] = False) -> None:
+def import_hsds(
+    path: pathlib.Path, dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only")] = False
+) -> None:
     """Import HSDS 3.1 JSON or a tabular datapackage (folder or zip)."""
     from importers.cli import run_import
 
@@ -145,8 +163,7 @@ def import_hsds(path: pathlib.Path,
 
 
 @import_app.command("findtreatment")
-def import_findtreatment(path: pathlib.Path,
-                         dry_run: Annotated[bool, typer.Option("--dry-run")] = False) -> None:
+def import_findtreatment(path: pathlib.Path, dry_run: Annotated[bool, typer.Option("--dry-run")] = False) -> None:
     """Import a FindTreatment.gov locator listing (JSON or CSV)."""
     from importers.cli import run_import
 
@@ -162,12 +179,16 @@ def import_hmis(path: pathlib.Path, dry_run: Annotated[bool, typer.Option("--dry
 
 
 @import_app.command("211")
-def import_211(path: pathlib.Path,
-               mapping: Annotated[pathlib.Path | None, typer.Option(
-                   "--mapping",
-                   help="JSON column and taxonomy mapping (default importers/mappings/icarol-default.json)")]
-               = None,
-               dry_run: Annotated[bool, typer.Option("--dry-run")] = False) -> None:
+def import_211(
+    path: pathlib.Path,
+    mapping: Annotated[
+        pathlib.Path | None,
+        typer.Option(
+            "--mapping", help="JSON column and taxonomy mapping (default importers/mappings/icarol-default.json)"
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
+) -> None:
     """Import a 211 / iCarol CSV export (agency, site and program columns, AIRS/211 taxonomy codes)."""
     from importers.cli import run_import
 
@@ -175,9 +196,10 @@ def import_211(path: pathlib.Path,
 
 
 @import_app.command("areas")
-def import_areas(path: pathlib.Path,
-                 kind: Annotated[str | None, typer.Option(help="kind of area, e.g. county, district")] = None,
-                 ) -> None:
+def import_areas(
+    path: pathlib.Path,
+    kind: Annotated[str | None, typer.Option(help="kind of area, e.g. county, district")] = None,
+) -> None:
     """Import named areas (GeoJSON FeatureCollection of Polygon/MultiPolygon with a `name`) for the gap map."""
     from catalog.areas import import_named_areas, read_areas_file
     from divert.db import session_scope
@@ -237,16 +259,21 @@ def demo(host: str = "127.0.0.1", port: int = 8000) -> None:
         fail(f"the sample region {SAMPLE_REGION} did not import")
     with session_scope() as session:
         moved = redate_sample_reports(session)
-        tokens = {role: create_key(session, role, name=f"demo-{role}")
-                  for role in ("admin", "case_manager", "operator", "planner", "curator")}
-        tokens["case_manager (lead-kc)"] = create_key(session, "case_manager", program="lead-kc",
-                                                      name="demo-case-manager-lead-kc")
-        sample_org = session.execute(text(
-            "SELECT s.organization_id FROM service_capacity c JOIN service s ON s.id = c.service_id "
-            "ORDER BY s.name LIMIT 1")).scalar()
+        tokens = {
+            role: create_key(session, role, name=f"demo-{role}")
+            for role in ("admin", "case_manager", "operator", "planner", "curator")
+        }
+        tokens["case_manager (lead-kc)"] = create_key(
+            session, "case_manager", program="lead-kc", name="demo-case-manager-lead-kc"
+        )
+        sample_org = session.execute(
+            text(
+                "SELECT s.organization_id FROM service_capacity c JOIN service s ON s.id = c.service_id "
+                "ORDER BY s.name LIMIT 1"
+            )
+        ).scalar()
         if sample_org:
-            tokens["provider"] = create_key(session, "provider", organization_id=sample_org,
-                                            name="demo-provider")
+            tokens["provider"] = create_key(session, "provider", organization_id=sample_org, name="demo-provider")
     typer.echo(f"Sample capacity reports re-dated to today ({moved} pools), keeping their relative ages.")
     typer.echo("Demo keys (paste one into the pages' sign-in box):")
     for role, token in tokens.items():

@@ -20,8 +20,7 @@ def get_engine(settings: Settings | None = None) -> Engine:
     key = (settings.sqlalchemy_url, settings.db_pool_size)
     engine = _ENGINES.get(key)
     if engine is None:
-        engine = _ENGINES[key] = create_engine(key[0], pool_size=key[1], max_overflow=key[1] * 2,
-                                               pool_pre_ping=True)
+        engine = _ENGINES[key] = create_engine(key[0], pool_size=key[1], max_overflow=key[1] * 2, pool_pre_ping=True)
         event.listen(engine, "handle_error", _mark_server_gone)
     return engine
 

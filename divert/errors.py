@@ -187,13 +187,14 @@ def add_exception_handlers(app: FastAPI) -> None:
         # A lost database is 503 on every route (CONTRACT §2); any other database error is a bug:
         # 500 in the error shape, logged by class only (a statement may carry request values).
         if database_gone(exc):
-            log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
-                        type(exc).__name__)
-            return JSONResponse(error_body(DatabaseUnavailable.code, DATABASE_GONE), status_code=503,
-                                headers={"Retry-After": "5"})
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+            return JSONResponse(
+                error_body(DatabaseUnavailable.code, DATABASE_GONE), status_code=503, headers={"Retry-After": "5"}
+            )
         sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
-        log.error("database error on %s %s: %s (SQLSTATE %s)", request.method, request.url.path,
-                  type(exc).__name__, sqlstate)
+        log.error(
+            "database error on %s %s: %s (SQLSTATE %s)", request.method, request.url.path, type(exc).__name__, sqlstate
+        )
         return JSONResponse(error_body("internal_error", "an unexpected error occurred"), status_code=500)
 
     @app.exception_handler(Exception)
@@ -204,19 +205,21 @@ def add_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(DivertError)
     async def _divert_error(_: Request, exc: DivertError) -> JSONResponse:
         headers = _headers_for(exc)
-        return JSONResponse(error_body(exc.code, exc.detail, **exc.extra), status_code=_status_for(exc),
-                            headers=headers)
+        return JSONResponse(
+            error_body(exc.code, exc.detail, **exc.extra), status_code=_status_for(exc), headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field_path(e.get("loc", ())), "message": e.get("msg", "invalid")}
-                  for e in exc.errors()]
+        errors = [{"field": _field_path(e.get("loc", ())), "message": e.get("msg", "invalid")} for e in exc.errors()]
         fields = ", ".join(sorted({e["field"] for e in errors})) or "request"
         return JSONResponse(error_body("invalid_input", f"invalid {fields}", errors=errors), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(
-            exc.status_code, "http_error")
-        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+            exc.status_code, "http_error"
+        )
+        return JSONResponse(
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        )

@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     # Outbound requests (feeds, webhooks) go only to public addresses (api/outbound.py). This lets
     # them reach 127.0.0.0/8 and ::1 as well: for tests and local demos only, never in production.
     outbound_allow_loopback: bool = Field(
-        default=False, validation_alias=AliasChoices("DIVERT_OUTBOUND_ALLOW_LOOPBACK", "DIVERT_FEED_ALLOW_PRIVATE"))
+        default=False, validation_alias=AliasChoices("DIVERT_OUTBOUND_ALLOW_LOOPBACK", "DIVERT_FEED_ALLOW_PRIVATE")
+    )
     feed_timeout_seconds: float = Field(default=10, alias="DIVERT_FEED_TIMEOUT")
     # Allowed clock skew for capacity reports dated in the future.
     capacity_future_skew_minutes: float = Field(default=5, alias="DIVERT_CAPACITY_SKEW_MINUTES")
@@ -53,8 +54,9 @@ class Settings(BaseSettings):
     match_body_limit_bytes: int = Field(default=64 * 1024, ge=1024, alias="DIVERT_MATCH_BODY_LIMIT")
     hold_body_limit_bytes: int = Field(default=16 * 1024, ge=1024, alias="DIVERT_HOLD_BODY_LIMIT")
     report_body_limit_bytes: int = Field(default=16 * 1024, ge=1024, alias="DIVERT_REPORT_BODY_LIMIT")
-    capacity_batch_body_limit_bytes: int = Field(default=4 * 1024 * 1024, ge=1024,
-                                                 alias="DIVERT_CAPACITY_BATCH_BODY_LIMIT")
+    capacity_batch_body_limit_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=1024, alias="DIVERT_CAPACITY_BATCH_BODY_LIMIT"
+    )
     import_body_limit_bytes: int = Field(default=32 * 1024 * 1024, ge=1024, alias="DIVERT_IMPORT_BODY_LIMIT")
     # A datapackage zip larger than this once unpacked is refused (a zip bomb is small on the wire).
     zip_unpacked_limit_bytes: int = Field(default=128 * 1024 * 1024, ge=1024, alias="DIVERT_ZIP_UNPACKED_LIMIT")
@@ -71,9 +73,10 @@ class Settings(BaseSettings):
     @property
     def freshness(self) -> Freshness:
         """Time-to-live per unit (CONTRACT R5), as every room judges a capacity report."""
-        return Freshness(by_unit={"bed": self.ttl_bed_hours, "slot": self.ttl_slot_hours,
-                                  "appointment": self.ttl_appointment_hours},
-                         other=self.ttl_other_hours)
+        return Freshness(
+            by_unit={"bed": self.ttl_bed_hours, "slot": self.ttl_slot_hours, "appointment": self.ttl_appointment_hours},
+            other=self.ttl_other_hours,
+        )
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -81,7 +84,7 @@ class Settings(BaseSettings):
         url = self.database_url
         for prefix in ("postgresql+psycopg2://", "postgresql+psycopg://", "postgresql://", "postgres://"):
             if url.startswith(prefix):
-                return "postgresql+psycopg://" + url[len(prefix):]
+                return "postgresql+psycopg://" + url[len(prefix) :]
         return url
 
 

@@ -43,8 +43,14 @@ def _stop(message: str, quiet_exit: bool) -> bool:
     raise typer.Exit(1)
 
 
-def run_import(source: str, path: pathlib.Path | str, *, dry_run: bool, quiet_exit: bool = False,
-               reader_options: dict[str, Any] | None = None) -> bool:
+def run_import(
+    source: str,
+    path: pathlib.Path | str,
+    *,
+    dry_run: bool,
+    quiet_exit: bool = False,
+    reader_options: dict[str, Any] | None = None,
+) -> bool:
     """Imports `path` from `source`; prints a summary. Returns True on success.
 
     With `quiet_exit` (the demo) a failure is reported and False returned instead of exiting.
@@ -53,8 +59,7 @@ def run_import(source: str, path: pathlib.Path | str, *, dry_run: bool, quiet_ex
     path = pathlib.Path(path)
     reader = READERS.get(source)
     if reader is None:
-        return _stop(f"import source {source!r} is not yet supported (known: {', '.join(sorted(READERS))})",
-                     quiet_exit)
+        return _stop(f"import source {source!r} is not yet supported (known: {', '.join(sorted(READERS))})", quiet_exit)
     if not path.exists():
         return _stop(f"{path}: no such file or folder", quiet_exit)
     try:
@@ -76,8 +81,14 @@ def run_import(source: str, path: pathlib.Path | str, *, dry_run: bool, quiet_ex
 
                 with Progress(transient=True) as bar:
                     task = bar.add_task(f"importing {count} services", total=2 * count)
-                    result = import_source_data(session, data, source=source, actor=f"cli:{source}",
-                                                dry_run=dry_run, progress=lambda n: bar.advance(task, n))
+                    result = import_source_data(
+                        session,
+                        data,
+                        source=source,
+                        actor=f"cli:{source}",
+                        dry_run=dry_run,
+                        progress=lambda n: bar.advance(task, n),
+                    )
             else:
                 result = import_source_data(session, data, source=source, actor=f"cli:{source}", dry_run=dry_run)
             if dry_run:
@@ -91,20 +102,26 @@ def run_import(source: str, path: pathlib.Path | str, *, dry_run: bool, quiet_ex
         typer.echo(f"warning: {describe_problem(warning, path.name)}", err=True)
     print_merge_report(result.merges, result.near_misses)
     verb = "would import" if dry_run else "imported"
-    typer.echo(f"{verb} {count} services from {path.name}: {result.created} created, {result.updated} updated, "
-               f"{result.unchanged} unchanged, {len(result.warnings)} warnings"
-               + (" (dry run: nothing written)" if dry_run else ""))
+    typer.echo(
+        f"{verb} {count} services from {path.name}: {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged, {len(result.warnings)} warnings"
+        + (" (dry run: nothing written)" if dry_run else "")
+    )
     return True
 
 
 def print_merge_report(merges: list[dict[str, Any]], near_misses: list[dict[str, Any]]) -> None:
     """The deduplication report, one line per merge and near miss, for a curator to confirm."""
     for m in merges:
-        typer.echo(f"merged: {m['source']} {m['source_key']} \"{m['name']}\" into service {m['service_id']} "
-                   f"\"{m.get('service_name', '')}\" ({m['reason']})")
+        typer.echo(
+            f'merged: {m["source"]} {m["source_key"]} "{m["name"]}" into service {m["service_id"]} '
+            f'"{m.get("service_name", "")}" ({m["reason"]})'
+        )
     for m in near_misses:
-        typer.echo(f"near miss: {m['source']} {m['source_key']} \"{m['name']}\" and service {m['service_id']} "
-                   f"\"{m['service_name']}\" ({m['reason']}; name similarity {m['name_similarity']}) - not merged")
+        typer.echo(
+            f'near miss: {m["source"]} {m["source_key"]} "{m["name"]}" and service {m["service_id"]} '
+            f'"{m["service_name"]}" ({m["reason"]}; name similarity {m["name_similarity"]}) - not merged'
+        )
 
 
 def _report_failure(exc: ImportFailed, path: pathlib.Path, quiet_exit: bool) -> bool:

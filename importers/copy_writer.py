@@ -104,9 +104,7 @@ def _copy_json(value: Any) -> str:
     return encoded.translate(_COPY_ESCAPES) if _COPY_SPECIAL(encoded) else encoded
 
 
-def _copy_payload(
-    columns: list[str], fields: Sequence[Callable[[Any], str]], rows: list[dict[str, Any]]
-) -> list[str]:
+def _copy_payload(columns: list[str], fields: Sequence[Callable[[Any], str]], rows: list[dict[str, Any]]) -> list[str]:
     """`columns` of rows as COPY text, in pieces of at most BATCH_ROWS lines: pre-formatted, so neither
     SQLAlchemy nor psycopg adapts values one by one."""
     pieces = []
@@ -250,8 +248,6 @@ def insert_rows(
     writer.copy(stage, _copy_payload(columns, fields, rows))
     selects = ", ".join(cast[0].format(f"s.{a}") for a, cast in zip(aliases, casts, strict=True))
     # A just-emptied table is read in the order it was written, so rows are stored as the file lists them.
-    writer.execute(
-        f'INSERT INTO "{tbl.name}" ({", ".join(quoted)}) SELECT {selects} FROM {stage} AS s {conflict_sql}'
-    )
+    writer.execute(f'INSERT INTO "{tbl.name}" ({", ".join(quoted)}) SELECT {selects} FROM {stage} AS s {conflict_sql}')
     if len(rows) > BATCH_ROWS:
         writer.script(f"TRUNCATE {stage}")  # a large stage's files are not kept until the next import

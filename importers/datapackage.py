@@ -172,9 +172,7 @@ def _package_files(source: pathlib.Path | bytes, max_unpacked: int = MAX_UNPACKE
     """File name -> content of the package's top level (the folder holding datapackage.json)."""
     if isinstance(source, pathlib.Path) and source.is_dir():
         return {
-            p.name: p.read_bytes()
-            for p in source.iterdir()
-            if p.is_file() and p.suffix.lower() in (".csv", ".json")
+            p.name: p.read_bytes() for p in source.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".json")
         }
     try:
         archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
@@ -263,9 +261,7 @@ def _read_csv(file: str, content: bytes, errors: list[dict[str, Any]]) -> _Table
         reader = csv.DictReader(io.StringIO(text, newline=""))
         for number, row in enumerate(reader, start=2):
             if None in row:
-                errors.append(
-                    {"file": file, "row": number, "path": "", "message": "more cells than header columns"}
-                )
+                errors.append({"file": file, "row": number, "path": "", "message": "more cells than header columns"})
                 continue
             cleaned = {k.strip(): (v if v is not None else "") for k, v in row.items() if k}
             if any(v.strip() for v in cleaned.values()):
@@ -474,8 +470,7 @@ def _assemble(
         return out
 
     phones_by = {
-        c: group("phones", c)
-        for c in ("service_id", "location_id", "organization_id", "service_at_location_id")
+        c: group("phones", c) for c in ("service_id", "location_id", "organization_id", "service_at_location_id")
     }
     schedules_by = {c: group("schedules", c) for c in ("service_id", "location_id", "service_at_location_id")}
     areas_by = {c: group("service_areas", c) for c in ("service_id", "service_at_location_id")}
@@ -495,12 +490,8 @@ def _assemble(
         out: dict[str, Any] = dict(locations[loc_id])
         out["addresses"] = [strip(a, ["location_id"]) for a in addresses_by.get(loc_id, [])]
         out["phones"] = [phone(p) for p in phones_by["location_id"].get(loc_id, [])]
-        out["schedules"] = [
-            strip(s, LINK_COLUMNS["schedule"]) for s in schedules_by["location_id"].get(loc_id, [])
-        ]
-        out["languages"] = [
-            strip(g, LINK_COLUMNS["language"]) for g in languages_by["location_id"].get(loc_id, [])
-        ]
+        out["schedules"] = [strip(s, LINK_COLUMNS["schedule"]) for s in schedules_by["location_id"].get(loc_id, [])]
+        out["languages"] = [strip(g, LINK_COLUMNS["language"]) for g in languages_by["location_id"].get(loc_id, [])]
         return with_extras(out, "location_id", loc_id)
 
     def attribute(row: dict[str, str]) -> dict[str, Any]:
@@ -545,25 +536,17 @@ def _assemble(
             sout: dict[str, Any] = strip(sal, ["service_id"])
             sout["phones"] = [phone(p) for p in phones_by["service_at_location_id"].get(sal["id"], [])]
             sout["schedules"] = [
-                strip(s, LINK_COLUMNS["schedule"])
-                for s in schedules_by["service_at_location_id"].get(sal["id"], [])
+                strip(s, LINK_COLUMNS["schedule"]) for s in schedules_by["service_at_location_id"].get(sal["id"], [])
             ]
             sout["service_areas"] = [
-                strip(a, LINK_COLUMNS["service_area"])
-                for a in areas_by["service_at_location_id"].get(sal["id"], [])
+                strip(a, LINK_COLUMNS["service_area"]) for a in areas_by["service_at_location_id"].get(sal["id"], [])
             ]
             sout["location"] = location(sal["location_id"])
             doc["service_at_locations"].append(with_extras(sout, "service_at_location_id", sal["id"]))
         doc["phones"] = [phone(p) for p in phones_by["service_id"].get(sid, [])]
-        doc["schedules"] = [
-            strip(s, LINK_COLUMNS["schedule"]) for s in schedules_by["service_id"].get(sid, [])
-        ]
-        doc["service_areas"] = [
-            strip(a, LINK_COLUMNS["service_area"]) for a in areas_by["service_id"].get(sid, [])
-        ]
-        doc["languages"] = [
-            strip(g, LINK_COLUMNS["language"]) for g in languages_by["service_id"].get(sid, [])
-        ]
+        doc["schedules"] = [strip(s, LINK_COLUMNS["schedule"]) for s in schedules_by["service_id"].get(sid, [])]
+        doc["service_areas"] = [strip(a, LINK_COLUMNS["service_area"]) for a in areas_by["service_id"].get(sid, [])]
+        doc["languages"] = [strip(g, LINK_COLUMNS["language"]) for g in languages_by["service_id"].get(sid, [])]
         doc["attributes"] = [attribute(a) for a in attributes_by.get(sid, [])]
         doc["capacities"] = [capacity(c) for c in capacities_by.get(sid, [])]
         services.append(with_extras(doc, "service_id", sid))

@@ -192,11 +192,7 @@ class _Candidate:
         """Why this candidate is the same facility, or None."""
         if not (self.near() or self.same_address) or self.taken:
             return None
-        place = (
-            f"within {self.distance_m:.0f} m"
-            if self.near() and self.distance_m is not None
-            else "same address"
-        )
+        place = f"within {self.distance_m:.0f} m" if self.near() and self.distance_m is not None else "same address"
         if self.similarity >= NAME_MATCH:
             return f"same name ({self.similarity:.2f}), {place}"
         if self.same_address and self.similarity >= NAME_MATCH_SAME_ADDRESS:
@@ -218,8 +214,7 @@ def reconcile(session: Session, data: SourceData, *, source: str) -> Reconciliat
         ids = [_id(doc) for doc in services]
         stored = _stored_contributions(session, [i for i in ids if i])
         rebuilt = [
-            _merged(doc, stored[sid]) if sid and sid in stored else doc
-            for doc, sid in zip(services, ids, strict=True)
+            _merged(doc, stored[sid]) if sid and sid in stored else doc for doc, sid in zip(services, ids, strict=True)
         ]
         return Reconciliation(services=rebuilt)
 
@@ -250,9 +245,7 @@ def reconcile(session: Session, data: SourceData, *, source: str) -> Reconciliat
     resolved = [target or own for target, own in zip(targets, own_ids, strict=True)]
 
     contributions = _stored_contributions(session, [r for r in resolved if r])
-    bases = _catalog_documents(
-        session, sorted({r for r, o in zip(resolved, own_ids, strict=True) if r and r != o})
-    )
+    bases = _catalog_documents(session, sorted({r for r, o in zip(resolved, own_ids, strict=True) if r and r != o}))
     incoming: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
     for i, (doc, own, target) in enumerate(zip(services, own_ids, resolved, strict=True)):
         if not isinstance(doc, dict) or own is None or target is None or target == own:
@@ -270,9 +263,7 @@ def reconcile(session: Session, data: SourceData, *, source: str) -> Reconciliat
             continue
         if target == own:
             plan.records.append((keys[i], own, None))
-            out.append(
-                _merged(doc, [c for c in contributions.get(own, []) if (c[0], c[1]) != (source, keys[i])])
-            )
+            out.append(_merged(doc, [c for c in contributions.get(own, []) if (c[0], c[1]) != (source, keys[i])]))
             continue
         plan.records.append((keys[i], target, doc))
         mine = {(s, k) for s, k, _ in incoming[target]}
@@ -311,8 +302,16 @@ def record_sources(session: Session, plan: Reconciliation, *, source: str, actor
         session.execute(stmt, rows[start : start + 2000])
     now = datetime.now().astimezone()
     metadata = [
-        provenance_row(resource_type="service", resource_id=sid, action="merge", field_name="source_record",
-                       previous="", replacement=f"{source}:{key}", actor=actor, at=now)
+        provenance_row(
+            resource_type="service",
+            resource_id=sid,
+            action="merge",
+            field_name="source_record",
+            previous="",
+            replacement=f"{source}:{key}",
+            actor=actor,
+            at=now,
+        )
         for key, sid in plan.new_merges
     ]
     if metadata:
@@ -329,18 +328,13 @@ def _id(doc: Any) -> str | None:
 
 def _known_records(session: Session, source: str, keys: list[str]) -> dict[str, str]:
     rows = session.execute(
-        text(
-            "SELECT source_key, service_id FROM source_record "
-            "WHERE source = :source AND source_key = ANY(:keys)"
-        ),
+        text("SELECT source_key, service_id FROM source_record WHERE source = :source AND source_key = ANY(:keys)"),
         {"source": source, "keys": keys},
     )
     return dict(rows.tuples().all())
 
 
-def _stored_contributions(
-    session: Session, service_ids: list[str]
-) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
+def _stored_contributions(session: Session, service_ids: list[str]) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
     """service id → [(source, key, document)] of every record merged into it, in a stable order."""
     if not service_ids:
         return {}
@@ -633,11 +627,7 @@ def _near_miss_entry(
     elif c.near() and c.same_address:
         why = "same address within 100 m, names differ"
     elif c.near():
-        why = (
-            f"within {c.distance_m:.0f} m, names differ"
-            if c.distance_m is not None
-            else "nearby, names differ"
-        )
+        why = f"within {c.distance_m:.0f} m, names differ" if c.distance_m is not None else "nearby, names differ"
     else:
         why = "same street address, names differ"
     return {

@@ -85,9 +85,7 @@ def _by(rows: Iterable[dict[str, Any]], key: str) -> dict[str, list[dict[str, An
 
 
 def _schedule(row: dict[str, Any]) -> dict[str, Any]:
-    out = _object(
-        row, [c for c in SCHEDULE_COLUMNS if c != "time_offset_minutes"], skip=LINK_COLUMNS["schedule"]
-    )
+    out = _object(row, [c for c in SCHEDULE_COLUMNS if c != "time_offset_minutes"], skip=LINK_COLUMNS["schedule"])
     for key in ("opens_at", "closes_at"):
         if row.get(key) is not None:
             out[key] = ClockTime(at=row[key], offset_minutes=row.get("time_offset_minutes")).hsds()
@@ -99,9 +97,7 @@ def service_documents(session: Session, service_ids: Sequence[str] | None = None
     return list(iter_service_documents(session, service_ids))
 
 
-def iter_service_documents(
-    session: Session, service_ids: Sequence[str] | None = None
-) -> Iterator[dict[str, Any]]:
+def iter_service_documents(session: Session, service_ids: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
     if service_ids is None:
         service_ids = list(session.execute(select(t.Service.id).order_by(t.Service.id)).scalars())
     ids = sorted(set(service_ids))
@@ -179,15 +175,11 @@ def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
         }.values()
     )
     attributes = [
-        a
-        for a in _rows(session, T["attribute"], T["attribute"].c.link_id, ids)
-        if a["link_entity"] == "service"
+        a for a in _rows(session, T["attribute"], T["attribute"].c.link_id, ids) if a["link_entity"] == "service"
     ]
     terms = {
         r["id"]: r
-        for r in _rows(
-            session, T["term"], T["term"].c.id, sorted({a["taxonomy_term_id"] for a in attributes})
-        )
+        for r in _rows(session, T["term"], T["term"].c.id, sorted({a["taxonomy_term_id"] for a in attributes}))
     }
     taxonomies = {
         r["id"]: r
@@ -209,9 +201,7 @@ def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
         )
     }
 
-    phones_by = {
-        k: _by(phones, k) for k in ("service_id", "location_id", "organization_id", "service_at_location_id")
-    }
+    phones_by = {k: _by(phones, k) for k in ("service_id", "location_id", "organization_id", "service_at_location_id")}
     langs_by = {k: _by(languages, k) for k in ("service_id", "location_id", "phone_id")}
     scheds_by = {k: _by(schedules, k) for k in ("service_id", "location_id", "service_at_location_id")}
     areas_by = {k: _by(areas, k) for k in ("service_id", "service_at_location_id")}
@@ -222,8 +212,7 @@ def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
     def phone(row: dict[str, Any]) -> dict[str, Any]:
         out = _object(row, PHONE_COLUMNS, skip=[c for c in LINK_COLUMNS["phone"] if c != "contact_id"])
         langs = [
-            _object(g, LANGUAGE_COLUMNS, skip=LINK_COLUMNS["language"])
-            for g in langs_by["phone_id"].get(row["id"], [])
+            _object(g, LANGUAGE_COLUMNS, skip=LINK_COLUMNS["language"]) for g in langs_by["phone_id"].get(row["id"], [])
         ]
         if langs:
             out["languages"] = langs
@@ -232,14 +221,11 @@ def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
     def location(loc_id: str) -> dict[str, Any]:
         row = locations[loc_id]
         out = _object(row, LOCATION_COLUMNS)
-        out["addresses"] = [
-            _object(a, ADDRESS_COLUMNS, skip=["location_id"]) for a in addresses.get(loc_id, [])
-        ]
+        out["addresses"] = [_object(a, ADDRESS_COLUMNS, skip=["location_id"]) for a in addresses.get(loc_id, [])]
         out["phones"] = [phone(p) for p in phones_by["location_id"].get(loc_id, [])]
         out["schedules"] = [_schedule(s) for s in scheds_by["location_id"].get(loc_id, [])]
         out["languages"] = [
-            _object(g, LANGUAGE_COLUMNS, skip=LINK_COLUMNS["language"])
-            for g in langs_by["location_id"].get(loc_id, [])
+            _object(g, LANGUAGE_COLUMNS, skip=LINK_COLUMNS["language"]) for g in langs_by["location_id"].get(loc_id, [])
         ]
         return out
 
@@ -251,9 +237,7 @@ def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
             if term["taxonomy_id"] in taxonomies:
                 taxonomy = taxonomies[term["taxonomy_id"]]
                 tout["taxonomy_detail"] = _object(taxonomy, TAXONOMY_COLUMNS)
-                tout["taxonomy_detail"]["description"] = taxonomy_description(
-                    taxonomy["name"], taxonomy["description"]
-                )
+                tout["taxonomy_detail"]["description"] = taxonomy_description(taxonomy["name"], taxonomy["description"])
             out["taxonomy_term"] = tout
         return out
 
@@ -300,8 +284,7 @@ def _assemble(session: Session, ids: list[str]) -> list[dict[str, Any]]:
             for a in areas_by["service_id"].get(sid, [])
         ]
         doc["languages"] = [
-            _object(g, LANGUAGE_COLUMNS, skip=LINK_COLUMNS["language"])
-            for g in langs_by["service_id"].get(sid, [])
+            _object(g, LANGUAGE_COLUMNS, skip=LINK_COLUMNS["language"]) for g in langs_by["service_id"].get(sid, [])
         ]
         doc["attributes"] = [attribute(a) for a in attrs_by.get(sid, [])]
         doc["capacities"] = [capacity(c) for c in capacities.get(sid, [])]
@@ -405,9 +388,7 @@ class _Rows:
                 current[column] = value
 
 
-def _extra_items(
-    entity: str, row: dict[str, Any], extra_rows: dict[str, _Rows], phones: _Rows
-) -> None:
+def _extra_items(entity: str, row: dict[str, Any], extra_rows: dict[str, _Rows], phones: _Rows) -> None:
     extra = row.get("extra") or {}
     for resource, spec in EXTRA_RESOURCES.items():
         if entity not in spec:

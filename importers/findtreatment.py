@@ -126,9 +126,7 @@ def read_findtreatment(path: pathlib.Path) -> KeyedSourceData:
         data.origins.append({"file": path.name, "row": row_number})
     if problems.errors:
         noun = "problem" if len(problems.errors) == 1 else "problems"
-        raise ImportFailed(
-            f"{len(problems.errors)} {noun} in {path.name}; nothing was written", errors=problems.errors
-        )
+        raise ImportFailed(f"{len(problems.errors)} {noun} in {path.name}; nothing was written", errors=problems.errors)
     for code, count in sorted(problems.unknown.items()):
         problems.warnings.append(
             {
@@ -164,17 +162,13 @@ def _json_rows(text: str, problems: _Problems) -> list[tuple[int, dict[str, Any]
     except json.JSONDecodeError as exc:
         raise ImportFailed(
             f"{problems.file} is not JSON: {exc.msg} at line {exc.lineno}",
-            errors=[
-                {"file": problems.file, "row": exc.lineno, "path": "", "message": f"not JSON: {exc.msg}"}
-            ],
+            errors=[{"file": problems.file, "row": exc.lineno, "path": "", "message": f"not JSON: {exc.msg}"}],
         ) from None
     rows = document.get("rows") if isinstance(document, dict) else document
     if not isinstance(rows, list):
         raise ImportFailed(
             f'{problems.file}: expected a locator listing {{"rows": [...]}}',
-            errors=[
-                {"file": problems.file, "row": 0, "path": "rows", "message": "expected a list of facilities"}
-            ],
+            errors=[{"file": problems.file, "row": 0, "path": "rows", "message": "expected a list of facilities"}],
         )
     keys = list(dict.fromkeys(k for row in rows if isinstance(row, dict) for k in row))
     if rows and keys and "name1" not in keys:

@@ -72,15 +72,9 @@ class _Files:
         self.warnings.append({"file": file, "row": row, "column": column, "message": message})
 
 
-def _read_csv(
-    folder: pathlib.Path, name: str, files: _Files, *, required: bool
-) -> list[tuple[int, dict[str, str]]]:
+def _read_csv(folder: pathlib.Path, name: str, files: _Files, *, required: bool) -> list[tuple[int, dict[str, str]]]:
     """Rows with their line numbers; HMIS file names are matched case-insensitively."""
-    path = (
-        next((p for p in folder.iterdir() if p.name.lower() == name.lower()), None)
-        if folder.is_dir()
-        else None
-    )
+    path = next((p for p in folder.iterdir() if p.name.lower() == name.lower()), None) if folder.is_dir() else None
     if path is None:
         if required:
             files.error(name, 0, "", f"{name} is missing (expected beside Inventory.csv)")
@@ -158,20 +152,33 @@ def _export_row(export: list[tuple[int, dict[str, str]]], files: _Files) -> tupl
     for line, row in export[:1]:
         version = row.get("CSVVersion", "")
         if not version:
-            files.warn("Export.csv", line, "CSVVersion", (
-                f"no CSVVersion; read as the FY{EXPECTED_CSV_VERSION} HMIS CSV"))
+            files.warn(
+                "Export.csv", line, "CSVVersion", (f"no CSVVersion; read as the FY{EXPECTED_CSV_VERSION} HMIS CSV")
+            )
         elif not version.startswith(EXPECTED_CSV_VERSION):
-            files.warn("Export.csv", line, "CSVVersion", (
-                f"CSVVersion {version!r} found; this reader follows the FY{EXPECTED_CSV_VERSION} HMIS CSV "
-                f"(\"{EXPECTED_CSV_VERSION} v1.x\") and read it as that: the columns it uses (ProjectID, "
-                "ProjectType, OrganizationID, InventoryID, BedInventory, dates) keep their FY2024 meaning; "
-                "check project types added since"))
+            files.warn(
+                "Export.csv",
+                line,
+                "CSVVersion",
+                (
+                    f"CSVVersion {version!r} found; this reader follows the FY{EXPECTED_CSV_VERSION} HMIS CSV "
+                    f'("{EXPECTED_CSV_VERSION} v1.x") and read it as that: the columns it uses (ProjectID, '
+                    "ProjectType, OrganizationID, InventoryID, BedInventory, dates) keep their FY2024 meaning; "
+                    "check project types added since"
+                ),
+            )
         value = row.get("ExportDate", "")
         stamp = _parse_when(value) if value else None
         if value and stamp is None:
-            files.warn("Export.csv", line, "ExportDate", (
-                f"{value!r} is not a date layout this reader knows (e.g. 2024-10-01 08:00:00 or "
-                "10-01-2024 08:00:00); the records' DateUpdated is used instead"))
+            files.warn(
+                "Export.csv",
+                line,
+                "ExportDate",
+                (
+                    f"{value!r} is not a date layout this reader knows (e.g. 2024-10-01 08:00:00 or "
+                    "10-01-2024 08:00:00); the records' DateUpdated is used instead"
+                ),
+            )
         return stamp, row.get("SourceID", "")
     return None, ""
 
@@ -224,9 +231,7 @@ def read_hmis_inventory(path: pathlib.Path) -> KeyedSourceData:
         if not pid:
             files.error("Project.csv", line, "ProjectID", "empty ProjectID")
         elif pid in project_rows:
-            files.error(
-                "Project.csv", line, "ProjectID", f"ProjectID {pid!r} is also row {project_rows[pid][0]}"
-            )
+            files.error("Project.csv", line, "ProjectID", f"ProjectID {pid!r} is also row {project_rows[pid][0]}")
         else:
             project_rows[pid] = (line, row)
 
@@ -238,9 +243,7 @@ def read_hmis_inventory(path: pathlib.Path) -> KeyedSourceData:
             files.error("Inventory.csv", line, "InventoryID", "empty InventoryID")
             continue
         if iid in seen_inventory:
-            files.error(
-                "Inventory.csv", line, "InventoryID", f"InventoryID {iid!r} is also row {seen_inventory[iid]}"
-            )
+            files.error("Inventory.csv", line, "InventoryID", f"InventoryID {iid!r} is also row {seen_inventory[iid]}")
             continue
         seen_inventory[iid] = line
         if pid not in project_rows:
@@ -251,9 +254,7 @@ def read_hmis_inventory(path: pathlib.Path) -> KeyedSourceData:
             if beds < 0:
                 raise ValueError
         except ValueError:
-            files.error(
-                "Inventory.csv", line, "BedInventory", f"{row['BedInventory']!r} is not a whole number ≥ 0"
-            )
+            files.error("Inventory.csv", line, "BedInventory", f"{row['BedInventory']!r} is not a whole number ≥ 0")
             continue
         updated = _when(row.get("DateUpdated", ""), "Inventory.csv", line, "DateUpdated", files)
         ended = _when(row.get("InventoryEndDate", ""), "Inventory.csv", line, "InventoryEndDate", files)
@@ -271,9 +272,7 @@ def read_hmis_inventory(path: pathlib.Path) -> KeyedSourceData:
             continue
         kind, need = PROJECT_TYPES.get(project["ProjectType"], (None, None))
         if kind is None:
-            files.error(
-                "Project.csv", line, "ProjectType", f"{project['ProjectType']!r} is not an HMIS project type"
-            )
+            files.error("Project.csv", line, "ProjectType", f"{project['ProjectType']!r} is not an HMIS project type")
             continue
         if need is None:
             if pid in pools:
@@ -304,9 +303,7 @@ def read_hmis_inventory(path: pathlib.Path) -> KeyedSourceData:
 
 def _failed(files: _Files) -> ImportFailed:
     noun = "problem" if len(files.errors) == 1 else "problems"
-    return ImportFailed(
-        f"{len(files.errors)} {noun} in the HMIS export; nothing was written", errors=files.errors
-    )
+    return ImportFailed(f"{len(files.errors)} {noun} in the HMIS export; nothing was written", errors=files.errors)
 
 
 def _service(
@@ -323,9 +320,7 @@ def _service(
 ) -> tuple[dict[str, Any], bool]:
     owner = f"{SOURCE}:{key}"
     organization_id = stable_id("organization", f"{SOURCE}:org:{project['OrganizationID']}")
-    org_name = (
-        org_names.get(project["OrganizationID"]) or project.get("ProjectCommonName") or project["ProjectName"]
-    )
+    org_name = org_names.get(project["OrganizationID"]) or project.get("ProjectCommonName") or project["ProjectName"]
     name = project["ProjectName"] or project.get("ProjectCommonName") or f"HMIS project {key}"
     approximate = False
     sals: list[dict[str, Any]] = []
@@ -337,8 +332,7 @@ def _service(
                 "ProjectCoC.csv",
                 0,
                 "ZIP",
-                f"project {key}: ZIP {site.get('ZIP')!r} is not a known US ZIP; "
-                "the site is kept without coordinates",
+                f"project {key}: ZIP {site.get('ZIP')!r} is not a known US ZIP; the site is kept without coordinates",
             )
         approximate = True
         location = physical_location(
@@ -361,8 +355,7 @@ def _service(
             "Project.csv",
             line,
             "ProjectID",
-            f"project {key} has no address in ProjectCoC.csv: "
-            "imported without a location, so it is not on the map",
+            f"project {key} has no address in ProjectCoC.csv: imported without a location, so it is not on the map",
         )
     limit = export_time - INVENTORY_AGE
     capacities: list[dict[str, Any]] = []
@@ -400,8 +393,7 @@ def _service(
         "description": f"{kind} (HUD HMIS project {project['ProjectID']}).",
         "organization": {"id": organization_id, "name": org_name},
         "service_at_locations": sals,
-        "attributes": need_attributes(owner, [need])
-        + [attribute(owner, TAXONOMY, project["ProjectType"], name=kind)],
+        "attributes": need_attributes(owner, [need]) + [attribute(owner, TAXONOMY, project["ProjectType"], name=kind)],
         "capacities": capacities,
     }
     # Household type says who the beds are for; an age bound is set only when every pool agrees.

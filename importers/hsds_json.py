@@ -79,9 +79,7 @@ def _expand(obj: Any) -> list[Any]:
         sal = {k: v for k, v in obj.items() if k != "service"}
         sal.setdefault("service_id", service.get("id"))
         others = [
-            s
-            for s in service.get("service_at_locations") or []
-            if isinstance(s, dict) and s.get("id") != sal.get("id")
+            s for s in service.get("service_at_locations") or [] if isinstance(s, dict) and s.get("id") != sal.get("id")
         ]
         service["service_at_locations"] = [*others, sal]
         return [service]

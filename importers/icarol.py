@@ -56,9 +56,7 @@ MAPPED_FIELDS = {
 
 
 def _mapping_error(file: str, path: str, message: str) -> ImportFailed:
-    return ImportFailed(
-        f"{file}: {message}", errors=[{"file": file, "row": 0, "path": path, "message": message}]
-    )
+    return ImportFailed(f"{file}: {message}", errors=[{"file": file, "row": 0, "path": path, "message": message}])
 
 
 def load_mapping(path: pathlib.Path | None) -> dict[str, Any]:
@@ -80,14 +78,10 @@ def load_mapping(path: pathlib.Path | None) -> dict[str, Any]:
                 f"unknown field {field!r} (known: {', '.join(sorted(MAPPED_FIELDS))})",
             )
     if "service.name" not in mapping["columns"]:
-        raise _mapping_error(
-            path.name, "columns.service.name", "the mapping must name the program name column"
-        )
+        raise _mapping_error(path.name, "columns.service.name", "the mapping must name the program name column")
     prefixes = mapping.get("needs_by_prefix", {})
     if not isinstance(prefixes, dict):
-        raise _mapping_error(
-            path.name, "needs_by_prefix", "must be an object of code prefix → {needs: [...]}"
-        )
+        raise _mapping_error(path.name, "needs_by_prefix", "must be an object of code prefix → {needs: [...]}")
     for prefix, spec in prefixes.items():
         needs = spec.get("needs") if isinstance(spec, dict) else spec
         if not isinstance(needs, list) or any(n not in NEEDS for n in needs):
@@ -162,9 +156,7 @@ def read_icarol(path: pathlib.Path, mapping_path: pathlib.Path | None = None) ->
         before = len(errors)
 
         def error(field: str, message: str, line: int = line) -> None:
-            errors.append(
-                {"file": path.name, "row": line, "column": columns.get(field, field), "message": message}
-            )
+            errors.append({"file": path.name, "row": line, "column": columns.get(field, field), "message": message})
 
         name = cell(row, "service.name")
         if name is None:
@@ -176,9 +168,7 @@ def read_icarol(path: pathlib.Path, mapping_path: pathlib.Path | None = None) ->
         verified = cell(row, "service.assured_date")
         assured = _date(verified, mapping["date_formats"]) if verified else None
         if verified and assured is None:
-            error(
-                "service.assured_date", f"{verified!r} is not a date ({', '.join(mapping['date_formats'])})"
-            )
+            error("service.assured_date", f"{verified!r} is not a date ({', '.join(mapping['date_formats'])})")
         codes: list[str] = []
         for raw in (cell(row, "taxonomy_codes") or "").split(mapping["list_separator"]):
             code = _TARGET.sub("", raw.strip()).upper()
@@ -217,9 +207,7 @@ def read_icarol(path: pathlib.Path, mapping_path: pathlib.Path | None = None) ->
             if not found:
                 unmapped[code] = unmapped.get(code, 0) + 1
             needs += found
-        data.services.append(
-            _service(key, row, name, codes, needs, assured, latitude, longitude, cell, mapping)
-        )
+        data.services.append(_service(key, row, name, codes, needs, assured, latitude, longitude, cell, mapping))
         data.keys.append(key)
         assert data.origins is not None
         data.origins.append({"file": path.name, "row": line})
@@ -296,14 +284,11 @@ def _service(
     )
     has_place = latitude is not None or location["addresses"]
     labels = {
-        p: (s.get("label") if isinstance(s, dict) else None)
-        for p, s in mapping.get("needs_by_prefix", {}).items()
+        p: (s.get("label") if isinstance(s, dict) else None) for p, s in mapping.get("needs_by_prefix", {}).items()
     }
     taxonomy = mapping["taxonomy"]
     languages = [
-        lang.strip()
-        for lang in (cell(row, "languages") or "").split(mapping["list_separator"])
-        if lang.strip()
+        lang.strip() for lang in (cell(row, "languages") or "").split(mapping["list_separator"]) if lang.strip()
     ]
     return {
         "id": stable_id(owner),

@@ -227,9 +227,7 @@ class Schedule(HSDSRecord):
 
     @model_validator(mode="after")
     def _one_offset(self) -> Schedule:
-        offsets = {
-            t.offset_minutes for t in (self.opens_at, self.closes_at) if t and t.offset_minutes is not None
-        }
+        offsets = {t.offset_minutes for t in (self.opens_at, self.closes_at) if t and t.offset_minutes is not None}
         if len(offsets) > 1:
             raise ValueError("opens_at and closes_at carry different UTC offsets")
         return self
@@ -290,11 +288,7 @@ class Attribute(HSDSRecord):
     def _has_term(self) -> Attribute:
         if self.taxonomy_term is None and not self.taxonomy_term_id:
             raise ValueError("an attribute needs taxonomy_term or taxonomy_term_id")
-        if (
-            self.taxonomy_term is not None
-            and self.taxonomy_term_id
-            and self.taxonomy_term_id != self.taxonomy_term.id
-        ):
+        if self.taxonomy_term is not None and self.taxonomy_term_id and self.taxonomy_term_id != self.taxonomy_term.id:
             raise ValueError("taxonomy_term_id differs from taxonomy_term.id")
         return self
 
@@ -454,17 +448,9 @@ class Service(HSDSRecord):
     def _consistent(self) -> Service:
         if self.organization is None and not self.organization_id:
             raise ValueError("a service needs organization or organization_id")
-        if (
-            self.organization is not None
-            and self.organization_id
-            and self.organization_id != self.organization.id
-        ):
+        if self.organization is not None and self.organization_id and self.organization_id != self.organization.id:
             raise ValueError("organization_id differs from organization.id")
-        if (
-            self.minimum_age is not None
-            and self.maximum_age is not None
-            and self.minimum_age > self.maximum_age
-        ):
+        if self.minimum_age is not None and self.maximum_age is not None and self.minimum_age > self.maximum_age:
             raise ValueError("minimum_age is greater than maximum_age")
         return self
 

@@ -54,7 +54,7 @@ TABLES: tuple[str, ...] = (
 )
 # The rows replaced wholesale when a service is re-imported (pools are upserted instead, so holds and
 # history survive).
-CHILD_TABLES: tuple[str, ...] = TABLES[TABLES.index("service_at_location"):TABLES.index("service_capacity")]
+CHILD_TABLES: tuple[str, ...] = TABLES[TABLES.index("service_at_location") : TABLES.index("service_capacity")]
 
 # Columns that tie a row to the object(s) it hangs from; merged rather than compared.
 LINK_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -277,9 +277,7 @@ class DocumentRows:
             return
         conflict = merge_row(table, existing, row)
         if conflict:
-            self.errors.append(
-                Problem(path, f"{table} {row['id']!r} appears twice with different {conflict}")
-            )
+            self.errors.append(Problem(path, f"{table} {row['id']!r} appears twice with different {conflict}"))
 
 
 def merge_row(table: str, existing: dict[str, Any], incoming: dict[str, Any]) -> str | None:
@@ -379,9 +377,7 @@ class _Normalizer:
         for key in model.extra:
             if (table, key) not in self.dropped:
                 self.dropped.add((table, key))
-                self.warn(
-                    f"{path}.{key}", f"{table} field {key!r} is not part of HSDS 3.1 here and is not kept"
-                )
+                self.warn(f"{path}.{key}", f"{table} field {key!r} is not part of HSDS 3.1 here and is not kept")
 
     def check_contacts(self, entity: str, record: Any, path: str) -> None:
         """An email or web address HSDS would reject is kept as given, with a warning naming it."""
@@ -390,12 +386,16 @@ class _Normalizer:
             if not isinstance(value, str) or not value.strip():
                 continue
             if column in EMAIL_COLUMNS and not looks_like_email(value):
-                self.warn(f"{path}.{column}" if path else column,
-                          f"{entity} {record.id!r}: {column} {value!r} is not an email address; kept as given")
+                self.warn(
+                    f"{path}.{column}" if path else column,
+                    f"{entity} {record.id!r}: {column} {value!r} is not an email address; kept as given",
+                )
             elif column in URL_COLUMNS and not looks_like_url(value, any_scheme=column == "uri"):
-                self.warn(f"{path}.{column}" if path else column,
-                          f"{entity} {record.id!r}: {column} {value!r} is not an absolute URL "
-                          "(e.g. https://example.org); kept as given")
+                self.warn(
+                    f"{path}.{column}" if path else column,
+                    f"{entity} {record.id!r}: {column} {value!r} is not an absolute URL "
+                    "(e.g. https://example.org); kept as given",
+                )
 
     def run(self) -> DocumentRows:
         s = self.service
@@ -451,8 +451,7 @@ class _Normalizer:
         if (lat is None) != (lon is None):
             self.warn(
                 f"{path}.latitude",
-                f"location {loc.id!r} has only one of latitude/longitude; "
-                "it is kept but cannot be placed on the map",
+                f"location {loc.id!r} has only one of latitude/longitude; it is kept but cannot be placed on the map",
             )
         elif lat is not None and lon is not None:
             if -90 <= lat <= 90 and -180 <= lon <= 180:
@@ -531,8 +530,7 @@ class _Normalizer:
             except ValueError as exc:
                 self.warn(
                     f"{path}.extent",
-                    f"service_area {area.id!r}: {exc}; the extent is kept as text "
-                    "and the area is not used for reach",
+                    f"service_area {area.id!r}: {exc}; the extent is kept as text and the area is not used for reach",
                 )
         row["geog"] = geog
         self.doc.add("service_area", row, path)
@@ -565,9 +563,7 @@ class _Normalizer:
             detail = term.taxonomy_detail
             self.drop_unkept("taxonomy", detail, f"{tpath}.taxonomy_detail")
             if trow["taxonomy_id"] not in (None, detail.id):
-                self.doc.errors.append(
-                    Problem(f"{tpath}.taxonomy_id", "taxonomy_id differs from taxonomy_detail.id")
-                )
+                self.doc.errors.append(Problem(f"{tpath}.taxonomy_id", "taxonomy_id differs from taxonomy_detail.id"))
             trow["taxonomy_id"] = detail.id
             self.doc.add("taxonomy", _pick(detail, TAXONOMY_COLUMNS), f"{tpath}.taxonomy_detail")
         elif trow["taxonomy_id"]:
@@ -633,8 +629,7 @@ def content_hash(doc: DocumentRows) -> str:
             continue
         if table == "service_capacity":
             canonical[table] = [
-                {k: v for k, v in r.items() if k not in LIVE_CAPACITY_COLUMNS}
-                for _, r in sorted(rows.items())
+                {k: v for k, v in r.items() if k not in LIVE_CAPACITY_COLUMNS} for _, r in sorted(rows.items())
             ]
         else:
             canonical[table] = [r for _, r in sorted(rows.items())]

@@ -59,8 +59,7 @@ _CHILD_DELETES: tuple[tuple[str, str], ...] = (
         "schedule",
     ),
     (
-        "DELETE FROM service_area WHERE service_id = ANY(CAST(:services AS text[])) "
-        "OR id = ANY(CAST(:ids AS text[]))",
+        "DELETE FROM service_area WHERE service_id = ANY(CAST(:services AS text[])) OR id = ANY(CAST(:ids AS text[]))",
         "service_area",
     ),
     (
@@ -70,8 +69,7 @@ _CHILD_DELETES: tuple[tuple[str, str], ...] = (
         "language",
     ),
     (
-        "DELETE FROM address WHERE location_id = ANY(CAST(:locations AS text[])) "
-        "OR id = ANY(CAST(:ids AS text[]))",
+        "DELETE FROM address WHERE location_id = ANY(CAST(:locations AS text[])) OR id = ANY(CAST(:ids AS text[]))",
         "address",
     ),
     (
@@ -118,9 +116,7 @@ def import_services(
     # garbage collector on, every few thousand allocations would rescan all of them (about a third of
     # the time of a 5,000-service import went to that).
     with cyclic_gc_paused():
-        return _import_services(
-            session, services, source=source, actor=actor, dry_run=dry_run, progress=progress
-        )
+        return _import_services(session, services, source=source, actor=actor, dry_run=dry_run, progress=progress)
 
 
 def _import_services(
@@ -293,10 +289,7 @@ def _write_rows(
         "locations": [r["id"] for r in rows["location"]],
         "organizations": [r["id"] for r in rows["organization"]],
     }
-    new_ids = {
-        table: [r["id"] for r in rows[table]]
-        for table in CHILD_TABLES
-    }
+    new_ids = {table: [r["id"] for r in rows[table]] for table in CHILD_TABLES}
     # Pools dropped from a service's document go; pools kept are upserted so holds and history stay.
     capacity_ids = [r["id"] for r in rows["service_capacity"]]
     now = datetime.now().astimezone()
@@ -336,13 +329,10 @@ def _write_capacities(
         f"{c} = EXCLUDED.{c}" for c in ("service_id", "unit_id", "description", "reserved_for", "location_id")
     )
     live = ", ".join(
-        f"{c} = CASE WHEN EXCLUDED.updated > service_capacity.updated THEN EXCLUDED.{c} "
-        f"ELSE service_capacity.{c} END"
+        f"{c} = CASE WHEN EXCLUDED.updated > service_capacity.updated THEN EXCLUDED.{c} ELSE service_capacity.{c} END"
         for c in LIVE_CAPACITY_COLUMNS
     )
-    insert_rows(
-        writer, "service_capacity", rows, conflict_sql=f"ON CONFLICT (id) DO UPDATE SET {structural}, {live}"
-    )
+    insert_rows(writer, "service_capacity", rows, conflict_sql=f"ON CONFLICT (id) DO UPDATE SET {structural}, {live}")
     reports = [
         {
             "capacity_id": r["id"],

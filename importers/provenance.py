@@ -52,9 +52,18 @@ def write_metadata(
     def add(
         resource_type: str, resource_id: str, action: str, field_name: str, previous: str, replacement: str
     ) -> None:
-        rows.append(provenance_row(resource_type=resource_type, resource_id=resource_id, action=action,
-                                   field_name=field_name, previous=previous, replacement=replacement,
-                                   actor=actor, at=now))
+        rows.append(
+            provenance_row(
+                resource_type=resource_type,
+                resource_id=resource_id,
+                action=action,
+                field_name=field_name,
+                previous=previous,
+                replacement=replacement,
+                actor=actor,
+                at=now,
+            )
+        )
 
     for doc in docs:
         sid = doc.service_id

@@ -53,8 +53,12 @@ def read_211(path: pathlib.Path, mapping: pathlib.Path | None = None) -> SourceD
     return read_icarol(path, mapping)
 
 
-READERS: dict[str, Reader] = {"hsds": read_hsds, "findtreatment": read_findtreatment, "hmis": read_hmis,
-                              "211": read_211}
+READERS: dict[str, Reader] = {
+    "hsds": read_hsds,
+    "findtreatment": read_findtreatment,
+    "hmis": read_hmis,
+    "211": read_211,
+}
 
 
 def register_reader(source: str, reader: Reader) -> None:
@@ -81,21 +85,27 @@ class SourceImportResult(ImportResult):
         return body
 
 
-def import_source_data(session: Session, data: list[Any] | SourceData, *, source: str, actor: str,
-                       dry_run: bool = False, progress: Progress | None = None) -> SourceImportResult:
+def import_source_data(
+    session: Session,
+    data: list[Any] | SourceData,
+    *,
+    source: str,
+    actor: str,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> SourceImportResult:
     """Runs dedup and the pipeline on what a reader returned; problems point back to file and row."""
     with cyclic_gc_paused():
-        return _import_source_data(session, data, source=source, actor=actor, dry_run=dry_run,
-                                   progress=progress)
+        return _import_source_data(session, data, source=source, actor=actor, dry_run=dry_run, progress=progress)
 
 
-def _import_source_data(session: Session, data: list[Any] | SourceData, *, source: str, actor: str,
-                        dry_run: bool, progress: Progress | None) -> SourceImportResult:
+def _import_source_data(
+    session: Session, data: list[Any] | SourceData, *, source: str, actor: str, dry_run: bool, progress: Progress | None
+) -> SourceImportResult:
     data = as_source_data(data)
     plan = reconcile(session, data, source=source)
     try:
-        result = import_services(session, plan.services, source=source, actor=actor, dry_run=dry_run,
-                                 progress=progress)
+        result = import_services(session, plan.services, source=source, actor=actor, dry_run=dry_run, progress=progress)
     except ImportFailed as exc:
         if data.origins:
             exc.extra["errors"] = [_locate(e, data.origins) for e in exc.extra.get("errors", [])]
@@ -103,8 +113,7 @@ def _import_source_data(session: Session, data: list[Any] | SourceData, *, sourc
     if not dry_run:
         record_sources(session, plan, source=source, actor=actor)
     result.warnings = data.warnings + [_locate(w, data.origins) for w in result.warnings]
-    return SourceImportResult(**vars(result), merges=plan.merges, near_misses=plan.near_misses,
-                              keyed=plan.keyed)
+    return SourceImportResult(**vars(result), merges=plan.merges, near_misses=plan.near_misses, keyed=plan.keyed)
 
 
 def _locate(problem: dict[str, Any], origins: list[dict[str, Any]] | None) -> dict[str, Any]:

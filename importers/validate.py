@@ -84,9 +84,7 @@ def _validate_documents(
             continue
         if service.id in seen:
             errors.append(
-                _error(
-                    index, service.id, "id", f"service id {service.id!r} is also record {seen[service.id]}"
-                )
+                _error(index, service.id, "id", f"service id {service.id!r} is also record {seen[service.id]}")
             )
             continue
         seen[service.id] = index

@@ -55,13 +55,15 @@ def pool_measures(pool: Pool, need: str, location_id: str | None) -> bool:
 _RANK: Final = {OPEN: 0, UNCONFIRMED: 1, WAITLIST: 2, FULL: 3}
 
 
-def judge_capacity(pools: Sequence[Pool], need: str, location_id: str | None, program: str | None,
-                   at: datetime, freshness: Freshness) -> CapacityJudgement:
+def judge_capacity(
+    pools: Sequence[Pool], need: str, location_id: str | None, program: str | None, at: datetime, freshness: Freshness
+) -> CapacityJudgement:
     measuring = [p for p in pools if pool_measures(p, need, location_id)]
     if not measuring:
         return CapacityJudgement(UNTRACKED)
-    reserved_elsewhere = sum(max(float(p.available), 0.0) for p in measuring
-                             if pool_status(p, at, freshness, program) == UNAVAILABLE)
+    reserved_elsewhere = sum(
+        max(float(p.available), 0.0) for p in measuring if pool_status(p, at, freshness, program) == UNAVAILABLE
+    )
     judged = [(pool_status(p, at, freshness, program), p) for p in measuring]
     usable = [(s, p) for s, p in judged if s != UNAVAILABLE]
     available = sum(max(float(p.available), 0.0) for _, p in usable)
@@ -70,12 +72,19 @@ def judge_capacity(pools: Sequence[Pool], need: str, location_id: str | None, pr
     if not usable:
         return CapacityJudgement(FULL, reserved_elsewhere=reserved_elsewhere, unit=unit)
     # Purchased units first (R3), then the most units, then the id for a stable answer (R9).
-    status, best = min(usable, key=lambda sp: (_RANK[sp[0]], not sp[1].is_program_pool,
-                                               -offerable_units(sp[1], program), sp[1].id))
+    status, best = min(
+        usable, key=lambda sp: (_RANK[sp[0]], not sp[1].is_program_pool, -offerable_units(sp[1], program), sp[1].id)
+    )
     units = offerable_units(best, program) if status in (OPEN, UNCONFIRMED) else 0.0
-    return CapacityJudgement(status, best if status in (OPEN, UNCONFIRMED) else None, units,
-                             reported_available=available, owed=owed, reserved_elsewhere=reserved_elsewhere,
-                             unit=best.unit)
+    return CapacityJudgement(
+        status,
+        best if status in (OPEN, UNCONFIRMED) else None,
+        units,
+        reported_available=available,
+        owed=owed,
+        reserved_elsewhere=reserved_elsewhere,
+        unit=best.unit,
+    )
 
 
 __all__ = ["CapacityJudgement", "UNTRACKED", "judge_capacity", "pool_measures"]

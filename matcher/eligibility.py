@@ -54,8 +54,12 @@ class Eligibility:
     maximum_age: float | None = None
 
     @classmethod
-    def of(cls, terms: Mapping[str, str | None] | Iterable[tuple[str, str | None]] = (),
-           minimum_age: float | None = None, maximum_age: float | None = None) -> Eligibility:
+    def of(
+        cls,
+        terms: Mapping[str, str | None] | Iterable[tuple[str, str | None]] = (),
+        minimum_age: float | None = None,
+        maximum_age: float | None = None,
+    ) -> Eligibility:
         pairs = terms.items() if isinstance(terms, Mapping) else terms
         return cls(tuple(sorted((str(k), v) for k, v in pairs)), minimum_age, maximum_age)
 
@@ -78,7 +82,7 @@ def _listed(value: str | None) -> set[str]:
     if not value:
         return set()
     cleaned = value.strip().strip("[]")
-    return {p.strip().strip('"\'').lower() for p in cleaned.split(",") if p.strip().strip('"\'')}
+    return {p.strip().strip("\"'").lower() for p in cleaned.split(",") if p.strip().strip("\"'")}
 
 
 # Yes/no terms: (term, participant field, value that excludes); the words are matcher.words "x.<term>".
@@ -92,8 +96,9 @@ _FLAG_RULES: Final = (
 )
 
 
-def excludes(rules: Eligibility | Mapping[str, Any], participant: Participant | Mapping[str, Any] | None,
-             lang: str = EN) -> list[str]:
+def excludes(
+    rules: Eligibility | Mapping[str, Any], participant: Participant | Mapping[str, Any] | None, lang: str = EN
+) -> list[str]:
     """The reasons this service's rules exclude this participant; empty when it admits them.
 
     `rules` may be an `Eligibility` or a plain mapping of term code -> value (with optional
@@ -101,9 +106,11 @@ def excludes(rules: Eligibility | Mapping[str, Any], participant: Participant | 
     """
     if not isinstance(rules, Eligibility):
         mapping = dict(rules)
-        rules = Eligibility.of({k: (None if v is None else str(v)) for k, v in mapping.items()
-                                if k not in ("minimum_age", "maximum_age")},
-                               mapping.get("minimum_age"), mapping.get("maximum_age"))
+        rules = Eligibility.of(
+            {k: (None if v is None else str(v)) for k, v in mapping.items() if k not in ("minimum_age", "maximum_age")},
+            mapping.get("minimum_age"),
+            mapping.get("maximum_age"),
+        )
     if not isinstance(participant, Participant):
         participant = Participant.from_mapping(participant)
 
@@ -142,8 +149,9 @@ def asks(rules: Eligibility, participant: Participant) -> tuple[str, ...]:
     """R10: the §3.2 terms of this service that a participant field left out would decide ("age" for
     the HSDS age bounds), in a fixed order. A missing fact excludes nothing (R1), so the rule is named
     instead, for the case manager to ask before referring."""
-    terms = [term for term, field_name, _ in _FLAG_RULES
-             if getattr(participant, field_name) is None and rules.states(term)]
+    terms = [
+        term for term, field_name, _ in _FLAG_RULES if getattr(participant, field_name) is None and rules.states(term)
+    ]
     if participant.gender is None and _listed(rules.value("genders")):
         terms.append("genders")
     if not any(i.strip() for i in participant.insurance) and _listed(rules.value("insurance")):

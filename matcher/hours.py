@@ -46,8 +46,9 @@ class ScheduleRule:
     @property
     def says_anything(self) -> bool:
         """A rule with neither recurrence nor hours (a description only) cannot tell open from closed."""
-        return any(v is not None and v != "" for v in (self.freq, self.byday, self.bymonthday,
-                                                       self.opens_at, self.closes_at))
+        return any(
+            v is not None and v != "" for v in (self.freq, self.byday, self.bymonthday, self.opens_at, self.closes_at)
+        )
 
 
 @lru_cache(maxsize=64)
@@ -71,7 +72,7 @@ def _split(value: str | None) -> list[str]:
 # A region has a few dozen distinct byday/bymonthday strings; each request reads hundreds of rules.
 @lru_cache(maxsize=4096)
 def _byday(value: str | None) -> tuple[tuple[int | None, int], ...]:
-    """"2TU,-1FR,SA" -> ((2, 1), (-1, 4), (None, 5)); unknown codes are dropped."""
+    """ "2TU,-1FR,SA" -> ((2, 1), (-1, 4), (None, 5)); unknown codes are dropped."""
     out: list[tuple[int | None, int]] = []
     for part in _split(value):
         code, prefix = part[-2:], part[:-2]
@@ -156,8 +157,7 @@ def _pattern_matches(rule: ScheduleRule, day: date) -> bool:
         if monthdays and not any(_monthday_matches(day, m) for m in monthdays):
             return False
         if byday:
-            return any(day.weekday() == wd if o is None else _nth_weekday_matches(day, o, wd)
-                       for o, wd in byday)
+            return any(day.weekday() == wd if o is None else _nth_weekday_matches(day, o, wd) for o, wd in byday)
         if monthdays:
             return True
         return rule.dtstart is None or day.day == rule.dtstart.day
@@ -274,10 +274,8 @@ def next_open(schedules: Iterable[ScheduleRule], at: datetime, default_tz: str |
     if opened:
         return at
     zone = _zone(default_tz) if isinstance(default_tz, str) else default_tz
-    found = [t for r in schedules if r.says_anything
-             if (t := _first_opening(r, at, rule_zone(r, zone))) is not None]
+    found = [t for r in schedules if r.says_anything if (t := _first_opening(r, at, rule_zone(r, zone))) is not None]
     return min(found, key=lambda t: t.astimezone(UTC)) if found else None
 
 
-__all__ = ["ScheduleRule", "is_open", "next_open", "occurs_on", "opening_on", "rule_is_open", "rule_zone",
-           "WEEKDAYS"]
+__all__ = ["ScheduleRule", "is_open", "next_open", "occurs_on", "opening_on", "rule_is_open", "rule_zone", "WEEKDAYS"]

@@ -102,5 +102,4 @@ class NeedAnswer:
     gap: Gap | None
 
 
-__all__ = ["Candidate", "CapacityView", "Gap", "MatchRequest", "NeedAnswer", "Option", "RADIUS",
-           "SERVICE_AREA"]
+__all__ = ["Candidate", "CapacityView", "Gap", "MatchRequest", "NeedAnswer", "Option", "RADIUS", "SERVICE_AREA"]

@@ -81,9 +81,16 @@ def score_ceiling(candidate: Candidate, participant: Participant, pathway: str |
     return round(min(max(BASE_SCORE + NEARNESS_WEIGHT * nearness(candidate) + fit + 1e-6, 0.0), 1.0), 3)
 
 
-def explain(candidate: Candidate, judgement: CapacityJudgement, open_now: bool | None,
-            participant: Participant, *, words: bool = True, lang: str = EN,
-            pathway: str | None = None) -> tuple[float, list[str], list[str]]:
+def explain(
+    candidate: Candidate,
+    judgement: CapacityJudgement,
+    open_now: bool | None,
+    participant: Participant,
+    *,
+    words: bool = True,
+    lang: str = EN,
+    pathway: str | None = None,
+) -> tuple[float, list[str], list[str]]:
     """The score (0..1), the reasons (plain words) and the warnings of an option.
 
     With `words=False` only the score is computed (the lists stay empty): the matcher ranks every

@@ -34,19 +34,37 @@ NEEDS: Final[dict[str, str]] = {
 }
 
 # Eligibility terms that exclude (CONTRACT §3.2); value semantics in matcher.eligibility.
-ELIGIBILITY_TERMS: Final = frozenset({
-    "sobriety_required", "excludes_moud", "excludes_sex_work", "id_required",
-    "excludes_criminal_record", "genders", "no_pets", "insurance",
-})
+ELIGIBILITY_TERMS: Final = frozenset(
+    {
+        "sobriety_required",
+        "excludes_moud",
+        "excludes_sex_work",
+        "id_required",
+        "excludes_criminal_record",
+        "genders",
+        "no_pets",
+        "insurance",
+    }
+)
 # Rules that fail the harm-reduction test (CONTRACT §2.5): a service that requires sobriety, excludes
 # people on MOUD or who do sex work, or requires religious participation shuts out the people a
 # diversion program serves. The gap map calls supply behind one of them `barriers_only`.
-HARM_REDUCTION_BARRIERS: Final = ("sobriety_required", "excludes_moud", "excludes_sex_work",
-                                  "religious_participation_required")
+HARM_REDUCTION_BARRIERS: Final = (
+    "sobriety_required",
+    "excludes_moud",
+    "excludes_sex_work",
+    "religious_participation_required",
+)
 # Terms that never exclude but rank.
-INFORMATIONAL_TERMS: Final = frozenset({
-    "housing_first", "low_barrier", "walk_in", "religious_participation_required", "peer_staffed",
-})
+INFORMATIONAL_TERMS: Final = frozenset(
+    {
+        "housing_first",
+        "low_barrier",
+        "walk_in",
+        "religious_participation_required",
+        "peer_staffed",
+    }
+)
 
 INTERCEPTS: Final[dict[int, str]] = {
     0: "Community services and crisis",
@@ -71,6 +89,13 @@ GAP_REASONS: Final = ("none_in_area", "eligibility", "no_capacity", "waitlist_on
 
 # Needs met by staying somewhere: only these are measured by `bed` pools (matcher.capacity). A
 # shelter's beds say nothing about its meal program, so its `food` need stays untracked.
-BED_NEEDS: Final = frozenset({
-    "shelter", "housing", "withdrawal_management", "sud_treatment", "mental_health", "crisis",
-})
+BED_NEEDS: Final = frozenset(
+    {
+        "shelter",
+        "housing",
+        "withdrawal_management",
+        "sud_treatment",
+        "mental_health",
+        "crisis",
+    }
+)

@@ -38,11 +38,12 @@ _PHRASES: Final[dict[str, tuple[str, str]]] = {
     # why a service's rules exclude a participant (matcher.eligibility)
     "x.sobriety_required": ("requires sobriety", "exige abstinencia"),
     "x.excludes_moud": ("does not admit people on MOUD", "no admite a personas con MOUD"),
-    "x.excludes_sex_work": ("does not admit people doing sex work",
-                            "no admite a personas que ejercen trabajo sexual"),
+    "x.excludes_sex_work": ("does not admit people doing sex work", "no admite a personas que ejercen trabajo sexual"),
     "x.id_required": ("requires ID", "exige identificación"),
-    "x.excludes_criminal_record": ("does not admit people with a criminal record",
-                                   "no admite a personas con antecedentes penales"),
+    "x.excludes_criminal_record": (
+        "does not admit people with a criminal record",
+        "no admite a personas con antecedentes penales",
+    ),
     "x.no_pets": ("no pets", "no admite mascotas"),
     "x.genders": ("serves {genders} only", "solo atiende a {genders}"),
     "x.insurance": ("takes {insurance} only", "solo acepta {insurance}"),
@@ -55,40 +56,46 @@ _PHRASES: Final[dict[str, tuple[str, str]]] = {
         "only unconfirmed reports: {services} {within} last reported room, but the report is older than "
         "its time-to-live; call to confirm (nearest: {nearest})",
         "solo informes sin confirmar: {services} {within} informaron plazas, pero el informe es más "
-        "antiguo que su vigencia; llame para confirmar (más cercano: {nearest})"),
+        "antiguo que su vigencia; llame para confirmar (más cercano: {nearest})",
+    ),
     "gap.none_in_area": (
         "nothing for {need} {within}, and no service area covers this location",
-        "nada para {need} {within}, y ninguna zona de servicio cubre este lugar"),
+        "nada para {need} {within}, y ninguna zona de servicio cubre este lugar",
+    ),
     "gap.eligibility.one": (
-        "{services} {within} meets this need but it does not admit this participant ({listed}); "
-        "nearest: {nearest}",
-        "{services} {within} cubre esta necesidad pero no admite a esta persona ({listed}); "
-        "más cercano: {nearest}"),
+        "{services} {within} meets this need but it does not admit this participant ({listed}); nearest: {nearest}",
+        "{services} {within} cubre esta necesidad pero no admite a esta persona ({listed}); más cercano: {nearest}",
+    ),
     "gap.eligibility.many": (
-        "{services} {within} meet this need but none admits this participant ({listed}); "
-        "nearest: {nearest}",
+        "{services} {within} meet this need but none admits this participant ({listed}); nearest: {nearest}",
         "{services} {within} cubren esta necesidad pero ninguno admite a esta persona ({listed}); "
-        "más cercano: {nearest}"),
+        "más cercano: {nearest}",
+    ),
     "gap.no_capacity": (
         "{services} {within} {verb} no available {units}{extra}; nearest: {nearest}",
-        "{services} {within} no {verb} {units} disponibles{extra}; más cercano: {nearest}"),
-    "gap.reserved_elsewhere": ("; {count} {units} there are reserved for other programs",
-                               "; {count} {units} allí están reservadas para otros programas"),
+        "{services} {within} no {verb} {units} disponibles{extra}; más cercano: {nearest}",
+    ),
+    "gap.reserved_elsewhere": (
+        "; {count} {units} there are reserved for other programs",
+        "; {count} {units} allí están reservadas para otros programas",
+    ),
     "gap.waitlist_only": (
-        "{services} {within} {verb} {count} {units}, all owed to {owed} already waiting or held; "
-        "nearest: {nearest}",
+        "{services} {within} {verb} {count} {units}, all owed to {owed} already waiting or held; nearest: {nearest}",
         "{services} {within} {verb} {count} {units}, todas debidas a {owed} que ya esperan o las "
-        "tienen retenidas; más cercano: {nearest}"),
+        "tienen retenidas; más cercano: {nearest}",
+    ),
     "gap.closed": (
-        "{services} {within} could take this participant but {none_open} open at this time; "
-        "nearest: {nearest}",
+        "{services} {within} could take this participant but {none_open} open at this time; nearest: {nearest}",
         "{services} {within} podrían atender a esta persona pero {none_open} abierto a esta hora; "
-        "más cercano: {nearest}"),
+        "más cercano: {nearest}",
+    ),
     "gap.closed.next": ("; {name} opens {when}, {place}", "; {name} abre {when}, {place}"),
     "gap.closed.one": ("it is not", "no está"),
     "gap.closed.many": ("none is", "ninguno está"),
-    "beyond": ("nearest option {room} beyond {km} km: {name} at {distance:.1f} km",
-               "opción más cercana {room} a más de {km} km: {name} a {distance:.1f} km"),
+    "beyond": (
+        "nearest option {room} beyond {km} km: {name} at {distance:.1f} km",
+        "opción más cercana {room} a más de {km} km: {name} a {distance:.1f} km",
+    ),
     "beyond.open": ("with room", "con plazas"),
     "beyond.untracked": ("(capacity not tracked)", "(capacidad no registrada)"),
     "beyond.unconfirmed": ("(unconfirmed report)", "(informe sin confirmar)"),
@@ -97,8 +104,7 @@ _PHRASES: Final[dict[str, tuple[str, str]]] = {
 # (singular, plural) per language for counted nouns.
 _NOUNS: Final[dict[str, tuple[tuple[str, str], tuple[str, str]]]] = {
     "service": (("service", "services"), ("servicio", "servicios")),
-    "eligible service": (("eligible service", "eligible services"),
-                         ("servicio admisible", "servicios admisibles")),
+    "eligible service": (("eligible service", "eligible services"), ("servicio admisible", "servicios admisibles")),
     "person": (("person", "people"), ("persona", "personas")),
     "bed": (("bed", "beds"), ("cama", "camas")),
     "slot": (("slot", "slots"), ("plaza", "plazas")),
@@ -109,18 +115,32 @@ _VERBS: Final[dict[str, tuple[tuple[str, str], tuple[str, str]]]] = {
     "reports": (("reports", "report"), ("informa de", "informan de")),
     "has": (("has", "have"), ("tiene", "tienen")),
 }
-_WEEKDAYS: Final = (("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-                    ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"))
+_WEEKDAYS: Final = (
+    ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
+)
 
 # Need code -> words in Spanish (English words come from matcher.vocabulary.NEEDS).
 NEEDS_ES: Final[dict[str, str]] = {
-    "shelter": "albergue de emergencia", "housing": "vivienda",
-    "withdrawal_management": "desintoxicación", "moud": "medicamentos para el trastorno por uso de opioides",
-    "sud_treatment": "tratamiento de adicciones", "mental_health": "salud mental", "crisis": "atención de crisis",
-    "harm_reduction": "reducción de daños", "health_care": "atención médica", "food": "alimentos",
-    "clothing": "ropa", "legal": "ayuda legal", "id_documents": "documentos de identidad",
-    "benefits": "prestaciones públicas", "employment": "empleo", "education": "educación",
-    "transportation": "transporte", "peer_support": "apoyo de pares", "case_management": "gestión de casos",
+    "shelter": "albergue de emergencia",
+    "housing": "vivienda",
+    "withdrawal_management": "desintoxicación",
+    "moud": "medicamentos para el trastorno por uso de opioides",
+    "sud_treatment": "tratamiento de adicciones",
+    "mental_health": "salud mental",
+    "crisis": "atención de crisis",
+    "harm_reduction": "reducción de daños",
+    "health_care": "atención médica",
+    "food": "alimentos",
+    "clothing": "ropa",
+    "legal": "ayuda legal",
+    "id_documents": "documentos de identidad",
+    "benefits": "prestaciones públicas",
+    "employment": "empleo",
+    "education": "educación",
+    "transportation": "transporte",
+    "peer_support": "apoyo de pares",
+    "case_management": "gestión de casos",
 }
 
 
@@ -172,5 +192,4 @@ def need_words(lang: str, need: str, english: str) -> str:
     return NEEDS_ES.get(need, english) if lang == ES else english
 
 
-__all__ = ["EN", "ES", "LANGUAGES", "count", "language", "need_words", "noun", "number", "say", "verb",
-           "when"]
+__all__ = ["EN", "ES", "LANGUAGES", "count", "language", "need_words", "noun", "number", "say", "verb", "when"]

@@ -25,10 +25,29 @@ TARGET = ROOT / "api" / "directory" / "hsds_schemas.py"
 
 # Objects answered by the directory, in dependency order of their definitions (nested first).
 OBJECTS = (
-    "metadata", "taxonomy", "taxonomy_term", "attribute", "language", "phone", "schedule", "url",
-    "funding", "cost_option", "program", "required_document", "contact", "service_area", "unit",
-    "service_capacity", "address", "accessibility", "organization_identifier", "location",
-    "organization", "service_at_location", "service",
+    "metadata",
+    "taxonomy",
+    "taxonomy_term",
+    "attribute",
+    "language",
+    "phone",
+    "schedule",
+    "url",
+    "funding",
+    "cost_option",
+    "program",
+    "required_document",
+    "contact",
+    "service_area",
+    "unit",
+    "service_capacity",
+    "address",
+    "accessibility",
+    "organization_identifier",
+    "location",
+    "organization",
+    "service_at_location",
+    "service",
 )
 
 # Fields this API adds (name, annotation, description): CONTRACT §2.1 and catalog/serialize.py.
@@ -110,9 +129,13 @@ def render() -> str:
         for name, annotation, description in EXTENSIONS.get(obj, ()):
             out.append(f'    {name}: {annotation} | None = Field(default=None, description="{_doc(description)}")')
         out.append("")
-    out += ["", "for _model in list(globals().values()):",
-            "    if isinstance(_model, type) and issubclass(_model, HsdsObject) and _model is not HsdsObject:",
-            "        _model.model_rebuild()", ""]
+    out += [
+        "",
+        "for _model in list(globals().values()):",
+        "    if isinstance(_model, type) and issubclass(_model, HsdsObject) and _model is not HsdsObject:",
+        "        _model.model_rebuild()",
+        "",
+    ]
     text = "\n".join(out)
     if "Any]" in text or "Any |" in text:
         text = text.replace("from pydantic import Field", "from typing import Any\n\nfrom pydantic import Field", 1)
@@ -122,8 +145,14 @@ def render() -> str:
 def formatted(text: str) -> str:
     """The module as `ruff format` writes it (so formatting the repository never makes it stale)."""
     ruff = Path(sys.executable).parent / "ruff"
-    done = subprocess.run([str(ruff), "format", "--stdin-filename", str(TARGET), "-"], input=text,
-                          capture_output=True, text=True, check=True, cwd=ROOT)
+    done = subprocess.run(
+        [str(ruff), "format", "--stdin-filename", str(TARGET), "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     return done.stdout
 
 

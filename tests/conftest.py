@@ -51,13 +51,12 @@ def _ensure_template(conn: psycopg.Connection) -> str:
 
         # The interpreter's own bin/divert: also right in a copy of the tree (mutmut's mutants/).
         divert = pathlib.Path(sys.executable).parent / "divert"
-        subprocess.run([str(divert) if divert.exists() else "divert", "db", "upgrade"], env=env,
-                       check=True, cwd=ROOT)
+        subprocess.run([str(divert) if divert.exists() else "divert", "db", "upgrade"], env=env, check=True, cwd=ROOT)
         conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
         # Old templates of earlier schema versions are dropped so they don't pile up.
         for (old,) in conn.execute(
-                "SELECT datname FROM pg_database WHERE datname LIKE 'divert_tpl_%%' AND datname <> %s",
-                (name,)).fetchall():
+            "SELECT datname FROM pg_database WHERE datname LIKE 'divert_tpl_%%' AND datname <> %s", (name,)
+        ).fetchall():
             # Another run may still be cloning from an old template; leave it for later.
             with contextlib.suppress(psycopg.Error):
                 conn.execute(f'DROP DATABASE IF EXISTS "{old}"')

@@ -23,16 +23,19 @@ YES_NO_TERMS: dict[str, tuple[str, bool]] = {
 }
 
 # §3.2: informational terms "never exclude but rank".
-INFORMATIONAL_TERMS = ("housing_first", "low_barrier", "walk_in", "religious_participation_required",
-                       "peer_staffed")
+INFORMATIONAL_TERMS = ("housing_first", "low_barrier", "walk_in", "religious_participation_required", "peer_staffed")
 
 
 def _entries(value: str) -> set[str]:
     return {part.strip().lower() for part in value.split(",") if part.strip()}
 
 
-def contract_excludes(terms: Mapping[str, str], participant: Mapping[str, Any],
-                      minimum_age: float | None = None, maximum_age: float | None = None) -> bool:
+def contract_excludes(
+    terms: Mapping[str, str],
+    participant: Mapping[str, Any],
+    minimum_age: float | None = None,
+    maximum_age: float | None = None,
+) -> bool:
     """Does §3.2 say these rules exclude this participant? A field left out excludes nothing (R1)."""
     for term, (field, excluding) in YES_NO_TERMS.items():
         if terms.get(term) == "true" and participant.get(field) is excluding:
@@ -114,8 +117,16 @@ ROWS: tuple[Row, ...] = (
 # Every participant field set to the value most often excluded: a service with no rules, or with only
 # informational terms, still admits this person.
 EVERYTHING_SAID: dict[str, Any] = {
-    "age": 70, "gender": "male", "active_substance_use": True, "on_moud": True, "sex_work": True,
-    "has_id": False, "criminal_record": True, "pets": True, "languages": ["vi"], "insurance": ["private"],
+    "age": 70,
+    "gender": "male",
+    "active_substance_use": True,
+    "on_moud": True,
+    "sex_work": True,
+    "has_id": False,
+    "criminal_record": True,
+    "pets": True,
+    "languages": ["vi"],
+    "insurance": ["private"],
 }
 
 

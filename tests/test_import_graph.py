@@ -25,8 +25,9 @@ def _graph() -> dict[str, set[str]]:
                 targets |= {a.name for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 # `from pkg import mod` imports the file pkg/mod.py when there is one.
-                targets |= {f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in files else node.module
-                            for a in node.names}
+                targets |= {
+                    f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in files else node.module for a in node.names
+                }
         graph[name] = {t for t in targets if t in files and t != name}
     return graph
 

@@ -33,8 +33,9 @@ def empty_database():  # type: ignore[no-untyped-def]
 
 
 def divert(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([DIVERT, *args], env=dict(os.environ, DATABASE_URL=url), cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [DIVERT, *args], env=dict(os.environ, DATABASE_URL=url), cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def tables(url: str) -> set[str]:
@@ -55,8 +56,17 @@ def test_upgrade_from_empty_then_down_one_step_and_up_again(empty_database):
     up = divert(url, "db", "upgrade")
     assert up.returncode == 0, up.stderr
     at_head = tables(url)
-    assert {"service", "location", "service_capacity", "capacity_report", "hold", "gap_event",
-            "match_site", "api_key", "metadata"} <= at_head
+    assert {
+        "service",
+        "location",
+        "service_capacity",
+        "capacity_report",
+        "hold",
+        "gap_event",
+        "match_site",
+        "api_key",
+        "metadata",
+    } <= at_head
     head = head_revision(url)
 
     down = divert(url, "db", "downgrade")  # one step by default
@@ -76,8 +86,11 @@ def test_models_agree_with_migrations(empty_database):
         with engine.connect() as conn:
             # A partition (match_site's, one per need) is the parent's storage, not a table of the
             # model: its columns and indexes are the parent's, which is compared.
-            partitions = set(conn.exec_driver_sql(
-                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid").scalars())
+            partitions = set(
+                conn.exec_driver_sql(
+                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                ).scalars()
+            )
 
             def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
                 table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
@@ -85,10 +98,13 @@ def test_models_agree_with_migrations(empty_database):
                     return False
                 return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
-            context = MigrationContext.configure(conn, opts={
-                "include_object": include_object,
-                "compare_type": False,
-            })
+            context = MigrationContext.configure(
+                conn,
+                opts={
+                    "include_object": include_object,
+                    "compare_type": False,
+                },
+            )
             diff = compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()

@@ -52,7 +52,7 @@ def attribute(service_id, taxonomy, code, value=None, link_type=None):
 
 def service(spec):
     """spec keys: name, org, at=(km_north, km_east) or lat/lon, needs, elig {term: value},
-    info [terms], intercepts, min_age, max_age, languages, status, schedules [(byday, opens, closes)],
+    info [terms], intercepts, pathways, min_age, max_age, languages, status, schedules [(byday, opens, closes)],
     pools [{name, unit, available, maximum, waitlist, reserved_for, updated}], area_km (square service
     area of that half-size around the location)."""
     sid = uid("service", spec["name"])
@@ -70,6 +70,8 @@ def service(spec):
         attrs.append(attribute(sid, "divert-eligibility", code, True))
     for i in spec.get("intercepts", []):
         attrs.append(attribute(sid, "sim-intercept", str(i)))
+    for code in spec.get("pathways", []):
+        attrs.append(attribute(sid, "deflection-pathway", code))
     svc = {
         "id": sid, "name": spec["name"], "status": spec.get("status", "active"),
         "description": spec.get("description", spec["name"]),

@@ -40,6 +40,7 @@ PAGES: Final[dict[str, tuple[str, str, str]]] = {
 # deployment never serves a page with the modules of the previous release.
 STATIC_CACHE: Final = "no-cache"
 
+
 def _render(template: str, module: str, title_key: str, extra: dict[str, str] | None = None) -> HTMLResponse:
     """The shared shell (header, sign-in, language switch) around one page's body."""
     shell = (TEMPLATES / "shell.html").read_text(encoding="utf-8")
@@ -59,15 +60,13 @@ def _page(template: str, module: str, title_key: str) -> Any:
 
 
 for _path, (_template, _module, _title) in PAGES.items():
-    router.add_api_route(_path, _page(_template, _module, _title), methods=["GET"],
-                         response_class=HTMLResponse)
+    router.add_api_route(_path, _page(_template, _module, _title), methods=["GET"], response_class=HTMLResponse)
 
 
 @router.get("/services/{service_id}", response_class=HTMLResponse)
 def service_page(service_id: str) -> HTMLResponse:
     # The id is only echoed into a data attribute for the module to read; escaped all the same.
-    return _render("service.html", "service", "title.service",
-                   {"service_id": html.escape(service_id, quote=True)})
+    return _render("service.html", "service", "title.service", {"service_id": html.escape(service_id, quote=True)})
 
 
 @router.get("/static/{asset_path:path}")
@@ -84,5 +83,4 @@ def static_asset(asset_path: str, request: Request) -> Response:
 
 @router.get("/favicon.ico")
 def favicon() -> Response:
-    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml",
-                        headers={"Cache-Control": STATIC_CACHE})
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml", headers={"Cache-Control": STATIC_CACHE})

@@ -65,8 +65,17 @@ def build_scheduler(settings: Settings, jobs: list[Job]) -> BackgroundScheduler:
     now = datetime.now(UTC)
     for job in jobs:
         # One run of a job at a time in this process; ticks missed while it ran are merged into one.
-        scheduler.add_job(run_under_lock, "interval", seconds=job.every_seconds, args=[settings, job],
-                          id=job.name, name=job.name, max_instances=1, coalesce=True, next_run_time=now)
+        scheduler.add_job(
+            run_under_lock,
+            "interval",
+            seconds=job.every_seconds,
+            args=[settings, job],
+            id=job.name,
+            name=job.name,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now,
+        )
     return scheduler
 
 

@@ -46,16 +46,18 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_key(session: Session, role: str, organization_id: str | None = None,
-               program: str | None = None, name: str | None = None) -> str:
+def create_key(
+    session: Session, role: str, organization_id: str | None = None, program: str | None = None, name: str | None = None
+) -> str:
     """Stores a new key and returns its token (the only time the token exists in clear)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}; got {role!r}")
     if role == "provider" and not organization_id:
         raise ValueError("a provider key must be bound to an organization (--org)")
     token = "dvt_" + secrets.token_urlsafe(32)
-    session.add(ApiKey(token_hash=hash_token(token), role=role, organization_id=organization_id,
-                       program=program, name=name))
+    session.add(
+        ApiKey(token_hash=hash_token(token), role=role, organization_id=organization_id, program=program, name=name)
+    )
     session.flush()
     return token
 
@@ -66,5 +68,4 @@ def caller_for_token(session: Session, token: str) -> Caller | None:
     ).first()
     if key is None:
         return None
-    return Caller(key_id=key.id, role=key.role, organization_id=key.organization_id, program=key.program,
-                  name=key.name)
+    return Caller(key_id=key.id, role=key.role, organization_id=key.organization_id, program=key.program, name=key.name)

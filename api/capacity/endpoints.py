@@ -64,24 +64,38 @@ def _now() -> datetime:
 
 # --- pools and reports -----------------------------------------------------------------------------
 
-@router.get("/capacity", summary="List capacity pools (providers see their own organization's)",
-            tags=["capacity"], response_model=Page[CapacityOut])
-def list_pools(caller: PoolReaderDep, session: SessionDep, settings: SettingsDep,
-               organization_id: OptionalId = None, service_id: OptionalId = None,
-               page: PageDep = 1, per_page: PerPageDep = DEFAULT_PAGE_SIZE) -> dict[str, Any]:
+
+@router.get(
+    "/capacity",
+    summary="List capacity pools (providers see their own organization's)",
+    tags=["capacity"],
+    response_model=Page[CapacityOut],
+)
+def list_pools(
+    caller: PoolReaderDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    organization_id: OptionalId = None,
+    service_id: OptionalId = None,
+    page: PageDep = 1,
+    per_page: PerPageDep = DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
     organization_id = ensure_organization_scope(caller, organization_id)
     now = _now()
-    total, rows = repository.list_pool_rows(session, now, organization_id, service_id,
-                                            (page - 1) * per_page, per_page)
+    total, rows = repository.list_pool_rows(session, now, organization_id, service_id, (page - 1) * per_page, per_page)
     freshness = settings.freshness
     return hsds_page(total, page, per_page, [service.capacity_view(r, now, freshness) for r in rows])
 
 
 # Serialized by hand (orjson) for speed; tests/capacity/test_declared_answers.py holds it to BatchOut.
-@router.post("/capacity", summary="Apply many capacity reports, with a result per item", tags=["capacity"],
-             response_model=BatchOut, response_model_exclude_unset=True)
-def push_batch(body: CapacityBatchIn, caller: CapacityWriterDep, session: SessionDep,
-               settings: SettingsDep) -> Any:
+@router.post(
+    "/capacity",
+    summary="Apply many capacity reports, with a result per item",
+    tags=["capacity"],
+    response_model=BatchOut,
+    response_model_exclude_unset=True,
+)
+def push_batch(body: CapacityBatchIn, caller: CapacityWriterDep, session: SessionDep, settings: SettingsDep) -> Any:
     try:
         result = service.push_batch(session, settings, caller, body.updates, _now())
     except DBAPIError as exc:
@@ -89,7 +103,9 @@ def push_batch(body: CapacityBatchIn, caller: CapacityWriterDep, session: Sessio
         # applied. The answer says so in the batch's own terms; the client can resend the whole batch.
         raise DatabaseUnavailable(
             "the database failed while applying this batch; no update from it was applied — send it again",
-            applied=0, items=len(body.updates)) from exc
+            applied=0,
+            items=len(body.updates),
+        ) from exc
     # Serialized directly: the generic encoder would walk thousands of plain result dicts.
     return Response(orjson.dumps(result), media_type="application/json")
 
@@ -99,10 +115,15 @@ TREND_POINTS = 30
 MAX_TREND_POOLS = 100
 
 
-@router.get("/capacity/trends", summary="How pools' numbers moved: their last applied reports, oldest first",
-            tags=["capacity"], response_model=dict[str, list[CapacityTrendPoint]])
+@router.get(
+    "/capacity/trends",
+    summary="How pools' numbers moved: their last applied reports, oldest first",
+    tags=["capacity"],
+    response_model=dict[str, list[CapacityTrendPoint]],
+)
 def capacity_trends(
-    caller: PoolReaderDep, session: SessionDep,
+    caller: PoolReaderDep,
+    session: SessionDep,
     ids: Annotated[str, Query(max_length=20_000, pattern=NO_NUL_PATTERN, description="comma-separated capacity ids")],
 ) -> dict[str, list[dict[str, Any]]]:
     """The pool history endpoint also says who sent each report (key names), so it is for providers and
@@ -110,15 +131,27 @@ def capacity_trends(
     (providers: their own organization's pools)."""
     wanted = [i for i in dict.fromkeys(part.strip() for part in ids.split(",")) if i]
     if len(wanted) > MAX_TREND_POOLS:
-        raise InvalidInput(f"ids: at most {MAX_TREND_POOLS} ids",
-                           errors=[{"field": "ids", "message": f"at most {MAX_TREND_POOLS} ids"}])
+        raise InvalidInput(
+            f"ids: at most {MAX_TREND_POOLS} ids",
+            errors=[{"field": "ids", "message": f"at most {MAX_TREND_POOLS} ids"}],
+        )
     return repository.capacity_trends(session, wanted, ensure_organization_scope(caller, None), TREND_POINTS)
 
 
-@router.get("/capacity/{capacity_id}", summary="A pool's current state and status", tags=["capacity"],
-            response_model=CapacityOut)
-def read_pool(capacity_id: CapacityId, caller: PoolReaderDep, session: SessionDep, settings: SettingsDep,
-              response: Response, program: OptionalId = None) -> dict[str, Any]:
+@router.get(
+    "/capacity/{capacity_id}",
+    summary="A pool's current state and status",
+    tags=["capacity"],
+    response_model=CapacityOut,
+)
+def read_pool(
+    capacity_id: CapacityId,
+    caller: PoolReaderDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    program: OptionalId = None,
+) -> dict[str, Any]:
     now = _now()
     row = repository.pool_row(session, capacity_id, now)
     if row is None:
@@ -140,25 +173,44 @@ def writable_pool(capacity_id: CapacityId, caller: CapacityWriterDep, session: S
     return capacity_id, owners[capacity_id]
 
 
-@router.put("/capacity/{capacity_id}", summary="Report a pool's capacity (applied unless older)",
-            tags=["capacity"], response_model=ReportOut, response_model_exclude_unset=True,
-            responses={412: {"description": "If-Match no longer matches: the current report and its ETag"}})
-def push_report(pool: Annotated[tuple[str, str], Depends(writable_pool)], body: CapacityReportIn,
-                caller: CapacityWriterDep, session: SessionDep, settings: SettingsDep, response: Response,
-                if_match: Annotated[str | None, Header(max_length=1000)] = None) -> dict[str, Any]:
+@router.put(
+    "/capacity/{capacity_id}",
+    summary="Report a pool's capacity (applied unless older)",
+    tags=["capacity"],
+    response_model=ReportOut,
+    response_model_exclude_unset=True,
+    responses={412: {"description": "If-Match no longer matches: the current report and its ETag"}},
+)
+def push_report(
+    pool: Annotated[tuple[str, str], Depends(writable_pool)],
+    body: CapacityReportIn,
+    caller: CapacityWriterDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=1000)] = None,
+) -> dict[str, Any]:
     """Applies the report unless it is older than the stored one. With `If-Match` (the pool's ETag as
     read), a pool that moved since is not overwritten: 412 with the current report and its ETag."""
     capacity_id, owner = pool
-    result = service.push_report(session, settings, caller, capacity_id, body, _now(), if_match,
-                                 locked_owner=owner)
+    result = service.push_report(session, settings, caller, capacity_id, body, _now(), if_match, locked_owner=owner)
     response.headers["ETag"] = result["etag"]
     return result
 
 
-@router.get("/capacity/{capacity_id}/history", summary="Every report for a pool, newest first",
-            tags=["capacity"], response_model=Page[HistoryOut])
-def pool_history(capacity_id: CapacityId, caller: HistoryReaderDep, session: SessionDep,
-                 page: PageDep = 1, per_page: PerPageDep = DEFAULT_PAGE_SIZE) -> dict[str, Any]:
+@router.get(
+    "/capacity/{capacity_id}/history",
+    summary="Every report for a pool, newest first",
+    tags=["capacity"],
+    response_model=Page[HistoryOut],
+)
+def pool_history(
+    capacity_id: CapacityId,
+    caller: HistoryReaderDep,
+    session: SessionDep,
+    page: PageDep = 1,
+    per_page: PerPageDep = DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
     owners = repository.pool_organizations(session, [capacity_id])
     if capacity_id not in owners:
         raise NotFound(f"no capacity pool with id {capacity_id}")
@@ -169,17 +221,19 @@ def pool_history(capacity_id: CapacityId, caller: HistoryReaderDep, session: Ses
 
 # --- feeds -----------------------------------------------------------------------------------------
 
-@router.post("/feeds", status_code=201, summary="Register a polled capacity feed", tags=["feeds"],
-             response_model=FeedOut)
-def create_feed(body: FeedIn, caller: CapacityWriterDep, session: SessionDep,
-                settings: SettingsDep) -> dict[str, Any]:
+
+@router.post(
+    "/feeds", status_code=201, summary="Register a polled capacity feed", tags=["feeds"], response_model=FeedOut
+)
+def create_feed(body: FeedIn, caller: CapacityWriterDep, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     feed = feed_ops.register_feed(session, settings, caller, body, _now())
     return feed_ops.feed_view(feed)
 
 
 @router.get("/feeds", summary="Capacity feeds and their health", tags=["feeds"], response_model=Page[FeedOut])
-def list_feeds(caller: CapacityWriterDep, session: SessionDep, page: PageDep = 1,
-               per_page: PerPageDep = DEFAULT_PAGE_SIZE) -> dict[str, Any]:
+def list_feeds(
+    caller: CapacityWriterDep, session: SessionDep, page: PageDep = 1, per_page: PerPageDep = DEFAULT_PAGE_SIZE
+) -> dict[str, Any]:
     total, rows = feed_ops.feeds_for(session, caller, (page - 1) * per_page, per_page)
     return hsds_page(total, page, per_page, [feed_ops.feed_view(f) for f in rows])
 
@@ -208,10 +262,16 @@ def delete_feed(feed_id: FeedId, caller: CapacityWriterDep, session: SessionDep)
 
 # --- holds -----------------------------------------------------------------------------------------
 
-@router.post("/holds", status_code=201, summary="Hold one unit for a warm handoff", tags=["holds"],
-             response_model=HoldOut, responses={409: {"description": "no_open_units: nothing this request may hold"}})
-def create_hold(body: HoldIn, caller: HoldThrottleDep, session: SessionDep,
-                settings: SettingsDep) -> dict[str, Any]:
+
+@router.post(
+    "/holds",
+    status_code=201,
+    summary="Hold one unit for a warm handoff",
+    tags=["holds"],
+    response_model=HoldOut,
+    responses={409: {"description": "no_open_units: nothing this request may hold"}},
+)
+def create_hold(body: HoldIn, caller: HoldThrottleDep, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     result = service.place_hold(session, settings, caller, body, _now())
     return result
 
@@ -221,15 +281,20 @@ def read_hold(hold_id: HoldId, caller: CaseWorkerDep, session: SessionDep) -> di
     return service.read_hold(session, caller, hold_id, _now())
 
 
-@router.post("/holds/{hold_id}/confirm", summary="The person is placed: take the held unit",
-             tags=["holds"], response_model=HoldOut)
+@router.post(
+    "/holds/{hold_id}/confirm",
+    summary="The person is placed: take the held unit",
+    tags=["holds"],
+    response_model=HoldOut,
+)
 def confirm_hold(hold_id: HoldId, caller: CaseWorkerDep, session: SessionDep) -> dict[str, Any]:
     result = service.confirm_hold(session, caller, hold_id, _now())
     return result
 
 
-@router.delete("/holds/{hold_id}", summary="Release a hold: its unit is free again", tags=["holds"],
-               response_model=HoldOut)
+@router.delete(
+    "/holds/{hold_id}", summary="Release a hold: its unit is free again", tags=["holds"], response_model=HoldOut
+)
 def release_hold(hold_id: HoldId, caller: CaseWorkerDep, session: SessionDep) -> dict[str, Any]:
     result = service.release_hold(session, caller, hold_id, _now())
     return result

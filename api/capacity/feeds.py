@@ -54,6 +54,7 @@ USER_AGENT = "divert-capacity-poller/1"
 
 # --- registration and views ------------------------------------------------------------------------
 
+
 def register_feed(session: Session, settings: Settings, caller: Caller, body: FeedIn, now: datetime) -> Feed:
     organization_id = ensure_organization_scope(caller, body.organization_id)
     problem = url_problem(body.url, settings.outbound_allow_loopback)
@@ -62,9 +63,16 @@ def register_feed(session: Session, settings: Settings, caller: Caller, body: Fe
     if organization_id is not None and session.get(Organization, organization_id) is None:
         message = f"no organization with id {organization_id}"
         raise InvalidInput(message, errors=[{"field": "organization_id", "message": message}])
-    feed = Feed(id=str(uuid.uuid4()), url=body.url, organization_id=organization_id,
-                interval_seconds=body.interval_seconds, consecutive_failures=0, next_poll_at=now,
-                last_result={}, created_at=now)
+    feed = Feed(
+        id=str(uuid.uuid4()),
+        url=body.url,
+        organization_id=organization_id,
+        interval_seconds=body.interval_seconds,
+        consecutive_failures=0,
+        next_poll_at=now,
+        last_result={},
+        created_at=now,
+    )
     session.add(feed)
     session.flush()
     return feed
@@ -99,6 +107,7 @@ def feed_view(feed: Feed) -> dict[str, Any]:
 
 
 # --- fetching --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FeedSnapshot:
@@ -135,8 +144,10 @@ def parse_feed_document(content: bytes) -> list[Any]:
                 document = document[key]
                 break
         else:
-            raise ValueError("feed JSON must be an array of service_capacity objects, or an object "
-                             "with a 'service_capacity' or 'capacities' array")
+            raise ValueError(
+                "feed JSON must be an array of service_capacity objects, or an object "
+                "with a 'service_capacity' or 'capacities' array"
+            )
     if not isinstance(document, list):
         raise ValueError("feed JSON must be an array of service_capacity objects")
     if len(document) > MAX_FEED_ITEMS:
@@ -144,8 +155,13 @@ def parse_feed_document(content: bytes) -> list[Any]:
     return document
 
 
-def fetch_feed(feed: FeedSnapshot, settings: Settings, *, resolver: Resolver | None = None,
-               transport: httpx.BaseTransport | None = None) -> FetchResult:
+def fetch_feed(
+    feed: FeedSnapshot,
+    settings: Settings,
+    *,
+    resolver: Resolver | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> FetchResult:
     """One conditional GET with a total deadline and a size cap; never raises.
 
     The request goes through the outbound policy (api.outbound): only to public addresses, checked
@@ -161,15 +177,14 @@ def fetch_feed(feed: FeedSnapshot, settings: Settings, *, resolver: Resolver | N
     timeout = settings.feed_timeout_seconds
     deadline = time.monotonic() + timeout
     try:
-        client = outbound_client(settings.outbound_allow_loopback, resolver=resolver, transport=transport,
-                                 timeout=httpx.Timeout(timeout))
+        client = outbound_client(
+            settings.outbound_allow_loopback, resolver=resolver, transport=transport, timeout=httpx.Timeout(timeout)
+        )
         with client, client.stream("GET", feed.url, headers=headers) as response:
             if response.status_code == 304:
-                return FetchResult(http_status=304, not_modified=True, etag=feed.etag,
-                                   last_modified=feed.last_modified)
+                return FetchResult(http_status=304, not_modified=True, etag=feed.etag, last_modified=feed.last_modified)
             if response.status_code != 200:
-                return FetchResult(http_status=response.status_code,
-                                   error=f"feed answered HTTP {response.status_code}")
+                return FetchResult(http_status=response.status_code, error=f"feed answered HTTP {response.status_code}")
             body = bytearray()
             # A server that drips bytes slowly must not hold the poller past its deadline.
             for chunk in response.iter_bytes():
@@ -196,6 +211,7 @@ def fetch_feed(feed: FeedSnapshot, settings: Settings, *, resolver: Resolver | N
 
 # --- applying --------------------------------------------------------------------------------------
 
+
 @dataclass
 class FeedTally:
     received: int = 0
@@ -207,17 +223,29 @@ class FeedTally:
     def reject(self, index: int, capacity_id: Any, reasons: list[dict[str, str]]) -> None:
         self.rejected += 1
         if len(self.rejections) < MAX_REPORTED_REJECTIONS:
-            self.rejections.append({"index": index, "capacity_id": capacity_id if isinstance(capacity_id, str)
-                                    else None, "reasons": reasons})
+            self.rejections.append(
+                {
+                    "index": index,
+                    "capacity_id": capacity_id if isinstance(capacity_id, str) else None,
+                    "reasons": reasons,
+                }
+            )
 
     def as_result(self, http_status: int) -> dict[str, Any]:
-        return {"http_status": http_status, "not_modified": False, "received": self.received,
-                "applied": self.applied, "not_applied": self.not_applied, "rejected": self.rejected,
-                "rejections": self.rejections}
+        return {
+            "http_status": http_status,
+            "not_modified": False,
+            "received": self.received,
+            "applied": self.applied,
+            "not_applied": self.not_applied,
+            "rejected": self.rejected,
+            "rejections": self.rejections,
+        }
 
 
-def apply_feed_items(session: Session, settings: Settings, feed: FeedSnapshot, items: Sequence[Any],
-                     now: datetime) -> FeedTally:
+def apply_feed_items(
+    session: Session, settings: Settings, feed: FeedSnapshot, items: Sequence[Any], now: datetime
+) -> FeedTally:
     """Validates each item on its own and applies the good ones as `feed` reports."""
     tally = FeedTally(received=len(items))
     actor = f"feed:{feed.id}"
@@ -247,12 +275,10 @@ def apply_feed_items(session: Session, settings: Settings, feed: FeedSnapshot, i
         if owner is None:
             tally.reject(index, capacity_id, [{"field": "id", "message": "no capacity pool with this id"}])
         elif feed.organization_id is not None and owner != feed.organization_id:
-            tally.reject(index, capacity_id, [{"field": "id",
-                                               "message": "this pool belongs to another organization"}])
+            tally.reject(index, capacity_id, [{"field": "id", "message": "this pool belongs to another organization"}])
         else:
             accepted.append((index, capacity_id, report))
-    decisions = apply_reports(session, [report_values(c, r) for _, c, r in accepted], "feed", actor,
-                              locked=True)
+    decisions = apply_reports(session, [report_values(c, r) for _, c, r in accepted], "feed", actor, locked=True)
     for (index, capacity_id, _), decision in zip(accepted, decisions, strict=True):
         if decision.result is ReportResult.APPLIED:
             tally.applied += 1
@@ -261,8 +287,11 @@ def apply_feed_items(session: Session, settings: Settings, feed: FeedSnapshot, i
         elif decision.result is ReportResult.NOT_FOUND:
             tally.reject(index, capacity_id, [{"field": "id", "message": "no capacity pool with this id"}])
         else:
-            tally.reject(index, capacity_id, [{"field": "available", "message":
-                                               f"exceeds the stored maximum ({decision.stored_maximum})"}])
+            tally.reject(
+                index,
+                capacity_id,
+                [{"field": "available", "message": f"exceeds the stored maximum ({decision.stored_maximum})"}],
+            )
     tally.rejections.sort(key=lambda r: r["index"])
     return tally
 
@@ -274,14 +303,20 @@ def backoff_delay(interval_seconds: int, failures: int) -> timedelta:
 
 
 def _snapshot(feed: Feed) -> FeedSnapshot:
-    return FeedSnapshot(id=feed.id, url=feed.url, organization_id=feed.organization_id,
-                        interval_seconds=feed.interval_seconds, etag=feed.etag,
-                        last_modified=feed.last_modified_header,
-                        consecutive_failures=feed.consecutive_failures)
+    return FeedSnapshot(
+        id=feed.id,
+        url=feed.url,
+        organization_id=feed.organization_id,
+        interval_seconds=feed.interval_seconds,
+        etag=feed.etag,
+        last_modified=feed.last_modified_header,
+        consecutive_failures=feed.consecutive_failures,
+    )
 
 
-def _record_failure(settings: Settings, feed_id: str, now: datetime, error: str,
-                    http_status: int | None) -> dict[str, Any]:
+def _record_failure(
+    settings: Settings, feed_id: str, now: datetime, error: str, http_status: int | None
+) -> dict[str, Any]:
     with session_scope(settings) as session:
         feed = session.get(Feed, feed_id, with_for_update=True)
         if feed is None:  # deleted while it was being polled
@@ -292,8 +327,12 @@ def _record_failure(settings: Settings, feed_id: str, now: datetime, error: str,
         feed.last_error_at = now
         feed.next_poll_at = now + backoff_delay(feed.interval_seconds, feed.consecutive_failures)
         feed.last_result = {"http_status": http_status, "error": feed.last_error}
-        return {"feed_id": feed_id, "outcome": "failed", "error": feed.last_error,
-                "consecutive_failures": feed.consecutive_failures}
+        return {
+            "feed_id": feed_id,
+            "outcome": "failed",
+            "error": feed.last_error,
+            "consecutive_failures": feed.consecutive_failures,
+        }
 
 
 def poll_feed(settings: Settings, feed_id: str, now: datetime) -> dict[str, Any]:
@@ -312,11 +351,17 @@ def poll_feed(settings: Settings, feed_id: str, now: datetime) -> dict[str, Any]
             if feed is None:
                 return {"feed_id": feed_id, "outcome": "deleted"}
             if fetched.not_modified:
-                result: dict[str, Any] = {"http_status": 304, "not_modified": True, "received": 0,
-                                          "applied": 0, "not_applied": 0, "rejected": 0, "rejections": []}
+                result: dict[str, Any] = {
+                    "http_status": 304,
+                    "not_modified": True,
+                    "received": 0,
+                    "applied": 0,
+                    "not_applied": 0,
+                    "rejected": 0,
+                    "rejections": [],
+                }
             else:
-                result = apply_feed_items(session, settings, snapshot, fetched.items or [], now) \
-                    .as_result(200)
+                result = apply_feed_items(session, settings, snapshot, fetched.items or [], now).as_result(200)
                 feed.etag = fetched.etag
                 feed.last_modified_header = fetched.last_modified
             feed.last_polled_at = now
@@ -324,8 +369,11 @@ def poll_feed(settings: Settings, feed_id: str, now: datetime) -> dict[str, Any]
             feed.consecutive_failures = 0
             feed.next_poll_at = now + timedelta(seconds=feed.interval_seconds)
             feed.last_result = result
-            return {"feed_id": feed_id, "outcome": "not_modified" if fetched.not_modified else "polled",
-                    **{k: result[k] for k in ("applied", "not_applied", "rejected")}}
+            return {
+                "feed_id": feed_id,
+                "outcome": "not_modified" if fetched.not_modified else "polled",
+                **{k: result[k] for k in ("applied", "not_applied", "rejected")},
+            }
     except Exception as exc:  # a database failure while applying: nothing applied, the feed is retried
         log.exception("applying feed %s failed", feed_id)
         return _record_failure(settings, feed_id, now, f"applying the feed failed: {type(exc).__name__}", 200)
@@ -350,8 +398,7 @@ def poll_due_feeds(settings: Settings, now: datetime | None = None) -> list[dict
             log.exception("polling feed %s failed", feed_id)
             return {"feed_id": feed_id, "outcome": "error", "error": type(exc).__name__}
 
-    with ThreadPoolExecutor(max_workers=min(POLL_WORKERS, len(due)),
-                            thread_name_prefix="feed-poll") as pool:
+    with ThreadPoolExecutor(max_workers=min(POLL_WORKERS, len(due)), thread_name_prefix="feed-poll") as pool:
         return list(pool.map(poll_safely, due))
 
 

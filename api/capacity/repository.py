@@ -99,8 +99,9 @@ class ApplyOutcome:
     stored_maximum: Decimal | None
 
 
-def apply_reports(session: Session, reports: Sequence[ReportValues], source: str, actor: str | None,
-                  *, locked: bool = False) -> list[ApplyOutcome]:
+def apply_reports(
+    session: Session, reports: Sequence[ReportValues], source: str, actor: str | None, *, locked: bool = False
+) -> list[ApplyOutcome]:
     """Applies reports with the conditional update; returns one outcome per report, in order.
 
     Pools are locked first in id order (`lock_pools`, unless the caller did: `locked=True`), so
@@ -123,11 +124,11 @@ def apply_reports(session: Session, reports: Sequence[ReportValues], source: str
         rounds[occurrence].append(index)
     for members in rounds:
         chosen = [reports[i] for i in members]
-        rows = session.execute(_APPLY_REPORTS, {**_report_arrays(members, chosen), "source": source,
-                                                "actor": actor})
+        rows = session.execute(_APPLY_REPORTS, {**_report_arrays(members, chosen), "source": source, "actor": actor})
         for row in rows:
-            outcomes[row.idx] = ApplyOutcome(found=row.found, applied=row.applied, recorded=row.recorded,
-                                             stored_maximum=row.stored_maximum)
+            outcomes[row.idx] = ApplyOutcome(
+                found=row.found, applied=row.applied, recorded=row.recorded, stored_maximum=row.stored_maximum
+            )
     return [o for o in outcomes if o is not None]
 
 
@@ -159,9 +160,13 @@ def pool_organizations(session: Session, capacity_ids: Iterable[str]) -> dict[st
     ids = sorted(set(capacity_ids))
     if not ids:
         return {}
-    rows = session.execute(text(
-        "SELECT sc.id, s.organization_id FROM service_capacity sc JOIN service s ON s.id = sc.service_id "
-        "WHERE sc.id = ANY(CAST(:ids AS text[]))"), {"ids": ids})
+    rows = session.execute(
+        text(
+            "SELECT sc.id, s.organization_id FROM service_capacity sc JOIN service s ON s.id = sc.service_id "
+            "WHERE sc.id = ANY(CAST(:ids AS text[]))"
+        ),
+        {"ids": ids},
+    )
     return {r.id: r.organization_id for r in rows}
 
 
@@ -183,16 +188,25 @@ class PoolRow:
     active_holds: int
 
     def as_pool(self) -> Pool:
-        return Pool(id=self.id, unit=self.unit_id, available=float(self.available), updated=self.updated,
-                    maximum=None if self.maximum is None else float(self.maximum),
-                    waitlist=self.waitlist or 0, reserved_for=tuple(self.reserved_for or ()),
-                    active_holds=self.active_holds, location_id=self.location_id)
+        return Pool(
+            id=self.id,
+            unit=self.unit_id,
+            available=float(self.available),
+            updated=self.updated,
+            maximum=None if self.maximum is None else float(self.maximum),
+            waitlist=self.waitlist or 0,
+            reserved_for=tuple(self.reserved_for or ()),
+            active_holds=self.active_holds,
+            location_id=self.location_id,
+        )
 
 
 # Holds count against a pool while active and unexpired: an expired hold frees its unit at once,
 # whether or not the expiry job has marked it yet.
-_ACTIVE_HOLDS = ("(SELECT count(*) FROM hold h WHERE h.capacity_id = sc.id AND h.state = 'active' "
-                 "AND h.expires_at > CAST(:now AS timestamptz))")
+_ACTIVE_HOLDS = (
+    "(SELECT count(*) FROM hold h WHERE h.capacity_id = sc.id AND h.state = 'active' "
+    "AND h.expires_at > CAST(:now AS timestamptz))"
+)
 _POOL_SELECT = f"""
 SELECT sc.id, sc.service_id, s.organization_id, sc.description, sc.unit_id, sc.available, sc.maximum,
        sc.waitlist, sc.updated, sc.reserved_for, sc.location_id, {_ACTIVE_HOLDS} AS active_holds
@@ -204,21 +218,23 @@ _POOL_BY_ID = text(_POOL_SELECT + "WHERE sc.id = :capacity_id")
 # RETURNING (or the stored row when not applied), not from re-reading service_capacity. The pool is
 # locked by an earlier statement, so this statement's snapshot already sees every hold committed
 # before the lock was granted (holds take the pool lock first: lock_pool).
-_APPLY_REPORT_WITH_POOL = text(_APPLY_CTES + f"""
+_APPLY_REPORT_WITH_POOL = text(
+    _APPLY_CTES
+    + f"""
 SELECT o.found, o.applied, o.recorded, o.stored_maximum,
        sc.id, sc.service_id, s.organization_id, sc.description, sc.unit_id, o.now_available AS available,
        o.now_maximum AS maximum, o.now_waitlist AS waitlist, o.now_updated AS updated, sc.reserved_for,
        sc.location_id, {_ACTIVE_HOLDS} AS active_holds
 FROM outcome o LEFT JOIN service_capacity sc ON sc.id = o.capacity_id AND o.found
 LEFT JOIN service s ON s.id = sc.service_id
-""")
+"""
+)
 _POOL_FILTER = """
 WHERE (CAST(:organization_id AS text) IS NULL OR s.organization_id = CAST(:organization_id AS text))
   AND (CAST(:service_id AS text) IS NULL OR sc.service_id = CAST(:service_id AS text))
 """
 _POOL_PAGE = text(_POOL_SELECT + _POOL_FILTER + "ORDER BY sc.service_id, sc.id OFFSET :offset LIMIT :limit")
-_POOL_COUNT = text("SELECT count(*) FROM service_capacity sc JOIN service s ON s.id = sc.service_id"
-                   + _POOL_FILTER)
+_POOL_COUNT = text("SELECT count(*) FROM service_capacity sc JOIN service s ON s.id = sc.service_id" + _POOL_FILTER)
 
 
 def pool_row(session: Session, capacity_id: str, now: datetime) -> PoolRow | None:
@@ -226,36 +242,44 @@ def pool_row(session: Session, capacity_id: str, now: datetime) -> PoolRow | Non
     return PoolRow(**row._mapping) if row else None
 
 
-def apply_report_with_pool(session: Session, report: ReportValues, source: str, actor: str | None,
-                           now: datetime) -> tuple[ApplyOutcome, PoolRow | None]:
+def apply_report_with_pool(
+    session: Session, report: ReportValues, source: str, actor: str | None, now: datetime
+) -> tuple[ApplyOutcome, PoolRow | None]:
     """One report through the conditional update, with the pool's state after it (None if no such pool).
 
     The caller has locked the pool (`lock_pools`) in this transaction."""
-    row = session.execute(_APPLY_REPORT_WITH_POOL, {**_report_arrays([0], [report]), "source": source,
-                                                    "actor": actor, "now": now}).one()
-    outcome = ApplyOutcome(found=row.found, applied=row.applied, recorded=row.recorded,
-                           stored_maximum=row.stored_maximum)
+    row = session.execute(
+        _APPLY_REPORT_WITH_POOL, {**_report_arrays([0], [report]), "source": source, "actor": actor, "now": now}
+    ).one()
+    outcome = ApplyOutcome(
+        found=row.found, applied=row.applied, recorded=row.recorded, stored_maximum=row.stored_maximum
+    )
     if not row.found:
         return outcome, None
     fields = {k: v for k, v in row._mapping.items() if k not in ("found", "applied", "recorded", "stored_maximum")}
     return outcome, PoolRow(**fields)
 
 
-def list_pool_rows(session: Session, now: datetime, organization_id: str | None, service_id: str | None,
-                   offset: int, limit: int) -> tuple[int, list[PoolRow]]:
+def list_pool_rows(
+    session: Session, now: datetime, organization_id: str | None, service_id: str | None, offset: int, limit: int
+) -> tuple[int, list[PoolRow]]:
     params = {"organization_id": organization_id, "service_id": service_id}
     total = session.execute(_POOL_COUNT, params).scalar_one()
     rows = session.execute(_POOL_PAGE, {**params, "now": now, "offset": offset, "limit": limit})
     return total, [PoolRow(**r._mapping) for r in rows]
 
 
-def history_rows(session: Session, capacity_id: str, offset: int, limit: int
-                 ) -> tuple[int, Sequence[CapacityReport]]:
-    total = session.execute(select(func.count()).select_from(CapacityReport)
-                            .where(CapacityReport.capacity_id == capacity_id)).scalar_one()
-    rows = session.scalars(select(CapacityReport).where(CapacityReport.capacity_id == capacity_id)
-                           .order_by(CapacityReport.received_at.desc(), CapacityReport.id.desc())
-                           .offset(offset).limit(limit)).all()
+def history_rows(session: Session, capacity_id: str, offset: int, limit: int) -> tuple[int, Sequence[CapacityReport]]:
+    total = session.execute(
+        select(func.count()).select_from(CapacityReport).where(CapacityReport.capacity_id == capacity_id)
+    ).scalar_one()
+    rows = session.scalars(
+        select(CapacityReport)
+        .where(CapacityReport.capacity_id == capacity_id)
+        .order_by(CapacityReport.received_at.desc(), CapacityReport.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
     return total, rows
 
 
@@ -299,34 +323,56 @@ def take_unit_for_hold(session: Session, capacity_id: str, now: datetime, actor:
     made after the placement still wins, and one made before it does not undo it.
     """
     row = session.execute(
-        update(ServiceCapacity).where(ServiceCapacity.id == capacity_id)
-        .values(available=func.greatest(ServiceCapacity.available - 1, 0),
-                updated=func.greatest(ServiceCapacity.updated, now))
-        .returning(ServiceCapacity.available, ServiceCapacity.maximum, ServiceCapacity.waitlist,
-                   ServiceCapacity.updated)).one()
-    session.add(CapacityReport(capacity_id=capacity_id, available=row.available, maximum=row.maximum,
-                               waitlist=row.waitlist, updated=row.updated, source="hold", applied=True,
-                               actor=actor))
+        update(ServiceCapacity)
+        .where(ServiceCapacity.id == capacity_id)
+        .values(
+            available=func.greatest(ServiceCapacity.available - 1, 0),
+            updated=func.greatest(ServiceCapacity.updated, now),
+        )
+        .returning(
+            ServiceCapacity.available, ServiceCapacity.maximum, ServiceCapacity.waitlist, ServiceCapacity.updated
+        )
+    ).one()
+    session.add(
+        CapacityReport(
+            capacity_id=capacity_id,
+            available=row.available,
+            maximum=row.maximum,
+            waitlist=row.waitlist,
+            updated=row.updated,
+            source="hold",
+            applied=True,
+            actor=actor,
+        )
+    )
     session.flush()
 
 
 def active_holds_of_key(session: Session, key_id: int, now: datetime) -> int:
     """Active holds a key keeps, counted under a transaction lock on the key, so two holds sent at
     once by one key cannot both pass the per-key cap (the lock ends with the transaction)."""
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('hold-key:' || :key, 0))"),
-                    {"key": key_id})
-    return int(session.execute(select(func.count()).select_from(Hold).where(
-        Hold.key_id == key_id, Hold.state == "active", Hold.expires_at > now)).scalar_one())
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('hold-key:' || :key, 0))"), {"key": key_id})
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Hold)
+            .where(Hold.key_id == key_id, Hold.state == "active", Hold.expires_at > now)
+        ).scalar_one()
+    )
 
 
 def expire_holds(session: Session, now: datetime) -> int:
     """Marks every active hold past its time as expired (the arithmetic already ignores them)."""
-    result = session.execute(update(Hold).where(Hold.state == "active", Hold.expires_at <= now)
-                             .values(state="expired", ended_at=Hold.expires_at))
+    result = session.execute(
+        update(Hold)
+        .where(Hold.state == "active", Hold.expires_at <= now)
+        .values(state="expired", ended_at=Hold.expires_at)
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 # --- feeds -------------------------------------------------------------------------------------------
+
 
 def feed(session: Session, feed_id: str) -> Feed | None:
     return session.get(Feed, feed_id)
@@ -338,21 +384,27 @@ def delete_feed(session: Session, feed: Feed) -> None:
 
 
 def due_feed_ids(session: Session, now: datetime) -> list[str]:
-    return list(session.scalars(select(Feed.id).where(Feed.next_poll_at <= now)
-                                .order_by(Feed.next_poll_at, Feed.id)))
+    return list(session.scalars(select(Feed.id).where(Feed.next_poll_at <= now).order_by(Feed.next_poll_at, Feed.id)))
 
 
 # --- trends ------------------------------------------------------------------------------------------
 
-def capacity_trends(session: Session, capacity_ids: Sequence[str], organization_id: str | None,
-                    points: int) -> dict[str, list[dict[str, Any]]]:
+
+def capacity_trends(
+    session: Session, capacity_ids: Sequence[str], organization_id: str | None, points: int
+) -> dict[str, list[dict[str, Any]]]:
     """The last `points` applied reports of each pool as {updated, available, maximum}, oldest first;
     only pools of `organization_id` when one is given (a provider's own)."""
     ranked = (
-        select(CapacityReport.capacity_id, CapacityReport.updated, CapacityReport.available,
-               CapacityReport.maximum,
-               func.row_number().over(partition_by=CapacityReport.capacity_id,
-                                      order_by=CapacityReport.updated.desc()).label("rank"))
+        select(
+            CapacityReport.capacity_id,
+            CapacityReport.updated,
+            CapacityReport.available,
+            CapacityReport.maximum,
+            func.row_number()
+            .over(partition_by=CapacityReport.capacity_id, order_by=CapacityReport.updated.desc())
+            .label("rank"),
+        )
         .join(ServiceCapacity, ServiceCapacity.id == CapacityReport.capacity_id)
         .join(Service, Service.id == ServiceCapacity.service_id)
         .where(CapacityReport.capacity_id.in_(capacity_ids), CapacityReport.applied.is_(True))
@@ -362,11 +414,16 @@ def capacity_trends(session: Session, capacity_ids: Sequence[str], organization_
     sub = ranked.subquery()
     rows = session.execute(
         select(sub.c.capacity_id, sub.c.updated, sub.c.available, sub.c.maximum)
-        .where(sub.c.rank <= points).order_by(sub.c.capacity_id, sub.c.updated)
+        .where(sub.c.rank <= points)
+        .order_by(sub.c.capacity_id, sub.c.updated)
     ).all()
     trend: dict[str, list[dict[str, Any]]] = {}
     for capacity_id, updated, available, maximum in rows:
-        trend.setdefault(capacity_id, []).append({
-            "updated": updated.isoformat(), "available": float(available),
-            "maximum": None if maximum is None else float(maximum)})
+        trend.setdefault(capacity_id, []).append(
+            {
+                "updated": updated.isoformat(),
+                "available": float(available),
+                "maximum": None if maximum is None else float(maximum),
+            }
+        )
     return trend

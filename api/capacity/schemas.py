@@ -117,8 +117,9 @@ class FeedIn(BaseModel):
 
     url: SafeText = Field(min_length=1, max_length=2000)
     organization_id: SafeText | None = None
-    interval_seconds: int = Field(default=FEED_INTERVAL_DEFAULT, ge=FEED_INTERVAL_MIN, le=FEED_INTERVAL_MAX,
-                                  strict=True)
+    interval_seconds: int = Field(
+        default=FEED_INTERVAL_DEFAULT, ge=FEED_INTERVAL_MIN, le=FEED_INTERVAL_MAX, strict=True
+    )
 
 
 class HoldIn(BaseModel):
@@ -139,8 +140,12 @@ def field_problems(exc: ValidationError, prefix: str = "") -> list[dict[str, str
     problems = []
     for err in exc.errors():
         path = ".".join(str(p) for p in err.get("loc", ()))
-        problems.append({"field": prefix + path if path else prefix.rstrip(".") or "item",
-                         "message": str(err.get("msg", "invalid")).removeprefix("Value error, ")})
+        problems.append(
+            {
+                "field": prefix + path if path else prefix.rstrip(".") or "item",
+                "message": str(err.get("msg", "invalid")).removeprefix("Value error, "),
+            }
+        )
     return problems
 
 

@@ -39,8 +39,8 @@ def _number(value: Decimal | float | None) -> float | int | None:
 
 # --- describing pools ------------------------------------------------------------------------------
 
-def capacity_view(row: PoolRow, now: datetime, freshness: Freshness, program: str | None = None
-                  ) -> dict[str, Any]:
+
+def capacity_view(row: PoolRow, now: datetime, freshness: Freshness, program: str | None = None) -> dict[str, Any]:
     """A pool's current state and status at `now`.
 
     Status is judged for `program` when given; otherwise a public pool is judged for anyone and a
@@ -73,6 +73,7 @@ def capacity_view(row: PoolRow, now: datetime, freshness: Freshness, program: st
 
 # --- reports ---------------------------------------------------------------------------------------
 
+
 class ReportResult(enum.Enum):
     APPLIED = "applied"
     OLDER_THAN_CURRENT = "older_than_current"
@@ -87,26 +88,34 @@ class ReportDecision:
 
 
 def report_values(capacity_id: str, report: CapacityReportIn) -> ReportValues:
-    return ReportValues(capacity_id=capacity_id, available=report.available, updated=report.updated,
-                        maximum=report.maximum, sets_maximum=report.sets_maximum,
-                        waitlist=report.waitlist, sets_waitlist=report.sets_waitlist)
+    return ReportValues(
+        capacity_id=capacity_id,
+        available=report.available,
+        updated=report.updated,
+        maximum=report.maximum,
+        sets_maximum=report.sets_maximum,
+        waitlist=report.waitlist,
+        sets_waitlist=report.sets_waitlist,
+    )
 
 
 def future_problem(updated: datetime, now: datetime, settings: Settings) -> str | None:
     """A report dated beyond the allowed clock skew would freeze the pool against every true report."""
     limit = now + timedelta(minutes=settings.capacity_future_skew_minutes)
     if updated > limit:
-        return (f"updated {updated.isoformat()} is in the future (more than "
-                f"{settings.capacity_future_skew_minutes:g} minutes ahead of the server clock)")
+        return (
+            f"updated {updated.isoformat()} is in the future (more than "
+            f"{settings.capacity_future_skew_minutes:g} minutes ahead of the server clock)"
+        )
     return None
 
 
-def apply_reports(session: Session, reports: Sequence[ReportValues], source: str, actor: str | None,
-                  *, locked: bool = False) -> list[ReportDecision]:
+def apply_reports(
+    session: Session, reports: Sequence[ReportValues], source: str, actor: str | None, *, locked: bool = False
+) -> list[ReportDecision]:
     """Applies reports through the one conditional update; every report that reaches a pool is
     recorded in its history (applied, or not applied because a newer state is stored)."""
-    return [_decision(outcome) for outcome in repository.apply_reports(session, reports, source, actor,
-                                                                       locked=locked)]
+    return [_decision(outcome) for outcome in repository.apply_reports(session, reports, source, actor, locked=locked)]
 
 
 def _decision(outcome: repository.ApplyOutcome) -> ReportDecision:
@@ -120,15 +129,24 @@ def _decision(outcome: repository.ApplyOutcome) -> ReportDecision:
 
 
 def _exceeds_maximum_detail(stored_maximum: float | None) -> str:
-    return (f"available exceeds the stored maximum ({stored_maximum}); send maximum with the report "
-            "if the pool has grown")
+    return (
+        f"available exceeds the stored maximum ({stored_maximum}); send maximum with the report if the pool has grown"
+    )
 
 
 def pool_etag(row: PoolRow) -> str:
     """The pool's entity tag: it changes whenever its stored report does (available, maximum,
     waitlist, updated). Holds are not part of it: they are not the provider's count."""
-    stored = "|".join(str(v) for v in (row.id, _number(row.available), _number(row.maximum), row.waitlist,
-                                        row.updated.astimezone(UTC).isoformat()))
+    stored = "|".join(
+        str(v)
+        for v in (
+            row.id,
+            _number(row.available),
+            _number(row.maximum),
+            row.waitlist,
+            row.updated.astimezone(UTC).isoformat(),
+        )
+    )
     return '"' + hashlib.sha256(stored.encode()).hexdigest()[:20] + '"'
 
 
@@ -146,13 +164,24 @@ def check_if_match(if_match: str | None, row: PoolRow, now: datetime, settings: 
     tags = _tags(if_match)
     if "*" in tags or current in tags:
         return
-    raise PreconditionFailed("this pool was updated since you read it; here is the current report",
-                             etag=current, capacity=capacity_view(row, now, settings.freshness))
+    raise PreconditionFailed(
+        "this pool was updated since you read it; here is the current report",
+        etag=current,
+        capacity=capacity_view(row, now, settings.freshness),
+    )
 
 
-def push_report(session: Session, settings: Settings, caller: Caller, capacity_id: str,
-                report: CapacityReportIn, now: datetime, if_match: str | None = None,
-                *, locked_owner: str | None = None) -> dict[str, Any]:
+def push_report(
+    session: Session,
+    settings: Settings,
+    caller: Caller,
+    capacity_id: str,
+    report: CapacityReportIn,
+    now: datetime,
+    if_match: str | None = None,
+    *,
+    locked_owner: str | None = None,
+) -> dict[str, Any]:
     """PUT /v1/capacity/{id}: one provider report, applied only if it is not older than the stored one
     and, when `if_match` is given, only if the pool has not moved since the client read it.
 
@@ -172,23 +201,28 @@ def push_report(session: Session, settings: Settings, caller: Caller, capacity_i
         assert before is not None
         check_if_match(if_match, before, now, settings)
     # One statement applies the report and answers with the pool as it stands after it.
-    outcome, row = repository.apply_report_with_pool(session, report_values(capacity_id, report), "push",
-                                                     caller.actor, now)
+    outcome, row = repository.apply_report_with_pool(
+        session, report_values(capacity_id, report), "push", caller.actor, now
+    )
     decision = _decision(outcome)
     if decision.result is ReportResult.NOT_FOUND or row is None:
         raise NotFound(f"no capacity pool with id {capacity_id}")
     if decision.result is ReportResult.EXCEEDS_MAXIMUM:
         detail = _exceeds_maximum_detail(decision.stored_maximum)
         raise InvalidInput(detail, errors=[{"field": "available", "message": detail}])
-    body: dict[str, Any] = {"applied": decision.result is ReportResult.APPLIED,
-                            "capacity": capacity_view(row, now, settings.freshness), "etag": pool_etag(row)}
+    body: dict[str, Any] = {
+        "applied": decision.result is ReportResult.APPLIED,
+        "capacity": capacity_view(row, now, settings.freshness),
+        "etag": pool_etag(row),
+    }
     if decision.result is ReportResult.OLDER_THAN_CURRENT:
         body["reason"] = ReportResult.OLDER_THAN_CURRENT.value
     return body
 
 
-def push_batch(session: Session, settings: Settings, caller: Caller, items: Sequence[Any],
-               now: datetime) -> dict[str, Any]:
+def push_batch(
+    session: Session, settings: Settings, caller: Caller, items: Sequence[Any], now: datetime
+) -> dict[str, Any]:
     """POST /v1/capacity: per-item results; every accepted item is applied in this one transaction.
 
     Invalid, unknown and forbidden items are answered on their own and do not stop the others. The
@@ -204,14 +238,23 @@ def push_batch(session: Session, settings: Settings, caller: Caller, items: Sequ
         try:
             item = CapacityBatchItem.model_validate(raw)
         except ValidationError as exc:
-            results[index] = {"index": index, "capacity_id": capacity_id, "status": 422,
-                              "error": "invalid_input", "errors": field_problems(exc, f"updates.{index}.")}
+            results[index] = {
+                "index": index,
+                "capacity_id": capacity_id,
+                "status": 422,
+                "error": "invalid_input",
+                "errors": field_problems(exc, f"updates.{index}."),
+            }
             continue
         problem = future_problem(item.updated, now, settings)
         if problem:
-            results[index] = {"index": index, "capacity_id": item.capacity_id, "status": 422,
-                              "error": "invalid_input",
-                              "errors": [{"field": f"updates.{index}.updated", "message": problem}]}
+            results[index] = {
+                "index": index,
+                "capacity_id": item.capacity_id,
+                "status": 422,
+                "error": "invalid_input",
+                "errors": [{"field": f"updates.{index}.updated", "message": problem}],
+            }
             continue
         parsed.append((index, item))
     owners = repository.lock_pools(session, (item.capacity_id for _, item in parsed))
@@ -219,8 +262,13 @@ def push_batch(session: Session, settings: Settings, caller: Caller, items: Sequ
         organization_id = owners.get(item.capacity_id)
         # Another organization's pool answers like a missing one (its existence is not revealed).
         if organization_id is None or (caller.role == "provider" and caller.organization_id != organization_id):
-            results[index] = {"index": index, "capacity_id": item.capacity_id, "status": 404,
-                              "error": "not_found", "detail": f"no capacity pool with id {item.capacity_id}"}
+            results[index] = {
+                "index": index,
+                "capacity_id": item.capacity_id,
+                "status": 404,
+                "error": "not_found",
+                "detail": f"no capacity pool with id {item.capacity_id}",
+            }
         else:
             accepted.append((index, report_values(item.capacity_id, item)))
     decisions = apply_reports(session, [values for _, values in accepted], "push", caller.actor, locked=True)
@@ -239,14 +287,29 @@ def _batch_result(index: int, capacity_id: str, decision: ReportDecision) -> dic
     if decision.result is ReportResult.APPLIED:
         return {"index": index, "capacity_id": capacity_id, "status": 200, "applied": True}
     if decision.result is ReportResult.OLDER_THAN_CURRENT:
-        return {"index": index, "capacity_id": capacity_id, "status": 200, "applied": False,
-                "reason": ReportResult.OLDER_THAN_CURRENT.value}
+        return {
+            "index": index,
+            "capacity_id": capacity_id,
+            "status": 200,
+            "applied": False,
+            "reason": ReportResult.OLDER_THAN_CURRENT.value,
+        }
     if decision.result is ReportResult.NOT_FOUND:
-        return {"index": index, "capacity_id": capacity_id, "status": 404, "error": "not_found",
-                "detail": f"no capacity pool with id {capacity_id}"}
+        return {
+            "index": index,
+            "capacity_id": capacity_id,
+            "status": 404,
+            "error": "not_found",
+            "detail": f"no capacity pool with id {capacity_id}",
+        }
     detail = _exceeds_maximum_detail(decision.stored_maximum)
-    return {"index": index, "capacity_id": capacity_id, "status": 422, "error": "invalid_input",
-            "errors": [{"field": f"updates.{index}.available", "message": detail}]}
+    return {
+        "index": index,
+        "capacity_id": capacity_id,
+        "status": 422,
+        "error": "invalid_input",
+        "errors": [{"field": f"updates.{index}.available", "message": detail}],
+    }
 
 
 def history_view(report: Any) -> dict[str, Any]:
@@ -266,6 +329,7 @@ def history_view(report: Any) -> dict[str, Any]:
 
 # --- holds -----------------------------------------------------------------------------------------
 
+
 def hold_view(hold: Hold, warnings: Sequence[str] = ()) -> dict[str, Any]:
     return {
         "hold_id": hold.id,
@@ -283,37 +347,56 @@ def _no_units_detail(row: PoolRow, program: str | None) -> str:
     pool = row.as_pool()
     if not usable_by(pool, program):
         wanted = f"program {program!r}" if program else "no program"
-        return (f"this pool is reserved for {', '.join(pool.reserved_for)}; the hold names {wanted}, "
-                "so no unit here may be used")
+        return (
+            f"this pool is reserved for {', '.join(pool.reserved_for)}; the hold names {wanted}, "
+            "so no unit here may be used"
+        )
     available = float(pool.available)
     owed = 0 if pool.is_program_pool else pool.waitlist
     if available < 1:
         return "the pool reports no available units"
     if owed >= available:
-        return (f"the {available:g} available units are owed to {owed} people already waiting "
-                "(non-displacement: nobody is moved up a wait list)")
+        return (
+            f"the {available:g} available units are owed to {owed} people already waiting "
+            "(non-displacement: nobody is moved up a wait list)"
+        )
     return f"every open unit is already held ({row.active_holds} active holds)"
 
 
-def place_hold(session: Session, settings: Settings, caller: Caller, body: HoldIn, now: datetime
-               ) -> dict[str, Any]:
+def place_hold(session: Session, settings: Settings, caller: Caller, body: HoldIn, now: datetime) -> dict[str, Any]:
     """Holds one unit for a warm handoff, under the pool's row lock and the matcher's arithmetic."""
     program = caller.program_for(body.program, "hold")
-    if caller.key_id is not None and \
-            repository.active_holds_of_key(session, caller.key_id, now) >= settings.max_active_holds:
+    if (
+        caller.key_id is not None
+        and repository.active_holds_of_key(session, caller.key_id, now) >= settings.max_active_holds
+    ):
         # CONTRACT §2.4: one key cannot sit on a pool's units; one frees when a hold ends or expires.
-        raise TooManyRequests(f"this key already keeps {settings.max_active_holds} active holds; confirm "
-                              "or release one first", retry_after=60, limit=settings.max_active_holds)
+        raise TooManyRequests(
+            f"this key already keeps {settings.max_active_holds} active holds; confirm or release one first",
+            retry_after=60,
+            limit=settings.max_active_holds,
+        )
     row = repository.lock_pool(session, body.capacity_id, now)
     if row is None:
         raise NotFound(f"no capacity pool with id {body.capacity_id}")
     pool = row.as_pool()
     units = offerable_units(pool, program)
     if units < 1:
-        raise Conflict(_no_units_detail(row, program), code="no_open_units", capacity_id=body.capacity_id,
-                       open_units=_number(units))
-    hold = Hold(id=str(uuid.uuid4()), capacity_id=body.capacity_id, program=program, state="active",
-                created_at=now, expires_at=now + timedelta(minutes=body.minutes), key_id=caller.key_id)
+        raise Conflict(
+            _no_units_detail(row, program),
+            code="no_open_units",
+            capacity_id=body.capacity_id,
+            open_units=_number(units),
+        )
+    hold = Hold(
+        id=str(uuid.uuid4()),
+        capacity_id=body.capacity_id,
+        program=program,
+        state="active",
+        created_at=now,
+        expires_at=now + timedelta(minutes=body.minutes),
+        key_id=caller.key_id,
+    )
     session.add(hold)
     session.flush()
     # A stale report with open units may be held, but the case manager should call to confirm (R5).
@@ -329,8 +412,11 @@ def _hold_for_change(session: Session, caller: Caller, hold_id: str, now: dateti
     if hold.state != "active":
         raise Conflict(f"hold {hold_id} is already {hold.state}", code="hold_not_active", state=hold.state)
     if hold.expires_at <= now:
-        raise Conflict(f"hold {hold_id} expired at {hold.expires_at.isoformat()}; its unit is free again",
-                       code="hold_not_active", state="expired")
+        raise Conflict(
+            f"hold {hold_id} expired at {hold.expires_at.isoformat()}; its unit is free again",
+            code="hold_not_active",
+            state="expired",
+        )
     return hold
 
 

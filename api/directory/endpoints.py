@@ -39,8 +39,9 @@ def hsds_answer(model: Any, description: str, *, ndjson: bool = False) -> dict[s
     directory's hot path; tests/api/test_hsds_declared.py validates real answers against the models."""
     answer: dict[str, Any] = {"model": model, "description": description}
     if ndjson:  # format=ndjson: every result, one object per line
-        answer["content"] = {NDJSON_MEDIA_TYPE: {"schema": {"type": "string", "description": "one JSON object "
-                                                                                             "per line"}}}
+        answer["content"] = {
+            NDJSON_MEDIA_TYPE: {"schema": {"type": "string", "description": "one JSON object per line"}}
+        }
     return {"response_model": None, "responses": {200: answer}}
 
 
@@ -63,9 +64,7 @@ def directory_params(
     proximity: Annotated[
         float | None, Query(description="radius around the postcode centroid, in METERS (as HSDS defines it)")
     ] = None,
-    open_at: Annotated[
-        str | None, Query(description="ISO 8601 date-time; closed services are left out")
-    ] = None,
+    open_at: Annotated[str | None, Query(description="ISO 8601 date-time; closed services are left out")] = None,
     age: Annotated[float | None, Query(description="participant age (eligibility)")] = None,
     gender: Annotated[str | None, Query()] = None,
     active_substance_use: Annotated[bool | None, Query()] = None,
@@ -116,8 +115,11 @@ ListDep = Annotated[ListParams, Depends()]
 # ---- services and services at locations -------------------------------------------------------
 
 
-@router.get("/services", summary="HSDS services (search, taxonomy, geo, needs, open-at, eligibility)",
-            **hsds_answer(Page[Service], "an HSDS page of services (minimal, list or full shape)", ndjson=True))
+@router.get(
+    "/services",
+    summary="HSDS services (search, taxonomy, geo, needs, open-at, eligibility)",
+    **hsds_answer(Page[Service], "an HSDS page of services (minimal, list or full shape)", ndjson=True),
+)
 def list_services(
     session: SessionDep,
     settings: SettingsDep,
@@ -127,20 +129,23 @@ def list_services(
     minimal: bool = False,
     full: bool = False,
 ) -> Any:
-    return service.listing(session, settings, q, paging, service.level_of(minimal, full), service_selection,
-                           service.services)
+    return service.listing(
+        session, settings, q, paging, service.level_of(minimal, full), service_selection, service.services
+    )
 
 
-@router.get("/services/{service_id}", summary="One HSDS service, fully nested",
-            **hsds_answer(Service, "the service, full shape"))
+@router.get(
+    "/services/{service_id}",
+    summary="One HSDS service, fully nested",
+    **hsds_answer(Service, "the service, full shape"),
+)
 def get_service(
     service_id: Annotated[str, Path(max_length=200)],
     session: SessionDep,
     settings: SettingsDep,
     caller: ReaderDep,
 ) -> dict[str, Any]:
-    return service.one(service.serializer(session, settings).services([service_id], "full"), "service",
-                       service_id)
+    return service.one(service.serializer(session, settings).services([service_id], "full"), "service", service_id)
 
 
 @router.get(
@@ -157,12 +162,16 @@ def list_service_at_locations(
     minimal: bool = False,
     full: bool = False,
 ) -> Any:
-    return service.listing(session, settings, q, paging, service.level_of(minimal, full), place_selection,
-                           service.places)
+    return service.listing(
+        session, settings, q, paging, service.level_of(minimal, full), place_selection, service.places
+    )
 
 
-@router.get("/service_at_locations/{service_at_location_id}", summary="One HSDS service at a location",
-            **hsds_answer(ServiceAtLocation, "the service at a location, full shape"))
+@router.get(
+    "/service_at_locations/{service_at_location_id}",
+    summary="One HSDS service at a location",
+    **hsds_answer(ServiceAtLocation, "the service at a location, full shape"),
+)
 def get_service_at_location(
     service_at_location_id: Annotated[str, Path(max_length=200)],
     session: SessionDep,
@@ -184,8 +193,11 @@ def id_list(raw: str, field: str = "ids", most: int = MAX_PLACES) -> list[str]:
     return wanted
 
 
-@router.get("/places", summary="Coordinates of services at locations, by id (for drawing options on a map)",
-            response_model=dict[str, PointOut])
+@router.get(
+    "/places",
+    summary="Coordinates of services at locations, by id (for drawing options on a map)",
+    response_model=dict[str, PointOut],
+)
 def place_points(
     session: SessionDep,
     caller: ReaderDep,
@@ -199,8 +211,9 @@ def place_points(
 # ---- organizations and taxonomies ---------------------------------------------------------------
 
 
-@router.get("/organizations", summary="HSDS organizations",
-            **hsds_answer(Page[Organization], "an HSDS page of organizations"))
+@router.get(
+    "/organizations", summary="HSDS organizations", **hsds_answer(Page[Organization], "an HSDS page of organizations")
+)
 def list_organizations(
     session: SessionDep,
     settings: SettingsDep,
@@ -211,12 +224,20 @@ def list_organizations(
     full_service: bool = False,
 ) -> Any:
     level: Level = "full" if full or full_service else "list"
-    return service.simple_listing(session, settings, paging, repository.organization_ids(search),
-                                  lambda s, ids: s.organizations(ids, level, full_service=full_service))
+    return service.simple_listing(
+        session,
+        settings,
+        paging,
+        repository.organization_ids(search),
+        lambda s, ids: s.organizations(ids, level, full_service=full_service),
+    )
 
 
-@router.get("/organizations/{organization_id}", summary="One HSDS organization with its services",
-            **hsds_answer(Organization, "the organization, full shape"))
+@router.get(
+    "/organizations/{organization_id}",
+    summary="One HSDS organization with its services",
+    **hsds_answer(Organization, "the organization, full shape"),
+)
 def get_organization(
     organization_id: Annotated[str, Path(max_length=200)],
     session: SessionDep,
@@ -224,8 +245,7 @@ def get_organization(
     caller: ReaderDep,
     full_service: bool = False,
 ) -> dict[str, Any]:
-    found = service.serializer(session, settings).organizations([organization_id], "full",
-                                                                full_service=full_service)
+    found = service.serializer(session, settings).organizations([organization_id], "full", full_service=full_service)
     return service.one(found, "organization", organization_id)
 
 
@@ -233,8 +253,9 @@ def get_organization(
 def list_taxonomies(
     session: SessionDep, settings: SettingsDep, caller: ReaderDep, paging: ListDep, search: str | None = None
 ) -> Any:
-    return service.simple_listing(session, settings, paging, repository.taxonomy_ids(search),
-                                  lambda s, ids: s.taxonomies(ids))
+    return service.simple_listing(
+        session, settings, paging, repository.taxonomy_ids(search), lambda s, ids: s.taxonomies(ids)
+    )
 
 
 @router.get("/taxonomies/{taxonomy_id}", summary="One HSDS taxonomy", **hsds_answer(Taxonomy, "the taxonomy"))
@@ -247,8 +268,11 @@ def get_taxonomy(
     return service.one(service.serializer(session, settings).taxonomies([taxonomy_id]), "taxonomy", taxonomy_id)
 
 
-@router.get("/taxonomy_terms", summary="HSDS taxonomy terms",
-            **hsds_answer(Page[TaxonomyTerm], "an HSDS page of taxonomy terms"))
+@router.get(
+    "/taxonomy_terms",
+    summary="HSDS taxonomy terms",
+    **hsds_answer(Page[TaxonomyTerm], "an HSDS page of taxonomy terms"),
+)
 def list_taxonomy_terms(
     session: SessionDep,
     settings: SettingsDep,
@@ -259,13 +283,18 @@ def list_taxonomy_terms(
     parent_id: str | None = None,
     top_only: bool = False,
 ) -> Any:
-    return service.simple_listing(session, settings, paging,
-                                  repository.taxonomy_term_ids(search, taxonomy_id, parent_id, top_only),
-                                  lambda s, ids: s.taxonomy_terms(ids))
+    return service.simple_listing(
+        session,
+        settings,
+        paging,
+        repository.taxonomy_term_ids(search, taxonomy_id, parent_id, top_only),
+        lambda s, ids: s.taxonomy_terms(ids),
+    )
 
 
-@router.get("/taxonomy_terms/{term_id}", summary="One HSDS taxonomy term",
-            **hsds_answer(TaxonomyTerm, "the taxonomy term"))
+@router.get(
+    "/taxonomy_terms/{term_id}", summary="One HSDS taxonomy term", **hsds_answer(TaxonomyTerm, "the taxonomy term")
+)
 def get_taxonomy_term(
     term_id: Annotated[str, Path(max_length=200)],
     session: SessionDep,
@@ -285,7 +314,9 @@ def get_taxonomy_term(
     response_model=ReportOut,
 )
 def report_service(
-    service_id: Annotated[str, Path(max_length=200)], body: ReportIn, session: SessionDep,
+    service_id: Annotated[str, Path(max_length=200)],
+    body: ReportIn,
+    session: SessionDep,
     caller: AnonymousWriteDep,
 ) -> dict[str, Any]:
     return service.report_listing(session, service_id, body)
@@ -312,8 +343,11 @@ def resolve_report(
     return service.resolve_report(session, report_id, body)
 
 
-@router.patch("/services/{service_id}", summary="Correct a service's own fields (curators)",
-              **hsds_answer(Service, "the corrected service, full shape"))
+@router.patch(
+    "/services/{service_id}",
+    summary="Correct a service's own fields (curators)",
+    **hsds_answer(Service, "the corrected service, full shape"),
+)
 def patch_service(
     service_id: Annotated[str, Path(max_length=200)],
     body: ServicePatch,

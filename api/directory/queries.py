@@ -152,9 +152,7 @@ def _in_bbox(geog: Any, box: BBox) -> ColumnElement[bool]:
 
 def _postcode_place(location_id: Any, zip5: str) -> ColumnElement[bool]:
     return exists(
-        select(Address.id).where(
-            Address.location_id == location_id, func.left(Address.postal_code, 5) == zip5
-        )
+        select(Address.id).where(Address.location_id == location_id, func.left(Address.postal_code, 5) == zip5)
     )
 
 
@@ -336,9 +334,7 @@ def place_selection(q: DirectoryQuery, ranking: FromClause | None) -> Select[Any
 
 
 def count_of(session: Session, selection: Select[Any]) -> int:
-    return int(
-        session.execute(select(func.count()).select_from(selection.order_by(None).subquery())).scalar_one()
-    )
+    return int(session.execute(select(func.count()).select_from(selection.order_by(None).subquery())).scalar_one())
 
 
 def page_and_total(session: Session, selection: Select[Any], limit: int, offset: int) -> tuple[list[Any], int]:
@@ -417,9 +413,7 @@ def _schedules_for(
         return service_rows
     rows: list[Any] = []
     for sal_id, location_id in places_of.get(hit.service_id, []):
-        rows.extend(
-            by_sal.get(sal_id) or [r for r in by_location.get(location_id, []) if r.service_id is None]
-        )
+        rows.extend(by_sal.get(sal_id) or [r for r in by_location.get(location_id, []) if r.service_id is None])
     return rows
 
 

@@ -48,8 +48,9 @@ def taxonomy_ids(search: str | None) -> Select[Any]:
     return stmt if condition is None else stmt.where(condition)
 
 
-def taxonomy_term_ids(search: str | None, taxonomy_id: str | None, parent_id: str | None,
-                      top_only: bool) -> Select[Any]:
+def taxonomy_term_ids(
+    search: str | None, taxonomy_id: str | None, parent_id: str | None, top_only: bool
+) -> Select[Any]:
     stmt = select(TaxonomyTerm.id).order_by(TaxonomyTerm.taxonomy, TaxonomyTerm.code, TaxonomyTerm.id)
     condition = _text_filter([TaxonomyTerm.name, TaxonomyTerm.code, TaxonomyTerm.description], search)
     if condition is not None:
@@ -66,6 +67,7 @@ def taxonomy_term_ids(search: str | None, taxonomy_id: str | None, parent_id: st
 
 # ---- listing reports and curator corrections ------------------------------------------------------
 
+
 def service_exists(session: Session, service_id: str) -> bool:
     return session.get(Service, service_id) is not None
 
@@ -80,8 +82,9 @@ def report(session: Session, report_id: str) -> ServiceReport | None:
     return session.get(ServiceReport, report_id)
 
 
-def report_page(session: Session, status: str | None, service_id: str | None, offset: int,
-                limit: int) -> tuple[int, list[ServiceReport]]:
+def report_page(
+    session: Session, status: str | None, service_id: str | None, offset: int, limit: int
+) -> tuple[int, list[ServiceReport]]:
     stmt = select(ServiceReport).order_by(ServiceReport.created_at, ServiceReport.id)
     if status:
         stmt = stmt.where(ServiceReport.status == status)
@@ -96,18 +99,21 @@ def service_for_update(session: Session, service_id: str) -> Service | None:
     return session.get(Service, service_id, with_for_update=True)
 
 
-def correct_service(session: Session, service_id: str, changes: dict[str, Any], provenance: list[dict[str, Any]],
-                    now: datetime) -> None:
+def correct_service(
+    session: Session, service_id: str, changes: dict[str, Any], provenance: list[dict[str, Any]], now: datetime
+) -> None:
     """Writes a curator's changes and their provenance rows. content_hash is cleared: the next import
     of the source file is then a real update, not "unchanged"."""
     if provenance:
         session.execute(insert(Metadata), provenance)
-    session.execute(update(Service).where(Service.id == service_id)
-                    .values(**changes, last_modified=now, content_hash=None))
+    session.execute(
+        update(Service).where(Service.id == service_id).values(**changes, last_modified=now, content_hash=None)
+    )
     session.flush()
 
 
 # ---- places on the pages' maps ------------------------------------------------------------------
+
 
 def place_points(session: Session, service_at_location_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     rows = session.execute(
@@ -115,21 +121,43 @@ def place_points(session: Session, service_at_location_ids: Sequence[str]) -> di
         .join(Location, Location.id == ServiceAtLocation.location_id)
         .where(ServiceAtLocation.id.in_(service_at_location_ids), Location.latitude.is_not(None))
     ).all()
-    return {sal_id: {"lat": lat, "lon": lon, "phone": phone}
-            for sal_id, lat, lon, phone in rows if lat is not None and lon is not None}
+    return {
+        sal_id: {"lat": lat, "lon": lon, "phone": phone}
+        for sal_id, lat, lon, phone in rows
+        if lat is not None and lon is not None
+    }
 
 
 def _first_phone() -> Any:
     """The number to call for a service at a place (a match option's call link): the place's own, then
     the location's, the service's, the organization's."""
-    org = (select(Service.organization_id).where(Service.id == ServiceAtLocation.service_id)
-           .correlate(ServiceAtLocation).scalar_subquery())
-    rank = case((Phone.service_at_location_id == ServiceAtLocation.id, 0), (Phone.location_id == Location.id, 1),
-                (Phone.service_id == ServiceAtLocation.service_id, 2), else_=3)
-    return (select(Phone.number)
-            .where(or_(Phone.service_at_location_id == ServiceAtLocation.id, Phone.location_id == Location.id,
-                       Phone.service_id == ServiceAtLocation.service_id, Phone.organization_id == org))
-            .order_by(rank, Phone.id).limit(1).correlate(ServiceAtLocation, Location).scalar_subquery())
+    org = (
+        select(Service.organization_id)
+        .where(Service.id == ServiceAtLocation.service_id)
+        .correlate(ServiceAtLocation)
+        .scalar_subquery()
+    )
+    rank = case(
+        (Phone.service_at_location_id == ServiceAtLocation.id, 0),
+        (Phone.location_id == Location.id, 1),
+        (Phone.service_id == ServiceAtLocation.service_id, 2),
+        else_=3,
+    )
+    return (
+        select(Phone.number)
+        .where(
+            or_(
+                Phone.service_at_location_id == ServiceAtLocation.id,
+                Phone.location_id == Location.id,
+                Phone.service_id == ServiceAtLocation.service_id,
+                Phone.organization_id == org,
+            )
+        )
+        .order_by(rank, Phone.id)
+        .limit(1)
+        .correlate(ServiceAtLocation, Location)
+        .scalar_subquery()
+    )
 
 
 # A region's map opens centred on its catalog; a sample of locations is enough for a centre and keeps

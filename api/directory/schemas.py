@@ -62,9 +62,7 @@ def instant(field: str, value: str | None, region_timezone: str) -> datetime | N
         try:
             parsed = datetime.combine(date.fromisoformat(text), time(0, 0))
         except ValueError:
-            raise invalid(
-                field, "must be an ISO 8601 date or date-time, e.g. 2026-11-22T20:00:00-08:00"
-            ) from None
+            raise invalid(field, "must be an ISO 8601 date or date-time, e.g. 2026-11-22T20:00:00-08:00") from None
     if out_of_range(parsed):
         raise invalid(field, OUT_OF_RANGE)
     if parsed.tzinfo is None:
@@ -84,9 +82,7 @@ def parse_bbox(value: str | None) -> BBox | None:
         raise invalid("bbox", "must be four numbers: minLon,minLat,maxLon,maxLat") from None
     if not all(math.isfinite(x) for x in (min_lon, min_lat, max_lon, max_lat)):
         raise invalid("bbox", "must be four finite numbers")
-    if not (
-        -180 <= min_lon <= 180 and -180 <= max_lon <= 180 and -90 <= min_lat <= 90 and -90 <= max_lat <= 90
-    ):
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180 and -90 <= min_lat <= 90 and -90 <= max_lat <= 90):
         raise invalid("bbox", "longitudes must be within -180..180 and latitudes within -90..90")
     if min_lon > max_lon or min_lat > max_lat:
         raise invalid("bbox", "min must not exceed max (boxes across the antimeridian are not supported)")
@@ -130,9 +126,7 @@ class ListParams:
         per_page: Annotated[
             int, Query(ge=1, le=MAX_PER_PAGE, description=f"items per page (at most {MAX_PER_PAGE})")
         ] = DEFAULT_PER_PAGE,
-        format: Annotated[
-            str, Query(description="`json` (pages) or `ndjson` (every result, streamed)")
-        ] = "json",
+        format: Annotated[str, Query(description="`json` (pages) or `ndjson` (every result, streamed)")] = "json",
     ) -> None:
         if format not in FORMATS:
             raise invalid("format", "must be json or ndjson")
@@ -232,9 +226,7 @@ class ReportIn(BaseModel):
     """Someone says a listing is wrong. Anonymous; nothing about the reporter is kept."""
 
     model_config = ConfigDict(extra="forbid")
-    field: str | None = Field(
-        default=None, max_length=100, description="the HSDS field that is wrong, if known"
-    )
+    field: str | None = Field(default=None, max_length=100, description="the HSDS field that is wrong, if known")
     message: str = Field(min_length=1, max_length=2000)
 
 

@@ -75,8 +75,15 @@ def _decorated(objects: list[dict[str, Any]], hits: Sequence[Hit], q: DirectoryQ
     return out
 
 
-def listing(session: Session, settings: Settings, q: DirectoryQuery, paging: ListParams, level: Level,
-            selector: Selector, build: Builder) -> dict[str, Any] | StreamingResponse:
+def listing(
+    session: Session,
+    settings: Settings,
+    q: DirectoryQuery,
+    paging: ListParams,
+    level: Level,
+    selector: Selector,
+    build: Builder,
+) -> dict[str, Any] | StreamingResponse:
     """Services or services at locations matching the query: one HSDS page, or every one as NDJSON."""
     if paging.format == "ndjson":
         return _ndjson(session.get_bind(), settings, q, selector, build, level)
@@ -183,9 +190,14 @@ def report_listing(session: Session, service_id: str, body: ReportIn) -> dict[st
     """Someone says a listing is wrong. Anonymous: nothing about the reporter is kept."""
     if not repository.service_exists(session, service_id):
         raise NotFound(f"no service {service_id!r}")
-    report = ServiceReport(id=str(uuid.uuid4()), service_id=service_id, field=body.field,
-                           message=body.message.strip() or body.message, status="open",
-                           created_at=datetime.now(UTC))
+    report = ServiceReport(
+        id=str(uuid.uuid4()),
+        service_id=service_id,
+        field=body.field,
+        message=body.message.strip() or body.message,
+        status="open",
+        created_at=datetime.now(UTC),
+    )
     return report_view(repository.add_report(session, report))
 
 
@@ -194,8 +206,9 @@ def reports(session: Session, paging: ListParams, status: str | None, service_id
         raise invalid("status", "must be open, resolved or rejected")
     if paging.format != "json":
         raise invalid("format", "reports are listed as json pages")
-    total, rows = repository.report_page(session, status, service_id, (paging.page - 1) * paging.per_page,
-                                         paging.per_page)
+    total, rows = repository.report_page(
+        session, status, service_id, (paging.page - 1) * paging.per_page, paging.per_page
+    )
     return hsds_page(total, paging.page, paging.per_page, [report_view(r) for r in rows])
 
 
@@ -220,8 +233,9 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-def correct_service(session: Session, settings: Settings, caller: Caller, service_id: str,
-                    body: ServicePatch) -> dict[str, Any]:
+def correct_service(
+    session: Session, settings: Settings, caller: Caller, service_id: str, body: ServicePatch
+) -> dict[str, Any]:
     """A curator's correction of a service's own fields, with the provenance of every changed field."""
     service = repository.service_for_update(session, service_id)
     if service is None:
@@ -239,10 +253,19 @@ def correct_service(session: Session, settings: Settings, caller: Caller, servic
     changes = {k: v for k, v in given.items() if getattr(service, k) != v}
     if changes:
         # HSDS metadata: the provenance of every change, who made it and from what to what.
-        provenance = [provenance_row(resource_type="service", resource_id=service_id, action="update",
-                                     field_name=name, previous=_as_text(getattr(service, name)),
-                                     replacement=_as_text(value), actor=caller.actor, at=now)
-                      for name, value in sorted(changes.items())]
+        provenance = [
+            provenance_row(
+                resource_type="service",
+                resource_id=service_id,
+                action="update",
+                field_name=name,
+                previous=_as_text(getattr(service, name)),
+                replacement=_as_text(value),
+                actor=caller.actor,
+                at=now,
+            )
+            for name, value in sorted(changes.items())
+        ]
         repository.correct_service(session, service_id, changes, provenance, now)
         refresh_services(session, [service_id])
     session.expire_all()

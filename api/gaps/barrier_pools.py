@@ -49,20 +49,32 @@ def _number(value: Any) -> int | float | None:
 
 
 def reserved_pools_at_barriers(session: Session, program: str | None = None) -> dict[str, Any]:
-    rows = session.execute(_RESERVED_AT_BARRIERS, {"program": program, "eligibility_profile": ELIGIBILITY_TAXONOMY,
-                                                   "barrier_terms": list(BARRIER_TERMS)}).mappings()
+    rows = session.execute(
+        _RESERVED_AT_BARRIERS,
+        {"program": program, "eligibility_profile": ELIGIBILITY_TAXONOMY, "barrier_terms": list(BARRIER_TERMS)},
+    ).mappings()
     pools = []
     for r in rows:
         barriers = list(r["barriers"])
-        pools.append({
-            "capacity_id": r["capacity_id"], "service_id": r["service_id"], "service": r["service"],
-            "organization": r["organization"], "description": r["description"], "unit": r["unit"],
-            "available": _number(r["available"]), "maximum": _number(r["maximum"]),
-            "reserved_for": list(r["reserved_for"] or ()), "barriers": barriers,
-            "words": (f"{', '.join(r['reserved_for'] or ())} bought {r['unit']}s at {r['service']}, which "
-                      + "; ".join(BARRIER_TERMS[b] for b in barriers)
-                      + ": purchased capacity that shuts out the people the program serves"),
-        })
+        pools.append(
+            {
+                "capacity_id": r["capacity_id"],
+                "service_id": r["service_id"],
+                "service": r["service"],
+                "organization": r["organization"],
+                "description": r["description"],
+                "unit": r["unit"],
+                "available": _number(r["available"]),
+                "maximum": _number(r["maximum"]),
+                "reserved_for": list(r["reserved_for"] or ()),
+                "barriers": barriers,
+                "words": (
+                    f"{', '.join(r['reserved_for'] or ())} bought {r['unit']}s at {r['service']}, which "
+                    + "; ".join(BARRIER_TERMS[b] for b in barriers)
+                    + ": purchased capacity that shuts out the people the program serves"
+                ),
+            }
+        )
     return {"pools": pools}
 
 

@@ -23,12 +23,15 @@ CACHE_RESOLUTION: Final = CELL_RESOLUTION
 # An H3 cell index as a bigint; bits 52-55 hold the resolution, then 3 bits per finer digit. The
 # parent at resolution r sets the resolution field to r and every digit finer than r to 7 (unused).
 HEX_TO_BIGINT: Final = "CAST(CAST(('x' || lpad({cell}, 16, '0')) AS bit(64)) AS bigint)"
-PARENT_SQL: Final = ("(({cell} & ~(CAST(15 AS bigint) << 52)) | (CAST(:resolution AS bigint) << 52)"
-                     " | ((CAST(1 AS bigint) << (3 * (15 - CAST(:resolution AS integer)))) - 1))")
+PARENT_SQL: Final = (
+    "(({cell} & ~(CAST(15 AS bigint) << 52)) | (CAST(:resolution AS bigint) << 52)"
+    " | ((CAST(1 AS bigint) << (3 * (15 - CAST(:resolution AS integer)))) - 1))"
+)
 RESOLUTION_OF_SQL: Final = "(({cell} >> 52) & 15)"
 BIGINT_TO_HEX: Final = "lpad(to_hex({cell}), 15, '0')"
 # Rows of gap_event whose cell is a well-formed H3 cell index in hex (written by the matcher).
 VALID_CELL_PATTERN: Final = "^8[0-9a-f]{14}$"
+
 
 def area_key(area: int | str) -> str:
     """An area id as the API shows it: H3 cells as hex strings, named areas as their ids."""
@@ -51,8 +54,7 @@ def cache_range(cell: int) -> tuple[int, int]:
 
 def is_cell_at(area: str, resolution: int) -> bool:
     """Whether `area` is a cell of this resolution written as the map writes cells (15 hex digits)."""
-    return len(area) == 15 and area == area.lower() and h3.is_valid_cell(area) \
-        and h3.get_resolution(area) == resolution
+    return len(area) == 15 and area == area.lower() and h3.is_valid_cell(area) and h3.get_resolution(area) == resolution
 
 
 def fine_cells(session: Session, resolution: int) -> tuple[list[str], list[int]]:

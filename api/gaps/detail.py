@@ -46,8 +46,9 @@ class DetailServiceOut(BaseModel):
     need_name: str
     intercept: int
     low_barrier: bool
-    in_cell: bool | None = Field(None, description="cell asked: the site is in the cell itself (false: "
-                                                   "in its neighbour ring)")
+    in_cell: bool | None = Field(
+        None, description="cell asked: the site is in the cell itself (false: in its neighbour ring)"
+    )
 
 
 class DetailDemandOut(BaseModel):
@@ -75,29 +76,64 @@ def parse_cell(raw: str | None) -> str | None:
         return None
     cell = raw.strip().lower()
     if not cells.is_cell_at(cell, cells.CACHE_RESOLUTION):
-        raise InvalidInput("invalid cell: not an H3 cell of resolution 7",
-                           errors=[{"field": "cell", "message": "must be an H3 cell of resolution 7 "
-                                                                "(an area_id of the gap map)"}])
+        raise InvalidInput(
+            "invalid cell: not an H3 cell of resolution 7",
+            errors=[{"field": "cell", "message": "must be an H3 cell of resolution 7 (an area_id of the gap map)"}],
+        )
     return cell
 
 
 def gap_detail(session: Session, query: GapQuery, cell: str | None) -> dict[str, Any]:
     disk = [int(h3.str_to_int(c)) for c in cells.neighbourhood(cell)] if cell else None
-    rows = session.execute(_SERVICES, {"needs": list(query.needs), "intercepts": list(query.intercepts),
-                                       "cells": disk, "cell": int(h3.str_to_int(cell)) if cell else None}).all()
-    services = [{"service_id": r.service_id, "name": r.name, "need": r.need, "need_name": NEEDS[r.need],
-                 "intercept": r.intercept, "low_barrier": bool(r.low_barrier),
-                 "in_cell": bool(r.in_cell) if cell else None} for r in rows[:MAX_SERVICES]]
+    rows = session.execute(
+        _SERVICES,
+        {
+            "needs": list(query.needs),
+            "intercepts": list(query.intercepts),
+            "cells": disk,
+            "cell": int(h3.str_to_int(cell)) if cell else None,
+        },
+    ).all()
+    services = [
+        {
+            "service_id": r.service_id,
+            "name": r.name,
+            "need": r.need,
+            "need_name": NEEDS[r.need],
+            "intercept": r.intercept,
+            "low_barrier": bool(r.low_barrier),
+            "in_cell": bool(r.in_cell) if cell else None,
+        }
+        for r in rows[:MAX_SERVICES]
+    ]
     grouping = "raw_cells" if cell else "region"
     counted: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
-    for d in queries.demand_rows(session, grouping, needs=query.needs, intercepts=query.intercepts,
-                                 start=query.window.start, end=query.window.end):
+    for d in queries.demand_rows(
+        session,
+        grouping,
+        needs=query.needs,
+        intercepts=query.intercepts,
+        start=query.window.start,
+        end=query.window.end,
+    ):
         if cell and d.area != cell:
             continue
         bucket = counted[(d.need, d.intercept)]
         bucket[d.reason] = bucket.get(d.reason, 0) + d.events
-    demand = [{"need": need, "need_name": NEEDS[need], "intercept": intercept, "total": sum(reasons.values()),
-               "by_reason": {reason: reasons.get(reason, 0) for reason in DEMAND_REASONS}}
-              for (need, intercept), reasons in sorted(counted.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
-    return {"cell": cell, "window": window_json(query), "services": services, "services_total": len(rows),
-            "demand": demand}
+    demand = [
+        {
+            "need": need,
+            "need_name": NEEDS[need],
+            "intercept": intercept,
+            "total": sum(reasons.values()),
+            "by_reason": {reason: reasons.get(reason, 0) for reason in DEMAND_REASONS},
+        }
+        for (need, intercept), reasons in sorted(counted.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    ]
+    return {
+        "cell": cell,
+        "window": window_json(query),
+        "services": services,
+        "services_total": len(rows),
+        "demand": demand,
+    }

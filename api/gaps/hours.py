@@ -60,8 +60,14 @@ def _number(field: str, raw: str | None, low: float, high: float) -> float | Non
 
 
 def parse_hours_query(
-    *, need: str | None, area: str | None, lat: str | None, lon: str | None, radius_km: str | None,
-    from_: str | None, today: date,
+    *,
+    need: str | None,
+    area: str | None,
+    lat: str | None,
+    lon: str | None,
+    radius_km: str | None,
+    from_: str | None,
+    today: date,
 ) -> HoursQuery:
     needs = parse_needs(need)
     la, lo = _number("lat", lat, -90, 90), _number("lon", lon, -180, 180)
@@ -114,23 +120,27 @@ def build_hours(session: Session, query: HoursQuery, timezone: str) -> dict[str,
     for need in query.needs:
         grid = need_hours(need, by_need.get(need, {}), spans, zone)
         runs = uncovered_runs(grid.open, query.first_day)
-        needs.append({
-            "need": need,
-            "label": NEEDS[need],
-            "services": grid.services,
-            "hours_unknown": grid.hours_unknown,
-            "open": grid.open,
-            "none_open_hours": sum(r.hours for r in runs),
-            "none_open": [
-                {
-                    "from": datetime.combine(r.start_day, datetime.min.time()).replace(hour=r.start_hour).isoformat(),
-                    "to": datetime.combine(r.end_day, datetime.min.time()).replace(hour=r.end_hour).isoformat(),
-                    "hours": r.hours,
-                    "text": f"{_clock(r.start_day, r.start_hour)} to {_clock(r.end_day, r.end_hour)}",
-                }
-                for r in runs
-            ],
-        })
+        needs.append(
+            {
+                "need": need,
+                "label": NEEDS[need],
+                "services": grid.services,
+                "hours_unknown": grid.hours_unknown,
+                "open": grid.open,
+                "none_open_hours": sum(r.hours for r in runs),
+                "none_open": [
+                    {
+                        "from": datetime.combine(r.start_day, datetime.min.time())
+                        .replace(hour=r.start_hour)
+                        .isoformat(),
+                        "to": datetime.combine(r.end_day, datetime.min.time()).replace(hour=r.end_hour).isoformat(),
+                        "hours": r.hours,
+                        "text": f"{_clock(r.start_day, r.start_hour)} to {_clock(r.end_day, r.end_hour)}",
+                    }
+                    for r in runs
+                ],
+            }
+        )
     return {
         "timezone": timezone,
         "area": area,

@@ -18,9 +18,7 @@ WHERE ms.need = ANY(CAST(:needs AS text[])) AND ms.geog IS NOT NULL AND {inside}
 ORDER BY ms.need, ms.service_id, ms.service_at_location_id
 """
 _IN_NAMED_AREA: Final = "ST_Covers((SELECT na.geog FROM named_area na WHERE na.id = :area), ms.geog)"
-_IN_RADIUS: Final = (
-    "ST_DWithin(ms.geog, CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography), :radius_m)"
-)
+_IN_RADIUS: Final = "ST_DWithin(ms.geog, CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography), :radius_m)"
 
 
 def named_area_name(session: Session, area_id: str) -> str | None:

@@ -168,16 +168,33 @@ def parse_cursor(raw: str | None) -> tuple[int, str, str] | None:
     if raw is None or raw.strip() == "":
         return None
     parts = raw.strip().split(":", 2)
-    if len(parts) != 3 or not parts[0].isdigit() or int(parts[0]) not in INTERCEPTS \
-            or parts[1] not in NEEDS or not parts[2]:
+    if (
+        len(parts) != 3
+        or not parts[0].isdigit()
+        or int(parts[0]) not in INTERCEPTS
+        or parts[1] not in NEEDS
+        or not parts[2]
+    ):
         raise _problem("cursor", "not a cursor of this map (use `next_cursor` of the previous page)")
     return int(parts[0]), parts[1], parts[2]
 
 
-def parse_gap_query(*, need: str | None, intercept: str | None, from_: str | None, to: str | None,
-                    resolution: str | None, area: str | None, format_: str | None,
-                    formats: tuple[str, ...], zone: ZoneInfo, now: datetime, limit: str | None = None,
-                    cursor: str | None = None, paged: bool = False) -> GapQuery:
+def parse_gap_query(
+    *,
+    need: str | None,
+    intercept: str | None,
+    from_: str | None,
+    to: str | None,
+    resolution: str | None,
+    area: str | None,
+    format_: str | None,
+    formats: tuple[str, ...],
+    zone: ZoneInfo,
+    now: datetime,
+    limit: str | None = None,
+    cursor: str | None = None,
+    paged: bool = False,
+) -> GapQuery:
     area_kind = parse_choice("area", area, AREA_KINDS)
     return GapQuery(
         needs=parse_needs(need),

@@ -72,8 +72,10 @@ def parse_split(raw: str | None) -> str | None:
         return None
     value = raw.strip().lower()
     if value not in SPLITS:
-        raise InvalidInput(f"invalid by: {raw!r} is not one of {', '.join(SPLITS)}",
-                           errors=[{"field": "by", "message": f"must be one of {', '.join(SPLITS)}"}])
+        raise InvalidInput(
+            f"invalid by: {raw!r} is not one of {', '.join(SPLITS)}",
+            errors=[{"field": "by", "message": f"must be one of {', '.join(SPLITS)}"}],
+        )
     return value
 
 
@@ -81,29 +83,58 @@ def pathway_rows(session: Session, query: GapQuery) -> list[PathwayRow]:
     """Rows for intercepts 0-1 (those the query asks for) × the five pathways × the query's needs."""
     intercepts = [i for i in query.intercepts if i in DEFLECTION_INTERCEPTS]
     params = {"intercepts": intercepts, "needs": list(query.needs), "pathways": list(PATHWAYS)}
-    services = {(r.intercept, r.pathway, r.need): r.services
-                for r in session.execute(_SUPPLY, {**params, "profile": PATHWAY_TAXONOMY})}
+    services = {
+        (r.intercept, r.pathway, r.need): r.services
+        for r in session.execute(_SUPPLY, {**params, "profile": PATHWAY_TAXONOMY})
+    }
     demand: dict[tuple[int, str, str], dict[str, int]] = defaultdict(dict)
-    for r in session.execute(_DEMAND, {**params, "start": query.window.start, "end": query.window.end,
-                                       "default_intercept": DEFAULT_INTERCEPT}):
+    for r in session.execute(
+        _DEMAND,
+        {**params, "start": query.window.start, "end": query.window.end, "default_intercept": DEFAULT_INTERCEPT},
+    ):
         demand[(r.intercept, r.pathway, r.need)][r.reason] = r.events
-    return [PathwayRow(i, p, n, services.get((i, p, n), 0), dict(demand.get((i, p, n), {})))
-            for i in intercepts for p in PATHWAYS for n in query.needs]
+    return [
+        PathwayRow(i, p, n, services.get((i, p, n), 0), dict(demand.get((i, p, n), {})))
+        for i in intercepts
+        for p in PATHWAYS
+        for n in query.needs
+    ]
 
 
 def _demand_json(row: PathwayRow) -> dict[str, Any]:
-    return {"total": sum(row.demand.values()),
-            "by_reason": {reason: row.demand.get(reason, 0) for reason in DEMAND_REASONS}}
+    return {
+        "total": sum(row.demand.values()),
+        "by_reason": {reason: row.demand.get(reason, 0) for reason in DEMAND_REASONS},
+    }
 
 
 def pathways_json(rows: list[PathwayRow]) -> list[dict[str, Any]]:
-    return [{"intercept": r.intercept, "pathway": r.pathway, "pathway_name": PATHWAYS[r.pathway], "need": r.need,
-             "need_name": NEEDS[r.need], "status": r.status, "services": r.services, "demand": _demand_json(r)}
-            for r in rows]
+    return [
+        {
+            "intercept": r.intercept,
+            "pathway": r.pathway,
+            "pathway_name": PATHWAYS[r.pathway],
+            "need": r.need,
+            "need_name": NEEDS[r.need],
+            "status": r.status,
+            "services": r.services,
+            "demand": _demand_json(r),
+        }
+        for r in rows
+    ]
 
 
-PATHWAY_CSV_COLUMNS: Final = ("intercept", "intercept_name", "pathway", "pathway_name", "need", "status",
-                              "services", "demand_total", *(f"demand_{reason}" for reason in DEMAND_REASONS))
+PATHWAY_CSV_COLUMNS: Final = (
+    "intercept",
+    "intercept_name",
+    "pathway",
+    "pathway_name",
+    "need",
+    "status",
+    "services",
+    "demand_total",
+    *(f"demand_{reason}" for reason in DEMAND_REASONS),
+)
 
 
 def pathways_csv(rows: list[PathwayRow]) -> str:
@@ -111,6 +142,17 @@ def pathways_csv(rows: list[PathwayRow]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(PATHWAY_CSV_COLUMNS)
     for r in rows:
-        writer.writerow([r.intercept, INTERCEPTS[r.intercept], r.pathway, PATHWAYS[r.pathway], r.need, r.status,
-                         r.services, sum(r.demand.values()), *(r.demand.get(reason, 0) for reason in DEMAND_REASONS)])
+        writer.writerow(
+            [
+                r.intercept,
+                INTERCEPTS[r.intercept],
+                r.pathway,
+                PATHWAYS[r.pathway],
+                r.need,
+                r.status,
+                r.services,
+                sum(r.demand.values()),
+                *(r.demand.get(reason, 0) for reason in DEMAND_REASONS),
+            ]
+        )
     return out.getvalue()

@@ -36,7 +36,7 @@ from matcher.vocabulary import BED_NEEDS, ELIGIBILITY_TAXONOMY, HARM_REDUCTION_B
 # integers inside the query (sorting and hashing hex text under a collation is several times slower)
 # and become hex strings in Python.
 _SITES_IN_CELLS: Final = f"""
-    SELECT {PARENT_SQL.format(cell='lc.h3_r7')} AS area, ms.need, ms.service_id, ms.location_id
+    SELECT {PARENT_SQL.format(cell="lc.h3_r7")} AS area, ms.need, ms.service_id, ms.location_id
     FROM match_site ms JOIN location_cell lc ON lc.location_id = ms.location_id
     WHERE ms.need = ANY(:needs)"""
 _SITES_IN_FINE_CELLS: Final = """
@@ -54,8 +54,12 @@ _SITES_IN_REGION: Final = """
     SELECT DISTINCT 'region' AS area, ms.need, ms.service_id, ms.location_id
     FROM match_site ms WHERE ms.need = ANY(:needs)"""
 
-SITE_SOURCES: Final = {"cells": _SITES_IN_CELLS, "fine_cells": _SITES_IN_FINE_CELLS,
-                       "named": _SITES_IN_NAMED_AREAS, "region": _SITES_IN_REGION}
+SITE_SOURCES: Final = {
+    "cells": _SITES_IN_CELLS,
+    "fine_cells": _SITES_IN_FINE_CELLS,
+    "named": _SITES_IN_NAMED_AREAS,
+    "region": _SITES_IN_REGION,
+}
 
 _INTERCEPT_CTE: Final = """
 svc_intercept AS MATERIALIZED (
@@ -174,7 +178,7 @@ area_units AS (
 # cells, intercepts and low-barrier flags per request. Each source yields (area, need, intercept,
 # service_id, location_id, low_barrier); pools are narrowed to the services of those sites.
 _GAP_SITES_IN_RANGES: Final = f"""
-    SELECT {PARENT_SQL.format(cell='g.cell')} AS area, g.need, g.intercept, g.service_id, g.location_id,
+    SELECT {PARENT_SQL.format(cell="g.cell")} AS area, g.need, g.intercept, g.service_id, g.location_id,
            g.low_barrier, g.barrier
     FROM unnest(CAST(:w_intercepts AS integer[]), CAST(:w_needs AS text[]), CAST(:w_lo AS bigint[]),
                 CAST(:w_hi AS bigint[])) AS w(intercept, need, lo, hi)
@@ -187,7 +191,7 @@ _GAP_SITES_IN_RANGES: Final = f"""
         WHERE g.intercept = w.intercept AND g.need = w.need AND g.cell BETWEEN w.lo AND w.hi
         OFFSET 0) g"""
 _GAP_SITES_IN_CELLS: Final = f"""
-    SELECT {PARENT_SQL.format(cell='g.cell')} AS area, g.need, g.intercept, g.service_id, g.location_id,
+    SELECT {PARENT_SQL.format(cell="g.cell")} AS area, g.need, g.intercept, g.service_id, g.location_id,
            g.low_barrier, g.barrier
     FROM gap_site g
     WHERE g.need = ANY(:needs) AND g.intercept = ANY(:intercepts) AND g.cell IS NOT NULL"""
@@ -196,8 +200,7 @@ _GAP_SITES_IN_REGION: Final = """
     SELECT 'region' AS area, g.need, g.intercept, g.service_id, g.location_id, g.low_barrier, g.barrier
     FROM gap_site g WHERE g.need = ANY(:needs) AND g.intercept = ANY(:intercepts)"""
 
-GAP_SITE_SOURCES: Final = {"ranges": _GAP_SITES_IN_RANGES, "cells": _GAP_SITES_IN_CELLS,
-                           "region": _GAP_SITES_IN_REGION}
+GAP_SITE_SOURCES: Final = {"ranges": _GAP_SITES_IN_RANGES, "cells": _GAP_SITES_IN_CELLS, "region": _GAP_SITES_IN_REGION}
 
 _GAP_SUPPLY: Final = """
 WITH site AS MATERIALIZED ({sites}),
@@ -246,7 +249,7 @@ GROUP BY 1, 2
 """
 _SUPPLY_AREA_COUNTS: Final = f"""
 SELECT intercept, need, count(*) AS areas
-FROM (SELECT DISTINCT intercept, need, {PARENT_SQL.format(cell='cell')} AS area
+FROM (SELECT DISTINCT intercept, need, {PARENT_SQL.format(cell="cell")} AS area
       FROM gap_cell WHERE sites > 0 AND need = ANY(:needs) AND intercept = ANY(:intercepts)) k
 GROUP BY 1, 2
 """
@@ -258,14 +261,14 @@ WHERE NOT EXISTS (SELECT 1 FROM gap_cell g WHERE g.intercept = k.intercept AND g
                   AND g.cell BETWEEN k.lo AND k.hi AND g.sites > 0)
 """
 _AREAS_AFTER: Final = f"""
-SELECT DISTINCT {PARENT_SQL.format(cell='cell')} AS area FROM gap_cell
+SELECT DISTINCT {PARENT_SQL.format(cell="cell")} AS area FROM gap_cell
 WHERE intercept = :intercept AND need = :need AND cell > :after AND sites > 0
 ORDER BY area LIMIT :room
 """
 _AREAS_AFTER_TEXT: Final = f"""
-SELECT DISTINCT {PARENT_SQL.format(cell='cell')} AS area FROM gap_cell
+SELECT DISTINCT {PARENT_SQL.format(cell="cell")} AS area FROM gap_cell
 WHERE intercept = :intercept AND need = :need AND sites > 0
-  AND {BIGINT_TO_HEX.format(cell=PARENT_SQL.format(cell='cell'))} COLLATE "C" > :after
+  AND {BIGINT_TO_HEX.format(cell=PARENT_SQL.format(cell="cell"))} COLLATE "C" > :after
 ORDER BY area LIMIT :room
 """
 
@@ -333,9 +336,9 @@ WITH ev AS (
     SELECT {_CELL} AS cell, need, coalesce(intercept, :default_intercept) AS intercept, reason
     {_EVENTS_IN_WINDOW} AND lower(cell) ~ :cell_pattern
 )
-SELECT {PARENT_SQL.format(cell='cell')} AS area, need, intercept, reason,
+SELECT {PARENT_SQL.format(cell="cell")} AS area, need, intercept, reason,
        count(*) AS events
-FROM ev WHERE {RESOLUTION_OF_SQL.format(cell='cell')} >= :resolution
+FROM ev WHERE {RESOLUTION_OF_SQL.format(cell="cell")} >= :resolution
 GROUP BY 1, 2, 3, 4
 """
 _DEMAND_BY_RAW_CELL: Final = f"""
@@ -357,8 +360,7 @@ FROM unnest(CAST(:cells AS text[]), CAST(:lats AS float8[]), CAST(:lons AS float
 JOIN named_area na ON ST_Intersects(na.geog, CAST(ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS geography))
 """)
 
-_DEMAND_STATEMENTS: Final = {"cells": _DEMAND_BY_CELL, "raw_cells": _DEMAND_BY_RAW_CELL,
-                              "region": _DEMAND_IN_REGION}
+_DEMAND_STATEMENTS: Final = {"cells": _DEMAND_BY_CELL, "raw_cells": _DEMAND_BY_RAW_CELL, "region": _DEMAND_IN_REGION}
 
 
 class SupplyRow(NamedTuple):
@@ -427,51 +429,95 @@ def text_array(values: Iterable[str]) -> str:
 
 
 def _base_params(needs: Sequence[str], intercepts: Sequence[int]) -> dict[str, Any]:
-    return {"needs": list(needs), "intercepts": list(intercepts), "default_intercept": DEFAULT_INTERCEPT,
-            "intercept_profile": INTERCEPT_TAXONOMY}
+    return {
+        "needs": list(needs),
+        "intercepts": list(intercepts),
+        "default_intercept": DEFAULT_INTERCEPT,
+        "intercept_profile": INTERCEPT_TAXONOMY,
+    }
 
 
 def _pool_params(at: datetime, freshness: Freshness) -> dict[str, Any]:
-    return {"at": at, "ttl_units": list(freshness.by_unit), "ttl_hours": list(freshness.by_unit.values()),
-            "ttl_other": freshness.other, "bed_needs": sorted(BED_NEEDS)}
+    return {
+        "at": at,
+        "ttl_units": list(freshness.by_unit),
+        "ttl_hours": list(freshness.by_unit.values()),
+        "ttl_other": freshness.other,
+        "bed_needs": sorted(BED_NEEDS),
+    }
 
 
 _BARRIER_PARAMS: Final = {"barrier_terms": list(HARM_REDUCTION_BARRIERS), "switched_off": sorted(FALSE_VALUES)}
 
 
-def supply_rows(session: Session, source: str, *, needs: Sequence[str], intercepts: Sequence[int],
-                at: datetime, freshness: Freshness, **source_params: Any) -> list[SupplyRow]:
+def supply_rows(
+    session: Session,
+    source: str,
+    *,
+    needs: Sequence[str],
+    intercepts: Sequence[int],
+    at: datetime,
+    freshness: Freshness,
+    **source_params: Any,
+) -> list[SupplyRow]:
     """Supply per area × need × intercept, for one kind of area (a key of SITE_SOURCES)."""
-    statement = text(_SUPPLY.format(sites=SITE_SOURCES[source], profile=_PROFILE_CTES, unit_sums=_UNIT_SUMS,
-                                     area_rows=_AREA_ROWS))
-    params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), **source_params,
-              "eligibility_profile": ELIGIBILITY_TAXONOMY, "low_barrier_terms": list(LOW_BARRIER_TERMS),
-              **_BARRIER_PARAMS}
+    statement = text(
+        _SUPPLY.format(sites=SITE_SOURCES[source], profile=_PROFILE_CTES, unit_sums=_UNIT_SUMS, area_rows=_AREA_ROWS)
+    )
+    params = {
+        **_base_params(needs, intercepts),
+        **_pool_params(at, freshness),
+        **source_params,
+        "eligibility_profile": ELIGIBILITY_TAXONOMY,
+        "low_barrier_terms": list(LOW_BARRIER_TERMS),
+        **_BARRIER_PARAMS,
+    }
     # Counts arrive as integers and sums as float8, in SupplyRow's order: only the area needs mapping.
     return [SupplyRow(area_key(r[0]), *r[1:]) for r in session.execute(statement, params).all()]
 
 
-def gap_supply_rows(session: Session, source: str, *, needs: Sequence[str], intercepts: Sequence[int],
-                    at: datetime, freshness: Freshness, resolution: int | None = None,
-                    ranges: Sequence[tuple[int, str, int, int]] = ()) -> list[SupplyRow]:
+def gap_supply_rows(
+    session: Session,
+    source: str,
+    *,
+    needs: Sequence[str],
+    intercepts: Sequence[int],
+    at: datetime,
+    freshness: Freshness,
+    resolution: int | None = None,
+    ranges: Sequence[tuple[int, str, int, int]] = (),
+) -> list[SupplyRow]:
     """Supply per area × need × intercept from gap_site. `source`: `cells` (every cell, coarsened to
     `resolution`), `ranges` (only the areas given as (intercept, need, lo, hi) res-7 ranges) or `region`."""
     narrowed = source == "ranges"
-    statement = text(_GAP_SUPPLY.format(sites=GAP_SITE_SOURCES[source],
-                                        pools=_POOL_CTES.format(pool_filter=_PAGE_POOLS if narrowed else ""),
-                                        unit_sums=_UNIT_SUMS, area_rows=_AREA_ROWS))
-    params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), "resolution": resolution,
-              "w_intercepts": int_array(r[0] for r in ranges), "w_needs": text_array(r[1] for r in ranges),
-              "w_lo": int_array(r[2] for r in ranges), "w_hi": int_array(r[3] for r in ranges)}
+    statement = text(
+        _GAP_SUPPLY.format(
+            sites=GAP_SITE_SOURCES[source],
+            pools=_POOL_CTES.format(pool_filter=_PAGE_POOLS if narrowed else ""),
+            unit_sums=_UNIT_SUMS,
+            area_rows=_AREA_ROWS,
+        )
+    )
+    params = {
+        **_base_params(needs, intercepts),
+        **_pool_params(at, freshness),
+        "resolution": resolution,
+        "w_intercepts": int_array(r[0] for r in ranges),
+        "w_needs": text_array(r[1] for r in ranges),
+        "w_lo": int_array(r[2] for r in ranges),
+        "w_hi": int_array(r[3] for r in ranges),
+    }
     return [SupplyRow(area_key(r[0]), *r[1:]) for r in session.execute(statement, params).all()]
 
 
-def supply_area_counts(session: Session, *, needs: Sequence[str], intercepts: Sequence[int],
-                       resolution: int) -> dict[tuple[int, str], int]:
+def supply_area_counts(
+    session: Session, *, needs: Sequence[str], intercepts: Sequence[int], resolution: int
+) -> dict[tuple[int, str], int]:
     """Areas with supply per (intercept, need) at a resolution of 7 or coarser."""
     statement = _CELL_COUNTS if resolution == CACHE_RESOLUTION else _SUPPLY_AREA_COUNTS
-    rows = session.execute(text(statement), {"needs": list(needs), "intercepts": list(intercepts),
-                                                       "resolution": resolution})
+    rows = session.execute(
+        text(statement), {"needs": list(needs), "intercepts": list(intercepts), "resolution": resolution}
+    )
     return {(r.intercept, r.need): r.areas for r in rows}
 
 
@@ -479,14 +525,21 @@ def keys_without_sites(session: Session, keys: Sequence[tuple[int, str, int, int
     """Positions (0-based) of the (intercept, need, lo, hi) keys that have no site in gap_site."""
     if not keys:
         return []
-    rows = session.execute(text(_KEYS_WITHOUT_SITES), {
-        "k_intercepts": int_array(k[0] for k in keys), "k_needs": text_array(k[1] for k in keys),
-        "k_lo": int_array(k[2] for k in keys), "k_hi": int_array(k[3] for k in keys)})
+    rows = session.execute(
+        text(_KEYS_WITHOUT_SITES),
+        {
+            "k_intercepts": int_array(k[0] for k in keys),
+            "k_needs": text_array(k[1] for k in keys),
+            "k_lo": int_array(k[2] for k in keys),
+            "k_hi": int_array(k[3] for k in keys),
+        },
+    )
     return [int(r[0]) - 1 for r in rows]
 
 
-def supply_areas_after(session: Session, *, intercept: int, need: str, resolution: int,
-                       after: int | str | None, room: int) -> list[str]:
+def supply_areas_after(
+    session: Session, *, intercept: int, need: str, resolution: int, after: int | str | None, room: int
+) -> list[str]:
     """Up to `room` areas with supply of one (intercept, need), in row order, after `after`: a res-7
     index bound (every area above it), or an area text compared as text (a cursor this map did not
     write), or None (from the first)."""
@@ -500,16 +553,25 @@ def supply_areas_after(session: Session, *, intercept: int, need: str, resolutio
     return [area_key(r[0]) for r in session.execute(text(statement), params)]
 
 
-def area_service_rows(session: Session, *, targets: str, needs: Sequence[str], intercepts: Sequence[int],
-                      at: datetime, freshness: Freshness, **target_params: Any) -> list[AreaServiceRow]:
+def area_service_rows(
+    session: Session,
+    *,
+    targets: str,
+    needs: Sequence[str],
+    intercepts: Sequence[int],
+    at: datetime,
+    freshness: Freshness,
+    **target_params: Any,
+) -> list[AreaServiceRow]:
     """Services reaching each target (cell centres, or named areas) through their service area."""
     source = _TARGET_CELL_CENTRES if targets == "cells" else _TARGET_NAMED_AREAS
     # A cell is reached when a service area covers its centre (a point: ST_Covers, a point-in-polygon
     # test, is 2.5 times faster than ST_Intersects' distance test and says the same away from the
     # edge's last 10 µm); a named area when the two intersect.
     reaches = "ST_Covers(sa.geog, t.geog)" if targets == "cells" else "ST_Intersects(sa.geog, t.geog)"
-    statement = text(_AREA_SERVICES.format(targets=source, reaches=reaches,
-                                           pools=_POOL_CTES.format(pool_filter=_REACHED_POOLS)))
+    statement = text(
+        _AREA_SERVICES.format(targets=source, reaches=reaches, pools=_POOL_CTES.format(pool_filter=_REACHED_POOLS))
+    )
     params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), **target_params}
     return [AreaServiceRow(*r) for r in session.execute(statement, params).all()]
 
@@ -540,21 +602,34 @@ def has_service_areas(session: Session) -> bool:
     return bool(session.execute(text("SELECT EXISTS (SELECT 1 FROM match_site WHERE has_area)")).scalar())
 
 
-def demand_rows(session: Session, grouping: str, *, needs: Sequence[str], intercepts: Sequence[int],
-                start: datetime, end: datetime, resolution: int | None = None) -> list[DemandRow]:
+def demand_rows(
+    session: Session,
+    grouping: str,
+    *,
+    needs: Sequence[str],
+    intercepts: Sequence[int],
+    start: datetime,
+    end: datetime,
+    resolution: int | None = None,
+) -> list[DemandRow]:
     """Gap events in [start, end) counted by area × need × intercept × reason. `grouping`: `cells`
     (coarsened to `resolution`), `raw_cells` (as stored), or `region`. Never single events."""
     statement = _DEMAND_STATEMENTS[grouping]
-    params = {**_base_params(needs, intercepts), "start": start, "end": end, "resolution": resolution,
-              "cell_pattern": VALID_CELL_PATTERN}
+    params = {
+        **_base_params(needs, intercepts),
+        "start": start,
+        "end": end,
+        "resolution": resolution,
+        "cell_pattern": VALID_CELL_PATTERN,
+    }
     return [DemandRow(area_key(r[0]), *r[1:]) for r in session.execute(text(statement), params).all()]
 
 
-def named_areas_of_points(session: Session, cells: Sequence[str], lats: Sequence[float],
-                          lons: Sequence[float]) -> list[tuple[str, str]]:
+def named_areas_of_points(
+    session: Session, cells: Sequence[str], lats: Sequence[float], lons: Sequence[float]
+) -> list[tuple[str, str]]:
     """(cell, named area id) for every named area containing each cell's centre."""
-    rows = session.execute(_NAMED_AREAS_OF_POINTS, {"cells": list(cells), "lats": list(lats),
-                                                    "lons": list(lons)})
+    rows = session.execute(_NAMED_AREAS_OF_POINTS, {"cells": list(cells), "lats": list(lats), "lons": list(lons)})
     return [(r.cell, r.area) for r in rows]
 
 
@@ -564,10 +639,10 @@ def named_area_count(session: Session) -> int:
 
 def named_areas(session: Session, ids: Sequence[str], *, with_geometry: bool) -> dict[str, NamedArea]:
     geometry = "CAST(ST_AsGeoJSON(geog, 7) AS json)" if with_geometry else "NULL"
-    rows = session.execute(text(f"SELECT id, name, kind, {geometry} AS geometry FROM named_area "
-                                "WHERE id = ANY(:ids)"), {"ids": list(ids)})
+    rows = session.execute(
+        text(f"SELECT id, name, kind, {geometry} AS geometry FROM named_area WHERE id = ANY(:ids)"), {"ids": list(ids)}
+    )
     return {r.id: NamedArea(r.id, r.name, r.kind, r.geometry) for r in rows}
-
 
 
 # The SIM table's supply in one statement, over the pools and only the sites they measure (the whole
@@ -653,12 +728,12 @@ _AREA_SITES_R7: Final = """
     SELECT intercept, need, cell AS area, sites, barrier_sites FROM gap_cell
     WHERE sites > 0 AND need = ANY(:needs) AND intercept = ANY(:intercepts)"""
 _AREA_SITES_COARSE: Final = f"""
-    SELECT intercept, need, {PARENT_SQL.format(cell='cell')} AS area, sum(sites) AS sites,
+    SELECT intercept, need, {PARENT_SQL.format(cell="cell")} AS area, sum(sites) AS sites,
            sum(barrier_sites) AS barrier_sites FROM gap_cell
     WHERE sites > 0 AND need = ANY(:needs) AND intercept = ANY(:intercepts) GROUP BY 1, 2, 3"""
 # Every area with sites, per (intercept, need), as one array each (a national map: 1.19M areas).
 _AREAS_WITH_SITES: Final = f"""
-SELECT intercept, need, array_agg(DISTINCT {PARENT_SQL.format(cell='cell')}) AS areas FROM gap_cell
+SELECT intercept, need, array_agg(DISTINCT {PARENT_SQL.format(cell="cell")}) AS areas FROM gap_cell
 WHERE sites > 0 AND need = ANY(:needs) AND intercept = ANY(:intercepts)
 GROUP BY 1, 2
 """
@@ -684,16 +759,27 @@ class SimSupply:
     region: dict[Block, SupplyRow]
 
 
-def sim_supply(session: Session, *, needs: Sequence[str], intercepts: Sequence[int], at: datetime,
-               freshness: Freshness, resolution: int) -> SimSupply:
+def sim_supply(
+    session: Session,
+    *,
+    needs: Sequence[str],
+    intercepts: Sequence[int],
+    at: datetime,
+    freshness: Freshness,
+    resolution: int,
+) -> SimSupply:
     """Areas with sites, closed areas and region totals for the SIM table at resolution 4-7."""
     r7 = resolution == CACHE_RESOLUTION
     params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), "resolution": resolution}
-    areas = {(r.intercept, r.need): set(r.areas) for r in session.execute(
-        text(_AREAS_WITH_SITES_R7 if r7 else _AREAS_WITH_SITES), params)}
-    statement = _SIM_SUPPLY.format(pools=_POOL_CTES.format(pool_filter=""),
-                                   area="cell" if r7 else PARENT_SQL.format(cell="cell"),
-                                   area_sites=_AREA_SITES_R7 if r7 else _AREA_SITES_COARSE)
+    areas = {
+        (r.intercept, r.need): set(r.areas)
+        for r in session.execute(text(_AREAS_WITH_SITES_R7 if r7 else _AREAS_WITH_SITES), params)
+    }
+    statement = _SIM_SUPPLY.format(
+        pools=_POOL_CTES.format(pool_filter=""),
+        area="cell" if r7 else PARENT_SQL.format(cell="cell"),
+        area_sites=_AREA_SITES_R7 if r7 else _AREA_SITES_COARSE,
+    )
     closed: dict[Block, set[int]] = {}
     barred: dict[Block, set[int]] = {}
     services: dict[Block, tuple[int, ...]] = {}
@@ -712,6 +798,23 @@ def sim_supply(session: Session, *, needs: Sequence[str], intercepts: Sequence[i
     region: dict[Block, SupplyRow] = {}
     for block, (n_services, n_low, n_untracked, n_barrier, n_free_untracked) in services.items():
         n_pools, n_fresh, f1, f2, f3, f4, f5, f6, free_open = pools.get(block, no_pools)
-        region[block] = SupplyRow("region", block[1], block[0], n_services, n_low, n_untracked, n_pools, n_fresh,
-                                  f1, f2, f3, f4, f5, f6, n_barrier, n_free_untracked, free_open)
+        region[block] = SupplyRow(
+            "region",
+            block[1],
+            block[0],
+            n_services,
+            n_low,
+            n_untracked,
+            n_pools,
+            n_fresh,
+            f1,
+            f2,
+            f3,
+            f4,
+            f5,
+            f6,
+            n_barrier,
+            n_free_untracked,
+            free_open,
+        )
     return SimSupply(areas, closed, barred, region)

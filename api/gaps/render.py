@@ -22,11 +22,20 @@ def _number(value: float) -> float | int:
 
 # Shared by every row without supply of its own (orjson writes it as often as it appears).
 _NO_SUPPLY: dict[str, Any] = {
-    "services": 0, "low_barrier_services": 0, "untracked_services": 0, "barrier_services": 0,
-    "barrier_free_untracked_services": 0, "pools": 0, "fresh_pools": 0,
-    "freshness": None, "units": {"public": {"total": 0, "available": 0, "open": 0},
-                                 "program": {"total": 0, "available": 0, "open": 0},
-                                 "barrier_free_open": 0}}
+    "services": 0,
+    "low_barrier_services": 0,
+    "untracked_services": 0,
+    "barrier_services": 0,
+    "barrier_free_untracked_services": 0,
+    "pools": 0,
+    "fresh_pools": 0,
+    "freshness": None,
+    "units": {
+        "public": {"total": 0, "available": 0, "open": 0},
+        "program": {"total": 0, "available": 0, "open": 0},
+        "barrier_free_open": 0,
+    },
+}
 
 
 def supply_json(s: SupplyRow | None) -> dict[str, Any]:
@@ -42,10 +51,16 @@ def supply_json(s: SupplyRow | None) -> dict[str, Any]:
         "fresh_pools": s.fresh_pools,
         "freshness": round(s.fresh_pools / s.pools, 3) if s.pools else None,
         "units": {
-            "public": {"total": _number(s.public_total), "available": _number(s.public_available),
-                       "open": _number(s.public_open)},
-            "program": {"total": _number(s.program_total), "available": _number(s.program_available),
-                        "open": _number(s.program_open)},
+            "public": {
+                "total": _number(s.public_total),
+                "available": _number(s.public_available),
+                "open": _number(s.public_open),
+            },
+            "program": {
+                "total": _number(s.program_total),
+                "available": _number(s.program_available),
+                "open": _number(s.program_open),
+            },
             "barrier_free_open": _number(s.barrier_free_open),
         },
     }
@@ -65,8 +80,7 @@ def demand_json(demand: dict[str, int] | None) -> dict[str, Any] | None:
 
 
 def window_json(query: GapQuery) -> dict[str, Any]:
-    return {"from": query.window.start.isoformat(), "to": query.window.end.isoformat(),
-            "days": query.window.days}
+    return {"from": query.window.start.isoformat(), "to": query.window.end.isoformat(), "days": query.window.days}
 
 
 def _meta(gap_map: GapMap) -> dict[str, Any]:
@@ -105,11 +119,14 @@ def row_json(row: GapRow) -> dict[str, Any]:
         "intercept": row.intercept,
         "status": row.status,
         "supply": supply_json(row.supply),
-        "reach": {"services": row.reach.services, "area_services": row.reach.area_services,
-                  "open_units": _number(row.reach.open_units),
-                  "untracked_services": row.reach.untracked_services,
-                  "barrier_free_open_units": _number(row.reach.barrier_free_open_units),
-                  "barrier_free_untracked_services": row.reach.barrier_free_untracked_services},
+        "reach": {
+            "services": row.reach.services,
+            "area_services": row.reach.area_services,
+            "open_units": _number(row.reach.open_units),
+            "untracked_services": row.reach.untracked_services,
+            "barrier_free_open_units": _number(row.reach.barrier_free_open_units),
+            "barrier_free_untracked_services": row.reach.barrier_free_untracked_services,
+        },
         "demand": demand_json(row.demand),
     }
 
@@ -127,19 +144,45 @@ def gap_map_geojson(gap_map: GapMap) -> dict[str, Any]:
                 outlines[row.area] = row.area_info.geometry if row.area_info else None
             else:
                 outlines[row.area] = cells.outline(row.area)
-        features.append({"type": "Feature", "id": f"{row.area}:{row.need}:{row.intercept}",
-                         "geometry": outlines[row.area], "properties": row_json(row)})
-    return {"type": "FeatureCollection", "properties": {**_meta(gap_map), **_page_meta(gap_map)},
-            "features": features}
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"{row.area}:{row.need}:{row.intercept}",
+                "geometry": outlines[row.area],
+                "properties": row_json(row),
+            }
+        )
+    return {"type": "FeatureCollection", "properties": {**_meta(gap_map), **_page_meta(gap_map)}, "features": features}
 
 
 CSV_COLUMNS = (
-    "area_id", "area_name", "need", "intercept", "status",
-    "services", "low_barrier_services", "untracked_services", "barrier_services",
-    "barrier_free_untracked_services", "pools", "fresh_pools", "freshness",
-    "public_total", "public_available", "public_open", "program_total", "program_available", "program_open",
-    "barrier_free_open", "reach_services", "reach_area_services", "reach_open_units", "reach_untracked_services",
-    "reach_barrier_free_open_units", "reach_barrier_free_untracked_services", "demand_total",
+    "area_id",
+    "area_name",
+    "need",
+    "intercept",
+    "status",
+    "services",
+    "low_barrier_services",
+    "untracked_services",
+    "barrier_services",
+    "barrier_free_untracked_services",
+    "pools",
+    "fresh_pools",
+    "freshness",
+    "public_total",
+    "public_available",
+    "public_open",
+    "program_total",
+    "program_available",
+    "program_open",
+    "barrier_free_open",
+    "reach_services",
+    "reach_area_services",
+    "reach_open_units",
+    "reach_untracked_services",
+    "reach_barrier_free_open_units",
+    "reach_barrier_free_untracked_services",
+    "demand_total",
     *(f"demand_{reason}" for reason in DEMAND_REASONS),
 )
 
@@ -158,20 +201,38 @@ def gap_map_csv(gap_map: GapMap) -> str:
         s = supply_json(row.supply)
         units = s["units"]
         demand = demand_json(row.demand)
-        lines.append([
-            row.area, row.area_info.name if row.area_info else "", row.need, row.intercept, row.status,
-            s["services"], s["low_barrier_services"], s["untracked_services"], s["barrier_services"],
-            s["barrier_free_untracked_services"], s["pools"], s["fresh_pools"],
-            "" if s["freshness"] is None else s["freshness"],
-            units["public"]["total"], units["public"]["available"], units["public"]["open"],
-            units["program"]["total"], units["program"]["available"], units["program"]["open"],
-            units["barrier_free_open"],
-            row.reach.services, row.reach.area_services, _number(row.reach.open_units),
-            row.reach.untracked_services, _number(row.reach.barrier_free_open_units),
-            row.reach.barrier_free_untracked_services,
-            "" if demand is None else demand["total"],
-            *(("" if demand is None else demand["by_reason"][reason]) for reason in DEMAND_REASONS),
-        ])
+        lines.append(
+            [
+                row.area,
+                row.area_info.name if row.area_info else "",
+                row.need,
+                row.intercept,
+                row.status,
+                s["services"],
+                s["low_barrier_services"],
+                s["untracked_services"],
+                s["barrier_services"],
+                s["barrier_free_untracked_services"],
+                s["pools"],
+                s["fresh_pools"],
+                "" if s["freshness"] is None else s["freshness"],
+                units["public"]["total"],
+                units["public"]["available"],
+                units["public"]["open"],
+                units["program"]["total"],
+                units["program"]["available"],
+                units["program"]["open"],
+                units["barrier_free_open"],
+                row.reach.services,
+                row.reach.area_services,
+                _number(row.reach.open_units),
+                row.reach.untracked_services,
+                _number(row.reach.barrier_free_open_units),
+                row.reach.barrier_free_untracked_services,
+                "" if demand is None else demand["total"],
+                *(("" if demand is None else demand["by_reason"][reason]) for reason in DEMAND_REASONS),
+            ]
+        )
     return _csv(CSV_COLUMNS, lines)
 
 
@@ -196,18 +257,37 @@ def sim_json(table: SimTable) -> dict[str, Any]:
     meta = _meta(table.map)
     return {
         **meta,
-        "intercepts": [{"intercept": i, "name": INTERCEPTS[i], "needs": [sim_entry_json(e) for e in entries]}
-                       for i, entries in by_intercept.items()],
+        "intercepts": [
+            {"intercept": i, "name": INTERCEPTS[i], "needs": [sim_entry_json(e) for e in entries]}
+            for i, entries in by_intercept.items()
+        ],
         "top_gaps": [e.summary for e in table.top_gaps],
     }
 
 
 SIM_CSV_COLUMNS = (
-    "intercept", "intercept_name", "need", "status", "areas_absent", "areas_lacks_capacity",
-    "areas_barriers_only", "areas_sufficient", "services", "low_barrier_services", "untracked_services",
-    "barrier_services", "pools", "fresh_pools", "public_open", "program_open", "barrier_free_open",
-    "demand_total", *(f"demand_{reason}" for reason in DEMAND_REASONS),
-    "referred", "enrolled", "summary",
+    "intercept",
+    "intercept_name",
+    "need",
+    "status",
+    "areas_absent",
+    "areas_lacks_capacity",
+    "areas_barriers_only",
+    "areas_sufficient",
+    "services",
+    "low_barrier_services",
+    "untracked_services",
+    "barrier_services",
+    "pools",
+    "fresh_pools",
+    "public_open",
+    "program_open",
+    "barrier_free_open",
+    "demand_total",
+    *(f"demand_{reason}" for reason in DEMAND_REASONS),
+    "referred",
+    "enrolled",
+    "summary",
 )
 
 
@@ -215,13 +295,30 @@ def sim_csv(table: SimTable) -> str:
     lines: list[list[Any]] = []
     for e in table.entries:
         s = supply_json(e.supply)
-        lines.append([
-            e.intercept, INTERCEPTS[e.intercept], e.need, e.status, e.areas[ABSENT],
-            e.areas[LACKS_CAPACITY], e.areas[BARRIERS_ONLY], e.areas[SUFFICIENT], s["services"],
-            s["low_barrier_services"], s["untracked_services"], s["barrier_services"], s["pools"],
-            s["fresh_pools"], s["units"]["public"]["open"], s["units"]["program"]["open"],
-            s["units"]["barrier_free_open"], sum(e.demand.values()),
-            *(e.demand.get(reason, 0) for reason in DEMAND_REASONS), suppressed(e.referred),
-            suppressed(e.enrolled), e.summary,
-        ])
+        lines.append(
+            [
+                e.intercept,
+                INTERCEPTS[e.intercept],
+                e.need,
+                e.status,
+                e.areas[ABSENT],
+                e.areas[LACKS_CAPACITY],
+                e.areas[BARRIERS_ONLY],
+                e.areas[SUFFICIENT],
+                s["services"],
+                s["low_barrier_services"],
+                s["untracked_services"],
+                s["barrier_services"],
+                s["pools"],
+                s["fresh_pools"],
+                s["units"]["public"]["open"],
+                s["units"]["program"]["open"],
+                s["units"]["barrier_free_open"],
+                sum(e.demand.values()),
+                *(e.demand.get(reason, 0) for reason in DEMAND_REASONS),
+                suppressed(e.referred),
+                suppressed(e.enrolled),
+                e.summary,
+            ]
+        )
     return _csv(SIM_CSV_COLUMNS, lines)

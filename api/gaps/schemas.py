@@ -29,8 +29,9 @@ class UnitsOut(BaseModel):
     model_config = OUT
     public: UnitCountsOut
     program: UnitCountsOut
-    barrier_free_open: Number = Field(description="open units of pools at services with no harm-reduction "
-                                                  "barrier (public and program)")
+    barrier_free_open: Number = Field(
+        description="open units of pools at services with no harm-reduction barrier (public and program)"
+    )
 
 
 class SupplyOut(BaseModel):
@@ -40,8 +41,10 @@ class SupplyOut(BaseModel):
     services: int
     low_barrier_services: int
     untracked_services: int
-    barrier_services: int = Field(description="services that require sobriety, exclude people on MOUD or who "
-                                              "do sex work, or require religious participation")
+    barrier_services: int = Field(
+        description="services that require sobriety, exclude people on MOUD or who "
+        "do sex work, or require religious participation"
+    )
     barrier_free_untracked_services: int
     pools: int
     fresh_pools: int
@@ -182,8 +185,10 @@ class ReservedPoolOut(BaseModel):
     available: int | float
     maximum: int | float | None
     reserved_for: list[str]
-    barriers: list[str] = Field(description="eligibility terms: sobriety_required, excludes_moud, "
-                                            "excludes_sex_work, religious_participation_required")
+    barriers: list[str] = Field(
+        description="eligibility terms: sobriety_required, excludes_moud, "
+        "excludes_sex_work, religious_participation_required"
+    )
     words: str
 
 
@@ -225,8 +230,9 @@ class HoursNeedOut(BaseModel):
     label: str
     services: int
     hours_unknown: int
-    open: list[list[int | None]] = Field(description="open[day][hour]: services open in that hour; null for an "
-                                                     "hour the clock skips")
+    open: list[list[int | None]] = Field(
+        description="open[day][hour]: services open in that hour; null for an hour the clock skips"
+    )
     none_open_hours: int
     none_open: list[UncoveredRunOut]
 

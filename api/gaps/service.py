@@ -108,8 +108,14 @@ def _demand_by_key(rows: Iterable[DemandRow]) -> dict[Key, dict[str, int]]:
 
 def _named_area_demand(session: Session, query: GapQuery) -> tuple[dict[Key, dict[str, int]], int]:
     """Events placed in every named area that contains their cell's centre (areas may overlap)."""
-    raw = queries.demand_rows(session, "raw_cells", needs=query.needs, intercepts=query.intercepts,
-                              start=query.window.start, end=query.window.end)
+    raw = queries.demand_rows(
+        session,
+        "raw_cells",
+        needs=query.needs,
+        intercepts=query.intercepts,
+        start=query.window.start,
+        end=query.window.end,
+    )
     distinct = sorted({r.area for r in raw})
     areas_of: dict[str, list[str]] = defaultdict(list)
     if distinct:
@@ -133,13 +139,14 @@ def _index(rows: Iterable[SupplyRow | AreaServiceRow]) -> dict[Key, Any]:
 def build_gap_map(session: Session, query: GapQuery, settings: Settings, at: datetime) -> GapMap:
     queries.tune_for_aggregates(session)
     freshness = settings.freshness
-    common: dict[str, Any] = {"needs": query.needs, "intercepts": query.intercepts, "at": at,
-                              "freshness": freshness}
+    common: dict[str, Any] = {"needs": query.needs, "intercepts": query.intercepts, "at": at, "freshness": freshness}
     unplaced = 0
     if query.area == AREA_NAMED:
         if queries.named_area_count(session) == 0:
-            raise InvalidInput("invalid area: no named areas are loaded (divert import areas PATH)",
-                               errors=[{"field": "area", "message": "no named areas are loaded"}])
+            raise InvalidInput(
+                "invalid area: no named areas are loaded (divert import areas PATH)",
+                errors=[{"field": "area", "message": "no named areas are loaded"}],
+            )
         supply = _index(queries.supply_rows(session, "named", **common))
         demand, unplaced = _named_area_demand(session, query)
     else:
@@ -148,8 +155,7 @@ def build_gap_map(session: Session, query: GapQuery, settings: Settings, at: dat
             return _cell_map_page(session, query, at, common, resolution)
         refresh_location_cells(session)
         loc_ids, loc_cells = cells.fine_cells(session, resolution)
-        supply = _index(queries.supply_rows(session, "fine_cells", loc_ids=loc_ids, loc_cells=loc_cells,
-                                            **common))
+        supply = _index(queries.supply_rows(session, "fine_cells", loc_ids=loc_ids, loc_cells=loc_cells, **common))
         demand = {}  # events carry their res-7 cell only
 
     keys, total_rows, next_key = _page_keys(supply.keys() | demand.keys(), query)
@@ -161,22 +167,32 @@ def build_gap_map(session: Session, query: GapQuery, settings: Settings, at: dat
         else:
             # Only the page's cells: each is one probe of the service-area index.
             ids, lats, lons = cells.centres(area_ids)
-            by_area = _index(queries.area_service_rows(session, targets="cells", areas=ids, lats=lats,
-                                                       lons=lons, **common))
+            by_area = _index(
+                queries.area_service_rows(session, targets="cells", areas=ids, lats=lats, lons=lons, **common)
+            )
 
     info: dict[str, NamedArea] = {}
     if query.area == AREA_NAMED and area_ids:
         info = queries.named_areas(session, area_ids, with_geometry=query.format == "geojson")
-    rows = _judged_rows(keys, supply, demand, by_area, info, named=query.area == AREA_NAMED,
-                        with_demand=query.has_demand_by_area)
+    rows = _judged_rows(
+        keys, supply, demand, by_area, info, named=query.area == AREA_NAMED, with_demand=query.has_demand_by_area
+    )
     next_cursor = cursor_text((next_key[2], next_key[1], next_key[0])) if next_key else None
     return GapMap(query, at, rows, unplaced, total_rows, next_cursor)
 
 
 def _cell_demand(session: Session, query: GapQuery, resolution: int) -> dict[Key, dict[str, int]]:
-    return _demand_by_key(queries.demand_rows(
-        session, "cells", needs=query.needs, intercepts=query.intercepts, start=query.window.start,
-        end=query.window.end, resolution=resolution))
+    return _demand_by_key(
+        queries.demand_rows(
+            session,
+            "cells",
+            needs=query.needs,
+            intercepts=query.intercepts,
+            start=query.window.start,
+            end=query.window.end,
+            resolution=resolution,
+        )
+    )
 
 
 def _demand_only_keys(session: Session, demand: dict[Key, dict[str, int]]) -> list[Key]:
@@ -186,14 +202,14 @@ def _demand_only_keys(session: Session, demand: dict[Key, dict[str, int]]) -> li
     return [keys[i] for i in queries.keys_without_sites(session, ranges)]
 
 
-def _cell_map_page(session: Session, query: GapQuery, at: datetime, common: dict[str, Any],
-                   resolution: int) -> GapMap:
+def _cell_map_page(session: Session, query: GapQuery, at: datetime, common: dict[str, Any], resolution: int) -> GapMap:
     """One page of a cell map at resolution 7 or coarser, from the gap_site projection: the row keys
     are counted and the page's keys listed off its (intercept, need, cell) index, and supply is
     summed only for the page's cells and their neighbour rings (what reach needs)."""
     demand = _cell_demand(session, query, resolution)
-    per_block = queries.supply_area_counts(session, needs=query.needs, intercepts=query.intercepts,
-                                           resolution=resolution)
+    per_block = queries.supply_area_counts(
+        session, needs=query.needs, intercepts=query.intercepts, resolution=resolution
+    )
     demand_only: dict[tuple[int, str], list[str]] = defaultdict(list)
     for area, need, intercept in _demand_only_keys(session, demand):
         demand_only[(intercept, need)].append(area)
@@ -213,10 +229,15 @@ def _cell_map_page(session: Session, query: GapQuery, at: datetime, common: dict
         if cursor is not None and block == cursor[:2]:
             last = cursor[2]
             after = cells.cache_range(int(last, 16))[1] if cells.is_cell_at(last, resolution) else last
-            extra = extra[bisect_right(extra, last):]
+            extra = extra[bisect_right(extra, last) :]
         room = limit - len(keys)
-        found = queries.supply_areas_after(session, intercept=intercept, need=need, resolution=resolution,
-                                           after=after, room=room + 1) if per_block.get(block) else []
+        found = (
+            queries.supply_areas_after(
+                session, intercept=intercept, need=need, resolution=resolution, after=after, room=room + 1
+            )
+            if per_block.get(block)
+            else []
+        )
         areas = list(islice(heapq.merge(found, extra), room + 1))
         keys.extend((area, need, intercept) for area in areas[:room])
         if len(areas) > room:
@@ -245,14 +266,21 @@ def _covering(session: Session, area_ids: Sequence[str], common: dict[str, Any])
     if not area_ids or not queries.has_service_areas(session):
         return {}
     ids, lats, lons = cells.centres(area_ids)
-    return _index(queries.area_service_rows(session, targets="cells", areas=queries.text_array(ids),
-                                            lats=queries.int_array(lats), lons=queries.int_array(lons),
-                                            **common))
+    return _index(
+        queries.area_service_rows(
+            session,
+            targets="cells",
+            areas=queries.text_array(ids),
+            lats=queries.int_array(lats),
+            lons=queries.int_array(lons),
+            **common,
+        )
+    )
 
 
-def _cell_status_counts(session: Session, query: GapQuery, at: datetime, settings: Settings,
-                        resolution: int) -> tuple[dict[tuple[str, int], dict[str, int]], int,
-                                                  dict[tuple[str, int], SupplyRow]]:
+def _cell_status_counts(
+    session: Session, query: GapQuery, at: datetime, settings: Settings, resolution: int
+) -> tuple[dict[tuple[str, int], dict[str, int]], int, dict[tuple[str, int], SupplyRow]]:
     """Rows of a whole cell map counted by status per (need, intercept), the number of rows, and the
     region's supply per (need, intercept), with the statuses the map would give (CONTRACT §2.5).
 
@@ -264,8 +292,12 @@ def _cell_status_counts(session: Session, query: GapQuery, at: datetime, setting
     service, one that is not barred gives them barrier-free (sufficient). Only those the ring leaves
     undecided probe the service-area index, and are judged by `area_status`."""
     queries.tune_for_sim(session)
-    common: dict[str, Any] = {"needs": query.needs, "intercepts": query.intercepts, "at": at,
-                              "freshness": settings.freshness}
+    common: dict[str, Any] = {
+        "needs": query.needs,
+        "intercepts": query.intercepts,
+        "at": at,
+        "freshness": settings.freshness,
+    }
     supply = queries.sim_supply(session, resolution=resolution, **common)
     demand_by_block: dict[tuple[int, str], dict[int, dict[str, int]]] = defaultdict(dict)
     for (area, need, intercept), reasons in _cell_demand(session, query, resolution).items():
@@ -302,8 +334,14 @@ def _cell_status_counts(session: Session, query: GapQuery, at: datetime, setting
     for key, in_reach, open_ring in probe:
         covering = by_area.get(key, no_cover)
         # The ring gave no barrier-free supply (else the area was counted sufficient above).
-        reach = Reach(int(in_reach), covering.services, float(open_ring) + covering.open_units,
-                      covering.untracked_services, covering.free_open_units, covering.free_untracked_services)
+        reach = Reach(
+            int(in_reach),
+            covering.services,
+            float(open_ring) + covering.open_units,
+            covering.untracked_services,
+            covering.free_open_units,
+            covering.free_untracked_services,
+        )
         key_demand = demand_by_block[(key[2], key[1])].get(int(key[0], 16))
         areas[(key[1], key[2])][area_status(reach, key_demand)] += 1
     return areas, total, {(row.need, row.intercept): row for row in supply.region.values()}
@@ -340,7 +378,7 @@ def _page_keys(all_keys: Iterable[Key], query: GapQuery) -> tuple[list[Key], int
             continue
         areas = sorted(buckets[block])
         if cursor is not None and block == cursor[:2]:
-            areas = areas[bisect_right(areas, cursor[2]):]
+            areas = areas[bisect_right(areas, cursor[2]) :]
         intercept, need = block
         room = limit - len(page)
         if len(areas) > room:
@@ -356,17 +394,29 @@ def _page_keys(all_keys: Iterable[Key], query: GapQuery) -> tuple[list[Key], int
     return page, total, (page[-1] if more and page else None)
 
 
-def _judged_rows(keys: Sequence[Key], supply: dict[Key, SupplyRow], demand: dict[Key, dict[str, int]],
-                 by_area: dict[Key, AreaServiceRow], info: dict[str, NamedArea], *, named: bool,
-                 with_demand: bool, disks: dict[str, Sequence[str]] | None = None) -> list[GapRow]:
+def _judged_rows(
+    keys: Sequence[Key],
+    supply: dict[Key, SupplyRow],
+    demand: dict[Key, dict[str, int]],
+    by_area: dict[Key, AreaServiceRow],
+    info: dict[str, NamedArea],
+    *,
+    named: bool,
+    with_demand: bool,
+    disks: dict[str, Sequence[str]] | None = None,
+) -> list[GapRow]:
     """Reach and status of each key. Reach gathers the area's own supply and, for cells, its first
     ring; supply is regrouped per (need, intercept) into plain tuples keyed by area, so the loop does
     dictionary lookups on strings and integer sums only."""
     nearby_supply: dict[tuple[str, int], dict[str, tuple[int, float, int, float, int]]] = defaultdict(dict)
     for (area, need, intercept), s in supply.items():
-        nearby_supply[(need, intercept)][area] = (s.services, s.public_open + s.program_open,
-                                                  s.untracked_services, s.barrier_free_open,
-                                                  s.barrier_free_untracked)
+        nearby_supply[(need, intercept)][area] = (
+            s.services,
+            s.public_open + s.program_open,
+            s.untracked_services,
+            s.barrier_free_open,
+            s.barrier_free_untracked,
+        )
     rows: list[GapRow] = []
     disks = {} if disks is None else disks  # each cell's ring, computed once
     no_cover = AreaServiceRow("", "", 0, 0, 0, 0.0)
@@ -388,12 +438,27 @@ def _judged_rows(keys: Sequence[Key], supply: dict[Key, SupplyRow], demand: dict
                 free_open += found[3]
                 free_untracked += found[4]
         covering = by_area.get(key, no_cover)
-        reach = Reach(services, covering.services, open_units + covering.open_units,
-                      untracked + covering.untracked_services, free_open + covering.free_open_units,
-                      free_untracked + covering.free_untracked_services)
+        reach = Reach(
+            services,
+            covering.services,
+            open_units + covering.open_units,
+            untracked + covering.untracked_services,
+            free_open + covering.free_open_units,
+            free_untracked + covering.free_untracked_services,
+        )
         area_demand = demand.get(key, {}) if with_demand else None
-        rows.append(GapRow(area, need, intercept, supply.get(key), reach, area_demand,
-                           area_status(reach, area_demand), info.get(area)))
+        rows.append(
+            GapRow(
+                area,
+                need,
+                intercept,
+                supply.get(key),
+                reach,
+                area_demand,
+                area_status(reach, area_demand),
+                info.get(area),
+            )
+        )
     return rows
 
 
@@ -407,12 +472,21 @@ def build_sim_table(session: Session, query: GapQuery, settings: Settings, at: d
         gap_map = build_gap_map(session, query, settings, at)
         for row in gap_map.rows:
             areas[(row.need, row.intercept)][row.status] += 1
-        region_supply = {(r.need, r.intercept): r for r in queries.gap_supply_rows(
-            session, "region", needs=query.needs, intercepts=query.intercepts, at=at,
-            freshness=settings.freshness)}
+        region_supply = {
+            (r.need, r.intercept): r
+            for r in queries.gap_supply_rows(
+                session, "region", needs=query.needs, intercepts=query.intercepts, at=at, freshness=settings.freshness
+            )
+        }
     region_demand: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
-    for r in queries.demand_rows(session, "region", needs=query.needs, intercepts=query.intercepts,
-                                 start=query.window.start, end=query.window.end):
+    for r in queries.demand_rows(
+        session,
+        "region",
+        needs=query.needs,
+        intercepts=query.intercepts,
+        start=query.window.start,
+        end=query.window.end,
+    ):
         region_demand[(r.need, r.intercept)][r.reason] = r.events
 
     entries: list[SimEntry] = []
@@ -422,16 +496,25 @@ def build_sim_table(session: Session, query: GapQuery, settings: Settings, at: d
             counts = dict(areas[(need, intercept)])
             demand = {reason: region_demand[(need, intercept)].get(reason, 0) for reason in DEMAND_REASONS}
             services = supply.services if supply else 0
-            entries.append(SimEntry(
-                intercept, need, region_status(services, counts), counts, supply, demand,
-                gap_words(intercept, need, services, counts, demand, query.window.days),
-                gap_rank(services, counts, demand), is_gap(counts, demand)))
-    referrals = referred_enrolled(session, start=query.window.start, end=query.window.end, needs=query.needs,
-                                  intercepts=query.intercepts)
+            entries.append(
+                SimEntry(
+                    intercept,
+                    need,
+                    region_status(services, counts),
+                    counts,
+                    supply,
+                    demand,
+                    gap_words(intercept, need, services, counts, demand, query.window.days),
+                    gap_rank(services, counts, demand),
+                    is_gap(counts, demand),
+                )
+            )
+    referrals = referred_enrolled(
+        session, start=query.window.start, end=query.window.end, needs=query.needs, intercepts=query.intercepts
+    )
     for entry in entries:
         entry.referred, entry.enrolled = referrals.get((entry.need, entry.intercept), (0, 0))
     return SimTable(gap_map, entries)
 
 
-__all__ = ["GapMap", "GapRow", "SimTable", "SimEntry", "build_gap_map", "build_sim_table", "INTERCEPTS",
-           "NEEDS"]
+__all__ = ["GapMap", "GapRow", "SimTable", "SimEntry", "build_gap_map", "build_sim_table", "INTERCEPTS", "NEEDS"]

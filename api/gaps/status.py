@@ -88,8 +88,9 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def gap_words(intercept: int, need: str, services: int, areas: Mapping[str, int],
-              demand: Mapping[str, int], window_days: int) -> str:
+def gap_words(
+    intercept: int, need: str, services: int, areas: Mapping[str, int], demand: Mapping[str, int], window_days: int
+) -> str:
     """One line a SIM mapping report can print, e.g.
     "Intercept 4, shelter: 3 areas with no service; 41 requests met no capacity in 30 days"."""
     parts: list[str] = []
@@ -100,12 +101,15 @@ def gap_words(intercept: int, need: str, services: int, areas: Mapping[str, int]
     if areas.get(LACKS_CAPACITY, 0):
         parts.append(f"{_plural(areas[LACKS_CAPACITY], 'area')} lacking capacity")
     if areas.get(BARRIERS_ONLY, 0):
-        parts.append(f"{_plural(areas[BARRIERS_ONLY], 'area')} where every opening requires sobriety, "
-                     "excludes MOUD or sex work, or requires religious participation")
+        parts.append(
+            f"{_plural(areas[BARRIERS_ONLY], 'area')} where every opening requires sobriety, "
+            "excludes MOUD or sex work, or requires religious participation"
+        )
     for reason in (*UNMET_REASONS, "none_in_area"):
         if demand.get(reason, 0):
-            parts.append(f"{_plural(demand[reason], 'request')} {_DEMAND_WORDS[reason]} "
-                         f"in {_plural(window_days, 'day')}")
+            parts.append(
+                f"{_plural(demand[reason], 'request')} {_DEMAND_WORDS[reason]} in {_plural(window_days, 'day')}"
+            )
     if not parts:
         parts.append("enough in every area with services" if services else "no service and no request")
     return f"Intercept {intercept}, {need}: " + "; ".join(parts)
@@ -114,10 +118,19 @@ def gap_words(intercept: int, need: str, services: int, areas: Mapping[str, int]
 def gap_rank(services: int, areas: Mapping[str, int], demand: Mapping[str, int]) -> tuple[int, int, int, int]:
     """Sort key (smaller first) for the top gaps: areas without service, then unmet requests, then
     areas lacking capacity, then areas with only barrier supply."""
-    return (-areas.get(ABSENT, 0), -(unmet_demand(demand) + demand.get("none_in_area", 0)),
-            -areas.get(LACKS_CAPACITY, 0), -areas.get(BARRIERS_ONLY, 0))
+    return (
+        -areas.get(ABSENT, 0),
+        -(unmet_demand(demand) + demand.get("none_in_area", 0)),
+        -areas.get(LACKS_CAPACITY, 0),
+        -areas.get(BARRIERS_ONLY, 0),
+    )
 
 
 def is_gap(areas: Mapping[str, int], demand: Mapping[str, int]) -> bool:
-    return bool(areas.get(ABSENT, 0) or areas.get(LACKS_CAPACITY, 0) or areas.get(BARRIERS_ONLY, 0)
-                or unmet_demand(demand) or demand.get("none_in_area", 0))
+    return bool(
+        areas.get(ABSENT, 0)
+        or areas.get(LACKS_CAPACITY, 0)
+        or areas.get(BARRIERS_ONLY, 0)
+        or unmet_demand(demand)
+        or demand.get("none_in_area", 0)
+    )

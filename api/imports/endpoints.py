@@ -98,8 +98,11 @@ async def import_hsds(
     with cyclic_gc_paused():
         body = await _read_upload(request)
         settings = request.app.state.settings
-        data = read_datapackage(body, settings.zip_unpacked_limit_bytes) if isinstance(body, bytes) \
+        data = (
+            read_datapackage(body, settings.zip_unpacked_limit_bytes)
+            if isinstance(body, bytes)
             else services_from_json(body)
+        )
         del body
         # The pipeline is synchronous database work: run it off the event loop.
         try:

@@ -14,10 +14,19 @@ from matcher.words import language
 router = APIRouter(tags=["match"], route_class=UnitOfWorkRoute)
 
 
-@router.post("/match", response_model=MatchOut, response_model_exclude_unset=False,
-             summary="Options per need that will take this participant now, or the gap")
-def match(body: MatchIn, session: SessionDep, settings: SettingsDep, caller: MatchThrottleDep,
-          accept_language: str | None = Header(default=None)) -> Response:
+@router.post(
+    "/match",
+    response_model=MatchOut,
+    response_model_exclude_unset=False,
+    summary="Options per need that will take this participant now, or the gap",
+)
+def match(
+    body: MatchIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: MatchThrottleDep,
+    accept_language: str | None = Header(default=None),
+) -> Response:
     """Answers each named need with options ranked by the matching rules (CONTRACT §2.3), or a gap
     with its reason in plain words (Spanish with `Accept-Language: es`; codes stay codes). Gaps are
     recorded coarsened for planners; nothing about the participant is stored or logged."""

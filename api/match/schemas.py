@@ -62,8 +62,10 @@ class MatchIn(BaseModel):
     program: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     intercept: Annotated[int, Field(ge=min(INTERCEPTS), le=max(INTERCEPTS))] | None = None
     # The deflection pathway the person comes by (CONTRACT §3.3b): ranks up services receiving by it.
-    pathway: Literal["self_referral", "active_outreach", "naloxone_plus", "officer_prevention",
-                     "officer_intervention"] | None = None
+    pathway: (
+        Literal["self_referral", "active_outreach", "naloxone_plus", "officer_prevention", "officer_intervention"]
+        | None
+    ) = None
     open_now: bool = False
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
     participant: ParticipantIn | None = None
@@ -73,8 +75,7 @@ class MatchIn(BaseModel):
     def _known_needs(cls, needs: list[str]) -> list[str]:
         unknown = [n for n in needs if n not in NEEDS]
         if unknown:
-            raise ValueError(f"unknown need code(s) {', '.join(map(repr, unknown))}; "
-                             f"known: {', '.join(NEEDS)}")
+            raise ValueError(f"unknown need code(s) {', '.join(map(repr, unknown))}; known: {', '.join(NEEDS)}")
         return list(dict.fromkeys(needs))
 
 

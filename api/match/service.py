@@ -33,15 +33,15 @@ GAP_CELL_RESOLUTION = 7
 BEYOND_LIMIT = 10
 
 
-
-
 def resolve_location(body: MatchIn) -> tuple[float, float]:
     loc = body.location
     if loc.postcode is not None:
         point = centroid(loc.postcode)
         if point is None:
-            raise InvalidInput(f"unknown postcode {loc.postcode!r}",
-                               errors=[{"field": "location.postcode", "message": "unknown postcode"}])
+            raise InvalidInput(
+                f"unknown postcode {loc.postcode!r}",
+                errors=[{"field": "location.postcode", "message": "unknown postcode"}],
+            )
         return point
     assert loc.lat is not None and loc.lon is not None  # the schema guarantees one or the other
     return loc.lat, loc.lon
@@ -56,20 +56,44 @@ def resolve_at(at: datetime | None, region_timezone: str) -> datetime:
     return at
 
 
-def record_gaps(session: Session, answers: list[NeedAnswer], lat: float, lon: float, at: datetime,
-                intercept: int | None, program: str | None, pathway: str | None = None) -> None:
+def record_gaps(
+    session: Session,
+    answers: list[NeedAnswer],
+    lat: float,
+    lon: float,
+    at: datetime,
+    intercept: int | None,
+    program: str | None,
+    pathway: str | None = None,
+) -> None:
     """One gap event per need without a confirmed option: need, reason, intercept, pathway, cell, hour,
     program."""
-    rows = [{"need": a.need, "reason": a.gap.reason, "intercept": intercept, "pathway": pathway,
-             "cell": h3.latlng_to_cell(lat, lon, GAP_CELL_RESOLUTION),
-             "hour": at.astimezone(UTC).replace(minute=0, second=0, microsecond=0), "program": program}
-            for a in answers if a.gap is not None]
+    rows = [
+        {
+            "need": a.need,
+            "reason": a.gap.reason,
+            "intercept": intercept,
+            "pathway": pathway,
+            "cell": h3.latlng_to_cell(lat, lon, GAP_CELL_RESOLUTION),
+            "hour": at.astimezone(UTC).replace(minute=0, second=0, microsecond=0),
+            "program": program,
+        }
+        for a in answers
+        if a.gap is not None
+    ]
     if rows:
         session.execute(insert(GapEvent), rows)
 
 
-def nearest_beyond(session: Session, request: MatchRequest, answers: list[NeedAnswer], lat: float, lon: float,
-                   at: datetime, freshness: Freshness) -> list[NeedAnswer]:
+def nearest_beyond(
+    session: Session,
+    request: MatchRequest,
+    answers: list[NeedAnswer],
+    lat: float,
+    lon: float,
+    at: datetime,
+    freshness: Freshness,
+) -> list[NeedAnswer]:
     """For needs left with nothing, say how far the nearest real option is past the radius.
 
     A second round trip, only when there is such a gap: the same rules, out to the largest radius.
@@ -79,10 +103,16 @@ def nearest_beyond(session: Session, request: MatchRequest, answers: list[NeedAn
         return answers
     wide = replace(request, needs=tuple(empty), radius_km=MAX_RADIUS_KM, limit=BEYOND_LIMIT)
     candidates = fetch_candidates(session, wide.needs, lat, lon, MAX_RADIUS_KM, BEYOND_LIMIT)
-    found = {a.need: min(a.options, key=lambda o: (o.distance_km or 0.0, o.service_id), default=None)
-             for a in match_needs(wide, candidates, at, freshness)}
-    return [replace(a, gap=with_nearest_beyond(a.gap, found.get(a.need), request.radius_km, request.lang))
-            if a.gap is not None and a.need in found else a for a in answers]
+    found = {
+        a.need: min(a.options, key=lambda o: (o.distance_km or 0.0, o.service_id), default=None)
+        for a in match_needs(wide, candidates, at, freshness)
+    }
+    return [
+        replace(a, gap=with_nearest_beyond(a.gap, found.get(a.need), request.radius_km, request.lang))
+        if a.gap is not None and a.need in found
+        else a
+        for a in answers
+    ]
 
 
 def _number(x: float | None) -> int | float | None:
@@ -94,28 +124,45 @@ def _number(x: float | None) -> int | float | None:
 def option_json(option: Option) -> dict[str, Any]:
     c = option.capacity
     return {
-        "service_id": option.service_id, "service_at_location_id": option.service_at_location_id,
-        "location_id": option.location_id, "name": option.name, "organization": option.organization,
-        "distance_km": option.distance_km, "open_now": option.open_now,
-        "capacity": {"status": c.status, "pool": c.pool, "capacity_id": c.capacity_id, "unit": c.unit,
-                     "open_units": _number(c.open_units),
-                     "updated": c.updated.isoformat() if c.updated else None},
-        "score": option.score, "reasons": list(option.reasons), "warnings": list(option.warnings),
+        "service_id": option.service_id,
+        "service_at_location_id": option.service_at_location_id,
+        "location_id": option.location_id,
+        "name": option.name,
+        "organization": option.organization,
+        "distance_km": option.distance_km,
+        "open_now": option.open_now,
+        "capacity": {
+            "status": c.status,
+            "pool": c.pool,
+            "capacity_id": c.capacity_id,
+            "unit": c.unit,
+            "open_units": _number(c.open_units),
+            "updated": c.updated.isoformat() if c.updated else None,
+        },
+        "score": option.score,
+        "reasons": list(option.reasons),
+        "warnings": list(option.warnings),
         "next_open": option.next_open.isoformat() if option.next_open else None,
     }
 
 
-def run_match(session: Session, settings: Settings, caller: Caller, body: MatchIn,
-              lang: str = "en") -> dict[str, Any]:
+def run_match(session: Session, settings: Settings, caller: Caller, body: MatchIn, lang: str = "en") -> dict[str, Any]:
     program = caller.program_for(body.program, "match")
     lat, lon = resolve_location(body)
     at = resolve_at(body.at, settings.timezone)
-    participant = Participant.from_mapping(body.participant.model_dump(exclude_none=True)
-                                           if body.participant else None)
-    request = MatchRequest(needs=tuple(body.needs), radius_km=body.radius_km, program=program,
-                           intercept=body.intercept, pathway=body.pathway, open_now=body.open_now,
-                           limit=body.limit, participant=participant, region_timezone=settings.timezone,
-                           lang=lang)
+    participant = Participant.from_mapping(body.participant.model_dump(exclude_none=True) if body.participant else None)
+    request = MatchRequest(
+        needs=tuple(body.needs),
+        radius_km=body.radius_km,
+        program=program,
+        intercept=body.intercept,
+        pathway=body.pathway,
+        open_now=body.open_now,
+        limit=body.limit,
+        participant=participant,
+        region_timezone=settings.timezone,
+        lang=lang,
+    )
     candidates = fetch_candidates(session, request.needs, lat, lon, request.radius_km, request.limit)
     freshness = settings.freshness
     answers = match_needs(request, candidates, at, freshness)
@@ -123,7 +170,12 @@ def run_match(session: Session, settings: Settings, caller: Caller, body: MatchI
     answers = nearest_beyond(session, request, answers, lat, lon, at, freshness)
     return {
         "at": at.isoformat(),
-        "needs": [{"need": a.need, "options": [option_json(o) for o in a.options],
-                   "gap": None if a.gap is None else {"reason": a.gap.reason, "detail": a.gap.detail}}
-                  for a in answers],
+        "needs": [
+            {
+                "need": a.need,
+                "options": [option_json(o) for o in a.options],
+                "gap": None if a.gap is None else {"reason": a.gap.reason, "detail": a.gap.detail},
+            }
+            for a in answers
+        ],
     }

@@ -26,8 +26,11 @@ def is_sender(caller: Caller, referral: Referral) -> bool:
 
 
 def is_provider_of(caller: Caller, referral: Referral) -> bool:
-    return caller.role == "provider" and caller.organization_id is not None \
+    return (
+        caller.role == "provider"
+        and caller.organization_id is not None
         and caller.organization_id == referral.organization_id
+    )
 
 
 def ensure_referral_visible(caller: Caller, referral: Referral) -> None:

@@ -46,41 +46,75 @@ def _now() -> datetime:
 
 # --- referrals -----------------------------------------------------------------------------------------
 
-@router.post("/referrals", status_code=201, response_model=ReferralOut, response_model_exclude_none=True,
-             summary="Send a referral: tell a provider a person is on the way", tags=["referrals"],
-             responses={409: {"description": "the hold is not active, not on this service, or already referred"}})
+
+@router.post(
+    "/referrals",
+    status_code=201,
+    response_model=ReferralOut,
+    response_model_exclude_none=True,
+    summary="Send a referral: tell a provider a person is on the way",
+    tags=["referrals"],
+    responses={409: {"description": "the hold is not active, not on this service, or already referred"}},
+)
 def send_referral(body: ReferralIn, caller: ReferrerDep, session: SessionDep) -> dict[str, Any]:
     result = service.send_referral(session, caller, body, _now())
     return result
 
 
-@router.get("/referrals", response_model=ReferralPage, response_model_exclude_none=True,
-            summary="Referrals the caller may see: sent by this key, or to this provider", tags=["referrals"])
-def list_referrals(caller: ReferralReaderDep, session: SessionDep, state: TextParam = None,
-                   reference: TextParam = None, page: PageDep = 1,
-                   per_page: PerPageDep = DEFAULT_PAGE_SIZE) -> dict[str, Any]:
-    total, contents = service.list_referrals(session, caller, state, reference, (page - 1) * per_page, per_page,
-                                             _now())
+@router.get(
+    "/referrals",
+    response_model=ReferralPage,
+    response_model_exclude_none=True,
+    summary="Referrals the caller may see: sent by this key, or to this provider",
+    tags=["referrals"],
+)
+def list_referrals(
+    caller: ReferralReaderDep,
+    session: SessionDep,
+    state: TextParam = None,
+    reference: TextParam = None,
+    page: PageDep = 1,
+    per_page: PerPageDep = DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    total, contents = service.list_referrals(session, caller, state, reference, (page - 1) * per_page, per_page, _now())
     pages = ceil(total / per_page) if total else 0
-    return {"total_items": total, "total_pages": pages, "page_number": page, "size": len(contents),
-            "first_page": page == 1, "last_page": page >= pages, "empty": not contents, "contents": contents}
+    return {
+        "total_items": total,
+        "total_pages": pages,
+        "page_number": page,
+        "size": len(contents),
+        "first_page": page == 1,
+        "last_page": page >= pages,
+        "empty": not contents,
+        "contents": contents,
+    }
 
 
-@router.get("/referrals/{referral_id}", response_model=ReferralOut, response_model_exclude_none=True,
-            summary="One referral and its history", tags=["referrals"])
+@router.get(
+    "/referrals/{referral_id}",
+    response_model=ReferralOut,
+    response_model_exclude_none=True,
+    summary="One referral and its history",
+    tags=["referrals"],
+)
 def read_referral(referral_id: ReferralId, caller: ReferralReaderDep, session: SessionDep) -> dict[str, Any]:
     return service.read_referral(session, caller, referral_id, _now())
 
 
-def _move(session: SessionDep, caller: Any, referral_id: str, action: str, reason: str | None = None
-          ) -> dict[str, Any]:
+def _move(session: SessionDep, caller: Any, referral_id: str, action: str, reason: str | None = None) -> dict[str, Any]:
     result = service.move_referral(session, caller, referral_id, action, _now(), reason)
     return result
 
 
-_MOVE: dict[str, Any] = {"response_model": ReferralOut, "response_model_exclude_none": True, "tags": ["referrals"],
-         "responses": {403: {"description": "this key may not make this move"},
-                       409: {"description": "invalid_transition: not a move from the referral's state"}}}
+_MOVE: dict[str, Any] = {
+    "response_model": ReferralOut,
+    "response_model_exclude_none": True,
+    "tags": ["referrals"],
+    "responses": {
+        403: {"description": "this key may not make this move"},
+        409: {"description": "invalid_transition: not a move from the referral's state"},
+    },
+}
 
 
 @router.post("/referrals/{referral_id}/accept", summary="Provider: we will take this person", **_MOVE)
@@ -88,10 +122,12 @@ def accept(referral_id: ReferralId, caller: ReferralReaderDep, session: SessionD
     return _move(session, caller, referral_id, "accept")
 
 
-@router.post("/referrals/{referral_id}/decline", summary="Provider: we cannot take this person (with a reason)",
-             **_MOVE)
-def decline(referral_id: ReferralId, caller: ReferralReaderDep, session: SessionDep,
-            body: DeclineIn | None = None) -> dict[str, Any]:
+@router.post(
+    "/referrals/{referral_id}/decline", summary="Provider: we cannot take this person (with a reason)", **_MOVE
+)
+def decline(
+    referral_id: ReferralId, caller: ReferralReaderDep, session: SessionDep, body: DeclineIn | None = None
+) -> dict[str, Any]:
     return _move(session, caller, referral_id, "decline", body.reason if body else None)
 
 
@@ -100,8 +136,9 @@ def arrive(referral_id: ReferralId, caller: ReferralReaderDep, session: SessionD
     return _move(session, caller, referral_id, "arrive")
 
 
-@router.post("/referrals/{referral_id}/enroll", summary="Provider: the person is enrolled (the held unit is taken)",
-             **_MOVE)
+@router.post(
+    "/referrals/{referral_id}/enroll", summary="Provider: the person is enrolled (the held unit is taken)", **_MOVE
+)
 def enroll(referral_id: ReferralId, caller: ReferralReaderDep, session: SessionDep) -> dict[str, Any]:
     return _move(session, caller, referral_id, "enroll")
 
@@ -119,8 +156,21 @@ def cancel(referral_id: ReferralId, caller: ReferralReaderDep, session: SessionD
 # --- outcomes ------------------------------------------------------------------------------------------
 
 OUTCOME_FORMATS = ("json", "csv")
-OUTCOME_CSV_COLUMNS = ("need", "intercept", "program", "referred", "accepted", "declined", "arrived", "enrolled",
-                       "no_show", "cancelled", "expired", "median_minutes_to_accept", "median_minutes_to_enroll")
+OUTCOME_CSV_COLUMNS = (
+    "need",
+    "intercept",
+    "program",
+    "referred",
+    "accepted",
+    "declined",
+    "arrived",
+    "enrolled",
+    "no_show",
+    "cancelled",
+    "expired",
+    "median_minutes_to_accept",
+    "median_minutes_to_enroll",
+)
 
 
 def _outcomes_csv(rows: list[dict[str, Any]]) -> str:
@@ -132,42 +182,72 @@ def _outcomes_csv(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-@router.get("/outcomes", response_model=OutcomesOut, tags=["referrals"],
-            summary="Planners: how referrals ended, by need × intercept × program, small counts suppressed")
-def outcomes(caller: OutcomesReaderDep, session: SessionDep, settings: SettingsDep,
-             from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-             to: Annotated[str | None, Query(max_length=40)] = None,
-             need: Annotated[str | None, Query(max_length=2000)] = None,
-             intercept: Annotated[str | None, Query(max_length=100)] = None,
-             program: TextParam = None,
-             format: Annotated[str | None, Query(max_length=10)] = None) -> Any:
+@router.get(
+    "/outcomes",
+    response_model=OutcomesOut,
+    tags=["referrals"],
+    summary="Planners: how referrals ended, by need × intercept × program, small counts suppressed",
+)
+def outcomes(
+    caller: OutcomesReaderDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    to: Annotated[str | None, Query(max_length=40)] = None,
+    need: Annotated[str | None, Query(max_length=2000)] = None,
+    intercept: Annotated[str | None, Query(max_length=100)] = None,
+    program: TextParam = None,
+    format: Annotated[str | None, Query(max_length=10)] = None,
+) -> Any:
     chosen_format = (format or "json").strip().lower()
     if chosen_format not in OUTCOME_FORMATS:
-        raise InvalidInput(f"invalid format: one of {', '.join(OUTCOME_FORMATS)}",
-                           errors=[{"field": "format", "message": f"one of {', '.join(OUTCOME_FORMATS)}"}])
+        raise InvalidInput(
+            f"invalid format: one of {', '.join(OUTCOME_FORMATS)}",
+            errors=[{"field": "format", "message": f"one of {', '.join(OUTCOME_FORMATS)}"}],
+        )
     window = parse_window(from_, to, ZoneInfo(settings.timezone), _now())
-    query = service.OutcomeQuery(start=window.start, end=window.end,
-                                 needs=parse_needs(need) if need else None,
-                                 intercepts=parse_intercepts(intercept) if intercept else None, program=program)
+    query = service.OutcomeQuery(
+        start=window.start,
+        end=window.end,
+        needs=parse_needs(need) if need else None,
+        intercepts=parse_intercepts(intercept) if intercept else None,
+        program=program,
+    )
     rows = service.outcomes(session, query)
     if chosen_format == "csv":
-        return Response(_outcomes_csv(rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="outcomes.csv"'})
+        return Response(
+            _outcomes_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="outcomes.csv"'},
+        )
     return {"rows": rows}
 
 
 # --- webhooks ------------------------------------------------------------------------------------------
 
-@router.post("/webhooks", status_code=201, response_model=WebhookOut, response_model_exclude_none=True,
-             tags=["webhooks"], summary="Provider: be told of new referrals and moves (the secret is shown once)")
-def create_webhook(body: WebhookIn, caller: WebhookOwnerDep, session: SessionDep,
-                   settings: SettingsDep) -> dict[str, Any]:
+
+@router.post(
+    "/webhooks",
+    status_code=201,
+    response_model=WebhookOut,
+    response_model_exclude_none=True,
+    tags=["webhooks"],
+    summary="Provider: be told of new referrals and moves (the secret is shown once)",
+)
+def create_webhook(
+    body: WebhookIn, caller: WebhookOwnerDep, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
     result = webhooks.register_endpoint(session, settings, caller, body, _now())
     return result
 
 
-@router.get("/webhooks", response_model=list[WebhookOut], response_model_exclude_none=True, tags=["webhooks"],
-            summary="This organization's webhooks and their deliveries (never the secret)")
+@router.get(
+    "/webhooks",
+    response_model=list[WebhookOut],
+    response_model_exclude_none=True,
+    tags=["webhooks"],
+    summary="This organization's webhooks and their deliveries (never the secret)",
+)
 def list_webhooks(caller: WebhookOwnerDep, session: SessionDep) -> list[dict[str, Any]]:
     return webhooks.list_endpoints(session, caller)
 

@@ -20,14 +20,17 @@ class Move:
     mover: Mover
 
 
-MOVES: Final[dict[str, Move]] = {m.action: m for m in (
-    Move("accept", frozenset({"sent"}), "accepted", "provider"),
-    Move("decline", frozenset({"sent", "accepted"}), "declined", "provider"),
-    Move("arrive", frozenset({"sent", "accepted"}), "arrived", "provider"),
-    Move("enroll", frozenset({"arrived"}), "enrolled", "provider"),
-    Move("no_show", frozenset({"accepted"}), "no_show", "provider"),
-    Move("cancel", frozenset({"sent", "accepted"}), "cancelled", "sender"),
-)}
+MOVES: Final[dict[str, Move]] = {
+    m.action: m
+    for m in (
+        Move("accept", frozenset({"sent"}), "accepted", "provider"),
+        Move("decline", frozenset({"sent", "accepted"}), "declined", "provider"),
+        Move("arrive", frozenset({"sent", "accepted"}), "arrived", "provider"),
+        Move("enroll", frozenset({"arrived"}), "enrolled", "provider"),
+        Move("no_show", frozenset({"accepted"}), "no_show", "provider"),
+        Move("cancel", frozenset({"sent", "accepted"}), "cancelled", "sender"),
+    )
+}
 
 # What an end state does to the referral's hold: the person took the unit, or it is free again.
 CONFIRMS_HOLD: Final = frozenset({"enrolled"})

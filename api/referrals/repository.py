@@ -32,8 +32,9 @@ class ServiceFacts:
 
 
 def service_facts(session: Session, service_id: str) -> ServiceFacts | None:
-    row = session.execute(select(Service.id, Service.name, Service.organization_id)
-                          .where(Service.id == service_id)).first()
+    row = session.execute(
+        select(Service.id, Service.name, Service.organization_id).where(Service.id == service_id)
+    ).first()
     return ServiceFacts(row.id, row.name, row.organization_id) if row else None
 
 
@@ -43,28 +44,42 @@ def service_meets_need(session: Session, service_id: str, need: str) -> bool:
 
 def hold_with_service(session: Session, hold_id: str) -> tuple[Hold, str] | None:
     """The hold, locked, and the service of its pool."""
-    row = session.execute(select(Hold, ServiceCapacity.service_id)
-                          .join(ServiceCapacity, ServiceCapacity.id == Hold.capacity_id)
-                          .where(Hold.id == hold_id).with_for_update(of=Hold)
-                          .execution_options(populate_existing=True)).first()
+    row = session.execute(
+        select(Hold, ServiceCapacity.service_id)
+        .join(ServiceCapacity, ServiceCapacity.id == Hold.capacity_id)
+        .where(Hold.id == hold_id)
+        .with_for_update(of=Hold)
+        .execution_options(populate_existing=True)
+    ).first()
     return (row[0], row[1]) if row else None
 
 
 def hold_in_open_referral(session: Session, hold_id: str) -> bool:
-    return bool(session.scalar(select(func.count()).select_from(Referral)
-                               .where(Referral.hold_id == hold_id, Referral.state.in_(OPEN_STATES))))
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(Referral)
+            .where(Referral.hold_id == hold_id, Referral.state.in_(OPEN_STATES))
+        )
+    )
 
 
 def reference_taken(session: Session, reference: str) -> bool:
-    return bool(session.scalar(select(func.count()).select_from(Referral)
-                               .where(Referral.reference == reference, Referral.state.in_(OPEN_STATES))))
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(Referral)
+            .where(Referral.reference == reference, Referral.state.in_(OPEN_STATES))
+        )
+    )
 
 
 def referral_for_move(session: Session, referral_id: str) -> Referral | None:
     """The referral under its row lock: two answers to one referral are made one after the other, and
     the second sees the state the first left."""
-    return session.scalars(select(Referral).where(Referral.id == referral_id).with_for_update()
-                           .execution_options(populate_existing=True)).first()
+    return session.scalars(
+        select(Referral).where(Referral.id == referral_id).with_for_update().execution_options(populate_existing=True)
+    ).first()
 
 
 def referral(session: Session, referral_id: str) -> Referral | None:
@@ -80,8 +95,11 @@ def histories(session: Session, referral_ids: Sequence[str]) -> dict[str, list[R
     """Every listed referral's history in one round trip, oldest move first."""
     found: dict[str, list[ReferralEvent]] = {rid: [] for rid in referral_ids}
     if referral_ids:
-        for event in session.scalars(select(ReferralEvent).where(ReferralEvent.referral_id.in_(referral_ids))
-                                     .order_by(ReferralEvent.referral_id, ReferralEvent.id)):
+        for event in session.scalars(
+            select(ReferralEvent)
+            .where(ReferralEvent.referral_id.in_(referral_ids))
+            .order_by(ReferralEvent.referral_id, ReferralEvent.id)
+        ):
             found[event.referral_id].append(event)
     return found
 
@@ -101,8 +119,7 @@ class ReferralFilter:
     reference: str | None = None
 
 
-def list_referrals(session: Session, scope: ReferralFilter, offset: int, limit: int
-                   ) -> tuple[int, list[Referral]]:
+def list_referrals(session: Session, scope: ReferralFilter, offset: int, limit: int) -> tuple[int, list[Referral]]:
     """Open referrals first (what still needs someone's attention), newest first within each."""
     conditions = []
     if scope.key_id is not None:
@@ -116,18 +133,30 @@ def list_referrals(session: Session, scope: ReferralFilter, offset: int, limit: 
     where = and_(*conditions) if conditions else text("true")
     total = session.scalar(select(func.count()).select_from(Referral).where(where)) or 0
     pending_first = Referral.state.in_(OPEN_STATES).desc()
-    rows = list(session.scalars(select(Referral).where(where)
-                                .order_by(pending_first, Referral.created_at.desc(), Referral.id)
-                                .offset(offset).limit(limit)))
+    rows = list(
+        session.scalars(
+            select(Referral)
+            .where(where)
+            .order_by(pending_first, Referral.created_at.desc(), Referral.id)
+            .offset(offset)
+            .limit(limit)
+        )
+    )
     return total, rows
 
 
 def due_for_expiry(session: Session, now: datetime, limit: int) -> list[Referral]:
     """Sent referrals past their answer time, locked; rows another worker holds are skipped, so two
     workers never expire the same referral."""
-    return list(session.scalars(select(Referral).where(Referral.state == "sent", Referral.respond_by <= now)
-                                .order_by(Referral.respond_by).limit(limit)
-                                .with_for_update(skip_locked=True)))
+    return list(
+        session.scalars(
+            select(Referral)
+            .where(Referral.state == "sent", Referral.respond_by <= now)
+            .order_by(Referral.respond_by)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
 
 
 # --- outcomes ----------------------------------------------------------------------------------------
@@ -169,30 +198,61 @@ class ReachedRow:
     reasons: list[str]
 
 
-def reached_rows(session: Session, *, start: datetime, end: datetime, needs: Sequence[str] | None,
-                 intercepts: Sequence[int] | None, program: str | None) -> list[ReachedRow]:
-    rows = session.execute(text(_OUTCOMES), {
-        "start": start, "end": end, "needs": list(needs) if needs else None,
-        "intercepts": list(intercepts) if intercepts else None, "program": program})
-    return [ReachedRow(r.need, r.intercept, r.program, r.state, r.referrals,
-                       [float(m) for m in r.minutes or ()], list(r.reasons or ())) for r in rows]
+def reached_rows(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    needs: Sequence[str] | None,
+    intercepts: Sequence[int] | None,
+    program: str | None,
+) -> list[ReachedRow]:
+    rows = session.execute(
+        text(_OUTCOMES),
+        {
+            "start": start,
+            "end": end,
+            "needs": list(needs) if needs else None,
+            "intercepts": list(intercepts) if intercepts else None,
+            "program": program,
+        },
+    )
+    return [
+        ReachedRow(
+            r.need,
+            r.intercept,
+            r.program,
+            r.state,
+            r.referrals,
+            [float(m) for m in r.minutes or ()],
+            list(r.reasons or ()),
+        )
+        for r in rows
+    ]
 
 
-def referred_enrolled(session: Session, *, start: datetime, end: datetime, needs: Sequence[str],
-                      intercepts: Sequence[int]) -> dict[tuple[str, int], tuple[int, int]]:
+def referred_enrolled(
+    session: Session, *, start: datetime, end: datetime, needs: Sequence[str], intercepts: Sequence[int]
+) -> dict[tuple[str, int], tuple[int, int]]:
     """(need, intercept) → (referred, enrolled), for the SIM table's cells."""
     rows = session.execute(
-        select(Referral.need, Referral.intercept, func.count(),
-               func.count().filter(Referral.state == "enrolled"))
-        .where(Referral.created_at >= start, Referral.created_at < end, Referral.need.in_(list(needs)),
-               Referral.intercept.in_(list(intercepts)))
-        .group_by(Referral.need, Referral.intercept))
+        select(Referral.need, Referral.intercept, func.count(), func.count().filter(Referral.state == "enrolled"))
+        .where(
+            Referral.created_at >= start,
+            Referral.created_at < end,
+            Referral.need.in_(list(needs)),
+            Referral.intercept.in_(list(intercepts)),
+        )
+        .group_by(Referral.need, Referral.intercept)
+    )
     # Referrals without an intercept have no SIM cell (the filter above leaves them out).
-    return {(need, intercept): (referred, enrolled) for need, intercept, referred, enrolled in rows
-            if intercept is not None}
+    return {
+        (need, intercept): (referred, enrolled) for need, intercept, referred, enrolled in rows if intercept is not None
+    }
 
 
 # --- webhooks ----------------------------------------------------------------------------------------
+
 
 def endpoints_of(session: Session, organization_id: str | None) -> list[WebhookEndpoint]:
     stmt = select(WebhookEndpoint).order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
@@ -205,9 +265,10 @@ def delivery_counts(session: Session, endpoint_ids: Sequence[str]) -> dict[str, 
     counts: dict[str, dict[str, int]] = {eid: {"pending": 0, "delivered": 0, "failed": 0} for eid in endpoint_ids}
     if endpoint_ids:
         for endpoint_id, state, n in session.execute(
-                select(WebhookDelivery.endpoint_id, WebhookDelivery.state, func.count())
-                .where(WebhookDelivery.endpoint_id.in_(endpoint_ids))
-                .group_by(WebhookDelivery.endpoint_id, WebhookDelivery.state)):
+            select(WebhookDelivery.endpoint_id, WebhookDelivery.state, func.count())
+            .where(WebhookDelivery.endpoint_id.in_(endpoint_ids))
+            .group_by(WebhookDelivery.endpoint_id, WebhookDelivery.state)
+        ):
             counts[endpoint_id][state] = n
     return counts
 
@@ -232,21 +293,50 @@ def claim_due_deliveries(session: Session, now: datetime, lease_until: datetime,
     """Due deliveries, leased until `lease_until` so another worker skips them while this one sends
     (the lease is committed before any network I/O; a crashed sender's lease simply runs out)."""
     rows = session.execute(
-        select(WebhookDelivery.id, WebhookDelivery.endpoint_id, WebhookEndpoint.url, WebhookEndpoint.secret,
-               WebhookDelivery.payload, WebhookDelivery.attempts)
+        select(
+            WebhookDelivery.id,
+            WebhookDelivery.endpoint_id,
+            WebhookEndpoint.url,
+            WebhookEndpoint.secret,
+            WebhookDelivery.payload,
+            WebhookDelivery.attempts,
+        )
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now)
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)
-        .with_for_update(of=WebhookDelivery, skip_locked=True)).all()
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(limit)
+        .with_for_update(of=WebhookDelivery, skip_locked=True)
+    ).all()
     claimed = [DueDelivery(r.id, r.endpoint_id, r.url, r.secret, r.payload, r.attempts) for r in rows]
     if claimed:
-        session.execute(update(WebhookDelivery).where(WebhookDelivery.id.in_([d.id for d in claimed]))
-                        .values(next_attempt_at=lease_until))
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_([d.id for d in claimed]))
+            .values(next_attempt_at=lease_until)
+        )
     return claimed
 
 
-def record_attempt(session: Session, delivery_id: str, *, state: str, attempts: int, next_attempt_at: datetime,
-                   last_status: int | None, last_error: str | None, delivered_at: datetime | None) -> None:
-    session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
-                    .values(state=state, attempts=attempts, next_attempt_at=next_attempt_at,
-                            last_status=last_status, last_error=last_error, delivered_at=delivered_at))
+def record_attempt(
+    session: Session,
+    delivery_id: str,
+    *,
+    state: str,
+    attempts: int,
+    next_attempt_at: datetime,
+    last_status: int | None,
+    last_error: str | None,
+    delivered_at: datetime | None,
+) -> None:
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id)
+        .values(
+            state=state,
+            attempts=attempts,
+            next_attempt_at=next_attempt_at,
+            last_status=last_status,
+            last_error=last_error,
+            delivered_at=delivered_at,
+        )
+    )

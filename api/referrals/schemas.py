@@ -39,7 +39,8 @@ class ReferralIn(BaseModel):
     intercept: Annotated[int, Field(ge=min(INTERCEPTS), le=max(INTERCEPTS), strict=True)] | None = None
     location: LocationIn | None = None
     respond_within_minutes: Annotated[int, Field(ge=RESPOND_WITHIN_MIN, le=RESPOND_WITHIN_MAX, strict=True)] = (
-        RESPOND_WITHIN_DEFAULT)
+        RESPOND_WITHIN_DEFAULT
+    )
 
 
 class DeclineIn(BaseModel):

@@ -48,25 +48,36 @@ def _iso(value: datetime) -> str:
     return value.isoformat()
 
 
-def referral_view(referral: Referral, history: Sequence[ReferralEvent], service_name: str | None,
-                  now: datetime | None = None) -> dict[str, Any]:
+def referral_view(
+    referral: Referral, history: Sequence[ReferralEvent], service_name: str | None, now: datetime | None = None
+) -> dict[str, Any]:
     state = current_state(referral.state, referral.respond_by, now) if now else referral.state
     return {
-        "id": referral.id, "reference": referral.reference, "state": state,
-        "service_id": referral.service_id, "service_name": service_name,
-        "organization_id": referral.organization_id, "need": referral.need, "hold_id": referral.hold_id,
-        "program": referral.program, "intercept": referral.intercept, "cell": referral.cell,
-        "created_at": _iso(referral.created_at), "respond_by": _iso(referral.respond_by),
+        "id": referral.id,
+        "reference": referral.reference,
+        "state": state,
+        "service_id": referral.service_id,
+        "service_name": service_name,
+        "organization_id": referral.organization_id,
+        "need": referral.need,
+        "hold_id": referral.hold_id,
+        "program": referral.program,
+        "intercept": referral.intercept,
+        "cell": referral.cell,
+        "created_at": _iso(referral.created_at),
+        "respond_by": _iso(referral.respond_by),
         "updated_at": _iso(referral.updated_at),
-        "history": [{"state": e.state, "at": _iso(e.at), **({"reason": e.reason} if e.reason else {})}
-                    for e in history],
+        "history": [
+            {"state": e.state, "at": _iso(e.at), **({"reason": e.reason} if e.reason else {})} for e in history
+        ],
     }
 
 
 def _full_view(session: Session, referral: Referral, now: datetime | None = None) -> dict[str, Any]:
     history = repository.histories(session, [referral.id])[referral.id]
-    return referral_view(referral, history, repository.service_names(session, [referral.service_id]).get(
-        referral.service_id), now)
+    return referral_view(
+        referral, history, repository.service_names(session, [referral.service_id]).get(referral.service_id), now
+    )
 
 
 def _cell(body: ReferralIn) -> str | None:
@@ -76,8 +87,10 @@ def _cell(body: ReferralIn) -> str | None:
     if body.location.postcode is not None:
         point = centroid(body.location.postcode)
         if point is None:
-            raise InvalidInput(f"unknown postcode {body.location.postcode!r}",
-                               errors=[{"field": "location.postcode", "message": "unknown postcode"}])
+            raise InvalidInput(
+                f"unknown postcode {body.location.postcode!r}",
+                errors=[{"field": "location.postcode", "message": "unknown postcode"}],
+            )
         lat, lon = point
     else:
         assert body.location.lat is not None and body.location.lon is not None
@@ -128,11 +141,22 @@ def send_referral(session: Session, caller: Caller, body: ReferralIn, now: datet
         raise InvalidInput(message, errors=[{"field": "need", "message": message}])
     if body.hold_id is not None:
         _check_hold(session, caller, body.hold_id, service.id, now)
-    referral = Referral(id=str(uuid.uuid4()), reference="", state="sent", service_id=service.id,
-                        organization_id=service.organization_id, need=body.need, hold_id=body.hold_id,
-                        program=program, intercept=body.intercept, cell=_cell(body), key_id=caller.key_id,
-                        created_at=now, respond_by=now + timedelta(minutes=body.respond_within_minutes),
-                        updated_at=now)
+    referral = Referral(
+        id=str(uuid.uuid4()),
+        reference="",
+        state="sent",
+        service_id=service.id,
+        organization_id=service.organization_id,
+        need=body.need,
+        hold_id=body.hold_id,
+        program=program,
+        intercept=body.intercept,
+        cell=_cell(body),
+        key_id=caller.key_id,
+        created_at=now,
+        respond_by=now + timedelta(minutes=body.respond_within_minutes),
+        updated_at=now,
+    )
     _insert_with_reference(session, referral)
     repository.add_event(session, referral.id, "sent", now)
     view = _full_view(session, referral)
@@ -157,8 +181,9 @@ def _end_hold(session: Session, referral: Referral, state: str, now: datetime, a
         release_held_unit(session, hold, now)
 
 
-def _apply(session: Session, referral: Referral, state: str, at: datetime, reason: str | None,
-           actor: str, now: datetime) -> None:
+def _apply(
+    session: Session, referral: Referral, state: str, at: datetime, reason: str | None, actor: str, now: datetime
+) -> None:
     referral.state = state
     referral.updated_at = at
     session.flush()
@@ -166,8 +191,9 @@ def _apply(session: Session, referral: Referral, state: str, at: datetime, reaso
     _end_hold(session, referral, state, now, actor)
 
 
-def move_referral(session: Session, caller: Caller, referral_id: str, action: str, now: datetime,
-                  reason: str | None = None) -> dict[str, Any]:
+def move_referral(
+    session: Session, caller: Caller, referral_id: str, action: str, now: datetime, reason: str | None = None
+) -> dict[str, Any]:
     move = MOVES.get(action)
     if move is None:
         raise NotFound(f"no move {action!r}; moves are {', '.join(MOVES)}")
@@ -178,14 +204,21 @@ def move_referral(session: Session, caller: Caller, referral_id: str, action: st
     if referral is None:
         raise NotFound(f"no referral with id {referral_id}")
     ensure_referral_visible(caller, referral)
-    if not may_move(move, role=caller.role, is_provider_of_service=is_provider_of(caller, referral),
-                    is_sender=is_sender(caller, referral)):
+    if not may_move(
+        move,
+        role=caller.role,
+        is_provider_of_service=is_provider_of(caller, referral),
+        is_sender=is_sender(caller, referral),
+    ):
         who = "the provider of the service" if move.mover == "provider" else "the key that sent it"
         raise Forbidden(f"only {who} (or admin) may {action} a referral")
     state = current_state(referral.state, referral.respond_by, now)
     if state not in move.sources:
-        raise Conflict(f"a referral that is {state} cannot move to {move.target}", code="invalid_transition",
-                       **{"from": state, "to": move.target})
+        raise Conflict(
+            f"a referral that is {state} cannot move to {move.target}",
+            code="invalid_transition",
+            **{"from": state, "to": move.target},
+        )
     _apply(session, referral, move.target, now, reason, caller.actor, now)
     view = _full_view(session, referral)
     webhooks.enqueue(session, referral.organization_id, f"referral.{move.target}", view, now)
@@ -200,15 +233,18 @@ def read_referral(session: Session, caller: Caller, referral_id: str, now: datet
     return _full_view(session, referral, now)
 
 
-def list_referrals(session: Session, caller: Caller, state: str | None, reference: str | None,
-                   offset: int, limit: int, now: datetime) -> tuple[int, list[dict[str, Any]]]:
+def list_referrals(
+    session: Session, caller: Caller, state: str | None, reference: str | None, offset: int, limit: int, now: datetime
+) -> tuple[int, list[dict[str, Any]]]:
     if state is not None and state not in STATES:
         message = f"state must be one of {', '.join(STATES)}"
         raise InvalidInput(message, errors=[{"field": "state", "message": message}])
     scope = repository.ReferralFilter(
         key_id=caller.key_id if caller.role in ("case_manager", "operator") else None,
         organization_id=caller.organization_id if caller.role == "provider" else None,
-        state=state, reference=normalize_reference(reference) if reference is not None else None)
+        state=state,
+        reference=normalize_reference(reference) if reference is not None else None,
+    )
     if caller.role == "provider" and caller.organization_id is None:
         return 0, []
     total, rows = repository.list_referrals(session, scope, offset, limit)
@@ -248,8 +284,9 @@ def outcomes(session: Session, query: OutcomeQuery) -> list[dict[str, Any]]:
     counts: dict[tuple[str, int | None, str | None], Counter[str]] = defaultdict(Counter)
     minutes: dict[tuple[str, int | None, str | None], dict[str, list[float]]] = defaultdict(dict)
     reasons: dict[tuple[str, int | None, str | None], Counter[str]] = defaultdict(Counter)
-    for row in repository.reached_rows(session, start=query.start, end=query.end, needs=query.needs,
-                                       intercepts=query.intercepts, program=query.program):
+    for row in repository.reached_rows(
+        session, start=query.start, end=query.end, needs=query.needs, intercepts=query.intercepts, program=query.program
+    ):
         key = (row.need, row.intercept, row.program)
         counts[key][row.state] = row.referrals
         minutes[key][row.state] = row.minutes
@@ -259,12 +296,16 @@ def outcomes(session: Session, query: OutcomeQuery) -> list[dict[str, Any]]:
     for key in counts:
         need, intercept, program = key
         reached = counts[key]
-        rows.append({
-            "need": need, "intercept": intercept, "program": program,
-            "referred": suppressed(reached["sent"]),
-            **{state: suppressed(reached[state]) for state in OUTCOME_STATES if state != "sent"},
-            "median_minutes_to_accept": suppressed_median(minutes[key].get("accepted", [])),
-            "median_minutes_to_enroll": suppressed_median(minutes[key].get("enrolled", [])),
-            "decline_reasons": {r: suppressed(reasons[key][r]) for r in DECLINE_REASONS if reasons[key][r]},
-        })
+        rows.append(
+            {
+                "need": need,
+                "intercept": intercept,
+                "program": program,
+                "referred": suppressed(reached["sent"]),
+                **{state: suppressed(reached[state]) for state in OUTCOME_STATES if state != "sent"},
+                "median_minutes_to_accept": suppressed_median(minutes[key].get("accepted", [])),
+                "median_minutes_to_enroll": suppressed_median(minutes[key].get("enrolled", [])),
+                "decline_reasons": {r: suppressed(reasons[key][r]) for r in DECLINE_REASONS if reasons[key][r]},
+            }
+        )
     return rows

@@ -34,8 +34,9 @@ def expire_referrals(sessions: Callable[[], Session], now: datetime) -> int:
     return expired
 
 
-def deliver_webhooks(sessions: Callable[[], Session], settings: Settings, now: datetime,
-                     transport: httpx.BaseTransport | None = None) -> dict[str, int]:
+def deliver_webhooks(
+    sessions: Callable[[], Session], settings: Settings, now: datetime, transport: httpx.BaseTransport | None = None
+) -> dict[str, int]:
     """Sends each due webhook delivery once; failures are retried later with backoff."""
     return webhooks.deliver_due(sessions, settings, now, transport)
 

@@ -51,6 +51,7 @@ ERROR_TEXT_LIMIT: Final = 300
 
 # --- the outbound address rule ------------------------------------------------------------------------
 
+
 def outbound_problem(url: str, settings: Settings) -> str | None:
     """Why this webhook URL may not be registered, or None: the project's one outbound address policy
     (api.outbound: http(s), no credentials, public addresses only unless DIVERT_OUTBOUND_ALLOW_LOOPBACK).
@@ -64,6 +65,7 @@ def outbound_problem(url: str, settings: Settings) -> str | None:
 
 # --- signing ------------------------------------------------------------------------------------------
 
+
 def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
@@ -76,17 +78,27 @@ def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 
 
 def signed_headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    return {"webhook-id": message_id, "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature(secret, message_id, timestamp, body),
-            "content-type": "application/json", "user-agent": USER_AGENT}
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature(secret, message_id, timestamp, body),
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+    }
 
 
 # --- endpoints -----------------------------------------------------------------------------------------
 
-def endpoint_view(endpoint: WebhookEndpoint, counts: dict[str, int] | None = None,
-                  secret: str | None = None) -> dict[str, Any]:
-    view: dict[str, Any] = {"id": endpoint.id, "organization_id": endpoint.organization_id, "url": endpoint.url,
-                            "created_at": endpoint.created_at.isoformat()}
+
+def endpoint_view(
+    endpoint: WebhookEndpoint, counts: dict[str, int] | None = None, secret: str | None = None
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": endpoint.id,
+        "organization_id": endpoint.organization_id,
+        "url": endpoint.url,
+        "created_at": endpoint.created_at.isoformat(),
+    }
     if secret is not None:
         view["secret"] = secret
     if counts is not None:
@@ -94,8 +106,9 @@ def endpoint_view(endpoint: WebhookEndpoint, counts: dict[str, int] | None = Non
     return view
 
 
-def register_endpoint(session: Session, settings: Settings, caller: Caller, body: WebhookIn,
-                      now: datetime) -> dict[str, Any]:
+def register_endpoint(
+    session: Session, settings: Settings, caller: Caller, body: WebhookIn, now: datetime
+) -> dict[str, Any]:
     """A provider registers for its own organization; admin names one. The secret is shown once."""
     if caller.role == "provider":
         if body.organization_id is not None and body.organization_id != caller.organization_id:
@@ -113,8 +126,14 @@ def register_endpoint(session: Session, settings: Settings, caller: Caller, body
     if problem:
         raise InvalidInput(problem, errors=[{"field": "url", "message": problem}])
     secret = new_secret()
-    endpoint = WebhookEndpoint(id=str(uuid.uuid4()), organization_id=organization_id, url=body.url,
-                               secret=secret, key_id=caller.key_id, created_at=now)
+    endpoint = WebhookEndpoint(
+        id=str(uuid.uuid4()),
+        organization_id=organization_id,
+        url=body.url,
+        secret=secret,
+        key_id=caller.key_id,
+        created_at=now,
+    )
     session.add(endpoint)
     session.flush()
     return endpoint_view(endpoint, secret=secret)
@@ -138,8 +157,8 @@ def delete_endpoint(session: Session, caller: Caller, endpoint_id: str) -> None:
 
 # --- the outbox ----------------------------------------------------------------------------------------
 
-def enqueue(session: Session, organization_id: str | None, event_type: str, data: dict[str, Any],
-            now: datetime) -> int:
+
+def enqueue(session: Session, organization_id: str | None, event_type: str, data: dict[str, Any], now: datetime) -> int:
     """One delivery per endpoint of the organization, in the caller's transaction."""
     if organization_id is None:
         return 0
@@ -147,14 +166,24 @@ def enqueue(session: Session, organization_id: str | None, event_type: str, data
     rows = []
     for endpoint in endpoints:
         message_id = "msg_" + uuid.uuid4().hex
-        rows.append({"id": message_id, "endpoint_id": endpoint.id, "event_type": event_type,
-                     "payload": {"type": event_type, "timestamp": now.isoformat(), "data": data},
-                     "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now})
+        rows.append(
+            {
+                "id": message_id,
+                "endpoint_id": endpoint.id,
+                "event_type": event_type,
+                "payload": {"type": event_type, "timestamp": now.isoformat(), "data": data},
+                "state": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        )
     repository.add_deliveries(session, rows)
     return len(rows)
 
 
 # --- delivery ------------------------------------------------------------------------------------------
+
 
 def retry_delay(attempts: int) -> timedelta:
     """After the n-th failed attempt: base × 2^(n-1), capped, scaled by a jitter in [0.75, 1)."""
@@ -162,8 +191,9 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=seconds * (0.75 + 0.25 * random.random()))
 
 
-def _send(client: httpx.Client, settings: Settings, delivery: repository.DueDelivery, now: datetime
-          ) -> tuple[int | None, str | None]:
+def _send(
+    client: httpx.Client, settings: Settings, delivery: repository.DueDelivery, now: datetime
+) -> tuple[int | None, str | None]:
     """(HTTP status, error) of one attempt; a 2xx status with no error is delivered."""
     problem = outbound_problem(delivery.url, settings)
     if problem:
@@ -181,8 +211,9 @@ def _send(client: httpx.Client, settings: Settings, delivery: repository.DueDeli
     return response.status_code, f"HTTP {response.status_code}: {response.text[:ERROR_TEXT_LIMIT]}"
 
 
-def deliver_due(sessions: Callable[[], Session], settings: Settings, now: datetime,
-                transport: httpx.BaseTransport | None = None) -> dict[str, int]:
+def deliver_due(
+    sessions: Callable[[], Session], settings: Settings, now: datetime, transport: httpx.BaseTransport | None = None
+) -> dict[str, int]:
     """Sends every due delivery once: claim (committed), send outside any transaction, record."""
     with sessions() as session:
         claimed = repository.claim_due_deliveries(session, now, now + timedelta(seconds=LEASE_SECONDS), BATCH)
@@ -190,8 +221,9 @@ def deliver_due(sessions: Callable[[], Session], settings: Settings, now: dateti
     tally = {"delivered": 0, "retrying": 0, "failed": 0}
     if not claimed:
         return tally
-    with outbound_client(settings.outbound_allow_loopback, transport=transport, timeout=TIMEOUT_SECONDS,
-                         follow_redirects=False) as client:
+    with outbound_client(
+        settings.outbound_allow_loopback, transport=transport, timeout=TIMEOUT_SECONDS, follow_redirects=False
+    ) as client:
         results = [(d, *_send(client, settings, d, now)) for d in claimed]
     with sessions() as session:
         for delivery, status, error in results:
@@ -202,12 +234,24 @@ def deliver_due(sessions: Callable[[], Session], settings: Settings, now: dateti
                 state, next_at, delivered_at = "failed", now, None
             else:
                 state, next_at, delivered_at = "pending", now + retry_delay(attempts), None
-            repository.record_attempt(session, delivery.id, state=state, attempts=attempts,
-                                      next_attempt_at=next_at, last_status=status, last_error=error,
-                                      delivered_at=delivered_at)
+            repository.record_attempt(
+                session,
+                delivery.id,
+                state=state,
+                attempts=attempts,
+                next_attempt_at=next_at,
+                last_status=status,
+                last_error=error,
+                delivered_at=delivered_at,
+            )
             tally["retrying" if state == "pending" else state] += 1
             if error is not None:
-                log.warning("webhook delivery %s to endpoint %s failed (attempt %d): %s",
-                            delivery.id, delivery.endpoint_id, attempts, error)
+                log.warning(
+                    "webhook delivery %s to endpoint %s failed (attempt %d): %s",
+                    delivery.id,
+                    delivery.endpoint_id,
+                    attempts,
+                    error,
+                )
         session.commit()
     return tally

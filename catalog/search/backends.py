@@ -19,6 +19,4 @@ def get_search_backend(settings: Settings) -> SearchBackend:
         if not settings.meili_url:
             raise SearchUnavailable("SEARCH_BACKEND=meilisearch needs MEILI_URL")
         return MeiliSearch(MeiliClient(settings.meili_url, settings.meili_key))
-    raise SearchUnavailable(
-        f"unknown SEARCH_BACKEND {settings.search_backend!r}; use one of {', '.join(BACKENDS)}"
-    )
+    raise SearchUnavailable(f"unknown SEARCH_BACKEND {settings.search_backend!r}; use one of {', '.join(BACKENDS)}")

@@ -97,9 +97,7 @@ class MeiliClient:
         except httpx.HTTPError as exc:
             raise MeiliError(f"Meilisearch at {self.url} unreachable: {type(exc).__name__}") from exc
         if response.status_code >= 400:
-            raise MeiliError(
-                f"Meilisearch {method} {path} answered {response.status_code}: {response.text[:300]}"
-            )
+            raise MeiliError(f"Meilisearch {method} {path} answered {response.status_code}: {response.text[:300]}")
         return response.json() if response.content else None
 
     @staticmethod
@@ -115,9 +113,7 @@ class MeiliClient:
         return self._task_uid(self._call("PATCH", f"/indexes/{INDEX}/settings", INDEX_SETTINGS))
 
     def add_documents(self, documents: Sequence[dict[str, Any]]) -> int:
-        return self._task_uid(
-            self._call("POST", f"/indexes/{INDEX}/documents?primaryKey=id", list(documents))
-        )
+        return self._task_uid(self._call("POST", f"/indexes/{INDEX}/documents?primaryKey=id", list(documents)))
 
     def delete_documents(self, ids: Sequence[str]) -> int:
         return self._task_uid(self._call("POST", f"/indexes/{INDEX}/documents/delete-batch", list(ids)))
@@ -143,18 +139,13 @@ class MeiliClient:
     def ensure_index(self) -> None:
         """Creates the index (an existing one is fine) and applies the settings the filters need."""
         created = self.wait_for_task(self.create_index())
-        if (
-            created.get("status") != "succeeded"
-            and (created.get("error") or {}).get("code") != "index_already_exists"
-        ):
+        if created.get("status") != "succeeded" and (created.get("error") or {}).get("code") != "index_already_exists":
             raise MeiliError(f"Meilisearch could not create index {INDEX!r}: {created.get('error')}")
         configured = self.wait_for_task(self.update_settings())
         if configured.get("status") != "succeeded":
             raise MeiliError(f"Meilisearch refused the index settings: {configured.get('error')}")
 
-    def search(
-        self, q: str, *, filter: Sequence[str] = (), limit: int = 20, offset: int = 0
-    ) -> dict[str, Any]:
+    def search(self, q: str, *, filter: Sequence[str] = (), limit: int = 20, offset: int = 0) -> dict[str, Any]:
         body: dict[str, Any] = {
             "q": q,
             "limit": limit,
@@ -170,9 +161,9 @@ class MeiliClient:
         return answer
 
 
-_RANKING_SQL: Final = text(
-    "SELECT h.service_id, h.rank FROM unnest(:ids, :ranks) AS h(service_id, rank)"
-).bindparams(bindparam("ids", type_=ARRAY(Text)), bindparam("ranks", type_=ARRAY(Float)))
+_RANKING_SQL: Final = text("SELECT h.service_id, h.rank FROM unnest(:ids, :ranks) AS h(service_id, rank)").bindparams(
+    bindparam("ids", type_=ARRAY(Text)), bindparam("ranks", type_=ARRAY(Float))
+)
 
 
 class MeiliSearch:

@@ -88,14 +88,10 @@ class PostgresSearch:
         read = read_query(text)
         if not read.units:
             # Only language words ("spanish"): every service is a hit; the language filter decides.
-            return select(Service.id.label("service_id"), literal(0.0, Float).label("rank")).subquery(
-                "search_hits"
-            )
+            return select(Service.id.label("service_id"), literal(0.0, Float).label("rank")).subquery("search_hits")
         # The `<%` operator (served by the trigram GIN index) reads its threshold from this setting;
         # `is_local` keeps it to the current transaction.
-        session.execute(
-            select(func.set_config("pg_trgm.word_similarity_threshold", str(TRIGRAM_THRESHOLD), True))
-        )
+        session.execute(select(func.set_config("pg_trgm.word_similarity_threshold", str(TRIGRAM_THRESHOLD), True)))
         words = folded(read.text.strip())
         query = full_text_query(read)
         full_text = Service.search_vector.op("@@")(query)

@@ -110,9 +110,7 @@ def geo_point(lat: float, lon: float) -> ColumnElement[object]:
     return func.geography(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326))
 
 
-def place_within(
-    service_id: IdColumn, lat: float, lon: float, meters: float
-) -> ColumnElement[bool]:
+def place_within(service_id: IdColumn, lat: float, lon: float, meters: float) -> ColumnElement[bool]:
     """One of the service's places lies within `meters` of the point (ST_DWithin, served by GiST)."""
 
     return exists(

@@ -117,9 +117,7 @@ def sync_outbox_batch(session: Session, client: MeiliClient, batch: int = OUTBOX
 
 def enqueue_all_services(session: Session) -> int:
     """Queues every service for (re)indexing: after switching to Meilisearch, or to rebuild the index."""
-    result = session.execute(
-        text("INSERT INTO search_outbox (service_id) SELECT id FROM service ORDER BY id")
-    )
+    result = session.execute(text("INSERT INTO search_outbox (service_id) SELECT id FROM service ORDER BY id"))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -82,10 +82,16 @@ def upgrade() -> None:
     bind = op.get_bind()
     stale = bind.execute(sa.text(_STALE_LOCATIONS)).all()
     for start in range(0, len(stale), _BATCH):
-        batch = stale[start:start + _BATCH]
-        bind.execute(sa.text(_UPSERT_CELLS), {
-            "ids": [r.id for r in batch], "cells": [_cell(r.latitude, r.longitude) for r in batch],
-            "lats": [r.latitude for r in batch], "lons": [r.longitude for r in batch]})
+        batch = stale[start : start + _BATCH]
+        bind.execute(
+            sa.text(_UPSERT_CELLS),
+            {
+                "ids": [r.id for r in batch],
+                "cells": [_cell(r.latitude, r.longitude) for r in batch],
+                "lats": [r.latitude for r in batch],
+                "lons": [r.longitude for r in batch],
+            },
+        )
     op.execute("SET LOCAL work_mem = '256MB'")
     op.execute(_FILL)
     # Indexes after the fill: one sort each instead of a row-by-row index insert.
@@ -98,8 +104,10 @@ def upgrade() -> None:
         sa.Column("cell", sa.BigInteger(), primary_key=True),
         sa.Column("sites", sa.Integer(), nullable=False),
     )
-    op.execute("INSERT INTO gap_cell (intercept, need, cell, sites) SELECT intercept, need, cell, count(*) "
-               "FROM gap_site WHERE cell IS NOT NULL GROUP BY intercept, need, cell")
+    op.execute(
+        "INSERT INTO gap_cell (intercept, need, cell, sites) SELECT intercept, need, cell, count(*) "
+        "FROM gap_site WHERE cell IS NOT NULL GROUP BY intercept, need, cell"
+    )
     op.execute("ANALYZE gap_site")
     op.execute("ANALYZE gap_cell")
 

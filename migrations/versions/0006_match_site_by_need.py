@@ -28,9 +28,25 @@ depends_on = None
 # The vocabulary (matcher.vocabulary.NEEDS) as it stood at this revision; migrations never import
 # live code.
 _NEEDS = (
-    "shelter", "housing", "withdrawal_management", "moud", "sud_treatment", "mental_health", "crisis",
-    "harm_reduction", "health_care", "food", "clothing", "legal", "id_documents", "benefits", "employment",
-    "education", "transportation", "peer_support", "case_management",
+    "shelter",
+    "housing",
+    "withdrawal_management",
+    "moud",
+    "sud_treatment",
+    "mental_health",
+    "crisis",
+    "harm_reduction",
+    "health_care",
+    "food",
+    "clothing",
+    "legal",
+    "id_documents",
+    "benefits",
+    "employment",
+    "education",
+    "transportation",
+    "peer_support",
+    "case_management",
 )
 
 _COLUMNS = "id, need, service_id, service_at_location_id, location_id, geog, has_area"
@@ -75,8 +91,10 @@ def _swap_site_table(partitioned: bool) -> None:
             op.execute(f"CREATE TABLE match_site_{need} PARTITION OF match_site FOR VALUES IN ('{need}')")
         op.execute("CREATE TABLE match_site_other PARTITION OF match_site DEFAULT")
     # Rows go in place by place, so a partition's neighbours in space sit near each other on disk.
-    op.execute(f"INSERT INTO match_site ({_COLUMNS}) SELECT {_COLUMNS} FROM match_site_before "
-               "ORDER BY need, ST_GeoHash(CAST(geog AS geometry), 6), id")
+    op.execute(
+        f"INSERT INTO match_site ({_COLUMNS}) SELECT {_COLUMNS} FROM match_site_before "
+        "ORDER BY need, ST_GeoHash(CAST(geog AS geometry), 6), id"
+    )
     op.execute("DROP TABLE match_site_before")
     op.execute("ALTER SEQUENCE match_site_id_seq OWNED BY match_site.id")
     if partitioned:
@@ -94,8 +112,10 @@ def upgrade() -> None:
     op.add_column("match_profile", sa.Column("organization", sa.Text(), nullable=True))
     op.add_column("match_profile", sa.Column("minimum_age", sa.Integer(), nullable=True))
     op.add_column("match_profile", sa.Column("maximum_age", sa.Integer(), nullable=True))
-    op.add_column("match_profile", sa.Column("area_needs", sa.ARRAY(sa.Text()), nullable=False,
-                                             server_default=sa.text("'{}'::text[]")))
+    op.add_column(
+        "match_profile",
+        sa.Column("area_needs", sa.ARRAY(sa.Text()), nullable=False, server_default=sa.text("'{}'::text[]")),
+    )
     op.execute(_FILL_PROFILE)
 
 

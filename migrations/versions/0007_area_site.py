@@ -47,8 +47,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.add_column("match_profile", sa.Column("area_needs", sa.ARRAY(sa.Text()), nullable=False,
-                                             server_default=sa.text("'{}'::text[]")))
+    op.add_column(
+        "match_profile",
+        sa.Column("area_needs", sa.ARRAY(sa.Text()), nullable=False, server_default=sa.text("'{}'::text[]")),
+    )
     op.execute("""
         UPDATE match_profile mp SET area_needs = a.needs
         FROM (SELECT service_id, array_agg(DISTINCT need ORDER BY need) AS needs FROM area_site GROUP BY service_id) a

@@ -42,8 +42,13 @@ def upgrade() -> None:
     op.create_index("ix_referral_organization_id", "referral", ["organization_id"])
     op.create_index("ix_referral_key_id", "referral", ["key_id"])
     op.create_index("ix_referral_created", "referral", ["created_at"])
-    op.create_index("uq_referral_open_reference", "referral", ["reference"], unique=True,
-                    postgresql_where=sa.text("state IN ('sent', 'accepted', 'arrived')"))
+    op.create_index(
+        "uq_referral_open_reference",
+        "referral",
+        ["reference"],
+        unique=True,
+        postgresql_where=sa.text("state IN ('sent', 'accepted', 'arrived')"),
+    )
     op.create_index("ix_referral_due", "referral", ["respond_by"], postgresql_where=sa.text("state = 'sent'"))
 
     op.create_table(
@@ -70,8 +75,7 @@ def upgrade() -> None:
     op.create_table(
         "webhook_delivery",
         sa.Column("id", sa.Text(), primary_key=True),
-        sa.Column("endpoint_id", sa.Text(), sa.ForeignKey("webhook_endpoint.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column("endpoint_id", sa.Text(), sa.ForeignKey("webhook_endpoint.id", ondelete="CASCADE"), nullable=False),
         sa.Column("event_type", sa.Text(), nullable=False),
         sa.Column("payload", JSONB(), nullable=False),
         sa.Column("state", sa.Text(), nullable=False),
@@ -83,8 +87,12 @@ def upgrade() -> None:
         sa.Column("delivered_at", _TS, nullable=True),
     )
     op.create_index("ix_webhook_delivery_endpoint_id", "webhook_delivery", ["endpoint_id"])
-    op.create_index("ix_webhook_delivery_due", "webhook_delivery", ["next_attempt_at"],
-                    postgresql_where=sa.text("state = 'pending'"))
+    op.create_index(
+        "ix_webhook_delivery_due",
+        "webhook_delivery",
+        ["next_attempt_at"],
+        postgresql_where=sa.text("state = 'pending'"),
+    )
 
 
 def downgrade() -> None:

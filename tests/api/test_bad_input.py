@@ -66,13 +66,15 @@ QUERY_CASES = [
 
 
 @pytest.mark.parametrize(("url", "field"), QUERY_CASES)
-def test_nul_and_surrogates_in_parameters_are_422_naming_them(lenient: TestClient, db: Any, url: str,
-                                                              field: str) -> None:
+def test_nul_and_surrogates_in_parameters_are_422_naming_them(
+    lenient: TestClient, db: Any, url: str, field: str
+) -> None:
     assert_names(lenient.get(url), field)
 
 
-def test_nul_and_surrogates_in_body_fields_are_422_naming_them(lenient: TestClient, one_service: str,
-                                                               make_key: Any) -> None:
+def test_nul_and_surrogates_in_body_fields_are_422_naming_them(
+    lenient: TestClient, one_service: str, make_key: Any
+) -> None:
     curator = make_key("curator")
     case_manager = make_key("case_manager")
     report = f"/v1/services/{one_service}/reports"
@@ -81,14 +83,34 @@ def test_nul_and_surrogates_in_body_fields_are_422_naming_them(lenient: TestClie
         ("POST", report, {"message": "ok", "field": "\x00"}, None, "field"),
         ("PATCH", f"/v1/services/{one_service}", {"name": "New\x00name"}, curator, "name"),
         ("PATCH", f"/v1/services/{one_service}", {"description": "a\x00"}, curator, "description"),
-        ("POST", "/v1/match", {"location": {"lat": 47.6, "lon": -122.3}, "needs": ["food\x00"]}, case_manager,
-         "needs.0"),
-        ("POST", "/v1/match", {"location": {"postcode": "98\x00104"}, "needs": ["food"]}, case_manager,
-         "location.postcode"),
-        ("POST", "/v1/match", {"location": {"lat": 47.6, "lon": -122.3}, "needs": ["food"], "program": "p\x00"},
-         case_manager, "program"),
-        ("POST", "/v1/match", {"location": {"lat": 47.6, "lon": -122.3}, "needs": ["food"], "x\x00": 1},
-         case_manager, "x\x00"),
+        (
+            "POST",
+            "/v1/match",
+            {"location": {"lat": 47.6, "lon": -122.3}, "needs": ["food\x00"]},
+            case_manager,
+            "needs.0",
+        ),
+        (
+            "POST",
+            "/v1/match",
+            {"location": {"postcode": "98\x00104"}, "needs": ["food"]},
+            case_manager,
+            "location.postcode",
+        ),
+        (
+            "POST",
+            "/v1/match",
+            {"location": {"lat": 47.6, "lon": -122.3}, "needs": ["food"], "program": "p\x00"},
+            case_manager,
+            "program",
+        ),
+        (
+            "POST",
+            "/v1/match",
+            {"location": {"lat": 47.6, "lon": -122.3}, "needs": ["food"], "x\x00": 1},
+            case_manager,
+            "x\x00",
+        ),
     ]
     for method, path, body, headers, field in cases:
         assert_names(lenient.request(method, path, json=body, headers=headers), field)
@@ -96,16 +118,26 @@ def test_nul_and_surrogates_in_body_fields_are_422_naming_them(lenient: TestClie
     raw = b'{"message": "bad \\ud800 text"}'
     assert_names(lenient.post(report, content=raw, headers={"Content-Type": "application/json"}), "message")
     raw = b'{"name": "\\udfff"}'
-    assert_names(lenient.patch(f"/v1/services/{one_service}", content=raw,
-                               headers={**curator, "Content-Type": "application/json"}), "name")
+    assert_names(
+        lenient.patch(
+            f"/v1/services/{one_service}", content=raw, headers={**curator, "Content-Type": "application/json"}
+        ),
+        "name",
+    )
     # A properly paired surrogate is just a character outside the BMP: accepted.
-    r = lenient.post(report, content=b'{"message": "closed \\ud83d\\ude00"}',
-                     headers={"Content-Type": "application/json"})
+    r = lenient.post(
+        report, content=b'{"message": "closed \\ud83d\\ude00"}', headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 201, r.text
 
 
-FAR_DATES = ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "1899-12-31T23:00:00Z", "2201-01-01T00:00:00Z",
-             "0001-01-01"]
+FAR_DATES = [
+    "9999-12-31T23:59:59Z",
+    "0001-01-01T00:00:00Z",
+    "1899-12-31T23:00:00Z",
+    "2201-01-01T00:00:00Z",
+    "0001-01-01",
+]
 
 
 @pytest.mark.parametrize("moment", FAR_DATES)

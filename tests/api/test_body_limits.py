@@ -31,7 +31,7 @@ def _padding(size: int) -> bytes:
 
 def _chunks(body: bytes, size: int = 16 * 1024) -> Iterator[bytes]:
     for start in range(0, len(body), size):
-        yield body[start:start + size]
+        yield body[start : start + size]
 
 
 def assert_too_large(response: httpx.Response) -> None:
@@ -56,13 +56,15 @@ def test_each_route_family_has_its_limit(client: Any, make_key: Any) -> None:
         r = client.request(method, path, content=body, headers={**(headers or {}), "Content-Type": "application/json"})
         assert_too_large(r)
         # The same body streamed without a Content-Length is cut off at the limit as well.
-        r = client.request(method, path, content=_chunks(body),
-                           headers={**(headers or {}), "Content-Type": "application/json"})
+        r = client.request(
+            method, path, content=_chunks(body), headers={**(headers or {}), "Content-Type": "application/json"}
+        )
         assert_too_large(r)
     # Within the limits nothing changes: a match body of 10 KB is an ordinary request, validated
     # like any other (too many needs).
-    r = client.post("/v1/match", content=_padding(10 * 1024), headers={**case_manager,
-                                                                       "Content-Type": "application/json"})
+    r = client.post(
+        "/v1/match", content=_padding(10 * 1024), headers={**case_manager, "Content-Type": "application/json"}
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "needs", r.text[:300]
 
 
@@ -90,6 +92,7 @@ def test_the_import_limit_is_a_setting_and_holds_while_streaming(db: Any, settin
 
 # --- a live server's memory ------------------------------------------------------------------------
 
+
 def _free_live_port() -> int:
     for port in LIVE_PORTS:
         with socket.socket() as sock:
@@ -115,8 +118,13 @@ def live_server(database_url: str, db: Any) -> Iterator[tuple[str, int]]:
     env = {**os.environ, "DATABASE_URL": database_url}
     divert = ROOT / ".venv" / "bin" / "divert"
     command = [str(divert)] if divert.exists() else [sys.executable, "-m", "divert.cli"]
-    server = subprocess.Popen([*command, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*command, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -164,18 +172,24 @@ def test_oversized_bodies_leave_a_live_servers_memory_flat(live_server: tuple[st
     httpx.post(base + "/v1/match", json={"needs": ["food"]}, timeout=10)  # warm every code path once
     before = _memory_kb(pid, "VmHWM")
     body = _padding(16 * 1024 * 1024)
-    declared = (f"POST /v1/match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n").encode()
+    declared = (
+        f"POST /v1/match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
     statuses: list[int] = []
-    threads = [threading.Thread(target=lambda: statuses.append(_send_raw(port, declared, _chunks(body, 1 << 20))))
-               for _ in range(3)]
+    threads = [
+        threading.Thread(target=lambda: statuses.append(_send_raw(port, declared, _chunks(body, 1 << 20))))
+        for _ in range(3)
+    ]
     started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    streamed = (b"POST /v1/match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                b"Transfer-Encoding: chunked\r\n\r\n")
+    streamed = (
+        b"POST /v1/match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
     chunked = (b"%x\r\n%s\r\n" % (len(c), c) for c in _chunks(body, 1 << 20))
     statuses.append(_send_raw(port, streamed, chunked))
     elapsed = time.monotonic() - started

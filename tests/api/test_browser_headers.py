@@ -27,8 +27,22 @@ def assert_hardened(response: Any) -> None:
 
 
 def test_pages_and_api_answers_carry_the_headers(client: Any, db: Any) -> None:
-    for path in ("/", "/match", "/directory", "/planner", "/provider", "/services/x", "/static/css/app.css",
-                 "/v1/", "/v1/services", "/openapi.json", "/docs", "/redoc", "/healthz", "/no-such-page"):
+    for path in (
+        "/",
+        "/match",
+        "/directory",
+        "/planner",
+        "/provider",
+        "/services/x",
+        "/static/css/app.css",
+        "/v1/",
+        "/v1/services",
+        "/openapi.json",
+        "/docs",
+        "/redoc",
+        "/healthz",
+        "/no-such-page",
+    ):
         response = client.get(path)
         assert_hardened(response)
         if path not in ("/docs", "/redoc"):

@@ -91,8 +91,12 @@ ROUTES = [
     ("POST", "/v1/match", "case_manager", {"location": {"lat": 47.6, "lon": -122.3}, "needs": ["food"]}),
     ("GET", "/v1/capacity", "admin", None),
     ("PUT", "/v1/capacity/cap-1", "admin", {"available": 1, "updated": "2026-01-01T00:00:00Z"}),
-    ("POST", "/v1/capacity", "admin", {"updates": [{"capacity_id": "cap-1", "available": 1,
-                                                    "updated": "2026-01-01T00:00:00Z"}]}),
+    (
+        "POST",
+        "/v1/capacity",
+        "admin",
+        {"updates": [{"capacity_id": "cap-1", "available": 1, "updated": "2026-01-01T00:00:00Z"}]},
+    ),
     ("POST", "/v1/holds", "case_manager", {"capacity_id": "cap-1"}),
     ("GET", "/v1/feeds", "admin", None),
     ("POST", "/v1/import/hsds", "admin", [{"id": "s1", "name": "Shelter", "organization": {"id": "o1", "name": "O"}}]),
@@ -103,15 +107,17 @@ ROUTES = [
 ]
 
 
-def test_every_route_family_answers_503_when_the_database_is_lost(relay: Relay, settings: Any, make_key: Any,
-                                                                    database_url: str) -> None:
+def test_every_route_family_answers_503_when_the_database_is_lost(
+    relay: Relay, settings: Any, make_key: Any, database_url: str
+) -> None:
     from api.app import create_app
 
     keys = {role: make_key(role) for role in ("curator", "planner", "case_manager", "admin")}
     fresh = make_key("operator")  # never used before the drop: its look-up needs the database
     name = urlsplit(database_url).path
-    relayed = settings.model_copy(update={
-        "database_url": f"postgresql://postgres:postgres@127.0.0.1:{relay.port}{name}"})
+    relayed = settings.model_copy(
+        update={"database_url": f"postgresql://postgres:postgres@127.0.0.1:{relay.port}{name}"}
+    )
     app = create_app(relayed)
     with TestClient(app, raise_server_exceptions=False) as client:
         for role in keys:  # the connection works through the relay, and every key is checked once
@@ -123,8 +129,12 @@ def test_every_route_family_answers_503_when_the_database_is_lost(relay: Relay, 
             headers = fresh if role == "fresh" else keys.get(role or "", {})
             r = client.request(method, path, json=body, headers=headers)
             content_type = r.headers.get("content-type", "")
-            ok = (r.status_code == 503 and content_type.startswith("application/json")
-                  and r.json().get("error") == "database_unavailable" and "Retry-After" in r.headers)
+            ok = (
+                r.status_code == 503
+                and content_type.startswith("application/json")
+                and r.json().get("error") == "database_unavailable"
+                and "Retry-After" in r.headers
+            )
             if not ok:
                 failures.append((method, path, r.status_code, r.text[:200]))
         assert failures == [], "\n".join(map(str, failures))

@@ -17,8 +17,13 @@ def _says_something(schema: dict[str, Any] | None) -> bool:
     if "$ref" in schema or schema.get("type") in ("string", "number", "integer", "boolean"):
         return True
     extra = schema.get("additionalProperties")
-    return schema.get("type") == "object" and isinstance(extra, dict) and _says_something(extra) \
-        or schema.get("type") == "array" and _says_something(schema.get("items"))
+    return (
+        schema.get("type") == "object"
+        and isinstance(extra, dict)
+        and _says_something(extra)
+        or schema.get("type") == "array"
+        and _says_something(schema.get("items"))
+    )
 
 
 def test_every_success_answer_is_declared(client) -> None:  # type: ignore[no-untyped-def]

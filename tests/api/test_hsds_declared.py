@@ -47,16 +47,25 @@ def _get(client, headers, path: str, **params: Any) -> Any:  # type: ignore[no-u
     return r.json()
 
 
-LISTS = (("/v1/services", Service), ("/v1/service_at_locations", ServiceAtLocation),
-         ("/v1/organizations", Organization), ("/v1/taxonomies", Taxonomy), ("/v1/taxonomy_terms", TaxonomyTerm))
+LISTS = (
+    ("/v1/services", Service),
+    ("/v1/service_at_locations", ServiceAtLocation),
+    ("/v1/organizations", Organization),
+    ("/v1/taxonomies", Taxonomy),
+    ("/v1/taxonomy_terms", TaxonomyTerm),
+)
 
 
 @pytest.mark.parametrize(("path", "model"), LISTS)
 def test_every_listing_shape_is_the_declared_page(client, directory, path, model) -> None:  # type: ignore[no-untyped-def]
     shapes: list[dict[str, Any]] = [{}, {"full": "true"}]
     if path in ("/v1/services", "/v1/service_at_locations"):
-        shapes += [{"minimal": "true"}, {"lat": 47.6, "lon": -122.33, "radius_km": 30},
-                   {"open_at": "2026-12-09T10:00:00-08:00", "full": "true"}, {"search": "shelter"}]
+        shapes += [
+            {"minimal": "true"},
+            {"lat": 47.6, "lon": -122.33, "radius_km": 30},
+            {"open_at": "2026-12-09T10:00:00-08:00", "full": "true"},
+            {"search": "shelter"},
+        ]
     if path == "/v1/organizations":
         shapes.append({"full_service": "true"})
     for params in shapes:
@@ -89,8 +98,9 @@ def test_ndjson_lines_and_a_correction_are_declared_services(client, directory, 
     assert len(lines) > 100
     for line in lines:
         _exactly(Service, line)
-    patched = client.patch(f"/v1/services/{lines[0]['id']}", json={"wait_time": "about a week"},
-                           headers=make_key("curator"))
+    patched = client.patch(
+        f"/v1/services/{lines[0]['id']}", json={"wait_time": "about a week"}, headers=make_key("curator")
+    )
     assert patched.status_code == 200, patched.text
     _exactly(Service, patched.json())
     assert patched.json()["wait_time"] == "about a week"
@@ -103,12 +113,15 @@ def test_the_openapi_document_declares_them(client) -> None:  # type: ignore[no-
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
     # HSDS leaves an optional field out rather than sending null: no null in the declared types.
     assert schemas["Service"]["properties"]["description"] == {
-        "type": "string", "title": "Description",
-        "description": schemas["Service"]["properties"]["description"]["description"]}
+        "type": "string",
+        "title": "Description",
+        "description": schemas["Service"]["properties"]["description"]["description"],
+    }
     assert schemas["Service"]["required"] == ["id"]
 
 
 def test_the_models_are_generated_from_the_standards_schemas() -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_hsds_models.py"), "--check"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "generate_hsds_models.py"), "--check"], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr

@@ -19,16 +19,31 @@ HERE = {"lat": 47.6062, "lon": -122.3321}
 @pytest.fixture
 def region(db):  # type: ignore[no-untyped-def]
     specs = [
-        {"name": "Pioneer Shelter", "at": (1, 0), "needs": ["shelter", "food"], "info": ["low_barrier"],
-         "languages": ["en", "es"],
-         "pools": [{"name": "public", "available": 2, "updated": UPDATED},
-                   {"name": "lead", "available": 1, "reserved_for": ["lead-kc"], "updated": UPDATED}]},
-        {"name": "Queue House", "at": (0.5, 0), "needs": ["shelter"],
-         "pools": [{"available": 2, "waitlist": 5, "updated": UPDATED}]},
-        {"name": "Sober House", "at": (2, 0), "needs": ["housing"], "elig": {"sobriety_required": True},
-         "pools": [{"available": 3, "updated": UPDATED}]},
-        {"name": "Day Clinic", "at": (0, 2), "needs": ["moud"],
-         "schedules": [("MO,TU,WE,TH,FR", "09:00", "17:00")]},
+        {
+            "name": "Pioneer Shelter",
+            "at": (1, 0),
+            "needs": ["shelter", "food"],
+            "info": ["low_barrier"],
+            "languages": ["en", "es"],
+            "pools": [
+                {"name": "public", "available": 2, "updated": UPDATED},
+                {"name": "lead", "available": 1, "reserved_for": ["lead-kc"], "updated": UPDATED},
+            ],
+        },
+        {
+            "name": "Queue House",
+            "at": (0.5, 0),
+            "needs": ["shelter"],
+            "pools": [{"available": 2, "waitlist": 5, "updated": UPDATED}],
+        },
+        {
+            "name": "Sober House",
+            "at": (2, 0),
+            "needs": ["housing"],
+            "elig": {"sobriety_required": True},
+            "pools": [{"available": 3, "updated": UPDATED}],
+        },
+        {"name": "Day Clinic", "at": (0, 2), "needs": ["moud"], "schedules": [("MO,TU,WE,TH,FR", "09:00", "17:00")]},
         {"name": "Outreach Van", "at": (30, 0), "needs": ["harm_reduction"], "area_km": 40},
         {"name": "Far Clinic", "at": (40, 0), "needs": ["harm_reduction"]},
     ]
@@ -49,8 +64,12 @@ def by_need(resp) -> dict:  # type: ignore[no-untyped-def, type-arg]
 
 
 def test_answer_shape_and_ranking(client, make_key, region) -> None:  # type: ignore[no-untyped-def]
-    r = post(client, make_key("case_manager"), needs=["shelter", "food", "housing", "moud", "harm_reduction"],
-             participant={"languages": ["es"]})
+    r = post(
+        client,
+        make_key("case_manager"),
+        needs=["shelter", "food", "housing", "moud", "harm_reduction"],
+        participant={"languages": ["es"]},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["at"] == AT
@@ -59,8 +78,20 @@ def test_answer_shape_and_ranking(client, make_key, region) -> None:  # type: ig
     shelter = needs["shelter"]
     assert [o["name"] for o in shelter["options"]] == ["Pioneer Shelter"]
     opt = shelter["options"][0]
-    assert set(opt) == {"service_id", "service_at_location_id", "location_id", "name", "organization",
-                        "distance_km", "open_now", "capacity", "score", "reasons", "warnings", "next_open"}
+    assert set(opt) == {
+        "service_id",
+        "service_at_location_id",
+        "location_id",
+        "name",
+        "organization",
+        "distance_km",
+        "open_now",
+        "capacity",
+        "score",
+        "reasons",
+        "warnings",
+        "next_open",
+    }
     assert opt["capacity"]["status"] == "open" and opt["capacity"]["pool"] == "public"
     assert opt["capacity"]["open_units"] == 2 and opt["capacity"]["unit"] == "bed"
     assert opt["capacity"]["capacity_id"] == world.capacity_id("Pioneer Shelter", "public")
@@ -68,8 +99,13 @@ def test_answer_shape_and_ranking(client, make_key, region) -> None:  # type: ig
     assert "1.0 km" in opt["reasons"] and "speaks es" in opt["reasons"] and "low barrier" in opt["reasons"]
     assert shelter["gap"] is None
     assert needs["food"]["options"][0]["capacity"] == {
-        "status": "untracked", "pool": None, "capacity_id": None, "unit": None, "open_units": None,
-        "updated": None}
+        "status": "untracked",
+        "pool": None,
+        "capacity_id": None,
+        "unit": None,
+        "open_units": None,
+        "updated": None,
+    }
     assert [o["name"] for o in needs["housing"]["options"]] == ["Sober House"]
     assert needs["moud"]["options"][0]["open_now"] is False  # Sunday evening
     assert [o["name"] for o in needs["harm_reduction"]["options"]] == ["Outreach Van"]
@@ -97,23 +133,26 @@ def test_roles(client, make_key, region) -> None:  # type: ignore[no-untyped-def
         assert post(client, make_key(role), needs=["food"]).status_code == 200
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"needs": ["shelter", "unicorns"]}, "needs"),
-    ({"needs": []}, "needs"),
-    ({"needs": ["food"] * 11}, "needs"),
-    ({"needs": ["food"], "location": {"lat": 91, "lon": 0}}, "location.lat"),
-    ({"needs": ["food"], "location": {"lat": 47.6, "lon": "east"}}, "location.lon"),
-    ({"needs": ["food"], "location": {"lat": 47.6}}, "location"),
-    ({"needs": ["food"], "location": {"postcode": "00000"}}, "location.postcode"),
-    ({"needs": ["food"], "radius_km": 201}, "radius_km"),
-    ({"needs": ["food"], "radius_km": 0}, "radius_km"),
-    ({"needs": ["food"], "limit": 51}, "limit"),
-    ({"needs": ["food"], "intercept": 6}, "intercept"),
-    ({"needs": ["food"], "at": "tomorrow-ish"}, "at"),
-    ({"needs": ["food"], "participant": {"age": -3}}, "participant.age"),
-    ({"needs": ["food"], "participant": {"on_mooud": True}}, "participant.on_mooud"),
-    ({"location": HERE}, "needs"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"needs": ["shelter", "unicorns"]}, "needs"),
+        ({"needs": []}, "needs"),
+        ({"needs": ["food"] * 11}, "needs"),
+        ({"needs": ["food"], "location": {"lat": 91, "lon": 0}}, "location.lat"),
+        ({"needs": ["food"], "location": {"lat": 47.6, "lon": "east"}}, "location.lon"),
+        ({"needs": ["food"], "location": {"lat": 47.6}}, "location"),
+        ({"needs": ["food"], "location": {"postcode": "00000"}}, "location.postcode"),
+        ({"needs": ["food"], "radius_km": 201}, "radius_km"),
+        ({"needs": ["food"], "radius_km": 0}, "radius_km"),
+        ({"needs": ["food"], "limit": 51}, "limit"),
+        ({"needs": ["food"], "intercept": 6}, "intercept"),
+        ({"needs": ["food"], "at": "tomorrow-ish"}, "at"),
+        ({"needs": ["food"], "participant": {"age": -3}}, "participant.age"),
+        ({"needs": ["food"], "participant": {"on_mooud": True}}, "participant.on_mooud"),
+        ({"location": HERE}, "needs"),
+    ],
+)
 def test_bad_input_is_422_naming_the_field(client, make_key, region, body, field) -> None:  # type: ignore[no-untyped-def]
     body = dict(body)
     body.setdefault("location", HERE)
@@ -125,30 +164,50 @@ def test_bad_input_is_422_naming_the_field(client, make_key, region, body, field
 
 
 def test_postcode_location(client, make_key, region) -> None:  # type: ignore[no-untyped-def]
-    r = client.post("/v1/match", json={"location": {"postcode": "98104"}, "needs": ["shelter"], "at": AT},
-                    headers=make_key("case_manager"))
+    r = client.post(
+        "/v1/match",
+        json={"location": {"postcode": "98104"}, "needs": ["shelter"], "at": AT},
+        headers=make_key("case_manager"),
+    )
     assert r.status_code == 200, r.text
     assert [o["name"] for o in by_need(r)["shelter"]["options"]] == ["Pioneer Shelter"]
 
 
 def test_gap_events_are_coarse_and_hold_no_participant(client, make_key, region, db, caplog) -> None:  # type: ignore[no-untyped-def]
     caplog.set_level(logging.DEBUG)
-    participant = {"age": 41, "gender": "nonbinary-unique-marker", "active_substance_use": True,
-                   "languages": ["zz-secret"], "insurance": ["insurer-secret"]}
-    r = post(client, make_key("case_manager"), needs=["housing", "crisis", "shelter"], intercept=1,
-             location={"lat": 47.612345, "lon": -122.334567}, at="2026-11-22T20:47:13-08:00",
-             participant=participant, radius_km=3)
+    participant = {
+        "age": 41,
+        "gender": "nonbinary-unique-marker",
+        "active_substance_use": True,
+        "languages": ["zz-secret"],
+        "insurance": ["insurer-secret"],
+    }
+    r = post(
+        client,
+        make_key("case_manager"),
+        needs=["housing", "crisis", "shelter"],
+        intercept=1,
+        location={"lat": 47.612345, "lon": -122.334567},
+        at="2026-11-22T20:47:13-08:00",
+        participant=participant,
+        radius_km=3,
+    )
     assert r.status_code == 200
     gaps = {n["need"]: n["gap"] for n in r.json()["needs"]}
     assert gaps["housing"]["reason"] == "eligibility" and "requires sobriety" in gaps["housing"]["detail"]
     assert gaps["crisis"]["reason"] == "none_in_area"
     assert gaps["shelter"] is None
     with db() as s:
-        rows = s.execute(text("SELECT need, reason, intercept, cell, hour, program FROM gap_event "
-                              "ORDER BY need")).mappings().all()
+        rows = (
+            s.execute(text("SELECT need, reason, intercept, cell, hour, program FROM gap_event ORDER BY need"))
+            .mappings()
+            .all()
+        )
         dump = " ".join(str(v) for row in s.execute(text("SELECT * FROM gap_event")).all() for v in row)
-    assert [(x["need"], x["reason"], x["intercept"]) for x in rows] == [("crisis", "none_in_area", 1),
-                                                                       ("housing", "eligibility", 1)]
+    assert [(x["need"], x["reason"], x["intercept"]) for x in rows] == [
+        ("crisis", "none_in_area", 1),
+        ("housing", "eligibility", 1),
+    ]
     import h3
 
     assert rows[0]["cell"] == h3.latlng_to_cell(47.612345, -122.334567, 7)
@@ -160,8 +219,19 @@ def test_gap_events_are_coarse_and_hold_no_participant(client, make_key, region,
 
 def test_unconfirmed_only_is_recorded_and_keeps_options(client, make_key, db) -> None:  # type: ignore[no-untyped-def]
     with db() as s:
-        seed(s, world.world([{"name": "Old Detox", "at": (1, 0), "needs": ["withdrawal_management"],
-                              "pools": [{"available": 3, "updated": "2026-11-19T18:00:00-08:00"}]}]))
+        seed(
+            s,
+            world.world(
+                [
+                    {
+                        "name": "Old Detox",
+                        "at": (1, 0),
+                        "needs": ["withdrawal_management"],
+                        "pools": [{"available": 3, "updated": "2026-11-19T18:00:00-08:00"}],
+                    }
+                ]
+            ),
+        )
         s.commit()
     r = post(client, make_key("case_manager"), needs=["withdrawal_management"])
     answer = by_need(r)["withdrawal_management"]
@@ -178,18 +248,30 @@ def test_candidate_query_reads_only_the_partitions_of_the_needs_asked(db) -> Non
         s.commit()
         s.execute(text("ANALYZE match_site"))
         params = query_params(["shelter", "food", "moud"], 47.6062, -122.3321, 15, 5)
-        plan = "\n".join(r[0] for r in s.execute(
-            text("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + CANDIDATE_SQL.text), params).all())
-        gist = dict(s.execute(text(
-            "SELECT c.relname, i.indexdef FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid "
-            "JOIN pg_indexes i ON i.tablename = c.relname AND i.indexdef LIKE '%USING gist (geog)%' "
-            "WHERE h.inhparent = 'match_site'::regclass")).all())
+        plan = "\n".join(
+            r[0]
+            for r in s.execute(text("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + CANDIDATE_SQL.text), params).all()
+        )
+        gist = dict(
+            s.execute(
+                text(
+                    "SELECT c.relname, i.indexdef FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid "
+                    "JOIN pg_indexes i ON i.tablename = c.relname AND i.indexdef LIKE '%USING gist (geog)%' "
+                    "WHERE h.inhparent = 'match_site'::regclass"
+                )
+            ).all()
+        )
     # match_site is partitioned by need: the radius + KNN scan of one need reads that need's partition
     # only (the others are pruned at run time: "never executed"), whatever scan the planner picks for
     # its size (a few hundred sites here are cheaper to read whole; at scale it is the GiST, ordered by
     # <->, as the 1M plan in docs/benchmarks.md shows).
-    scanned = {m.group(1) for line in plan.splitlines() if "never executed" not in line
-               for m in [re.search(r"Scan (?:using \S+ )?on match_site_(\w+) ms", line)] if m}
+    scanned = {
+        m.group(1)
+        for line in plan.splitlines()
+        if "never executed" not in line
+        for m in [re.search(r"Scan (?:using \S+ )?on match_site_(\w+) ms", line)]
+        if m
+    }
     assert scanned == {"shelter", "food", "moud"}, plan
     assert "never executed" in plan, plan
     # Every partition, including the default one, has its own GiST on the point.
@@ -206,10 +288,16 @@ def test_knn_order_can_come_from_the_gist(db) -> None:  # type: ignore[no-untype
         s.execute(text("ANALYZE match_site"))
         for kind in ("seqscan", "bitmapscan", "sort"):
             s.execute(text(f"SET LOCAL enable_{kind} = off"))
-        plan = "\n".join(r[0] for r in s.execute(text(
-            "EXPLAIN (COSTS OFF) SELECT service_id FROM match_site WHERE need = 'food' "
-            "AND ST_DWithin(geog, ST_SetSRID(ST_MakePoint(-122.33, 47.6), 4326)::geography, 15000) "
-            "ORDER BY geog <-> ST_SetSRID(ST_MakePoint(-122.33, 47.6), 4326)::geography LIMIT 60")).all())
+        plan = "\n".join(
+            r[0]
+            for r in s.execute(
+                text(
+                    "EXPLAIN (COSTS OFF) SELECT service_id FROM match_site WHERE need = 'food' "
+                    "AND ST_DWithin(geog, ST_SetSRID(ST_MakePoint(-122.33, 47.6), 4326)::geography, 15000) "
+                    "ORDER BY geog <-> ST_SetSRID(ST_MakePoint(-122.33, 47.6), 4326)::geography LIMIT 60"
+                )
+            ).all()
+        )
     assert "Index Scan using match_site_food_geog_idx" in plan, plan
     assert "Order By: (geog <->" in plan, plan
 
@@ -234,12 +322,26 @@ def test_one_round_trip_for_all_needs(client, make_key, region, engine) -> None:
 
 def test_gap_names_the_nearest_option_beyond_the_radius(client, make_key, db) -> None:  # type: ignore[no-untyped-def]
     with db() as s:
-        seed(s, world.world([
-            {"name": "Queue House", "at": (1, 0), "needs": ["shelter"],
-             "pools": [{"available": 2, "waitlist": 9, "updated": UPDATED}]},
-            {"name": "Far Low Barrier", "at": (23, 0), "needs": ["shelter"], "info": ["low_barrier"],
-             "pools": [{"available": 1, "updated": UPDATED}]},
-        ]))
+        seed(
+            s,
+            world.world(
+                [
+                    {
+                        "name": "Queue House",
+                        "at": (1, 0),
+                        "needs": ["shelter"],
+                        "pools": [{"available": 2, "waitlist": 9, "updated": UPDATED}],
+                    },
+                    {
+                        "name": "Far Low Barrier",
+                        "at": (23, 0),
+                        "needs": ["shelter"],
+                        "info": ["low_barrier"],
+                        "pools": [{"available": 1, "updated": UPDATED}],
+                    },
+                ]
+            ),
+        )
         s.commit()
     r = post(client, make_key("case_manager"), needs=["shelter"])
     gap = by_need(r)["shelter"]["gap"]

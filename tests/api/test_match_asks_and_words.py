@@ -16,12 +16,21 @@ HERE = {"lat": 47.6062, "lon": -122.3321}
 @pytest.fixture
 def region(db):  # type: ignore[no-untyped-def]
     specs = [
-        {"name": "Pioneer Shelter", "at": (3, 0), "needs": ["shelter"], "info": ["walk_in"],
-         "pools": [{"name": "public", "available": 2, "updated": UPDATED}]},
-        {"name": "Sober House", "at": (0.5, 0), "needs": ["shelter"], "elig": {"sobriety_required": True},
-         "pools": [{"available": 3, "updated": UPDATED}]},
-        {"name": "Day Clinic", "at": (0, 2), "needs": ["moud"],
-         "schedules": [("MO,TU,WE,TH,FR", "09:00", "17:00")]},
+        {
+            "name": "Pioneer Shelter",
+            "at": (3, 0),
+            "needs": ["shelter"],
+            "info": ["walk_in"],
+            "pools": [{"name": "public", "available": 2, "updated": UPDATED}],
+        },
+        {
+            "name": "Sober House",
+            "at": (0.5, 0),
+            "needs": ["shelter"],
+            "elig": {"sobriety_required": True},
+            "pools": [{"available": 3, "updated": UPDATED}],
+        },
+        {"name": "Day Clinic", "at": (0, 2), "needs": ["moud"], "schedules": [("MO,TU,WE,TH,FR", "09:00", "17:00")]},
     ]
     with db() as s:
         seed(s, world.world(specs))
@@ -56,7 +65,8 @@ def test_next_open_on_every_option(client, make_key, region) -> None:  # type: i
     r = post(client, make_key("case_manager"), needs=["moud", "shelter"])
     moud, _ = options(r, "moud")
     assert datetime.fromisoformat(moud["Day Clinic"]["next_open"]) == datetime.fromisoformat(
-        "2026-11-23T09:00:00-08:00")
+        "2026-11-23T09:00:00-08:00"
+    )
     assert moud["Day Clinic"]["next_open"].endswith("-08:00")  # in the service's zone
     shelter, _ = options(r, "shelter")
     assert all("next_open" in o and o["next_open"] is None for o in shelter.values())  # no hours
@@ -64,8 +74,9 @@ def test_next_open_on_every_option(client, make_key, region) -> None:  # type: i
     assert options(monday, "moud")[0]["Day Clinic"]["next_open"] == "2026-11-23T10:00:00-08:00"
 
 
-@pytest.mark.parametrize("header,spanish", [("es", True), ("es-MX,en;q=0.8", True), ("en-US,es;q=0.9", False),
-                                            ("fr", False), (None, False)])
+@pytest.mark.parametrize(
+    "header,spanish", [("es", True), ("es-MX,en;q=0.8", True), ("en-US,es;q=0.9", False), ("fr", False), (None, False)]
+)
 def test_words_follow_accept_language(client, make_key, region, header, spanish) -> None:  # type: ignore[no-untyped-def]
     r = post(client, make_key("case_manager"), lang=header, needs=["shelter", "moud"], open_now=True)
     assert r.status_code == 200, r.text

@@ -26,12 +26,15 @@ def _instants(value: Any, key: str = "") -> Any:
     return value
 
 
-@pytest.mark.parametrize("body", [
-    {"needs": ["shelter", "food", "housing", "moud", "harm_reduction"], "participant": {"languages": ["es"]}},
-    {"needs": ["shelter"], "program": "lead-kc", "open_now": True, "limit": 1},
-    {"needs": ["withdrawal_management", "legal"], "radius_km": 1},  # gaps only
-    {"needs": ["housing"], "participant": {"age": 30, "active_substance_use": True, "on_moud": True}},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"needs": ["shelter", "food", "housing", "moud", "harm_reduction"], "participant": {"languages": ["es"]}},
+        {"needs": ["shelter"], "program": "lead-kc", "open_now": True, "limit": 1},
+        {"needs": ["withdrawal_management", "legal"], "radius_km": 1},  # gaps only
+        {"needs": ["housing"], "participant": {"age": 30, "active_substance_use": True, "on_moud": True}},
+    ],
+)
 def test_every_match_answer_is_exactly_the_declared_model(client, make_key, region, body) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
     r = post(client, make_key("case_manager"), **body)
     assert r.status_code == 200, r.text

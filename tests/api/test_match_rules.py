@@ -33,16 +33,27 @@ def rule_services() -> list[dict[str, Any]]:
         if key in seen:
             continue
         seen.add(key)
-        spec: dict[str, Any] = {"name": f"Rule {row.term}={row.value}", "at": (len(specs) + 1, 0),
-                                "needs": ["shelter"], "pools": _open_beds()}
+        spec: dict[str, Any] = {
+            "name": f"Rule {row.term}={row.value}",
+            "at": (len(specs) + 1, 0),
+            "needs": ["shelter"],
+            "pools": _open_beds(),
+        }
         if row.term in ("minimum_age", "maximum_age"):
             spec[row.term] = row.value
         else:
             spec["elig"] = {row.term: row.value}
         specs.append(spec)
     specs.append({"name": "No Rules", "at": (len(specs) + 1, 0), "needs": ["shelter"], "pools": _open_beds()})
-    specs.append({"name": "Only Informational", "at": (len(specs) + 1, 0), "needs": ["shelter"],
-                  "info": list(INFORMATIONAL_TERMS), "pools": _open_beds()})
+    specs.append(
+        {
+            "name": "Only Informational",
+            "at": (len(specs) + 1, 0),
+            "needs": ["shelter"],
+            "info": list(INFORMATIONAL_TERMS),
+            "pools": _open_beds(),
+        }
+    )
     return specs
 
 
@@ -98,20 +109,30 @@ TIER_WORLD = [
     {"name": "Stale Beds", "at": (0.3, 0), "needs": ["shelter"], "pools": [{"available": 4, "updated": STALE}]},
     {"name": "Public Beds", "at": (1, 0), "needs": ["shelter"], "pools": _open_beds()},
     {"name": "Untracked Shelter", "at": (2, 0), "needs": ["shelter"]},
-    {"name": "Bought Beds", "at": (6, 0), "needs": ["shelter"],
-     "pools": [{"name": "lead", "available": 2, "reserved_for": ["lead"], "updated": FRESH}]},
+    {
+        "name": "Bought Beds",
+        "at": (6, 0),
+        "needs": ["shelter"],
+        "pools": [{"name": "lead", "available": 2, "reserved_for": ["lead"], "updated": FRESH}],
+    },
     {"name": "Full Public Beds", "at": (0.5, 0), "needs": ["shelter"], "pools": [{"available": 0, "updated": FRESH}]},
 ]
 
 
-@pytest.mark.parametrize(("program", "order", "statuses"), [
-    # Purchased capacity first (R3) though furthest; open and untracked by nearness; unconfirmed last (R5)
-    # though nearest; a full pool never (R2).
-    ("lead", ["Bought Beds", "Public Beds", "Untracked Shelter", "Stale Beds"],
-     ["open", "open", "untracked", "unconfirmed"]),
-    (None, ["Public Beds", "Untracked Shelter", "Stale Beds"], ["open", "untracked", "unconfirmed"]),
-    ("other", ["Public Beds", "Untracked Shelter", "Stale Beds"], ["open", "untracked", "unconfirmed"]),
-])
+@pytest.mark.parametrize(
+    ("program", "order", "statuses"),
+    [
+        # Purchased capacity first (R3) though furthest; open and untracked by nearness; unconfirmed last (R5)
+        # though nearest; a full pool never (R2).
+        (
+            "lead",
+            ["Bought Beds", "Public Beds", "Untracked Shelter", "Stale Beds"],
+            ["open", "open", "untracked", "unconfirmed"],
+        ),
+        (None, ["Public Beds", "Untracked Shelter", "Stale Beds"], ["open", "untracked", "unconfirmed"]),
+        ("other", ["Public Beds", "Untracked Shelter", "Stale Beds"], ["open", "untracked", "unconfirmed"]),
+    ],
+)
 def test_tiers_program_first_unconfirmed_last(client, make_key, import_catalog, program, order, statuses) -> None:  # type: ignore[no-untyped-def]
     import_catalog(world.world(TIER_WORLD))
     body: dict[str, Any] = {"needs": ["shelter"]}
@@ -132,8 +153,7 @@ def test_tiers_program_first_unconfirmed_last(client, make_key, import_catalog, 
 
 def test_r9_ties_break_by_distance_then_id(client, make_key, import_catalog) -> None:  # type: ignore[no-untyped-def]
     """Two services at one place with the same score: the answer orders them by id, every time."""
-    specs = [{"name": f"Twin {k}", "lat": HERE["lat"] + 0.01, "lon": HERE["lon"], "needs": ["food"]}
-             for k in "ABCD"]
+    specs = [{"name": f"Twin {k}", "lat": HERE["lat"] + 0.01, "lon": HERE["lon"], "needs": ["food"]} for k in "ABCD"]
     import_catalog(world.world(specs))
     answer = match(client, make_key("case_manager"), needs=["food"])["food"]
     ids = [o["service_id"] for o in answer["options"]]
@@ -147,54 +167,146 @@ WEEKDAY_DAYTIME = [("MO,TU,WE,TH,FR", "09:00", "17:00")]  # closed on Sunday eve
 
 GAP_STAGES = [
     # (why, catalog, request extras, expected gap reason, options expected?)
-    ("nothing for the need anywhere", [{"name": "Pantry", "at": (1, 0), "needs": ["food"]}], {},
-     "none_in_area", False),
-    ("only beyond the radius", [{"name": "Far Beds", "at": (20, 0), "needs": ["shelter"], "pools": _open_beds()}],
-     {"radius_km": 5}, "none_in_area", False),
-    ("in reach, none admits", [{"name": "Sober Beds", "at": (1, 0), "needs": ["shelter"],
-                                "elig": {"sobriety_required": True}, "pools": _open_beds()}],
-     {"participant": {"active_substance_use": True}}, "eligibility", False),
-    ("eligible, no units", [{"name": "Full Beds", "at": (1, 0), "needs": ["shelter"],
-                             "pools": [{"available": 0, "updated": FRESH}]}], {}, "no_capacity", False),
-    ("a stale report that left none is full", [{"name": "Old Full", "at": (1, 0), "needs": ["shelter"],
-                                                "pools": [{"available": 0, "updated": STALE}]}], {},
-     "no_capacity", False),
-    ("program beds the request may not use", [{"name": "Bought Only", "at": (1, 0), "needs": ["shelter"],
-                                               "pools": _open_beds(reserved_for=["lead"])}], {},
-     "no_capacity", False),
-    ("units owed to the wait list", [{"name": "Queue Beds", "at": (1, 0), "needs": ["shelter"],
-                                      "pools": [{"available": 3, "waitlist": 3, "updated": FRESH}]}], {},
-     "waitlist_only", False),
-    ("open units, closed at `at`", [{"name": "Day Beds", "at": (1, 0), "needs": ["shelter"],
-                                     "schedules": WEEKDAY_DAYTIME, "pools": _open_beds()}], {"open_now": True},
-     "closed", False),
-    ("closed but open_now not asked", [{"name": "Day Beds", "at": (1, 0), "needs": ["shelter"],
-                                        "schedules": WEEKDAY_DAYTIME, "pools": _open_beds()}], {}, None, True),
-    ("only a stale report with open units", [{"name": "Old Beds", "at": (1, 0), "needs": ["shelter"],
-                                              "pools": [{"available": 3, "updated": STALE}]}], {},
-     "unconfirmed_only", True),
-    ("furthest stage wins: eligibility < no_capacity < waitlist_only",
-     [{"name": "Sober Beds", "at": (1, 0), "needs": ["shelter"], "elig": {"sobriety_required": True},
-       "pools": _open_beds()},
-      {"name": "Full Beds", "at": (2, 0), "needs": ["shelter"], "pools": [{"available": 0, "updated": FRESH}]},
-      {"name": "Queue Beds", "at": (3, 0), "needs": ["shelter"],
-       "pools": [{"available": 1, "waitlist": 1, "updated": FRESH}]}],
-     {"participant": {"active_substance_use": True}}, "waitlist_only", False),
-    ("furthest stage wins: no_capacity < closed",
-     [{"name": "Full Beds", "at": (1, 0), "needs": ["shelter"], "pools": [{"available": 0, "updated": FRESH}]},
-      {"name": "Day Beds", "at": (2, 0), "needs": ["shelter"], "schedules": WEEKDAY_DAYTIME,
-       "pools": _open_beds()}], {"open_now": True}, "closed", False),
-    ("an option means no gap", [{"name": "Sober Beds", "at": (1, 0), "needs": ["shelter"],
-                                 "elig": {"sobriety_required": True}, "pools": _open_beds()},
-                                {"name": "Open Beds", "at": (2, 0), "needs": ["shelter"], "pools": _open_beds()}],
-     {"participant": {"active_substance_use": True}}, None, True),
+    ("nothing for the need anywhere", [{"name": "Pantry", "at": (1, 0), "needs": ["food"]}], {}, "none_in_area", False),
+    (
+        "only beyond the radius",
+        [{"name": "Far Beds", "at": (20, 0), "needs": ["shelter"], "pools": _open_beds()}],
+        {"radius_km": 5},
+        "none_in_area",
+        False,
+    ),
+    (
+        "in reach, none admits",
+        [
+            {
+                "name": "Sober Beds",
+                "at": (1, 0),
+                "needs": ["shelter"],
+                "elig": {"sobriety_required": True},
+                "pools": _open_beds(),
+            }
+        ],
+        {"participant": {"active_substance_use": True}},
+        "eligibility",
+        False,
+    ),
+    (
+        "eligible, no units",
+        [{"name": "Full Beds", "at": (1, 0), "needs": ["shelter"], "pools": [{"available": 0, "updated": FRESH}]}],
+        {},
+        "no_capacity",
+        False,
+    ),
+    (
+        "a stale report that left none is full",
+        [{"name": "Old Full", "at": (1, 0), "needs": ["shelter"], "pools": [{"available": 0, "updated": STALE}]}],
+        {},
+        "no_capacity",
+        False,
+    ),
+    (
+        "program beds the request may not use",
+        [{"name": "Bought Only", "at": (1, 0), "needs": ["shelter"], "pools": _open_beds(reserved_for=["lead"])}],
+        {},
+        "no_capacity",
+        False,
+    ),
+    (
+        "units owed to the wait list",
+        [
+            {
+                "name": "Queue Beds",
+                "at": (1, 0),
+                "needs": ["shelter"],
+                "pools": [{"available": 3, "waitlist": 3, "updated": FRESH}],
+            }
+        ],
+        {},
+        "waitlist_only",
+        False,
+    ),
+    (
+        "open units, closed at `at`",
+        [{"name": "Day Beds", "at": (1, 0), "needs": ["shelter"], "schedules": WEEKDAY_DAYTIME, "pools": _open_beds()}],
+        {"open_now": True},
+        "closed",
+        False,
+    ),
+    (
+        "closed but open_now not asked",
+        [{"name": "Day Beds", "at": (1, 0), "needs": ["shelter"], "schedules": WEEKDAY_DAYTIME, "pools": _open_beds()}],
+        {},
+        None,
+        True,
+    ),
+    (
+        "only a stale report with open units",
+        [{"name": "Old Beds", "at": (1, 0), "needs": ["shelter"], "pools": [{"available": 3, "updated": STALE}]}],
+        {},
+        "unconfirmed_only",
+        True,
+    ),
+    (
+        "furthest stage wins: eligibility < no_capacity < waitlist_only",
+        [
+            {
+                "name": "Sober Beds",
+                "at": (1, 0),
+                "needs": ["shelter"],
+                "elig": {"sobriety_required": True},
+                "pools": _open_beds(),
+            },
+            {"name": "Full Beds", "at": (2, 0), "needs": ["shelter"], "pools": [{"available": 0, "updated": FRESH}]},
+            {
+                "name": "Queue Beds",
+                "at": (3, 0),
+                "needs": ["shelter"],
+                "pools": [{"available": 1, "waitlist": 1, "updated": FRESH}],
+            },
+        ],
+        {"participant": {"active_substance_use": True}},
+        "waitlist_only",
+        False,
+    ),
+    (
+        "furthest stage wins: no_capacity < closed",
+        [
+            {"name": "Full Beds", "at": (1, 0), "needs": ["shelter"], "pools": [{"available": 0, "updated": FRESH}]},
+            {
+                "name": "Day Beds",
+                "at": (2, 0),
+                "needs": ["shelter"],
+                "schedules": WEEKDAY_DAYTIME,
+                "pools": _open_beds(),
+            },
+        ],
+        {"open_now": True},
+        "closed",
+        False,
+    ),
+    (
+        "an option means no gap",
+        [
+            {
+                "name": "Sober Beds",
+                "at": (1, 0),
+                "needs": ["shelter"],
+                "elig": {"sobriety_required": True},
+                "pools": _open_beds(),
+            },
+            {"name": "Open Beds", "at": (2, 0), "needs": ["shelter"], "pools": _open_beds()},
+        ],
+        {"participant": {"active_substance_use": True}},
+        None,
+        True,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("why", "specs", "extra", "reason", "has_options"), GAP_STAGES,
-                         ids=[g[0] for g in GAP_STAGES])
-def test_r7_gap_stage_and_r8_gap_event(client, make_key, import_catalog, db, why, specs, extra, reason,
-                                       has_options) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("why", "specs", "extra", "reason", "has_options"), GAP_STAGES, ids=[g[0] for g in GAP_STAGES])
+def test_r7_gap_stage_and_r8_gap_event(
+    client, make_key, import_catalog, db, why, specs, extra, reason, has_options
+) -> None:  # type: ignore[no-untyped-def]
     import_catalog(world.world(specs))
     answer = match(client, make_key("case_manager"), needs=["shelter"], intercept=2, **extra)["shelter"]
     assert bool(answer["options"]) is has_options, answer
@@ -208,15 +320,20 @@ def test_r7_gap_stage_and_r8_gap_event(client, make_key, import_catalog, db, why
 
 # --- R2 / R3 arithmetic and R6 reach ---------------------------------------------------------------
 
-@pytest.mark.parametrize(("pool", "program", "open_units"), [
-    ({"available": 5, "waitlist": 2}, None, 3),  # public: available - waitlist
-    ({"available": 5, "waitlist": 5}, None, None),  # all owed: never an option
-    ({"available": 5, "waitlist": 9, "reserved_for": ["lead"]}, "lead", 5),  # program: waitlist not owed
-    ({"available": 5, "reserved_for": ["lead"]}, "other", None),  # not this program's
-])
+
+@pytest.mark.parametrize(
+    ("pool", "program", "open_units"),
+    [
+        ({"available": 5, "waitlist": 2}, None, 3),  # public: available - waitlist
+        ({"available": 5, "waitlist": 5}, None, None),  # all owed: never an option
+        ({"available": 5, "waitlist": 9, "reserved_for": ["lead"]}, "lead", 5),  # program: waitlist not owed
+        ({"available": 5, "reserved_for": ["lead"]}, "other", None),  # not this program's
+    ],
+)
 def test_r2_r3_units_offered(client, make_key, import_catalog, pool, program, open_units) -> None:  # type: ignore[no-untyped-def]
-    import_catalog(world.world([{"name": "Beds", "at": (1, 0), "needs": ["shelter"],
-                                 "pools": [{**pool, "updated": FRESH}]}]))
+    import_catalog(
+        world.world([{"name": "Beds", "at": (1, 0), "needs": ["shelter"], "pools": [{**pool, "updated": FRESH}]}])
+    )
     body: dict[str, Any] = {"needs": ["shelter"]}
     if program:
         body["program"] = program
@@ -225,12 +342,16 @@ def test_r2_r3_units_offered(client, make_key, import_catalog, pool, program, op
 
 
 def test_r6_reach_is_the_radius_or_a_covering_service_area(client, make_key, import_catalog) -> None:  # type: ignore[no-untyped-def]
-    import_catalog(world.world([
-        {"name": "Inside", "at": (4, 0), "needs": ["harm_reduction"]},
-        {"name": "Outside", "at": (6, 0), "needs": ["harm_reduction"]},
-        {"name": "Van Covering", "at": (30, 0), "needs": ["harm_reduction"], "area_km": 35},
-        {"name": "Van Elsewhere", "at": (30, 0), "needs": ["harm_reduction"], "area_km": 10},
-    ]))
+    import_catalog(
+        world.world(
+            [
+                {"name": "Inside", "at": (4, 0), "needs": ["harm_reduction"]},
+                {"name": "Outside", "at": (6, 0), "needs": ["harm_reduction"]},
+                {"name": "Van Covering", "at": (30, 0), "needs": ["harm_reduction"], "area_km": 35},
+                {"name": "Van Elsewhere", "at": (30, 0), "needs": ["harm_reduction"], "area_km": 10},
+            ]
+        )
+    )
     answer = match(client, make_key("case_manager"), needs=["harm_reduction"], radius_km=5)
     options = answer["harm_reduction"]["options"]
     assert {o["name"] for o in options} == {"Inside", "Van Covering"}

@@ -19,12 +19,29 @@ import pytest
 from api.outbound import OutboundRefused, address_problem, async_outbound_client, outbound_client, url_problem
 
 PUBLIC = "93.184.216.34"
-NOT_PUBLIC = ["100.64.0.1", "100.127.255.254",  # carrier-grade NAT (some clouds' metadata services)
-              "2002::1", "2002:a00:1::1", "192.88.99.1",  # 6to4 and its relay anycast
-              "64:ff9b::a00:1",  # NAT64 to 10.0.0.1
-              "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "127.0.0.1", "0.0.0.0",
-              "::1", "::", "fc00::1", "fe80::1", "::ffff:127.0.0.1", "::ffff:100.64.0.1", "224.0.0.1",
-              "198.18.0.1", "240.0.0.1"]
+NOT_PUBLIC = [
+    "100.64.0.1",
+    "100.127.255.254",  # carrier-grade NAT (some clouds' metadata services)
+    "2002::1",
+    "2002:a00:1::1",
+    "192.88.99.1",  # 6to4 and its relay anycast
+    "64:ff9b::a00:1",  # NAT64 to 10.0.0.1
+    "10.1.2.3",
+    "172.16.0.1",
+    "192.168.1.1",
+    "169.254.169.254",
+    "127.0.0.1",
+    "0.0.0.0",
+    "::1",
+    "::",
+    "fc00::1",
+    "fe80::1",
+    "::ffff:127.0.0.1",
+    "::ffff:100.64.0.1",
+    "224.0.0.1",
+    "198.18.0.1",
+    "240.0.0.1",
+]
 
 
 class StubResolver:
@@ -50,8 +67,14 @@ class Recorder:
         self.redirect = redirect or {}
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.seen.append({"host": request.url.host, "host_header": request.headers.get("host"),
-                          "sni": request.extensions.get("sni_hostname"), "path": request.url.path})
+        self.seen.append(
+            {
+                "host": request.url.host,
+                "host_header": request.headers.get("host"),
+                "sni": request.extensions.get("sni_hostname"),
+                "path": request.url.path,
+            }
+        )
         if request.url.path in self.redirect:
             return httpx.Response(302, headers={"Location": self.redirect[request.url.path]})
         return httpx.Response(200, json=[])
@@ -84,8 +107,12 @@ def test_a_name_is_resolved_once_and_the_checked_address_is_connected_to() -> No
     assert resolver.calls == ["feeds.example.org"]
     [sent] = recorder.seen
     # Connected to the address that was checked; the server still sees its own name (Host, SNI).
-    assert sent == {"host": PUBLIC, "host_header": "feeds.example.org", "sni": "feeds.example.org",
-                    "path": "/capacity.json"}
+    assert sent == {
+        "host": PUBLIC,
+        "host_header": "feeds.example.org",
+        "sni": "feeds.example.org",
+        "path": "/capacity.json",
+    }
 
 
 def test_a_rebinding_name_is_refused_at_connect() -> None:
@@ -122,8 +149,9 @@ def test_the_async_client_follows_the_same_policy() -> None:
 
 
 def test_a_name_with_any_internal_answer_is_refused() -> None:
-    resolver = StubResolver({"mixed.example.org": [[PUBLIC, "100.64.0.1"]],
-                             "sixtofour.example.org": [["2002:a9fe:a9fe::1"]]})
+    resolver = StubResolver(
+        {"mixed.example.org": [[PUBLIC, "100.64.0.1"]], "sixtofour.example.org": [["2002:a9fe:a9fe::1"]]}
+    )
     recorder = Recorder()
     with outbound_client(resolver=resolver, transport=httpx.MockTransport(recorder)) as client:
         for url in ("http://mixed.example.org/", "http://sixtofour.example.org/", "http://unknown.example.org/"):
@@ -133,11 +161,20 @@ def test_a_name_with_any_internal_answer_is_refused() -> None:
 
 
 def test_redirects_are_checked_the_same_way() -> None:
-    resolver = StubResolver({"feeds.example.org": [[PUBLIC]], "inside.example.org": [["10.0.0.7"]],
-                             "mirror.example.org": [["2606:4700::1111"]]})
-    recorder = Recorder(redirect={"/to-inside": "http://inside.example.org/secrets",
-                                  "/to-literal": "http://100.64.0.1/latest/meta-data",
-                                  "/to-mirror": "https://mirror.example.org/c.json"})
+    resolver = StubResolver(
+        {
+            "feeds.example.org": [[PUBLIC]],
+            "inside.example.org": [["10.0.0.7"]],
+            "mirror.example.org": [["2606:4700::1111"]],
+        }
+    )
+    recorder = Recorder(
+        redirect={
+            "/to-inside": "http://inside.example.org/secrets",
+            "/to-literal": "http://100.64.0.1/latest/meta-data",
+            "/to-mirror": "https://mirror.example.org/c.json",
+        }
+    )
     with outbound_client(resolver=resolver, transport=httpx.MockTransport(recorder)) as client:
         for path in ("/to-inside", "/to-literal"):
             with pytest.raises(OutboundRefused):
@@ -191,10 +228,22 @@ def test_feed_fetch_refuses_cgnat_and_says_nothing_of_the_resolution(settings) -
     resolver = StubResolver({"internal.example.org": [["100.64.0.1"]], "v6.example.org": [["2002:c0a8:101::1"]]})
     recorder = Recorder()
     strict = settings.model_copy(update={"outbound_allow_loopback": False})
-    for url in ("http://internal.example.org/c.json", "http://v6.example.org/c.json", "http://100.64.0.1/",
-                "http://192.88.99.1/", "http://[2002::1]/"):
-        snapshot = FeedSnapshot(id="f", url=url, organization_id=None, interval_seconds=60, etag=None,
-                                last_modified=None, consecutive_failures=0)
+    for url in (
+        "http://internal.example.org/c.json",
+        "http://v6.example.org/c.json",
+        "http://100.64.0.1/",
+        "http://192.88.99.1/",
+        "http://[2002::1]/",
+    ):
+        snapshot = FeedSnapshot(
+            id="f",
+            url=url,
+            organization_id=None,
+            interval_seconds=60,
+            etag=None,
+            last_modified=None,
+            consecutive_failures=0,
+        )
         result = fetch_feed(snapshot, strict, resolver=resolver, transport=httpx.MockTransport(recorder))
         assert result.error and "refused" in result.error, url
         for leaked in ("100.64", "2002:", "c0a8", "192.88"):

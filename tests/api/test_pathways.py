@@ -17,11 +17,13 @@ PATHWAY = "deflection-pathway"
 
 
 def region() -> list[dict[str, Any]]:
-    services = w.world([
-        # The nearer crisis centre takes walk-ins only; the farther one takes police drop-offs.
-        {"name": "Walk-in Crisis Centre", "at": (1, 0), "needs": ["crisis"]},
-        {"name": "Drop-off Crisis Centre", "at": (2, 0), "needs": ["crisis"]},
-    ])
+    services = w.world(
+        [
+            # The nearer crisis centre takes walk-ins only; the farther one takes police drop-offs.
+            {"name": "Walk-in Crisis Centre", "at": (1, 0), "needs": ["crisis"]},
+            {"name": "Drop-off Crisis Centre", "at": (2, 0), "needs": ["crisis"]},
+        ]
+    )
     walk_in, drop_off = services
     walk_in["attributes"].append(w.attribute(walk_in["id"], PATHWAY, "self_referral"))
     for code in ("officer_intervention", "officer_prevention"):
@@ -36,8 +38,7 @@ def load(client: Any, make_key: Any) -> dict[str, str]:
 
 
 def pathways_of(document: dict[str, Any]) -> set[str]:
-    return {a["taxonomy_term"]["code"] for a in document["attributes"]
-            if a["taxonomy_term"].get("taxonomy") == PATHWAY}
+    return {a["taxonomy_term"]["code"] for a in document["attributes"] if a["taxonomy_term"].get("taxonomy") == PATHWAY}
 
 
 def test_pathways_round_trip_through_import_and_export(client: Any, make_key: Any, db: Any) -> None:
@@ -47,8 +48,9 @@ def test_pathways_round_trip_through_import_and_export(client: Any, make_key: An
         assert pathways_of(exported[ids["Drop-off"]]) == {"officer_intervention", "officer_prevention"}
         assert pathways_of(exported[ids["Walk-in"]]) == {"self_referral"}
         # The terms are known as the profile's, and re-importing the export changes nothing.
-        profiles = set(s.execute(text("SELECT DISTINCT profile FROM taxonomy_term WHERE code LIKE 'officer%'"))
-                       .scalars())
+        profiles = set(
+            s.execute(text("SELECT DISTINCT profile FROM taxonomy_term WHERE code LIKE 'officer%'")).scalars()
+        )
         assert profiles == {PATHWAY}
         summary = import_services(s, list(exported.values()), source="hsds", actor="test").to_dict()
     assert (summary["created"], summary["updated"]) == (0, 0)
@@ -59,7 +61,12 @@ def test_pathways_round_trip_through_import_and_export(client: Any, make_key: An
 def test_the_profile_documents_the_five_pathways(client: Any) -> None:
     profile = client.get("/v1/profile").json()
     assert set(profile["taxonomies"][PATHWAY]) == {
-        "self_referral", "active_outreach", "naloxone_plus", "officer_prevention", "officer_intervention"}
+        "self_referral",
+        "active_outreach",
+        "naloxone_plus",
+        "officer_prevention",
+        "officer_intervention",
+    }
 
 
 def test_a_pathway_ranks_up_services_receiving_by_it(client: Any, make_key: Any) -> None:
@@ -77,12 +84,13 @@ def test_a_pathway_ranks_up_services_receiving_by_it(client: Any, make_key: Any)
     assert [o["service_id"] for o in police] == [ids["Drop-off"], ids["Walk-in"]]
     assert "receives by officer intervention" in police[0]["reasons"]
     assert [o["service_id"] for o in ranked(pathway="self_referral")] == [ids["Walk-in"], ids["Drop-off"]]
-    spanish = client.post("/v1/match", json={"location": HERE, "needs": ["crisis"], "at": AT,
-                                             "pathway": "officer_intervention"},
-                          headers={**operator, "Accept-Language": "es"}).json()["needs"][0]["options"]
+    spanish = client.post(
+        "/v1/match",
+        json={"location": HERE, "needs": ["crisis"], "at": AT, "pathway": "officer_intervention"},
+        headers={**operator, "Accept-Language": "es"},
+    ).json()["needs"][0]["options"]
     assert "recibe por intervención policial" in spanish[0]["reasons"]
-    r = client.post("/v1/match", json={"location": HERE, "needs": ["crisis"], "pathway": "arrest"},
-                    headers=operator)
+    r = client.post("/v1/match", json={"location": HERE, "needs": ["crisis"], "pathway": "arrest"}, headers=operator)
     assert r.status_code == 422 and "pathway" in r.text
 
 

@@ -39,8 +39,7 @@ def assert_throttled(response: Any) -> None:
     assert 1 <= int(response.headers["Retry-After"]) <= 60
 
 
-def test_failed_key_checks_are_throttled_per_address_across_replicas(replicas: Any, make_key: Any,
-                                                                      engine: Any) -> None:
+def test_failed_key_checks_are_throttled_per_address_across_replicas(replicas: Any, make_key: Any, engine: Any) -> None:
     first, second = replicas(2, failed_auth_per_address=4)
     good = make_key("case_manager")
     for client in (first, second, first, second):  # four guesses, spread over two replicas
@@ -70,8 +69,7 @@ def test_anonymous_listing_reports_are_throttled_per_address(replicas: Any, db: 
         assert client.post("/v1/services/s/reports", json={"message": "phone is wrong"}).status_code == 201
     assert_throttled(client.post("/v1/services/s/reports", json={"message": "phone is wrong"}))
     # A keyed caller is not an anonymous writer.
-    assert client.post("/v1/services/s/reports", json={"message": "x"},
-                       headers=make_key("operator")).status_code == 201
+    assert client.post("/v1/services/s/reports", json={"message": "x"}, headers=make_key("operator")).status_code == 201
 
 
 def test_matches_are_throttled_per_key(replicas: Any, make_key: Any) -> None:
@@ -102,8 +100,11 @@ def test_one_key_keeps_at_most_ten_active_holds(client: Any, db: Any, make_key: 
         session.flush()
         session.add(Service(id="s", organization_id="o", name="S"))
         session.flush()
-        session.add(ServiceCapacity(id="cap", service_id="s", unit_id="bed", available=40, maximum=40,
-                                    updated=datetime.now(UTC)))
+        session.add(
+            ServiceCapacity(
+                id="cap", service_id="s", unit_id="bed", available=40, maximum=40, updated=datetime.now(UTC)
+            )
+        )
         session.commit()
     key, colleague = make_key("case_manager"), make_key("case_manager")
     held = [client.post("/v1/holds", json={"capacity_id": "cap"}, headers=key) for _ in range(10)]

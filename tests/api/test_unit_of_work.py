@@ -39,8 +39,12 @@ def snapshot(database_url: str) -> dict[str, str]:
     """Every table's rows, hashed, as another client of the database sees them now."""
     with psycopg.connect(database_url, autocommit=True) as conn:
         tables = [r[0] for r in conn.execute(_TABLES)]
-        return {t: conn.execute(f'SELECT md5(coalesce(string_agg(x::text, \'|\' ORDER BY x::text), \'\')) '
-                                f'FROM "{t}" x').fetchone()[0] for t in tables}  # type: ignore[index]
+        return {
+            t: conn.execute(
+                f"SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM \"{t}\" x"
+            ).fetchone()[0]
+            for t in tables
+        }  # type: ignore[index]
 
 
 @pytest.fixture
@@ -61,8 +65,12 @@ def seeded(db, make_key):  # type: ignore[no-untyped-def]
     )
     from matcher.vocabulary import NEEDS_TAXONOMY
 
-    keys = {"admin": make_key("admin"), "provider": make_key("provider", org=ORG),
-            "case_manager": make_key("case_manager"), "curator": make_key("curator")}
+    keys = {
+        "admin": make_key("admin"),
+        "provider": make_key("provider", org=ORG),
+        "case_manager": make_key("case_manager"),
+        "curator": make_key("curator"),
+    }
     with db() as session:
         case_manager = session.execute(text("SELECT id FROM api_key WHERE role = 'case_manager'")).scalar_one()
         session.add_all([Organization(id=ORG, name="Unit of work"), Unit(id="bed", name="Bed")])
@@ -70,33 +78,86 @@ def seeded(db, make_key):  # type: ignore[no-untyped-def]
         session.add(Service(id="svc-uow", organization_id=ORG, name="Shelter of record", status="active"))
         session.add(TaxonomyTerm(id="term-uow-shelter", code="shelter", name="Shelter", profile=NEEDS_TAXONOMY))
         session.flush()
-        session.add(Attribute(id="attr-uow-shelter", link_id="svc-uow", link_entity="service",
-                              taxonomy_term_id="term-uow-shelter"))
+        session.add(
+            Attribute(
+                id="attr-uow-shelter", link_id="svc-uow", link_entity="service", taxonomy_term_id="term-uow-shelter"
+            )
+        )
         session.flush()
-        session.add(ServiceCapacity(id="cap-uow", service_id="svc-uow", unit_id="bed", available=5, maximum=10,
-                                    waitlist=0, updated=NOW - timedelta(hours=1), reserved_for=[],
-                                    description="beds"))
+        session.add(
+            ServiceCapacity(
+                id="cap-uow",
+                service_id="svc-uow",
+                unit_id="bed",
+                available=5,
+                maximum=10,
+                waitlist=0,
+                updated=NOW - timedelta(hours=1),
+                reserved_for=[],
+                description="beds",
+            )
+        )
         session.flush()
-        session.add_all([
-            Feed(id="feed-uow", url="http://127.0.0.1:9/feed.json", organization_id=ORG, interval_seconds=300,
-                 consecutive_failures=0, next_poll_at=NOW + timedelta(days=1), last_result={}),
-            Hold(id="hold-confirm", capacity_id="cap-uow", state="active", expires_at=NOW + timedelta(hours=1),
-                 key_id=case_manager),
-            Hold(id="hold-release", capacity_id="cap-uow", state="active", expires_at=NOW + timedelta(hours=1),
-                 key_id=case_manager),
-            ServiceReport(id="report-uow", service_id="svc-uow", message="phone is wrong", status="open",
-                          created_at=NOW),
-            WebhookEndpoint(id="hook-uow", organization_id=ORG, url="http://127.0.0.1:9/hook", secret="s",
-                            created_at=NOW),
-        ])
+        session.add_all(
+            [
+                Feed(
+                    id="feed-uow",
+                    url="http://127.0.0.1:9/feed.json",
+                    organization_id=ORG,
+                    interval_seconds=300,
+                    consecutive_failures=0,
+                    next_poll_at=NOW + timedelta(days=1),
+                    last_result={},
+                ),
+                Hold(
+                    id="hold-confirm",
+                    capacity_id="cap-uow",
+                    state="active",
+                    expires_at=NOW + timedelta(hours=1),
+                    key_id=case_manager,
+                ),
+                Hold(
+                    id="hold-release",
+                    capacity_id="cap-uow",
+                    state="active",
+                    expires_at=NOW + timedelta(hours=1),
+                    key_id=case_manager,
+                ),
+                ServiceReport(
+                    id="report-uow", service_id="svc-uow", message="phone is wrong", status="open", created_at=NOW
+                ),
+                WebhookEndpoint(
+                    id="hook-uow", organization_id=ORG, url="http://127.0.0.1:9/hook", secret="s", created_at=NOW
+                ),
+            ]
+        )
         # One referral per move, in the state that move starts from (api/referrals/moves.py).
-        session.add_all([
-            Referral(id=f"ref-{move}", reference=f"UOW{n}", state=state, service_id="svc-uow", organization_id=ORG,
-                     need="shelter", key_id=case_manager, created_at=NOW, respond_by=NOW + timedelta(hours=1),
-                     updated_at=NOW)
-            for n, (move, state) in enumerate([("accept", "sent"), ("decline", "sent"), ("arrive", "accepted"),
-                                               ("enroll", "arrived"), ("no_show", "accepted"), ("cancel", "sent")])
-        ])
+        session.add_all(
+            [
+                Referral(
+                    id=f"ref-{move}",
+                    reference=f"UOW{n}",
+                    state=state,
+                    service_id="svc-uow",
+                    organization_id=ORG,
+                    need="shelter",
+                    key_id=case_manager,
+                    created_at=NOW,
+                    respond_by=NOW + timedelta(hours=1),
+                    updated_at=NOW,
+                )
+                for n, (move, state) in enumerate(
+                    [
+                        ("accept", "sent"),
+                        ("decline", "sent"),
+                        ("arrive", "accepted"),
+                        ("enroll", "arrived"),
+                        ("no_show", "accepted"),
+                        ("cancel", "sent"),
+                    ]
+                )
+            ]
+        )
         session.commit()
     return keys
 
@@ -118,16 +179,32 @@ WRITES: list[tuple[str, str, Any, str]] = [
     ("DELETE", "/v1/holds/hold-release", None, "case_manager"),
     ("POST", "/v1/holds/hold-confirm/confirm", None, "case_manager"),
     # No service is near: every need is a gap, and gap events are what this request writes.
-    ("POST", "/v1/match", {"location": {"lat": 10.0, "lon": 10.0}, "needs": ["shelter", "food"]},
-     "case_manager"),
+    ("POST", "/v1/match", {"location": {"lat": 10.0, "lon": 10.0}, "needs": ["shelter", "food"]}, "case_manager"),
     ("POST", "/v1/referrals", {"service_id": "svc-uow", "need": "shelter"}, "case_manager"),
-    *[("POST", f"/v1/referrals/ref-{move}/{move}", {"reason": "no_capacity"} if move == "decline" else None,
-       "case_manager" if move == "cancel" else "provider")
-      for move in ("accept", "decline", "arrive", "enroll", "no_show", "cancel")],
+    *[
+        (
+            "POST",
+            f"/v1/referrals/ref-{move}/{move}",
+            {"reason": "no_capacity"} if move == "decline" else None,
+            "case_manager" if move == "cancel" else "provider",
+        )
+        for move in ("accept", "decline", "arrive", "enroll", "no_show", "cancel")
+    ],
     ("POST", "/v1/webhooks", {"url": "http://127.0.0.1:9/other-hook"}, "provider"),
     ("DELETE", "/v1/webhooks/hook-uow", None, "provider"),
-    ("POST", "/v1/import/hsds", [{"id": "svc-imported", "name": "Imported food bank", "status": "active",
-                                  "organization": {"id": "org-imported", "name": "Imported org"}}], "admin"),
+    (
+        "POST",
+        "/v1/import/hsds",
+        [
+            {
+                "id": "svc-imported",
+                "name": "Imported food bank",
+                "status": "active",
+                "organization": {"id": "org-imported", "name": "Imported org"},
+            }
+        ],
+        "admin",
+    ),
 ]
 
 
@@ -145,14 +222,18 @@ def app(db, settings):  # type: ignore[no-untyped-def]
 
 def test_every_write_route_is_covered(app) -> None:  # type: ignore[no-untyped-def]
     """A new write route must join WRITES: the guarantees below are for every one."""
-    declared = {(m.upper(), p) for p, ops in app.openapi()["paths"].items() for m in ops
-                if m not in ("get", "head", "options")}
+    declared = {
+        (m.upper(), p) for p, ops in app.openapi()["paths"].items() for m in ops if m not in ("get", "head", "options")
+    }
     covered = set()
     for method, path, _, _ in WRITES:
         for m, p in declared:
             parts, template = path.split("/"), p.split("/")
-            if m == method and len(parts) == len(template) and all(
-                    t.startswith("{") or t == a for a, t in zip(parts, template, strict=True)):
+            if (
+                m == method
+                and len(parts) == len(template)
+                and all(t.startswith("{") or t == a for a, t in zip(parts, template, strict=True))
+            ):
                 covered.add((m, p))
     assert declared - covered == set()
 
@@ -166,9 +247,13 @@ def failing_commits(engine) -> Iterator[Callable[[str], None]]:  # type: ignore[
         with engine.begin() as conn:
             conn.execute(text(_FAIL_AT_COMMIT.format(sqlstate=sqlstate)))
             for (table,) in conn.execute(text(_TABLES.replace("NOT c.relispartition", "c.relkind = 'r'"))):
-                conn.execute(text(f'CREATE CONSTRAINT TRIGGER test_fail_at_commit AFTER INSERT OR UPDATE OR '
-                                  f'DELETE ON "{table}" DEFERRABLE INITIALLY DEFERRED FOR EACH ROW '
-                                  f'EXECUTE FUNCTION test_fail_at_commit()'))
+                conn.execute(
+                    text(
+                        f"CREATE CONSTRAINT TRIGGER test_fail_at_commit AFTER INSERT OR UPDATE OR "
+                        f'DELETE ON "{table}" DEFERRABLE INITIALLY DEFERRED FOR EACH ROW '
+                        f"EXECUTE FUNCTION test_fail_at_commit()"
+                    )
+                )
                 installed.append(table)
 
     yield install
@@ -179,8 +264,9 @@ def failing_commits(engine) -> Iterator[Callable[[str], None]]:  # type: ignore[
 
 
 @pytest.mark.parametrize("write", WRITES, ids=[f"{m} {p}" for m, p, _, _ in WRITES])
-def test_a_commit_lost_with_the_database_is_503_and_nothing_kept(write, app, seeded, failing_commits,
-                                                                 database_url) -> None:  # type: ignore[no-untyped-def]
+def test_a_commit_lost_with_the_database_is_503_and_nothing_kept(
+    write, app, seeded, failing_commits, database_url
+) -> None:  # type: ignore[no-untyped-def]
     with TestClient(app) as client:
         failing_commits("08006")  # connection_failure, raised by COMMIT itself
         before = snapshot(database_url)

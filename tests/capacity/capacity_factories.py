@@ -26,6 +26,7 @@ def report(available: float, updated: datetime, **extra: Any) -> dict[str, Any]:
 
 # --- a local HTTP server playing a provider's capacity feed ------------------------------------------
 
+
 @dataclass
 class FeedScript:
     """What the local feed serves on each path: status, body, ETag, and an optional delay."""
@@ -33,8 +34,16 @@ class FeedScript:
     routes: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[dict[str, str | None]] = field(default_factory=list)
 
-    def serve(self, path: str, *, status: int = 200, body: Any = None, etag: str | None = None,
-              delay: float = 0.0, raw: bytes | None = None) -> None:
+    def serve(
+        self,
+        path: str,
+        *,
+        status: int = 200,
+        body: Any = None,
+        etag: str | None = None,
+        delay: float = 0.0,
+        raw: bytes | None = None,
+    ) -> None:
         self.routes[path] = {"status": status, "body": body, "etag": etag, "delay": delay, "raw": raw}
 
 
@@ -42,8 +51,7 @@ class FeedHandler(BaseHTTPRequestHandler):
     script: FeedScript
 
     def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
-        route = self.script.routes.get(self.path, {"status": 404, "body": None, "etag": None, "delay": 0,
-                                                   "raw": None})
+        route = self.script.routes.get(self.path, {"status": 404, "body": None, "etag": None, "delay": 0, "raw": None})
         self.script.requests.append({"path": self.path, "if_none_match": self.headers.get("If-None-Match")})
         if route["delay"]:
             time.sleep(route["delay"])

@@ -34,9 +34,17 @@ def make_pool(db) -> Callable[..., str]:  # type: ignore[no-untyped-def]
     reserved_for=()) -> capacity_id. Creates the organization, service and unit when missing."""
     from catalog.tables import Organization, Service, ServiceCapacity, Unit
 
-    def make(capacity_id: str, org: str = ORG_A, available: float = 1, maximum: float | None = 10,
-             waitlist: int = 0, updated: datetime | None = None, unit: str = "bed",
-             reserved_for: tuple[str, ...] = (), service: str | None = None) -> str:
+    def make(
+        capacity_id: str,
+        org: str = ORG_A,
+        available: float = 1,
+        maximum: float | None = 10,
+        waitlist: int = 0,
+        updated: datetime | None = None,
+        unit: str = "bed",
+        reserved_for: tuple[str, ...] = (),
+        service: str | None = None,
+    ) -> str:
         service_id = service or f"svc-{org}"
         with db() as session:
             if session.get(Organization, org) is None:
@@ -47,10 +55,19 @@ def make_pool(db) -> Callable[..., str]:  # type: ignore[no-untyped-def]
             if session.get(Service, service_id) is None:
                 session.add(Service(id=service_id, organization_id=org, name=f"{service_id} shelter"))
             session.flush()
-            session.add(ServiceCapacity(id=capacity_id, service_id=service_id, unit_id=unit,
-                                        available=available, maximum=maximum, waitlist=waitlist,
-                                        updated=updated or hours_ago(1), reserved_for=list(reserved_for),
-                                        description=capacity_id))
+            session.add(
+                ServiceCapacity(
+                    id=capacity_id,
+                    service_id=service_id,
+                    unit_id=unit,
+                    available=available,
+                    maximum=maximum,
+                    waitlist=waitlist,
+                    updated=updated or hours_ago(1),
+                    reserved_for=list(reserved_for),
+                    description=capacity_id,
+                )
+            )
             session.commit()
         return capacity_id
 
@@ -88,6 +105,7 @@ def feed_server() -> Iterator[tuple[str, FeedScript]]:
 
 # --- the real app over a real socket ------------------------------------------------------------------
 
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -100,8 +118,7 @@ def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     import uvicorn
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

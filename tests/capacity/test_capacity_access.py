@@ -7,12 +7,34 @@ import pytest
 from capacity_factories import ORG_B, hours_ago, report
 
 # Another organization's pool answers a provider like a missing one: 404, never 403 (no id probing).
-READ_POOL_ROLES = {"admin": 200, "curator": 200, "provider_b": 200, "case_manager": 200, "operator": 200,
-                   "provider_a": 404, "planner": 403}
-WRITE_POOL_ROLES = {"admin": 200, "curator": 200, "provider_b": 200, "provider_a": 404, "case_manager": 403,
-                    "operator": 403, "planner": 403, "case_manager_lead": 403}
-HISTORY_ROLES = {"admin": 200, "curator": 200, "provider_b": 200, "provider_a": 404, "case_manager": 403,
-                 "operator": 403, "planner": 403}
+READ_POOL_ROLES = {
+    "admin": 200,
+    "curator": 200,
+    "provider_b": 200,
+    "case_manager": 200,
+    "operator": 200,
+    "provider_a": 404,
+    "planner": 403,
+}
+WRITE_POOL_ROLES = {
+    "admin": 200,
+    "curator": 200,
+    "provider_b": 200,
+    "provider_a": 404,
+    "case_manager": 403,
+    "operator": 403,
+    "planner": 403,
+    "case_manager_lead": 403,
+}
+HISTORY_ROLES = {
+    "admin": 200,
+    "curator": 200,
+    "provider_b": 200,
+    "provider_a": 404,
+    "case_manager": 403,
+    "operator": 403,
+    "planner": 403,
+}
 
 
 @pytest.fixture
@@ -49,10 +71,8 @@ def test_history(client, keys, pool_b):
 
 def test_listing_is_scoped_to_the_provider(client, keys, pool_b, make_pool):
     make_pool("cap-a")
-    assert client.get("/v1/capacity", params={"organization_id": ORG_B},
-                      headers=keys["provider_a"]).status_code == 403
-    assert [c["id"] for c in client.get("/v1/capacity", headers=keys["provider_b"]).json()["contents"]] == [
-        "cap-b"]
+    assert client.get("/v1/capacity", params={"organization_id": ORG_B}, headers=keys["provider_a"]).status_code == 403
+    assert [c["id"] for c in client.get("/v1/capacity", headers=keys["provider_b"]).json()["contents"]] == ["cap-b"]
     assert client.get("/v1/capacity", headers=keys["planner"]).status_code == 403
 
 
@@ -63,10 +83,19 @@ def test_provider_pool_write_is_refused_before_anything_changes(client, keys, po
 
 
 ROUTES = [
-    ("GET", "/v1/capacity"), ("POST", "/v1/capacity"), ("GET", "/v1/capacity/cap-b"),
-    ("PUT", "/v1/capacity/cap-b"), ("GET", "/v1/capacity/cap-b/history"),
-    ("GET", "/v1/feeds"), ("POST", "/v1/feeds"), ("GET", "/v1/feeds/f"), ("DELETE", "/v1/feeds/f"),
-    ("POST", "/v1/holds"), ("GET", "/v1/holds/h"), ("POST", "/v1/holds/h/confirm"), ("DELETE", "/v1/holds/h"),
+    ("GET", "/v1/capacity"),
+    ("POST", "/v1/capacity"),
+    ("GET", "/v1/capacity/cap-b"),
+    ("PUT", "/v1/capacity/cap-b"),
+    ("GET", "/v1/capacity/cap-b/history"),
+    ("GET", "/v1/feeds"),
+    ("POST", "/v1/feeds"),
+    ("GET", "/v1/feeds/f"),
+    ("DELETE", "/v1/feeds/f"),
+    ("POST", "/v1/holds"),
+    ("GET", "/v1/holds/h"),
+    ("POST", "/v1/holds/h/confirm"),
+    ("DELETE", "/v1/holds/h"),
 ]
 
 
@@ -81,25 +110,39 @@ def test_every_route_needs_a_token(client, pool_b):
 
 # --- feeds -------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def feed_b(client, keys, pool_b) -> str:  # type: ignore[no-untyped-def]
-    r = client.post("/v1/feeds", json={"url": "https://b.example.org/capacity.json"},
-                    headers=keys["provider_b"])
+    r = client.post("/v1/feeds", json={"url": "https://b.example.org/capacity.json"}, headers=keys["provider_b"])
     assert r.status_code == 201 and r.json()["organization_id"] == ORG_B
     return str(r.json()["id"])
 
 
 def test_register_feed_for_organization_b(client, keys, pool_b):
-    for role, status in [("provider_a", 403), ("case_manager", 403), ("operator", 403), ("planner", 403),
-                         ("provider_b", 201), ("curator", 201), ("admin", 201)]:
-        r = client.post("/v1/feeds", json={"url": "https://b.example.org/c.json", "organization_id": ORG_B},
-                        headers=keys[role])
+    for role, status in [
+        ("provider_a", 403),
+        ("case_manager", 403),
+        ("operator", 403),
+        ("planner", 403),
+        ("provider_b", 201),
+        ("curator", 201),
+        ("admin", 201),
+    ]:
+        r = client.post(
+            "/v1/feeds", json={"url": "https://b.example.org/c.json", "organization_id": ORG_B}, headers=keys[role]
+        )
         assert r.status_code == status, (role, r.text)
 
 
 def test_read_feed(client, keys, feed_b):
-    for role, status in [("provider_a", 404), ("case_manager", 403), ("planner", 403), ("provider_b", 200),
-                         ("curator", 200), ("admin", 200)]:
+    for role, status in [
+        ("provider_a", 404),
+        ("case_manager", 403),
+        ("planner", 403),
+        ("provider_b", 200),
+        ("curator", 200),
+        ("admin", 200),
+    ]:
         assert client.get(f"/v1/feeds/{feed_b}", headers=keys[role]).status_code == status, role
 
 
@@ -120,18 +163,24 @@ def test_feed_listing_is_scoped_to_the_provider(client, keys, feed_b):
 
 # --- holds -------------------------------------------------------------------------------------------
 
+
 def test_place_hold(client, keys, make_pool):
     make_pool("cap-b", org=ORG_B, available=5)
-    for role, status in [("provider_b", 403), ("curator", 403), ("planner", 403), ("case_manager", 201),
-                         ("operator", 201), ("admin", 201)]:
+    for role, status in [
+        ("provider_b", 403),
+        ("curator", 403),
+        ("planner", 403),
+        ("case_manager", 201),
+        ("operator", 201),
+        ("admin", 201),
+    ]:
         r = client.post("/v1/holds", json={"capacity_id": "cap-b"}, headers=keys[role])
         assert r.status_code == status, (role, r.text)
 
 
 @pytest.fixture
 def hold_id(client, keys, pool_b) -> str:  # type: ignore[no-untyped-def]
-    r = client.post("/v1/holds", json={"capacity_id": pool_b, "program": "lead"},
-                    headers=keys["case_manager"])
+    r = client.post("/v1/holds", json={"capacity_id": pool_b, "program": "lead"}, headers=keys["case_manager"])
     assert r.status_code == 201
     return str(r.json()["hold_id"])
 

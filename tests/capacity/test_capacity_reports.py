@@ -12,8 +12,9 @@ from sqlalchemy import func, select, text
 
 def test_newer_report_is_applied_and_answer_carries_current_state_with_status(client, make_pool, keys):
     make_pool("cap-1", available=1, maximum=10, updated=hours_ago(3))
-    r = client.put("/v1/capacity/cap-1", json=report(4, hours_ago(1), maximum=12, waitlist=2),
-                   headers=keys["provider_a"])
+    r = client.put(
+        "/v1/capacity/cap-1", json=report(4, hours_ago(1), maximum=12, waitlist=2), headers=keys["provider_a"]
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["applied"] is True and "reason" not in body
@@ -68,7 +69,6 @@ INVALID_REPORTS = [
     ({"available": 1, "maximum": -1, "updated": hours_ago(1).isoformat()}, "maximum"),
     ({"available": 1, "waitlist": 10**20, "updated": hours_ago(1).isoformat()}, "waitlist"),
     ({"available": 1, "updated": "0001-01-01T00:00:00+14:00"}, "updated"),
-
 ]
 
 
@@ -84,18 +84,23 @@ def test_hostile_ids_and_paging_are_4xx_never_500(client, make_pool, keys):
     make_pool("cap-1")
     headers = keys["admin"]
     for method, path, body in [
-        ("GET", "/v1/capacity/a%00b", None), ("PUT", "/v1/capacity/a%00b", report(1, hours_ago(1))),
-        ("GET", "/v1/capacity/a%00b/history", None), ("GET", "/v1/capacity?organization_id=%00", None),
-        ("GET", "/v1/capacity?page=99999999999999999999", None), ("GET", "/v1/feeds/%00", None),
-        ("POST", "/v1/holds", {"capacity_id": "a\x00b"}), ("POST", "/v1/holds", {"capacity_id": "cap-1",
-                                                                                 "program": "\x00"}),
-        ("GET", "/v1/holds/%00", None), ("POST", "/v1/feeds", {"url": "https://x.org/\x00"}),
+        ("GET", "/v1/capacity/a%00b", None),
+        ("PUT", "/v1/capacity/a%00b", report(1, hours_ago(1))),
+        ("GET", "/v1/capacity/a%00b/history", None),
+        ("GET", "/v1/capacity?organization_id=%00", None),
+        ("GET", "/v1/capacity?page=99999999999999999999", None),
+        ("GET", "/v1/feeds/%00", None),
+        ("POST", "/v1/holds", {"capacity_id": "a\x00b"}),
+        ("POST", "/v1/holds", {"capacity_id": "cap-1", "program": "\x00"}),
+        ("GET", "/v1/holds/%00", None),
+        ("POST", "/v1/feeds", {"url": "https://x.org/\x00"}),
     ]:
         r = client.request(method, path, json=body, headers=headers)
         assert r.status_code == 422, (method, path, r.text)
     # A NUL anywhere in a body is refused with the whole request (CONTRACT §2), naming the field.
-    r = client.post("/v1/capacity", json={"updates": [{"capacity_id": "a\x00", **report(1, hours_ago(1))}]},
-                    headers=headers)
+    r = client.post(
+        "/v1/capacity", json={"updates": [{"capacity_id": "a\x00", **report(1, hours_ago(1))}]}, headers=headers
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "updates.0.capacity_id"
 
 
@@ -127,8 +132,10 @@ def test_status_reflects_waitlist_full_and_stale_reports(client, make_pool, keys
     make_pool("full", available=0)
     make_pool("stale", available=3, updated=hours_ago(30))  # beds live 24 h (R5)
     make_pool("program", available=2, reserved_for=("lead",))
-    statuses = {c: client.get(f"/v1/capacity/{c}", headers=keys["operator"]).json()["status"]
-                for c in ("waiting", "full", "stale", "program")}
+    statuses = {
+        c: client.get(f"/v1/capacity/{c}", headers=keys["operator"]).json()["status"]
+        for c in ("waiting", "full", "stale", "program")
+    }
     assert statuses == {"waiting": "waitlist", "full": "full", "stale": "unconfirmed", "program": "open"}
     # Seen by another program, a program pool is not for it.
     r = client.get("/v1/capacity/program", params={"program": "other"}, headers=keys["operator"])
@@ -148,8 +155,7 @@ def test_history_keeps_every_report_newest_first_with_source_and_actor(client, m
     assert [c["applied"] for c in contents] == [False, True, False, True]
     assert {c["source"] for c in contents} == {"push"}
     assert all(c["actor"].endswith("test-provider") for c in contents)
-    paged = client.get("/v1/capacity/cap-1/history", params={"per_page": 3, "page": 2},
-                       headers=keys["curator"]).json()
+    paged = client.get("/v1/capacity/cap-1/history", params={"per_page": 3, "page": 2}, headers=keys["curator"]).json()
     assert paged["total_pages"] == 2 and [c["available"] for c in paged["contents"]] == [1]
     # The pool converged on the newest report (3 h ago), whatever the order of arrival.
     assert client.get("/v1/capacity/cap-1", headers=keys["admin"]).json()["available"] == 3
@@ -164,7 +170,10 @@ def test_out_of_order_reports_converge_to_the_newest(client, make_pool, keys):
     state = client.get("/v1/capacity/cap-1", headers=keys["admin"]).json()
     newest = max(reports, key=lambda b: b["updated"])
     assert (state["available"], state["waitlist"], state["updated"]) == (
-        newest["available"], newest["waitlist"], hours_ago(11).isoformat())
+        newest["available"],
+        newest["waitlist"],
+        hours_ago(11).isoformat(),
+    )
 
 
 def test_concurrent_writers_converge_to_the_newest(live_server, make_pool, keys, db):
@@ -194,8 +203,9 @@ def test_concurrent_writers_converge_to_the_newest(live_server, make_pool, keys,
     assert not failures
     with db() as session:
         row = session.execute(text("SELECT available, updated FROM service_capacity WHERE id='cap-1'")).one()
-        history = session.execute(text(
-            "SELECT updated, applied FROM capacity_report WHERE capacity_id = 'cap-1' ORDER BY id")).all()
+        history = session.execute(
+            text("SELECT updated, applied FROM capacity_report WHERE capacity_id = 'cap-1' ORDER BY id")
+        ).all()
     assert (float(row.available), row.updated) == (159.0, hours_ago(241))
     assert len(history) == 160
     # Writers take the pool's row lock before recording, so the history's id order is the order the
@@ -210,6 +220,7 @@ def test_concurrent_writers_converge_to_the_newest(live_server, make_pool, keys,
 
 
 # --- batches -----------------------------------------------------------------------------------------
+
 
 def test_batch_answers_each_item_and_bad_items_do_not_stop_the_others(client, make_pool, keys):
     make_pool("cap-1", updated=hours_ago(5))
@@ -252,8 +263,19 @@ def test_a_batch_of_2000_reports_is_applied_whole(client, make_pool, keys, db):
         session.flush()
         session.add(Service(id="svc-a", organization_id=ORG_A, name="Big"))
         session.flush()
-        session.add_all([ServiceCapacity(id=f"cap-{i:04d}", service_id="svc-a", unit_id="bed", available=0,
-                                         maximum=100, updated=hours_ago(10)) for i in range(2000)])
+        session.add_all(
+            [
+                ServiceCapacity(
+                    id=f"cap-{i:04d}",
+                    service_id="svc-a",
+                    unit_id="bed",
+                    available=0,
+                    maximum=100,
+                    updated=hours_ago(10),
+                )
+                for i in range(2000)
+            ]
+        )
         session.commit()
     updates = [{"capacity_id": f"cap-{i:04d}", **report(i % 50, hours_ago(1))} for i in range(2000)]
     client.post("/v1/capacity", json={"updates": updates[:50]}, headers=keys["provider_a"])  # warm up
@@ -271,12 +293,16 @@ def test_batch_losing_its_database_connection_applies_nothing_and_says_so(client
     for capacity_id in ("cap-1", "cap-2", "cap-2p", "cap-3"):
         make_pool(capacity_id, available=0, updated=hours_ago(10))
     with engine.begin() as conn:
-        conn.execute(text("""
+        conn.execute(
+            text("""
             CREATE OR REPLACE FUNCTION test_drop_own_connection() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$"""))
-        conn.execute(text("""
+            BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$""")
+        )
+        conn.execute(
+            text("""
             CREATE TRIGGER test_drop_own_connection BEFORE INSERT ON capacity_report FOR EACH ROW
-            WHEN (NEW.capacity_id = 'cap-2p') EXECUTE FUNCTION test_drop_own_connection()"""))
+            WHEN (NEW.capacity_id = 'cap-2p') EXECUTE FUNCTION test_drop_own_connection()""")
+        )
     updates = [{"capacity_id": c, **report(5, hours_ago(1))} for c in ("cap-1", "cap-2", "cap-2p", "cap-3")]
     try:
         r = client.post("/v1/capacity", json={"updates": updates}, headers=keys["provider_a"])
@@ -306,4 +332,7 @@ def test_listing_pools_by_organization(client, make_pool, keys):
     # Each pool as it is stored, not only its id.
     listed = {c["id"]: c for c in client.get("/v1/capacity", headers=keys["admin"]).json()["contents"]}
     assert {k: (v["available"], v["organization_id"]) for k, v in listed.items()} == {
-        "a-1": (1, ORG_A), "a-2": (0, ORG_A), "b-1": (1, ORG_B)}
+        "a-1": (1, ORG_A),
+        "a-2": (0, ORG_A),
+        "b-1": (1, ORG_B),
+    }

@@ -31,8 +31,9 @@ def test_trends_are_scoped_like_the_pools(client, make_pool, keys):
     assert sorted(client.get("/v1/capacity/trends", params=both, headers=keys["provider_a"]).json()) == ["a-1"]
     assert client.get("/v1/capacity/trends", params=both, headers=keys["planner"]).status_code == 403
     assert client.get("/v1/capacity/trends", params=both).status_code == 401
-    r = client.get("/v1/capacity/trends", params={"ids": ",".join(f"c{i}" for i in range(101))},
-                   headers=keys["operator"])
+    r = client.get(
+        "/v1/capacity/trends", params={"ids": ",".join(f"c{i}" for i in range(101))}, headers=keys["operator"]
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "ids"
     # The URL the pages used before keeps answering the same.
     old = client.get("/web/capacity_trend.json", params=both, headers=keys["provider_a"]).json()

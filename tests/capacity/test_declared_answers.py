@@ -26,20 +26,28 @@ def test_capacity_answers_are_their_models(client, make_pool, keys, feed_server)
     make_pool("cap-2", available=1, maximum=None, updated=hours_ago(5), reserved_for=("lead",))
     provider, case_manager = keys["provider_a"], keys["case_manager"]
 
-    batch = client.post("/v1/capacity", headers=provider, json={"updates": [
-        {"capacity_id": "cap-1", "available": 3, "updated": hours_ago(1).isoformat()},
-        {"capacity_id": "cap-2", "available": 1, "updated": hours_ago(9).isoformat()},  # older: not applied
-        {"capacity_id": "nope", "available": 1, "updated": hours_ago(1).isoformat()},
-        {"capacity_id": "cap-1", "available": 99, "maximum": 5, "updated": hours_ago(1).isoformat()},
-        {"capacity_id": "cap-1", "available": -1, "updated": hours_ago(1).isoformat()},
-    ]}).json()
+    batch = client.post(
+        "/v1/capacity",
+        headers=provider,
+        json={
+            "updates": [
+                {"capacity_id": "cap-1", "available": 3, "updated": hours_ago(1).isoformat()},
+                {"capacity_id": "cap-2", "available": 1, "updated": hours_ago(9).isoformat()},  # older: not applied
+                {"capacity_id": "nope", "available": 1, "updated": hours_ago(1).isoformat()},
+                {"capacity_id": "cap-1", "available": 99, "maximum": 5, "updated": hours_ago(1).isoformat()},
+                {"capacity_id": "cap-1", "available": -1, "updated": hours_ago(1).isoformat()},
+            ]
+        },
+    ).json()
     assert {r["status"] for r in batch["results"]} >= {200, 404, 422}
     exactly(BatchOut, batch, unset=True)
 
-    applied = client.put("/v1/capacity/cap-2", headers=provider,
-                         json={"available": 0.5, "updated": hours_ago(0.5).isoformat()}).json()
-    older = client.put("/v1/capacity/cap-2", headers=provider,
-                       json={"available": 1, "updated": hours_ago(8).isoformat()}).json()
+    applied = client.put(
+        "/v1/capacity/cap-2", headers=provider, json={"available": 0.5, "updated": hours_ago(0.5).isoformat()}
+    ).json()
+    older = client.put(
+        "/v1/capacity/cap-2", headers=provider, json={"available": 1, "updated": hours_ago(8).isoformat()}
+    ).json()
     assert "reason" not in applied and older["reason"]
     exactly(ReportOut, applied, unset=True)
     exactly(ReportOut, older, unset=True)

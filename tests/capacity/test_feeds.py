@@ -15,8 +15,14 @@ def register(client, headers, url, **body):  # type: ignore[no-untyped-def]
 
 
 def item(capacity_id: str, available: float, updated: datetime, **extra):  # type: ignore[no-untyped-def]
-    return {"id": capacity_id, "service_id": "svc", "unit": {"id": "bed", "name": "Bed"},
-            "available": available, "updated": updated.isoformat(), **extra}
+    return {
+        "id": capacity_id,
+        "service_id": "svc",
+        "unit": {"id": "bed", "name": "Bed"},
+        "available": available,
+        "updated": updated.isoformat(),
+        **extra,
+    }
 
 
 def feed_health(client, keys, feed_id):  # type: ignore[no-untyped-def]
@@ -24,7 +30,8 @@ def feed_health(client, keys, feed_id):  # type: ignore[no-untyped-def]
 
 
 def test_feed_polled_then_not_modified_then_failing_with_backoff_then_recovered(
-        client, make_pool, keys, feed_server, feed_settings):
+    client, make_pool, keys, feed_server, feed_settings
+):
     from api.capacity.feeds import poll_due_feeds
 
     base, script = feed_server
@@ -70,8 +77,7 @@ def test_feed_polled_then_not_modified_then_failing_with_backoff_then_recovered(
     assert listed[0]["consecutive_failures"] == 3
 
     # 4. Recovered: new data applies, failures reset, the error stays visible for the record.
-    script.serve("/capacity.json", body={"service_capacity": [item("cap-1", 2, hours_ago(0.5))]},
-                 etag='"v2"')
+    script.serve("/capacity.json", body={"service_capacity": [item("cap-1", 2, hours_ago(0.5))]}, etag='"v2"')
     now = datetime.fromisoformat(feed_health(client, keys, feed["id"])["next_poll_at"])
     assert [o["outcome"] for o in poll_due_feeds(feed_settings, now)] == ["polled"]
     health = feed_health(client, keys, feed["id"])
@@ -81,7 +87,8 @@ def test_feed_polled_then_not_modified_then_failing_with_backoff_then_recovered(
 
 
 def test_bad_feed_items_are_rejected_with_reasons_while_good_ones_apply(
-        client, make_pool, keys, feed_server, feed_settings):
+    client, make_pool, keys, feed_server, feed_settings
+):
     from api.capacity.feeds import poll_due_feeds
 
     base, script = feed_server
@@ -90,22 +97,26 @@ def test_bad_feed_items_are_rejected_with_reasons_while_good_ones_apply(
     make_pool("capped", available=0, maximum=5, updated=hours_ago(5))
     make_pool("other-org", org=ORG_B)
     future = datetime.now(UTC) + timedelta(days=1)
-    script.serve("/feed", body={"capacities": [
-        item("good", 3, hours_ago(2), waitlist=1),
-        item("newer", 0, hours_ago(3)),  # older than stored: recorded, not applied
-        {"available": 1, "updated": hours_ago(1).isoformat()},  # no id
-        item("good", -1, hours_ago(1)),
-        {"id": "good", "available": 1, "updated": "2026-01-01T10:00:00"},  # no UTC offset
-        item("missing", 1, hours_ago(1)),
-        item("other-org", 1, hours_ago(1)),
-        item("good", 1, future),
-        item("capped", 9, hours_ago(1)),
-        "garbage",
-    ]})
+    script.serve(
+        "/feed",
+        body={
+            "capacities": [
+                item("good", 3, hours_ago(2), waitlist=1),
+                item("newer", 0, hours_ago(3)),  # older than stored: recorded, not applied
+                {"available": 1, "updated": hours_ago(1).isoformat()},  # no id
+                item("good", -1, hours_ago(1)),
+                {"id": "good", "available": 1, "updated": "2026-01-01T10:00:00"},  # no UTC offset
+                item("missing", 1, hours_ago(1)),
+                item("other-org", 1, hours_ago(1)),
+                item("good", 1, future),
+                item("capped", 9, hours_ago(1)),
+                "garbage",
+            ]
+        },
+    )
     feed = register(client, keys["provider_a"], base + "/feed")
     [outcome] = poll_due_feeds(feed_settings, datetime.now(UTC) + timedelta(seconds=1))
-    assert (outcome["outcome"], outcome["applied"], outcome["not_applied"], outcome["rejected"]) == (
-        "polled", 1, 1, 8)
+    assert (outcome["outcome"], outcome["applied"], outcome["not_applied"], outcome["rejected"]) == ("polled", 1, 1, 8)
     result = feed_health(client, keys, feed["id"])["last_result"]
     reasons = {r["index"]: r["reasons"][0] for r in result["rejections"]}
     assert sorted(reasons) == [2, 3, 4, 5, 6, 7, 8, 9]
@@ -138,8 +149,9 @@ def test_garbage_and_hanging_feeds_fail_alone(client, make_pool, keys, feed_serv
     assert time.monotonic() - started < 6  # the hanging feed did not hold the round for its 10 s
     assert outcomes[feeds["/ok"]]["outcome"] == "polled"
     assert client.get("/v1/capacity/cap-1", headers=keys["admin"]).json()["available"] == 6
-    errors = {path: client.get(f"/v1/feeds/{fid}", headers=keys["admin"]).json()["last_error"]
-              for path, fid in feeds.items()}
+    errors = {
+        path: client.get(f"/v1/feeds/{fid}", headers=keys["admin"]).json()["last_error"] for path, fid in feeds.items()
+    }
     assert "timed out" in errors["/hang"] or "longer than" in errors["/hang"]
     assert "not JSON" in errors["/html"]
     assert "array" in errors["/object"]
@@ -163,15 +175,18 @@ def test_private_targets_are_refused_unless_allowed(client, make_pool, keys, fee
 
 def test_feed_registration_is_validated(client, keys, make_pool):
     make_pool("cap-1")
-    for url, field in (("ftp://example.org/feed", "url"), ("not a url", "url"),
-                       ("https://user:secret@example.org/feed", "url")):
+    for url, field in (
+        ("ftp://example.org/feed", "url"),
+        ("not a url", "url"),
+        ("https://user:secret@example.org/feed", "url"),
+    ):
         r = client.post("/v1/feeds", json={"url": url}, headers=keys["admin"])
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == field, url
-    r = client.post("/v1/feeds", json={"url": "https://example.org/f", "interval_seconds": 5},
-                    headers=keys["admin"])
+    r = client.post("/v1/feeds", json={"url": "https://example.org/f", "interval_seconds": 5}, headers=keys["admin"])
     assert r.status_code == 422 and "interval_seconds" in r.json()["detail"]
-    r = client.post("/v1/feeds", json={"url": "https://example.org/f", "organization_id": "nope"},
-                    headers=keys["curator"])
+    r = client.post(
+        "/v1/feeds", json={"url": "https://example.org/f", "organization_id": "nope"}, headers=keys["curator"]
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "organization_id"
 
 

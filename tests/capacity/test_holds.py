@@ -107,8 +107,7 @@ def test_expired_holds_free_their_unit_and_cannot_be_confirmed(client, make_pool
     make_pool("cap-1", available=1)
     hold_id = hold(client, keys["case_manager"], minutes=5).json()["hold_id"]
     with engine.begin() as conn:  # the hold's time has passed
-        conn.execute(text("UPDATE hold SET expires_at = now() - interval '1 minute' WHERE id = :id"),
-                     {"id": hold_id})
+        conn.execute(text("UPDATE hold SET expires_at = now() - interval '1 minute' WHERE id = :id"), {"id": hold_id})
     assert client.get(f"/v1/holds/{hold_id}", headers=keys["case_manager"]).json()["state"] == "expired"
     r = client.post(f"/v1/holds/{hold_id}/confirm", headers=keys["case_manager"])
     assert r.status_code == 409 and r.json()["state"] == "expired"
@@ -152,8 +151,9 @@ def test_fifty_concurrent_holds_on_one_open_unit_make_exactly_one_hold(live_serv
 def test_scenario_holds_and_out_of_order_reports(client, make_pool, keys):
     """shared/scenarios/holds_and_out_of_order_reports.json, capacity and hold steps."""
     capacity_id = "0cea179f-cd85-5755-b92c-a21a3778e38b"
-    make_pool(capacity_id, available=1, maximum=10, waitlist=0,
-              updated=datetime.fromisoformat("2026-11-22T18:00:00-08:00"))
+    make_pool(
+        capacity_id, available=1, maximum=10, waitlist=0, updated=datetime.fromisoformat("2026-11-22T18:00:00-08:00")
+    )
     late_old_report = {"available": 0, "maximum": 10, "waitlist": 0, "updated": "2026-11-22T12:00:00-08:00"}
     r = client.put(f"/v1/capacity/{capacity_id}", json=late_old_report, headers=keys["admin"])
     assert r.status_code == 200 and r.json()["applied"] is False

@@ -50,8 +50,9 @@ def test_the_answer_is_the_pool_after_the_report(client, make_pool, keys):  # ty
     assert applied.json()["capacity"]["waitlist"] == 2
     _same_as_read(client, keys, applied.json())
     # Applied, maximum and waitlist sent.
-    grown = client.put("/v1/capacity/cap-1", json=report(12, hours_ago(1.5), maximum=15, waitlist=0),
-                       headers=keys["provider_a"])
+    grown = client.put(
+        "/v1/capacity/cap-1", json=report(12, hours_ago(1.5), maximum=15, waitlist=0), headers=keys["provider_a"]
+    )
     assert grown.status_code == 200 and grown.json()["capacity"]["maximum"] == 15
     _same_as_read(client, keys, grown.json())
     # Older than the stored report: not applied, and the answer shows the stored pool.

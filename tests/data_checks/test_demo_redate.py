@@ -19,10 +19,10 @@ def test_redate_keeps_relative_ages_and_is_idempotent(import_catalog, db):
     assert moved == len(pools)
     first = pools[0]
     with db() as session:
-        stored = session.execute(text("SELECT updated FROM service_capacity WHERE id = :id"),
-                                 {"id": first["id"]}).scalar()
-        history = session.execute(text(
-            "SELECT count(*) FROM capacity_report WHERE actor = 'demo:redate'")).scalar()
+        stored = session.execute(
+            text("SELECT updated FROM service_capacity WHERE id = :id"), {"id": first["id"]}
+        ).scalar()
+        history = session.execute(text("SELECT count(*) FROM capacity_report WHERE actor = 'demo:redate'")).scalar()
     age_in_file = SAMPLE_REFERENCE_TIME - datetime.fromisoformat(first["updated"])
     assert now - stored == age_in_file
     assert history == moved

@@ -36,12 +36,23 @@ PROGRAM = "lead-kc"
 LAT_RANGE = (47.0, 47.8)
 LON_RANGE = (-122.6, -121.0)
 # Needs whose services rarely track capacity: each must have at least one untracked service.
-UNTRACKED_NEEDS = ("food", "clothing", "legal", "id_documents", "benefits", "employment", "education",
-                   "transportation", "harm_reduction", "health_care", "peer_support", "case_management",
-                   "mental_health")
+UNTRACKED_NEEDS = (
+    "food",
+    "clothing",
+    "legal",
+    "id_documents",
+    "benefits",
+    "employment",
+    "education",
+    "transportation",
+    "harm_reduction",
+    "health_care",
+    "peer_support",
+    "case_management",
+    "mental_health",
+)
 # Needs whose services usually count beds or appointments: each must have a tracked service.
-TRACKED_NEEDS = ("shelter", "housing", "withdrawal_management", "moud", "sud_treatment", "crisis",
-                 "mental_health")
+TRACKED_NEEDS = ("shelter", "housing", "withdrawal_management", "moud", "sud_treatment", "crisis", "mental_health")
 SAMPLE_NOTE = "Sample data: a fictional listing"
 
 
@@ -53,8 +64,11 @@ def catalog() -> list[dict[str, Any]]:
 
 
 def terms(service: dict[str, Any], taxonomy: str) -> dict[str, str | None]:
-    return {a["taxonomy_term"]["code"]: a.get("value") for a in service["attributes"]
-            if a["taxonomy_term"]["taxonomy"] == taxonomy}
+    return {
+        a["taxonomy_term"]["code"]: a.get("value")
+        for a in service["attributes"]
+        if a["taxonomy_term"]["taxonomy"] == taxonomy
+    }
 
 
 def needs_of(service: dict[str, Any]) -> set[str]:
@@ -66,9 +80,15 @@ def locations(service: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def as_pool(capacity: dict[str, Any]) -> Pool:
-    return Pool(id=capacity["id"], unit=capacity["unit"]["id"], available=capacity["available"],
-                updated=datetime.fromisoformat(capacity["updated"]), maximum=capacity["maximum"],
-                waitlist=capacity["waitlist"], reserved_for=tuple(capacity["reserved_for"]))
+    return Pool(
+        id=capacity["id"],
+        unit=capacity["unit"]["id"],
+        available=capacity["available"],
+        updated=datetime.fromisoformat(capacity["updated"]),
+        maximum=capacity["maximum"],
+        waitlist=capacity["waitlist"],
+        reserved_for=tuple(capacity["reserved_for"]),
+    )
 
 
 def all_pools() -> list[dict[str, Any]]:
@@ -78,8 +98,7 @@ def all_pools() -> list[dict[str, Any]]:
 def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
     dlat = math.radians(b[0] - a[0])
     dlon = math.radians(b[1] - a[1])
-    h = (math.sin(dlat / 2) ** 2
-         + math.cos(math.radians(a[0])) * math.cos(math.radians(b[0])) * math.sin(dlon / 2) ** 2)
+    h = math.sin(dlat / 2) ** 2 + math.cos(math.radians(a[0])) * math.cos(math.radians(b[0])) * math.sin(dlon / 2) ** 2
     return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
@@ -229,8 +248,9 @@ def test_program_pools_for_the_lead_program() -> None:
 
 
 def test_public_pools_cover_open_full_and_waitlist_cases() -> None:
-    fresh = [as_pool(c) for c in all_pools() if not c["reserved_for"]
-             and not is_stale(as_pool(c), DEMO_AT, Freshness())]
+    fresh = [
+        as_pool(c) for c in all_pools() if not c["reserved_for"] and not is_stale(as_pool(c), DEMO_AT, Freshness())
+    ]
     assert sum(1 for p in fresh if offerable_units(p, None) > 0) >= 20
     assert any(p.available == 0 for p in fresh)
     owed = [p for p in fresh if p.available > 0 and offerable_units(p, None) == 0]
@@ -267,8 +287,7 @@ def test_hours_cover_around_the_clock_overnight_monthly_and_unknown() -> None:
         assert r["freq"] in ("WEEKLY", "MONTHLY")
     assert any(r["byday"] == "MO,TU,WE,TH,FR,SA,SU" and r["opens_at"] == "00:00" for r in rules)
     assert any(time.fromisoformat(r["closes_at"]) < time.fromisoformat(r["opens_at"]) for r in rules)
-    assert any(r["freq"] == "MONTHLY" and re.fullmatch(r"-?\d(MO|TU|WE|TH|FR|SA|SU)(,.+)?", r["byday"])
-               for r in rules)
+    assert any(r["freq"] == "MONTHLY" and re.fullmatch(r"-?\d(MO|TU|WE|TH|FR|SA|SU)(,.+)?", r["byday"]) for r in rules)
     assert any(not s["schedules"] for s in catalog() if s["status"] == "active")
 
 
@@ -332,8 +351,13 @@ def test_the_demo_evening_downtown_meets_every_need(app, client, import_catalog,
     needs = sorted(NEEDS)
     answers: dict[str, dict[str, Any]] = {}
     for part in (needs[:10], needs[10:]):  # a request names at most 10 needs
-        body = {"location": {"postcode": "98104"}, "needs": part, "at": DEMO_AT.isoformat(),
-                "program": PROGRAM, "limit": 5}
+        body = {
+            "location": {"postcode": "98104"},
+            "needs": part,
+            "at": DEMO_AT.isoformat(),
+            "program": PROGRAM,
+            "limit": 5,
+        }
         r = client.post("/v1/match", json=body, headers=headers)
         assert r.status_code == 200, r.text
         answers.update({entry["need"]: entry for entry in r.json()["needs"]})

@@ -92,8 +92,7 @@ class MeiliModel:
     def _alternatives(self, words: list[str]) -> list[list[list[str]]]:
         """The query as units, each a list of alternatives (word lists): synonym keys longest first."""
         synonyms = {
-            tuple(_normalized(k)): [_normalized(v) for v in vs]
-            for k, vs in self.settings.get("synonyms", {}).items()
+            tuple(_normalized(k)): [_normalized(v) for v in vs] for k, vs in self.settings.get("synonyms", {}).items()
         }
         longest = max((len(k) for k in synonyms), default=1)
         units, i = [], 0

@@ -13,13 +13,22 @@ def world_module() -> Any:
 
 def test_imported_services_read_back_as_hsds(client: Any, import_catalog: Any) -> None:
     w = world_module()
-    services = w.world([
-        {"name": "Harbor Shelter", "at": (1, 1), "needs": ["shelter"], "elig": {"sobriety_required": True},
-         "schedules": [("FR", "20:00", "08:00")], "intercepts": [1], "languages": ["es"],
-         "pools": [{"available": 3, "waitlist": 1, "updated": "2026-11-22T10:00:00-08:00"}]},
-        {"name": "Outreach Van", "at": (8, 8), "needs": ["harm_reduction"], "area_km": 10},
-        {"name": "Cedar Detox", "at": (2, -2), "needs": ["withdrawal_management"]},
-    ])
+    services = w.world(
+        [
+            {
+                "name": "Harbor Shelter",
+                "at": (1, 1),
+                "needs": ["shelter"],
+                "elig": {"sobriety_required": True},
+                "schedules": [("FR", "20:00", "08:00")],
+                "intercepts": [1],
+                "languages": ["es"],
+                "pools": [{"available": 3, "waitlist": 1, "updated": "2026-11-22T10:00:00-08:00"}],
+            },
+            {"name": "Outreach Van", "at": (8, 8), "needs": ["harm_reduction"], "area_km": 10},
+            {"name": "Cedar Detox", "at": (2, -2), "needs": ["withdrawal_management"]},
+        ]
+    )
     import_catalog(services)
     sid = w.service_id("Harbor Shelter")
     got = client.get(f"/v1/services/{sid}").json()
@@ -38,6 +47,7 @@ def test_imported_services_read_back_as_hsds(client: Any, import_catalog: Any) -
     assert [s["name"] for s in found] == ["Harbor Shelter"]
     sober = client.get("/v1/services", params={"active_substance_use": "true"}).json()["contents"]
     assert "Harbor Shelter" not in {s["name"] for s in sober} and len(sober) == 2
-    saturday_3am = client.get("/v1/services", params={"open_at": "2026-11-28T03:00:00-08:00",
-                                                      "need": "shelter"}).json()["contents"]
+    saturday_3am = client.get(
+        "/v1/services", params={"open_at": "2026-11-28T03:00:00-08:00", "need": "shelter"}
+    ).json()["contents"]
     assert [(s["name"], s["open_at_status"]) for s in saturday_3am] == [("Harbor Shelter", "open")]

@@ -76,9 +76,7 @@ class FakeMeili:
             hits = [
                 {"id": d["id"], "_rankingScore": 0.9}
                 for d in sorted(self.documents.values(), key=lambda d: d["id"])
-                if all(
-                    w in " ".join([d["name"], d["terms"], d["org"], d["description"]]).lower() for w in words
-                )
+                if all(w in " ".join([d["name"], d["terms"], d["org"], d["description"]]).lower() for w in words)
             ]
             return 200, {"hits": hits[: body["limit"]], "query": body["q"]}
         return 404, {"message": "not found", "code": "not_found"}
@@ -134,9 +132,7 @@ SPECS = [
         intercepts=[1, 0],
         places=[Place(*offset(1, 1))],
     ),
-    ServiceSpec(
-        id="cedar", name="Cedar House", needs=["withdrawal_management"], places=[Place(*offset(2, 2))]
-    ),
+    ServiceSpec(id="cedar", name="Cedar House", needs=["withdrawal_management"], places=[Place(*offset(2, 2))]),
 ]
 
 

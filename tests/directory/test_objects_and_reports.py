@@ -41,9 +41,7 @@ def test_full_service_nests_what_hsds_nests(client: Any, db: Any) -> None:
     write_catalog(db, [shelter()])
     svc = client.get("/v1/services/s1").json()
     assert svc["organization"]["id"] == "org-h" and svc["assured_date"] == "2026-10-01"
-    assert (
-        svc["contacts"] == [{"id": "c1", "name": "Intake desk"}] and svc["funding"][0]["source"] == "County"
-    )
+    assert svc["contacts"] == [{"id": "c1", "name": "Intake desk"}] and svc["funding"][0]["source"] == "County"
     assert svc["schedules"][0]["opens_at"] == "09:00-08:00"
     assert [lang["code"] for lang in svc["languages"]] == ["es"]
     codes = {a["taxonomy_term"]["code"] for a in svc["attributes"]}
@@ -78,9 +76,7 @@ def test_list_minimal_and_place_shapes(client: Any, db: Any) -> None:
     assert place["service"]["capacities"] and "service_at_locations" not in place["service"]
     org = client.get("/v1/organizations/org-h").json()
     assert [s["id"] for s in org["services"]] == ["s1"] and org["locations"][0]["id"] == "s1-loc0"
-    assert client.get("/v1/organizations/org-h", params={"full_service": "true"}).json()["services"][0][
-        "capacities"
-    ]
+    assert client.get("/v1/organizations/org-h", params={"full_service": "true"}).json()["services"][0]["capacities"]
     terms = client.get("/v1/taxonomy_terms", params={"taxonomy_id": "divert-needs", "per_page": 100}).json()
     assert terms["total_items"] == 19
     assert client.get("/v1/taxonomy_terms/term-divert-needs-shelter").json()["code"] == "shelter"
@@ -105,9 +101,7 @@ def test_service_area_brings_a_mobile_service_into_reach(client: Any, db: Any) -
                 area=ring,
                 places=[Place(*offset(15, 15))],
             ),
-            ServiceSpec(
-                id="near", name="Needle exchange", needs=["harm_reduction"], places=[Place(*offset(1, 0))]
-            ),
+            ServiceSpec(id="near", name="Needle exchange", needs=["harm_reduction"], places=[Place(*offset(1, 0))]),
         ],
     )
     lat, lon = offset(0, 0)
@@ -134,13 +128,9 @@ def test_anyone_reports_a_listing_and_curators_resolve_it(client: Any, db: Any, 
     listed = client.get("/v1/reports", params={"status": "open"}, headers=curator).json()
     assert [x["id"] for x in listed["contents"]] == [report_id]
     assert client.get("/v1/reports", params={"status": "weird"}, headers=curator).status_code == 422
-    done = client.patch(
-        f"/v1/reports/{report_id}", json={"status": "resolved", "resolution": "fixed"}, headers=curator
-    )
+    done = client.patch(f"/v1/reports/{report_id}", json={"status": "resolved", "resolution": "fixed"}, headers=curator)
     assert done.status_code == 200 and done.json()["status"] == "resolved" and done.json()["resolved_at"]
-    assert (
-        client.patch(f"/v1/reports/{report_id}", json={"status": "open"}, headers=curator).status_code == 422
-    )
+    assert client.patch(f"/v1/reports/{report_id}", json={"status": "open"}, headers=curator).status_code == 422
     assert client.get("/v1/reports", params={"status": "open"}, headers=curator).json()["total_items"] == 0
 
 
@@ -149,18 +139,13 @@ def test_curator_corrects_a_service_with_provenance(client: Any, db: Any, make_k
     curator = make_key("curator")
     assert client.patch("/v1/services/s1", json={"name": "X"}).status_code == 401
     assert (
-        client.patch(
-            "/v1/services/s1", json={"name": "X"}, headers=make_key("provider", org="org-h")
-        ).status_code
+        client.patch("/v1/services/s1", json={"name": "X"}, headers=make_key("provider", org="org-h")).status_code
         == 403
     )
     assert client.patch("/v1/services/s1", json={"colour": "red"}, headers=curator).status_code == 422
     assert client.patch("/v1/services/s1", json={"status": "asleep"}, headers=curator).status_code == 422
     assert (
-        client.patch(
-            "/v1/services/s1", json={"minimum_age": 30, "maximum_age": 20}, headers=curator
-        ).status_code
-        == 422
+        client.patch("/v1/services/s1", json={"minimum_age": 30, "maximum_age": 20}, headers=curator).status_code == 422
     )
     r = client.patch(
         "/v1/services/s1",

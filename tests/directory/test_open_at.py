@@ -36,9 +36,7 @@ HOURS = [
         places=[Place(*offset(4, 0))],
         schedules=[{"freq": "MONTHLY", "byday": "-1FR", "opens_at": "10:00", "closes_at": "14:00"}],
     ),
-    ServiceSpec(
-        id="unknown", name="Drop-in without listed hours", needs=["food"], places=[Place(*offset(5, 0))]
-    ),
+    ServiceSpec(id="unknown", name="Drop-in without listed hours", needs=["food"], places=[Place(*offset(5, 0))]),
     # The service keeps weekday hours, but this site opens only on Sundays (the place's own hours win).
     ServiceSpec(
         id="sunday-site",
@@ -88,9 +86,7 @@ def test_weekday_hours_across_dst(client: Any, hours_catalog: None, at: str, is_
         ("2026-11-08T07:00:00-08:00", False),
     ],
 )
-def test_overnight_hours_belong_to_the_day_they_start(
-    client: Any, hours_catalog: None, at: str, is_open: bool
-) -> None:
+def test_overnight_hours_belong_to_the_day_they_start(client: Any, hours_catalog: None, at: str, is_open: bool) -> None:
     assert ("overnight" in open_ids(client, at)) is is_open
 
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-PLACE = {"id": "svc-p", "name": "Harbor shelter", "status": "active",
-         "organization": {"id": "org-p", "name": "Harbor"},
-         "service_at_locations": [{"id": "sal-p", "location": {"id": "loc-p", "name": "Harbor house",
-                                                               "latitude": 47.61, "longitude": -122.33}}]}
+PLACE = {
+    "id": "svc-p",
+    "name": "Harbor shelter",
+    "status": "active",
+    "organization": {"id": "org-p", "name": "Harbor"},
+    "service_at_locations": [
+        {"id": "sal-p", "location": {"id": "loc-p", "name": "Harbor house", "latitude": 47.61, "longitude": -122.33}}
+    ],
+}
 
 
 def test_config_says_where_the_region_is(client: Any, import_catalog: Any) -> None:
@@ -36,11 +41,18 @@ def test_places_answer_coordinates_by_id(client: Any, import_catalog: Any, app: 
 def test_a_place_answers_the_number_to_call_there(client: Any, import_catalog: Any) -> None:
     """The match option's call link: the place's own number, else the location's, the service's, the
     organization's."""
-    with_phones = {**PLACE, "phones": [{"id": "ph-svc", "number": "206-555-0100"}],
-                   "organization": {**PLACE["organization"], "phones": [{"id": "ph-org", "number": "206-555-0199"}]}}
+    with_phones = {
+        **PLACE,
+        "phones": [{"id": "ph-svc", "number": "206-555-0100"}],
+        "organization": {**PLACE["organization"], "phones": [{"id": "ph-org", "number": "206-555-0199"}]},
+    }
     import_catalog([with_phones])
     assert client.get("/v1/places", params={"ids": "sal-p"}).json()["sal-p"]["phone"] == "206-555-0100"
-    own = {**with_phones, "service_at_locations": [{**PLACE["service_at_locations"][0],
-                                                    "phones": [{"id": "ph-sal", "number": "206-555-0123"}]}]}
+    own = {
+        **with_phones,
+        "service_at_locations": [
+            {**PLACE["service_at_locations"][0], "phones": [{"id": "ph-sal", "number": "206-555-0123"}]}
+        ],
+    }
     import_catalog([own])
     assert client.get("/v1/places", params={"ids": "sal-p"}).json()["sal-p"]["phone"] == "206-555-0123"

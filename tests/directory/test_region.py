@@ -37,13 +37,9 @@ def places(region: list[ServiceSpec]) -> list[tuple[str, str, float, float]]:
     return [(f"{s.id}-sal{n}", s.id, p.lat, p.lon) for s in region for n, p in enumerate(s.places)]
 
 
-def test_radius_equals_brute_force_haversine_nearest_first(
-    region_client: Any, region: list[ServiceSpec]
-) -> None:
+def test_radius_equals_brute_force_haversine_nearest_first(region_client: Any, region: list[ServiceSpec]) -> None:
     lat, lon, radius_km = SEATTLE[0] + 0.05, SEATTLE[1] - 0.03, 7.5
-    items = all_pages(
-        region_client, "/v1/service_at_locations", {"lat": lat, "lon": lon, "radius_km": radius_km}
-    )
+    items = all_pages(region_client, "/v1/service_at_locations", {"lat": lat, "lon": lon, "radius_km": radius_km})
     got = {i["id"]: i["distance_km"] for i in items}
     expected = {sal: haversine_m(lat, lon, plat, plon) for sal, _, plat, plon in places(region)}
     inside = {k for k, d in expected.items() if d <= radius_km * 1000 - EDGE_M}
@@ -70,9 +66,7 @@ def test_radius_equals_brute_force_haversine_nearest_first(
 def test_bbox_equals_brute_force(region_client: Any, region: list[ServiceSpec]) -> None:
     box = (-122.40, 47.55, -122.30, 47.65)
     items = all_pages(region_client, "/v1/service_at_locations", {"bbox": ",".join(map(str, box))})
-    expected = {
-        sal for sal, _, plat, plon in places(region) if box[0] <= plon <= box[2] and box[1] <= plat <= box[3]
-    }
+    expected = {sal for sal, _, plat, plon in places(region) if box[0] <= plon <= box[2] and box[1] <= plat <= box[3]}
     assert expected and {i["id"] for i in items} == expected
     services = all_pages(region_client, "/v1/services", {"bbox": ",".join(map(str, box))})
     assert {s["id"] for s in services} == {sid for sal, sid, *_ in places(region) if sal in expected}
@@ -80,16 +74,12 @@ def test_bbox_equals_brute_force(region_client: Any, region: list[ServiceSpec]) 
 
 def test_radius_query_uses_the_gist_index(region: list[ServiceSpec], engine: Any) -> None:
     q = DirectoryQuery(lat=SEATTLE[0], lon=SEATTLE[1], radius_m=3000)
-    sql = place_selection(q, None).compile(
-        dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
-    )
+    sql = place_selection(q, None).compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
     with engine.connect() as conn:
         plan = "\n".join(r[0] for r in conn.execute(text(f"EXPLAIN {sql}")))
     assert "ix_location_geog" in plan, plan
     box = DirectoryQuery(bbox=BBox(-122.40, 47.55, -122.39, 47.56))
-    sql = place_selection(box, None).compile(
-        dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
-    )
+    sql = place_selection(box, None).compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
     with engine.connect() as conn:
         plan = "\n".join(r[0] for r in conn.execute(text(f"EXPLAIN {sql}")))
     assert "ix_location_geog" in plan, plan
@@ -112,9 +102,7 @@ def test_postcode_proximity_is_meters_around_the_offline_centroid(
     }
 
 
-def test_a_client_pages_through_the_whole_directory_once(
-    region_client: Any, region: list[ServiceSpec]
-) -> None:
+def test_a_client_pages_through_the_whole_directory_once(region_client: Any, region: list[ServiceSpec]) -> None:
     seen: list[str] = []
     page = 1
     while True:
@@ -148,32 +136,23 @@ def test_ndjson_streams_every_row(region_client: Any, region: list[ServiceSpec])
     assert len(minimal.strip().splitlines()) == len(region)
 
 
-def test_need_intercept_language_and_modified_after_filters(
-    region_client: Any, region: list[ServiceSpec]
-) -> None:
+def test_need_intercept_language_and_modified_after_filters(region_client: Any, region: list[ServiceSpec]) -> None:
     got = {s["id"] for s in all_pages(region_client, "/v1/services", {"need": "food,legal"})}
     assert got == {s.id for s in region if {"food", "legal"} & set(s.needs)}
-    got = {
-        s["id"]
-        for s in all_pages(region_client, "/v1/services", {"intercept": ["1", "4"], "need": "shelter"})
-    }
+    got = {s["id"] for s in all_pages(region_client, "/v1/services", {"intercept": ["1", "4"], "need": "shelter"})}
     assert got == {s.id for s in region if {1, 4} & set(s.intercepts) and "shelter" in s.needs}
     got = {s["id"] for s in all_pages(region_client, "/v1/services", {"language": "es"})}
     assert got == {s.id for s in region if "es" in s.languages}
     after = datetime(2026, 10, 1, tzinfo=UTC)
     got = {s["id"] for s in all_pages(region_client, "/v1/services", {"modified_after": after.isoformat()})}
     assert got == {s.id for s in region if s.last_modified and s.last_modified >= after}
-    got = {
-        s["id"]
-        for s in all_pages(region_client, "/v1/services", {"taxonomy_term_id": "term-divert-needs-housing"})
-    }
+    got = {s["id"] for s in all_pages(region_client, "/v1/services", {"taxonomy_term_id": "term-divert-needs-housing"})}
     assert got == {s.id for s in region if "housing" in s.needs}
 
 
 def test_eligibility_params_use_the_matchers_rules(region_client: Any, region: list[ServiceSpec]) -> None:
     got = {
-        s["id"]
-        for s in all_pages(region_client, "/v1/services", {"active_substance_use": "true", "need": "shelter"})
+        s["id"] for s in all_pages(region_client, "/v1/services", {"active_substance_use": "true", "need": "shelter"})
     }
     expected = {
         s.id

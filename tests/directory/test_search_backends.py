@@ -53,9 +53,7 @@ CURATED = [
         places=[Place(*offset(40, -5))],
         description="Young adults 18-24",
     ),
-    ServiceSpec(
-        id="closed", name="Old Shelter", needs=["shelter"], status="defunct", places=[Place(*offset(1, 1))]
-    ),
+    ServiceSpec(id="closed", name="Old Shelter", needs=["shelter"], status="defunct", places=[Place(*offset(1, 1))]),
     # The words callers use: brand names, street names, Spanish, and a language asked for in the query.
     ServiceSpec(
         id="kits",
@@ -146,9 +144,7 @@ def test_filters_need_intercept_and_radius(backend: SearchBackend, db: Any) -> N
         ["youth", "harbor"],
     )
     lat, lon = offset(0, 0)
-    assert ids(backend, db, SearchQuery("shelter", lat=lat, lon=lon, radius_km=5, status="active")) == [
-        "harbor"
-    ]
+    assert ids(backend, db, SearchQuery("shelter", lat=lat, lon=lon, radius_km=5, status="active")) == ["harbor"]
 
 
 @pytest.mark.parametrize(

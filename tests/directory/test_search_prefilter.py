@@ -15,8 +15,28 @@ from catalog.search.postgres import TRIGRAM_THRESHOLD, trigram_prefilter
 
 # Words near the ones a 211 operator types, their typos, and text with accents, digits, dotted
 # capitals and punctuation, so the trigrams pg_trgm hashes (non-ASCII) are exercised too.
-WORDS = ["shelter", "shelterr", "sheltr", "detox", "detention", "food", "legal", "clinc", "clinic",
-         "benefits", "fits", "peer", "crisis", "café", "légal", "İstanbul", "straße", "24/7", "a", "ok"]
+WORDS = [
+    "shelter",
+    "shelterr",
+    "sheltr",
+    "detox",
+    "detention",
+    "food",
+    "legal",
+    "clinc",
+    "clinic",
+    "benefits",
+    "fits",
+    "peer",
+    "crisis",
+    "café",
+    "légal",
+    "İstanbul",
+    "straße",
+    "24/7",
+    "a",
+    "ok",
+]
 FRAGMENTS = st.text(alphabet="abcdeflnorstuéß0İ -'/", min_size=1, max_size=12)
 PHRASES = st.lists(st.one_of(st.sampled_from(WORDS), FRAGMENTS), min_size=1, max_size=4).map(" ".join)
 
@@ -30,9 +50,7 @@ def test_prefilter_never_drops_a_trigram_match(engine: Any, words: str, text: st
         prefilter = trigram_prefilter(session, words.lower(), stored)
         if prefilter is None:
             return
-        matches, may_match = session.execute(
-            select(literal(words.lower()).op("<%")(stored), prefilter)
-        ).one()
+        matches, may_match = session.execute(select(literal(words.lower()).op("<%")(stored), prefilter)).one()
         assert may_match or not matches, (words, text)
 
 
@@ -63,6 +81,7 @@ def test_search_pages_carry_the_same_total(client: Any, db: Any) -> None:
         seen += [item["service_id"] for item in body["contents"]]
     # Nearest first, each once, and a page past the end still says how many there are.
     assert seen == ["s0", "s1", "s2", "s3", "s4"]
-    nothing = client.get("/v1/service_at_locations", params={"search": "xylophone", "lat": lat, "lon": lon,
-                                                             "radius_km": 50}).json()
+    nothing = client.get(
+        "/v1/service_at_locations", params={"search": "xylophone", "lat": lat, "lon": lon, "radius_km": 50}
+    ).json()
     assert nothing["total_items"] == 0 and nothing["contents"] == []

@@ -84,8 +84,12 @@ class PrivatePostgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/divert"
 
     def pg_ctl(self, *args: str) -> None:
-        subprocess.run([*self.run_as, str(BIN / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", *args],
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [*self.run_as, str(BIN / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", *args],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
 
     def restart(self) -> float:
         """Restart the server (fast: open transactions are rolled back); seconds until it answers."""
@@ -97,16 +101,20 @@ class PrivatePostgres:
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute("DELETE FROM fault_hook")
             conn.execute("INSERT INTO fault_hook VALUES (%s, %s)", (target, seconds))
-            conn.execute(f"CREATE TRIGGER fault_hold BEFORE INSERT ON {table} FOR EACH ROW "
-                         f"WHEN ({where}) EXECUTE FUNCTION fault_hold()")
+            conn.execute(
+                f"CREATE TRIGGER fault_hold BEFORE INSERT ON {table} FOR EACH ROW "
+                f"WHEN ({where}) EXECUTE FUNCTION fault_hold()"
+            )
 
     def held_write(self, timeout: float = 60.0) -> tuple[int, str]:
         """Wait until a write sits in the hook; (its backend pid, its statement)."""
         deadline = time.monotonic() + timeout
         with psycopg.connect(self.url, autocommit=True) as conn:
             while time.monotonic() < deadline:
-                row = conn.execute("SELECT pid, query FROM pg_stat_activity WHERE wait_event = 'PgSleep' "
-                                   "AND datname = 'divert' AND state = 'active'").fetchone()
+                row = conn.execute(
+                    "SELECT pid, query FROM pg_stat_activity WHERE wait_event = 'PgSleep' "
+                    "AND datname = 'divert' AND state = 'active'"
+                ).fetchone()
                 if row:
                     return int(row[0]), str(row[1])
                 time.sleep(0.05)
@@ -135,25 +143,41 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         shutil.chown(top, "postgres", "postgres")
     server = PrivatePostgres(data=data, port=_free_port(), run_as=run_as)
     try:
-        subprocess.run([*run_as, str(BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                        "--no-sync"], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [*run_as, str(BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         with (data / "postgresql.conf").open("a") as conf:
-            conf.write(f"\nport = {server.port}\nlisten_addresses = '127.0.0.1'\n"
-                       f"unix_socket_directories = '{top}'\nfsync = off\nshared_buffers = 32MB\n")
+            conf.write(
+                f"\nport = {server.port}\nlisten_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{top}'\nfsync = off\nshared_buffers = 32MB\n"
+            )
         server.pg_ctl("start", "-l", str(data / "server.log"))
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:{server.port}/postgres", autocommit=True) as c:
             c.execute("CREATE DATABASE divert")
         with psycopg.connect(server.url, autocommit=True) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         env = dict(os.environ, DATABASE_URL=server.url)
-        subprocess.run([str(ROOT / ".venv" / "bin" / "divert"), "db", "upgrade"], env=env, cwd=ROOT,
-                       check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "divert"), "db", "upgrade"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
         with psycopg.connect(server.url, autocommit=True) as conn:
             conn.execute(_FAULT_HOOK)
         yield server
     finally:
-        subprocess.run([*run_as, str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                       check=False, capture_output=True, timeout=120)
+        subprocess.run(
+            [*run_as, str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            check=False,
+            capture_output=True,
+            timeout=120,
+        )
         shutil.rmtree(top, ignore_errors=True)
 
 

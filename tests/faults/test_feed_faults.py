@@ -82,25 +82,29 @@ def test_bad_feeds_do_not_stall_a_polling_round(settings, db, make_key, feed_ser
     from api.capacity.feeds import poll_due_feeds
 
     # Loopback feeds are allowed only for this test's settings; a short timeout keeps it bounded.
-    feed_settings = settings.model_copy(update={"outbound_allow_loopback": True,
-                                                "feed_timeout_seconds": FEED_TIMEOUT})
+    feed_settings = settings.model_copy(update={"outbound_allow_loopback": True, "feed_timeout_seconds": FEED_TIMEOUT})
     app = create_app(feed_settings)
     admin = make_key("admin")
     with TestClient(app) as client:
-        response = client.post("/v1/import/hsds", json=hsds_services(40, seed=31, now=BASE_TIME, prefix="fd"),
-                               headers=admin)
+        response = client.post(
+            "/v1/import/hsds", json=hsds_services(40, seed=31, now=BASE_TIME, prefix="fd"), headers=admin
+        )
         assert response.status_code == 200, response.text
         with db() as session:
-            pools = list(session.execute(text("SELECT id FROM service_capacity ORDER BY id LIMIT 2"))
-                         .scalars())
+            pools = list(session.execute(text("SELECT id FROM service_capacity ORDER BY id LIMIT 2")).scalars())
         good_item = {"id": pools[0], "available": 3, "updated": (BASE_TIME + timedelta(hours=2)).isoformat()}
         FeedServer.documents = {
             "/good": json.dumps([good_item]).encode(),
             "/garbage": b"\x00\xff\xfe not json at all",
             "/object": b'{"services": 1}',
-            "/mixed": json.dumps([{"id": pools[1], "available": "lots", "updated": "yesterday"}, 7,
-                                  None, {"id": "no-such-pool", "available": 1,
-                                         "updated": BASE_TIME.isoformat()}]).encode(),
+            "/mixed": json.dumps(
+                [
+                    {"id": pools[1], "available": "lots", "updated": "yesterday"},
+                    7,
+                    None,
+                    {"id": "no-such-pool", "available": 1, "updated": BASE_TIME.isoformat()},
+                ]
+            ).encode(),
         }
         names = ("hang", "drip", "error", "garbage", "object", "mixed", "good")
         feed_ids: dict[str, str] = {}
@@ -125,12 +129,16 @@ def test_bad_feeds_do_not_stall_a_polling_round(settings, db, make_key, feed_ser
         assert by_feed[feed_ids["mixed"]]["applied"] == 0 and by_feed[feed_ids["mixed"]]["rejected"] >= 3
 
         with db() as session:
-            available = session.execute(text("SELECT available FROM service_capacity WHERE id = :i"),
-                                        {"i": pools[0]}).scalar_one()
+            available = session.execute(
+                text("SELECT available FROM service_capacity WHERE id = :i"), {"i": pools[0]}
+            ).scalar_one()
             assert float(available) == 3.0
-            failing = session.execute(text(
-                "SELECT count(*) FROM feed WHERE consecutive_failures = 1 AND last_error IS NOT NULL "
-                "AND next_poll_at > now() + interval '30 seconds'")).scalar_one()
+            failing = session.execute(
+                text(
+                    "SELECT count(*) FROM feed WHERE consecutive_failures = 1 AND last_error IS NOT NULL "
+                    "AND next_poll_at > now() + interval '30 seconds'"
+                )
+            ).scalar_one()
             assert failing == 5, "each failed feed records its error and backs off"
 
         # The next round, moments later, does not hammer the failing feeds again.

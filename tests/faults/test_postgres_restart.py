@@ -63,8 +63,9 @@ def test_a_capacity_batch_cut_by_a_restart_is_absent_and_the_rest_whole(private_
     app, sessions = private_app
     headers = _admin_headers(sessions)
     with TestClient(app) as client:
-        r = client.post("/v1/import/hsds", json=hsds_services(200, seed=21, now=BASE_TIME, prefix="rst"),
-                        headers=headers)
+        r = client.post(
+            "/v1/import/hsds", json=hsds_services(200, seed=21, now=BASE_TIME, prefix="rst"), headers=headers
+        )
         assert r.status_code == 200, r.text
     with sessions() as session:
         pools = list(session.execute(text("SELECT id FROM service_capacity ORDER BY id")).scalars())[:POOLS_PER_BATCH]
@@ -79,8 +80,12 @@ def test_a_capacity_batch_cut_by_a_restart_is_absent_and_the_rest_whole(private_
         with TestClient(app, raise_server_exceptions=False) as client:
             for i in range(FAULT_BATCH + 1 + MAX_BATCHES_AFTER_RESTART):
                 updated = (BASE_TIME + timedelta(hours=1, seconds=i)).isoformat()
-                body = {"updates": [{"capacity_id": cid, "available": i % 3, "waitlist": 1000 + i,
-                                     "updated": updated} for cid in pools]}
+                body = {
+                    "updates": [
+                        {"capacity_id": cid, "available": i % 3, "waitlist": 1000 + i, "updated": updated}
+                        for cid in pools
+                    ]
+                }
                 try:
                     response = client.post("/v1/capacity", json=body, headers=headers)
                     outcomes.append(response.status_code)
@@ -93,8 +98,12 @@ def test_a_capacity_batch_cut_by_a_restart_is_absent_and_the_rest_whole(private_
                     time.sleep(0.2)
 
     def batch_reports(i: int) -> int:
-        return _count(sessions, "SELECT count(*) FROM capacity_report WHERE capacity_id = ANY(:ids) "
-                      "AND waitlist = :w", ids=pools, w=1000 + i)
+        return _count(
+            sessions,
+            "SELECT count(*) FROM capacity_report WHERE capacity_id = ANY(:ids) AND waitlist = :w",
+            ids=pools,
+            w=1000 + i,
+        )
 
     sender = threading.Thread(target=send_batches)
     sender.start()
@@ -122,8 +131,9 @@ def test_a_capacity_batch_cut_by_a_restart_is_absent_and_the_rest_whole(private_
             assert reports in (0, POOLS_PER_BATCH), f"batch {i} is half-written: {reports} of {POOLS_PER_BATCH}"
     # The same app, never restarted, applies batches again once the database is back: a restart error
     # (SQLSTATE 08/57P) invalidates the whole pool at once (divert/db.py), so no stale connection lingers.
-    assert outcomes[-1] == 200, (f"no recovery within {MAX_BATCHES_AFTER_RESTART} batches after the restart "
-                                 f"(last outcomes {outcomes[-5:]})")
+    assert outcomes[-1] == 200, (
+        f"no recovery within {MAX_BATCHES_AFTER_RESTART} batches after the restart (last outcomes {outcomes[-5:]})"
+    )
 
 
 @pytest.mark.faults
@@ -142,8 +152,10 @@ def test_an_import_cut_by_a_restart_is_absent_then_imports_whole(private_postgre
                 outcome["status"] = type(exc).__name__
 
     def present() -> dict[str, int]:
-        return {table: _count(sessions, f"SELECT count(*) FROM {table} WHERE id LIKE 'imr-%'")
-                for table in ("service", "location", "service_at_location", "schedule")}
+        return {
+            table: _count(sessions, f"SELECT count(*) FROM {table} WHERE id LIKE 'imr-%'")
+            for table in ("service", "location", "service_at_location", "schedule")
+        }
 
     whole = dict.fromkeys(("service", "location", "service_at_location", "schedule"), IMPORT_SERVICES)
     empty = dict.fromkeys(whole, 0)

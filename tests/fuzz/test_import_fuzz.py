@@ -25,15 +25,37 @@ from bench.workload import hsds_services
 EXAMPLES = int(os.environ.get("DIVERT_FUZZ_EXAMPLES", "10")) * 3
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
-CATALOG_TABLES = ("organization", "service", "location", "address", "service_at_location", "schedule",
-                  "attribute", "taxonomy_term", "taxonomy", "service_capacity", "capacity_report", "unit",
-                  "language", "phone", "service_area", "match_site", "source_record")
+CATALOG_TABLES = (
+    "organization",
+    "service",
+    "location",
+    "address",
+    "service_at_location",
+    "schedule",
+    "attribute",
+    "taxonomy_term",
+    "taxonomy",
+    "service_capacity",
+    "capacity_report",
+    "unit",
+    "language",
+    "phone",
+    "service_area",
+    "match_site",
+    "source_record",
+)
 
 # Values that are wrong for almost any HSDS field, by kind of wrongness.
 BAD_VALUES = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=40),
-    st.just(""), st.just("\x00"), st.just("9" * 400), st.lists(st.integers(), max_size=3),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=40),
+    st.just(""),
+    st.just("\x00"),
+    st.just("9" * 400),
+    st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
 )
 
@@ -62,9 +84,17 @@ def _parent(doc: Any, path: tuple[Any, ...]) -> Any:
     return doc
 
 
-SHAPES = (st.just({}), st.just({"services": "nope"}), st.just([1, 2, 3]), st.just({"services": [None]}),
-          st.just([[]]), st.just("services"), st.just({"services": [{}]}), st.just(None),
-          st.just({"services": world()[:1] * 2}))
+SHAPES = (
+    st.just({}),
+    st.just({"services": "nope"}),
+    st.just([1, 2, 3]),
+    st.just({"services": [None]}),
+    st.just([[]]),
+    st.just("services"),
+    st.just({"services": [{}]}),
+    st.just(None),
+    st.just({"services": world()[:1] * 2}),
+)
 
 
 @st.composite
@@ -84,7 +114,8 @@ def malformed_documents(draw: st.DrawFn) -> Any:
     elif kind == "coordinates":
         location = service["service_at_locations"][0]["location"]
         location[draw(st.sampled_from(("latitude", "longitude")))] = draw(
-            st.sampled_from((999.0, -181.0, "north", None, float("inf"), float("nan"))))
+            st.sampled_from((999.0, -181.0, "north", None, float("inf"), float("nan")))
+        )
     elif kind == "counts" and service["capacities"]:
         field = draw(st.sampled_from(("available", "waitlist", "maximum", "updated", "reserved_for")))
         service["capacities"][0][field] = draw(st.sampled_from((-5, "many", 1e308, "yesterday", None, 2**63)))
@@ -108,9 +139,12 @@ def _fingerprint(session_factory: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     with session_factory() as session:
         for table in CATALOG_TABLES:
-            out[table] = session.execute(text(
-                "SELECT count(*)::text || ':' || "
-                f"coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM {table} t")).scalar_one()
+            out[table] = session.execute(
+                text(
+                    "SELECT count(*)::text || ':' || "
+                    f"coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM {table} t"
+                )
+            ).scalar_one()
     return out
 
 
@@ -121,15 +155,13 @@ def seeded(client, admin_headers, db):  # type: ignore[no-untyped-def]
     return client, admin_headers, db
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(doc=malformed_documents())
 def test_malformed_hsds_is_refused_cleanly(seeded: Any, doc: Any) -> None:
     client, headers, db = seeded
     before = _fingerprint(db)
     body = json.dumps(doc, allow_nan=True)
-    response = client.post("/v1/import/hsds", content=body, headers={**headers,
-                                                                      "content-type": "application/json"})
+    response = client.post("/v1/import/hsds", content=body, headers={**headers, "content-type": "application/json"})
     assert response.status_code < 500, f"{response.status_code}: {response.text[:500]}"
     if response.status_code >= 400:
         assert _fingerprint(db) == before, f"a refused import ({response.status_code}) changed the catalog"
@@ -137,8 +169,7 @@ def test_malformed_hsds_is_refused_cleanly(seeded: Any, doc: Any) -> None:
         assert "error" in payload and "detail" in payload, payload
     else:
         # An accepted document must leave the catalog importable again without change (idempotent).
-        again = client.post("/v1/import/hsds", content=body, headers={**headers,
-                                                                       "content-type": "application/json"})
+        again = client.post("/v1/import/hsds", content=body, headers={**headers, "content-type": "application/json"})
         assert again.status_code == 200, again.text
         summary = again.json()
         assert summary["created"] == 0 and summary["updated"] == 0, summary
@@ -157,4 +188,3 @@ def test_import_refusal_lists_each_error(seeded: Any) -> None:
     errors = response.json().get("errors", [])
     assert len(errors) >= 2, errors
     assert all("message" in e and "path" in e for e in errors), errors
-

@@ -55,8 +55,16 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _schema_app())
 
 # Text that PostgreSQL cannot store or that overflows date arithmetic (CONTRACT §2: all 422).
 NUL_TEXT = ["\x00", "a\x00b", "cap-1\x00", "\x00" * 3]
-FAR_DATES = ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "0001-01-01", "9999-12-31", "1899-12-31T23:59:59+14:00",
-             "2201-01-01T00:00:00-12:00", "0001-01-01T00:00:00", "9999-12-31T23:59:59.999999-23:59"]
+FAR_DATES = [
+    "9999-12-31T23:59:59Z",
+    "0001-01-01T00:00:00Z",
+    "0001-01-01",
+    "9999-12-31",
+    "1899-12-31T23:59:59+14:00",
+    "2201-01-01T00:00:00-12:00",
+    "0001-01-01T00:00:00",
+    "9999-12-31T23:59:59.999999-23:59",
+]
 URL_HOSTILE = NUL_TEXT + FAR_DATES
 BODY_HOSTILE = URL_HOSTILE + ["\ud800", "x\udfffy", "\ud83d"]
 
@@ -106,10 +114,10 @@ def flatmap_body(context: Any, body: Any) -> st.SearchStrategy[Any]:
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_no_operation_answers_5xx(case: Any, app: Any, fuzz_headers: dict[str, str]) -> None:
     response = case.call(app=app, headers=fuzz_headers)
     assert response.status_code < 500, (
         f"{case.method} {case.formatted_path} answered {response.status_code}: {response.text[:500]}\n"
-        f"reproduce: {case.as_curl_command()}")
+        f"reproduce: {case.as_curl_command()}"
+    )

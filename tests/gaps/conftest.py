@@ -18,4 +18,3 @@ def region(db: Callable[[], Session]) -> Iterator[Region]:
 @pytest.fixture
 def planner(make_key: Callable[..., dict[str, str]]) -> dict[str, str]:
     return make_key("planner")
-

@@ -16,8 +16,7 @@ def _exactly(model: Any, raw: dict[str, Any]) -> None:
     assert model.model_validate(raw).model_dump(mode="json", by_alias=True, exclude_unset=True) == raw
 
 
-@pytest.mark.parametrize("params", [{}, {"resolution": "8"}, {"resolution": "5", "need": "housing"},
-                                    {"limit": "1"}])
+@pytest.mark.parametrize("params", [{}, {"resolution": "8"}, {"resolution": "5", "need": "housing"}, {"limit": "1"}])
 def test_every_gap_map_answer_is_the_declared_model(client, planner, county, params) -> None:  # noqa: F811
     r = client.get("/v1/gaps", params={"need": "housing,shelter", **params}, headers=planner)
     assert r.status_code == 200, r.text
@@ -29,8 +28,7 @@ def test_every_gap_map_answer_is_the_declared_model(client, planner, county, par
         _exactly(GapRowOut, feature["properties"])
 
 
-@pytest.mark.parametrize("params", [{}, {"resolution": "8"}, {"need": "housing", "intercept": "0"},
-                                    {"by": "pathway"}])
+@pytest.mark.parametrize("params", [{}, {"resolution": "8"}, {"need": "housing", "intercept": "0"}, {"by": "pathway"}])
 def test_every_sim_answer_is_the_declared_model(client, planner, county, params) -> None:  # noqa: F811
     r = client.get("/v1/gaps/sim", params=params, headers=planner)
     assert r.status_code == 200, r.text

@@ -41,8 +41,9 @@ def test_a_cell_lists_the_services_in_its_reach_and_its_gap_events(client, plann
 
 
 def test_a_far_cell_has_no_service_in_reach(client, planner, county):
-    body = client.get("/v1/gaps/detail", headers=planner,
-                      params={"cell": FAR, "need": "shelter", "intercept": "0"}).json()
+    body = client.get(
+        "/v1/gaps/detail", headers=planner, params={"cell": FAR, "need": "shelter", "intercept": "0"}
+    ).json()
     assert body["services"] == [] and body["services_total"] == 0
     assert [(d["need"], d["intercept"], d["total"]) for d in body["demand"]] == [("shelter", 0, 5)]
 

@@ -71,8 +71,13 @@ def seattle(region: Region) -> dict[str, str]:
 
 def _box(centre: tuple[float, float], half: float) -> list[list[float]]:
     lat, lon = centre
-    return [[lat - half, lon - half], [lat - half, lon + half], [lat + half, lon + half],
-            [lat + half, lon - half], [lat - half, lon - half]]
+    return [
+        [lat - half, lon - half],
+        [lat - half, lon + half],
+        [lat + half, lon + half],
+        [lat + half, lon - half],
+        [lat - half, lon - half],
+    ]
 
 
 def get(client: Any, headers: dict[str, str], **params: Any) -> dict[str, Any]:
@@ -138,8 +143,13 @@ def test_filters_by_need_and_intercept(client, planner, seattle):
 
 
 def test_window_includes_older_events_when_asked(client, planner, seattle):
-    body = get(client, planner, need="shelter", intercept="0",
-               **{"from": (seattle_now() - timedelta(days=90)).date().isoformat()})
+    body = get(
+        client,
+        planner,
+        need="shelter",
+        intercept="0",
+        **{"from": (seattle_now() - timedelta(days=90)).date().isoformat()},
+    )
     assert body["window"]["days"] >= 90
     rows = rows_by(body)
     assert rows[(A, "shelter", 0)]["demand"]["by_reason"]["eligibility"] == 3
@@ -213,7 +223,9 @@ def test_a_moved_location_is_mapped_in_its_new_cell(client, planner, region: Reg
     region.commit()
     assert set(rows_by(get(client, planner))) == {(A, "shelter", 0)}
     lat, lon = at(3)
-    region.session.execute(text("UPDATE location SET geog = CAST(:point AS geography) WHERE id = :id"),
-                           {"point": f"SRID=4326;POINT({lon} {lat})", "id": f"loc-{sid}-0"})
+    region.session.execute(
+        text("UPDATE location SET geog = CAST(:point AS geography) WHERE id = :id"),
+        {"point": f"SRID=4326;POINT({lon} {lat})", "id": f"loc-{sid}-0"},
+    )
     region.commit()
     assert set(rows_by(get(client, planner))) == {(D, "shelter", 0)}

@@ -95,9 +95,16 @@ def test_sim_counts_every_row_of_the_map_not_one_page(client, planner, generated
     assert counted == whole["total_rows"]
 
 
-@pytest.mark.parametrize(("params", "field"), [({"limit": "0"}, "limit"), ({"limit": "x"}, "limit"),
-                                                ({"cursor": "9:shelter:8"}, "cursor"),
-                                                ({"cursor": "0:nope:8"}, "cursor"), ({"cursor": "0"}, "cursor")])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"limit": "0"}, "limit"),
+        ({"limit": "x"}, "limit"),
+        ({"cursor": "9:shelter:8"}, "cursor"),
+        ({"cursor": "0:nope:8"}, "cursor"),
+        ({"cursor": "0"}, "cursor"),
+    ],
+)
 def test_bad_page_parameters_are_422(client, planner, params, field):
     r = client.get("/v1/gaps", params=params, headers=planner)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == field
@@ -118,19 +125,41 @@ def test_sim_counts_and_region_supply_equal_the_maps(client, planner, generated,
     sim = _get(client, planner, "/v1/gaps/sim", resolution=resolution).json()
     expected: dict[tuple[int, str], dict[str, int]] = {}
     for row in whole["rows"]:
-        counts = expected.setdefault((row["intercept"], row["need"]), dict.fromkeys(
-            ("absent", "lacks_capacity", "barriers_only", "sufficient"), 0))
+        counts = expected.setdefault(
+            (row["intercept"], row["need"]),
+            dict.fromkeys(("absent", "lacks_capacity", "barriers_only", "sufficient"), 0),
+        )
         counts[row["status"]] += 1
-    got = {(i["intercept"], n["need"]): n["areas"] for i in sim["intercepts"] for n in i["needs"]
-           if sum(n["areas"].values())}
+    got = {
+        (i["intercept"], n["need"]): n["areas"]
+        for i in sim["intercepts"]
+        for n in i["needs"]
+        if sum(n["areas"].values())
+    }
     assert got == expected
-    assert {s for c in got.values() for s, n in c.items() if n} == {"absent", "lacks_capacity", "barriers_only",
-                                                                   "sufficient"}
+    assert {s for c in got.values() for s, n in c.items() if n} == {
+        "absent",
+        "lacks_capacity",
+        "barriers_only",
+        "sufficient",
+    }
 
     with db() as session:
-        region = {(r.intercept, r.need): supply_json(r) for r in queries.gap_supply_rows(
-            session, "region", needs=list(NEEDS), intercepts=list(range(6)),
-            at=datetime.fromisoformat(sim["at"]), freshness=settings.freshness)}
-    shown = {(i["intercept"], n["need"]): n["supply"] for i in sim["intercepts"] for n in i["needs"]
-             if n["supply"]["services"]}
+        region = {
+            (r.intercept, r.need): supply_json(r)
+            for r in queries.gap_supply_rows(
+                session,
+                "region",
+                needs=list(NEEDS),
+                intercepts=list(range(6)),
+                at=datetime.fromisoformat(sim["at"]),
+                freshness=settings.freshness,
+            )
+        }
+    shown = {
+        (i["intercept"], n["need"]): n["supply"]
+        for i in sim["intercepts"]
+        for n in i["needs"]
+        if n["supply"]["services"]
+    }
     assert shown == region

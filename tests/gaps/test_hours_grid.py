@@ -18,9 +18,16 @@ WEEKDAYS = "MO,TU,WE,TH,FR"
 
 
 def schedule(region: Region, sid: str, freq: str, opens: str, closes: str, **fields: Any) -> None:
-    region.session.execute(insert(Schedule).values(
-        id=f"sched-{sid}-{opens}", service_id=sid, freq=freq, opens_at=time.fromisoformat(opens),
-        closes_at=time.fromisoformat(closes), **fields))
+    region.session.execute(
+        insert(Schedule).values(
+            id=f"sched-{sid}-{opens}",
+            service_id=sid,
+            freq=freq,
+            opens_at=time.fromisoformat(opens),
+            closes_at=time.fromisoformat(closes),
+            **fields,
+        )
+    )
 
 
 def grid_of(hours_by_day: list[list[int]]) -> list[list[int]]:
@@ -59,22 +66,28 @@ def test_a_week_across_the_autumn_clock_change(client: Any, planner: dict[str, s
     assert [d["weekday"][:3] for d in body["days"]] == ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
     crisis = body["needs"][0]
     assert (crisis["need"], crisis["label"], crisis["services"], crisis["hours_unknown"]) == (
-        "crisis", "Crisis care", 4, 1)
+        "crisis",
+        "Crisis care",
+        4,
+        1,
+    )
 
     office_hours = list(range(9, 17))
     expected_office = grid_of([office_hours, office_hours, [], [], office_hours, office_hours, office_hours])
     evening, summer_night, winter_night = [20, 21, 22, 23], [0, 1], [0]
-    expected_night = grid_of([
-        summer_night + evening,  # Thu: Wednesday's opening until 02:00, then 20:00 on
-        summer_night + evening,  # Fri
-        summer_night + evening,  # Sat
-        # Sun: Saturday's opening ends 02:00 summer time = 01:00 winter time, inside the long hour 1;
-        # Sunday's opens 20:00 UTC-7 = 19:00 local.
-        summer_night + [19, *evening],
-        winter_night + [19, *evening],  # Mon: until 01:00 local (02:00 UTC-7)
-        winter_night + [19, *evening],  # Tue
-        winter_night + [19, *evening],  # Wed
-    ])
+    expected_night = grid_of(
+        [
+            summer_night + evening,  # Thu: Wednesday's opening until 02:00, then 20:00 on
+            summer_night + evening,  # Fri
+            summer_night + evening,  # Sat
+            # Sun: Saturday's opening ends 02:00 summer time = 01:00 winter time, inside the long hour 1;
+            # Sunday's opens 20:00 UTC-7 = 19:00 local.
+            summer_night + [19, *evening],
+            winter_night + [19, *evening],  # Mon: until 01:00 local (02:00 UTC-7)
+            winter_night + [19, *evening],  # Tue
+            winter_night + [19, *evening],  # Wed
+        ]
+    )
     expected_sunday = grid_of([[], [], [], list(range(24)), [], [], []])
     assert crisis["open"] == add(expected_office, expected_night, expected_sunday)
 
@@ -83,7 +96,8 @@ def test_a_week_across_the_autumn_clock_change(client: Any, planner: dict[str, s
     assert (first["from"], first["to"], first["hours"]) == ("2026-10-29T02:00:00", "2026-10-29T09:00:00", 7)
     assert first["text"] == "Thu 2026-10-29 02:00 to Thu 2026-10-29 09:00"
     assert ("2026-10-31T02:00:00", "2026-10-31T20:00:00", 18) in [
-        (g["from"], g["to"], g["hours"]) for g in crisis["none_open"]]
+        (g["from"], g["to"], g["hours"]) for g in crisis["none_open"]
+    ]
     zero_hours = sum(1 for day in crisis["open"] for count in day if count == 0)
     assert crisis["none_open_hours"] == zero_hours == sum(g["hours"] for g in crisis["none_open"])
 
@@ -94,16 +108,21 @@ def test_the_hour_the_clock_skips_is_not_a_gap(client: Any, planner: dict[str, s
     region.service("Shelter without hours", HERE, ["shelter"])
     region.commit()
     # Clocks spring forward on Sunday 14 March 2027 at 02:00: that day has no hour 2.
-    body = hours(client, planner, need="crisis,shelter", lat=HERE[0], lon=HERE[1],
-                 **{"from": "2027-03-14"}).json()
+    body = hours(client, planner, need="crisis,shelter", lat=HERE[0], lon=HERE[1], **{"from": "2027-03-14"}).json()
     crisis, shelter = body["needs"]
     expected = [[1] * 24 for _ in range(7)]
     expected[0][2] = None
     assert crisis["open"] == expected and crisis["none_open"] == [] and crisis["none_open_hours"] == 0
     # A need with one service whose hours nobody knows: every hour is named as uncovered, once.
     assert shelter["services"] == 1 and shelter["hours_unknown"] == 1
-    assert shelter["none_open"] == [{"from": "2027-03-14T00:00:00", "to": "2027-03-21T00:00:00", "hours": 167,
-                                     "text": "Sun 2027-03-14 00:00 to Sun 2027-03-21 00:00"}]
+    assert shelter["none_open"] == [
+        {
+            "from": "2027-03-14T00:00:00",
+            "to": "2027-03-21T00:00:00",
+            "hours": 167,
+            "text": "Sun 2027-03-14 00:00 to Sun 2027-03-21 00:00",
+        }
+    ]
 
 
 def test_a_named_area(client: Any, planner: dict[str, str], region: Region) -> None:
@@ -114,10 +133,28 @@ def test_a_named_area(client: Any, planner: dict[str, str], region: Region) -> N
     schedule(region, outside, "DAILY", "00:00", "00:00")
     region.commit()
     lat, lon = HERE
-    area = {"type": "FeatureCollection", "features": [{"type": "Feature", "id": "downtown",
-            "properties": {"name": "Downtown"}, "geometry": {"type": "Polygon", "coordinates": [[
-                [lon - 0.05, lat - 0.05], [lon + 0.05, lat - 0.05], [lon + 0.05, lat + 0.05],
-                [lon - 0.05, lat + 0.05], [lon - 0.05, lat - 0.05]]]}}]}
+    area = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": "downtown",
+                "properties": {"name": "Downtown"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [
+                            [lon - 0.05, lat - 0.05],
+                            [lon + 0.05, lat - 0.05],
+                            [lon + 0.05, lat + 0.05],
+                            [lon - 0.05, lat + 0.05],
+                            [lon - 0.05, lat - 0.05],
+                        ]
+                    ],
+                },
+            }
+        ],
+    }
     from catalog.areas import import_named_areas
 
     import_named_areas(region.session, area)

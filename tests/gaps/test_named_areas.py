@@ -22,22 +22,39 @@ NOWHERE = h3.latlng_to_cell(46.0, -118.0, 7)
 
 def box(centre: tuple[float, float], half: float) -> list[list[list[float]]]:
     lat, lon = centre
-    return [[[lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half],
-             [lon - half, lat + half], [lon - half, lat - half]]]
+    return [
+        [
+            [lon - half, lat - half],
+            [lon + half, lat - half],
+            [lon + half, lat + half],
+            [lon - half, lat + half],
+            [lon - half, lat - half],
+        ]
+    ]
 
 
 def feature(name: str, rings: Any, **properties: Any) -> dict[str, Any]:
-    return {"type": "Feature", "properties": {"name": name, **properties},
-            "geometry": {"type": "Polygon", "coordinates": rings}}
+    return {
+        "type": "Feature",
+        "properties": {"name": name, **properties},
+        "geometry": {"type": "Polygon", "coordinates": rings},
+    }
 
 
 def areas() -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": [
-        feature("Downtown", box(cell_centre(HOME), 0.05), kind="district"),
-        feature("Eastside", box(cell_centre(FAR), 0.05), kind="district", id="east"),
-        {"type": "Feature", "id": "king", "properties": {"name": "King County", "kind": "county"},
-         "geometry": {"type": "MultiPolygon", "coordinates": [box((47.6, -122.1), 0.4)]}},
-    ]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            feature("Downtown", box(cell_centre(HOME), 0.05), kind="district"),
+            feature("Eastside", box(cell_centre(FAR), 0.05), kind="district", id="east"),
+            {
+                "type": "Feature",
+                "id": "king",
+                "properties": {"name": "King County", "kind": "county"},
+                "geometry": {"type": "MultiPolygon", "coordinates": [box((47.6, -122.1), 0.4)]},
+            },
+        ],
+    }
 
 
 def test_import_is_idempotent_and_keeps_names_and_kinds(db):
@@ -50,25 +67,50 @@ def test_import_is_idempotent_and_keeps_names_and_kinds(db):
         assert import_named_areas(session, changed).as_dict() == {"created": 0, "updated": 1, "unchanged": 2}
         session.commit()
         rows = session.execute(text("SELECT id, name, kind FROM named_area ORDER BY id")).all()
-    assert [tuple(r) for r in rows] == [("downtown", "Downtown", "district"),
-                                        ("east", "Eastside and Lakes", "district"),
-                                        ("king", "King County", "county")]
+    assert [tuple(r) for r in rows] == [
+        ("downtown", "Downtown", "district"),
+        ("east", "Eastside and Lakes", "district"),
+        ("king", "King County", "county"),
+    ]
 
 
-@pytest.mark.parametrize(("bad", "path"), [
-    ({"type": "Feature", "properties": {"name": "x"}, "geometry": {"type": "Point", "coordinates": [0, 0]}},
-     "features[3].geometry"),
-    ({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": box((1, 1), 1)}},
-     "features[3].properties.name"),
-    ({"type": "Feature", "properties": {"name": "open"},
-      "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}},
-     "features[3].geometry.coordinates[0]"),
-    ({"type": "Feature", "properties": {"name": "bow tie"},
-      "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}},
-     "features[3].geometry"),
-    ({"type": "Feature", "properties": {"name": "Downtown"},
-      "geometry": {"type": "Polygon", "coordinates": box((1, 1), 1)}}, "features[3].id"),
-])
+@pytest.mark.parametrize(
+    ("bad", "path"),
+    [
+        (
+            {"type": "Feature", "properties": {"name": "x"}, "geometry": {"type": "Point", "coordinates": [0, 0]}},
+            "features[3].geometry",
+        ),
+        (
+            {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": box((1, 1), 1)}},
+            "features[3].properties.name",
+        ),
+        (
+            {
+                "type": "Feature",
+                "properties": {"name": "open"},
+                "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]},
+            },
+            "features[3].geometry.coordinates[0]",
+        ),
+        (
+            {
+                "type": "Feature",
+                "properties": {"name": "bow tie"},
+                "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]},
+            },
+            "features[3].geometry",
+        ),
+        (
+            {
+                "type": "Feature",
+                "properties": {"name": "Downtown"},
+                "geometry": {"type": "Polygon", "coordinates": box((1, 1), 1)},
+            },
+            "features[3].id",
+        ),
+    ],
+)
 def test_a_bad_feature_fails_the_whole_import(db, bad, path):
     document = areas()
     document["features"].append(bad)
@@ -124,8 +166,7 @@ def test_gap_map_by_named_area(client, make_key, districts):
 
 
 def test_named_area_geojson_carries_the_area_polygon(client, make_key, districts):
-    body = client.get("/v1/gaps", params={"area": "named", "format": "geojson"},
-                      headers=make_key("planner")).json()
+    body = client.get("/v1/gaps", params={"area": "named", "format": "geojson"}, headers=make_key("planner")).json()
     shapes = {f["properties"]["area_id"]: f["geometry"] for f in body["features"]}
     assert shapes["king"]["type"] == "MultiPolygon"
     ring = shapes["east"]["coordinates"][0]
@@ -133,8 +174,7 @@ def test_named_area_geojson_carries_the_area_polygon(client, make_key, districts
 
 
 def test_sim_by_named_area(client, make_key, districts):
-    body = client.get("/v1/gaps/sim", params={"area": "named", "need": "shelter"},
-                      headers=make_key("planner")).json()
+    body = client.get("/v1/gaps/sim", params={"area": "named", "need": "shelter"}, headers=make_key("planner")).json()
     shelter = body["intercepts"][0]["needs"][0]
     assert shelter["areas"] == {"absent": 1, "lacks_capacity": 2, "barriers_only": 0, "sufficient": 0}
     # Region demand counts each event once, placed or not.

@@ -12,15 +12,31 @@ UPDATED = "2026-11-22T18:00:00-08:00"
 def _catalog() -> list[dict]:  # type: ignore[type-arg]
     bought = {"name": "lead", "available": 2, "maximum": 5, "reserved_for": ["lead-kc"], "updated": UPDATED}
     public = {"name": "public", "available": 3, "updated": UPDATED}
-    return world.world([
-        {"name": "Sober Living", "needs": ["housing"], "elig": {"sobriety_required": "true"},
-         "pools": [bought, public]},
-        {"name": "Mission Beds", "needs": ["shelter"], "info": ["religious_participation_required"],
-         "elig": {"excludes_moud": "true"}, "pools": [{**bought, "reserved_for": ["lead-kc", "other"]}]},
-        {"name": "Housing First", "needs": ["housing"], "info": ["housing_first"], "pools": [bought]},
-        {"name": "Switched Off", "needs": ["shelter"], "elig": {"sobriety_required": "false"}, "pools": [bought]},
-        {"name": "Sober Public Only", "needs": ["shelter"], "elig": {"sobriety_required": "true"}, "pools": [public]},
-    ])
+    return world.world(
+        [
+            {
+                "name": "Sober Living",
+                "needs": ["housing"],
+                "elig": {"sobriety_required": "true"},
+                "pools": [bought, public],
+            },
+            {
+                "name": "Mission Beds",
+                "needs": ["shelter"],
+                "info": ["religious_participation_required"],
+                "elig": {"excludes_moud": "true"},
+                "pools": [{**bought, "reserved_for": ["lead-kc", "other"]}],
+            },
+            {"name": "Housing First", "needs": ["housing"], "info": ["housing_first"], "pools": [bought]},
+            {"name": "Switched Off", "needs": ["shelter"], "elig": {"sobriety_required": "false"}, "pools": [bought]},
+            {
+                "name": "Sober Public Only",
+                "needs": ["shelter"],
+                "elig": {"sobriety_required": "true"},
+                "pools": [public],
+            },
+        ]
+    )
 
 
 def test_lists_purchased_pools_behind_barriers_with_words(client, make_key) -> None:  # type: ignore[no-untyped-def]

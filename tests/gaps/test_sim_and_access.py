@@ -48,9 +48,11 @@ def test_sim_counts_areas_and_says_the_gap_in_words(client, make_key, county):
     assert shelter["status"] == "lacks_capacity"
     assert shelter["supply"]["services"] == 1
     assert shelter["demand"]["by_reason"]["no_capacity"] == 41 and shelter["demand"]["total"] == 44
-    assert shelter["summary"] == ("Intercept 4, shelter: 1 area with no service; 1 area lacking capacity; "
-                                  "41 requests met no capacity in 30 days; "
-                                  "3 requests found nothing within reach in 30 days")
+    assert shelter["summary"] == (
+        "Intercept 4, shelter: 1 area with no service; 1 area lacking capacity; "
+        "41 requests met no capacity in 30 days; "
+        "3 requests found nothing within reach in 30 days"
+    )
     assert body["top_gaps"][0] == shelter["summary"]
     community = {n["need"]: n for n in body["intercepts"][0]["needs"]}
     assert community["food"]["status"] == "sufficient"
@@ -59,8 +61,7 @@ def test_sim_counts_areas_and_says_the_gap_in_words(client, make_key, county):
 
 
 def test_sim_csv_has_a_line_per_intercept_and_need(client, make_key, county):
-    r = client.get("/v1/gaps/sim", params={"format": "csv", "need": "shelter,food"},
-                   headers=make_key("planner"))
+    r = client.get("/v1/gaps/sim", params={"format": "csv", "need": "shelter,food"}, headers=make_key("planner"))
     assert r.status_code == 200
     table = list(csv.DictReader(io.StringIO(r.text)))
     assert len(table) == 6 * 2
@@ -79,21 +80,24 @@ def test_only_planners_and_admins_may_read(client, make_key, path):
     assert client.get(path, headers=make_key("admin")).status_code == 200
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"need": "shelter,nope"}, "need"),
-    ({"intercept": "6"}, "intercept"),
-    ({"intercept": "-1"}, "intercept"),
-    ({"intercept": "two"}, "intercept"),
-    ({"from": "yesterday"}, "from"),
-    ({"to": "2026-13-01"}, "to"),
-    ({"from": "2026-05-02", "to": "2026-05-01"}, "from"),
-    ({"resolution": "3"}, "resolution"),
-    ({"resolution": "10"}, "resolution"),
-    ({"resolution": "seven"}, "resolution"),
-    ({"format": "xml"}, "format"),
-    ({"area": "zip"}, "area"),
-    ({"area": "named"}, "area"),  # no named areas loaded
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"need": "shelter,nope"}, "need"),
+        ({"intercept": "6"}, "intercept"),
+        ({"intercept": "-1"}, "intercept"),
+        ({"intercept": "two"}, "intercept"),
+        ({"from": "yesterday"}, "from"),
+        ({"to": "2026-13-01"}, "to"),
+        ({"from": "2026-05-02", "to": "2026-05-01"}, "from"),
+        ({"resolution": "3"}, "resolution"),
+        ({"resolution": "10"}, "resolution"),
+        ({"resolution": "seven"}, "resolution"),
+        ({"format": "xml"}, "format"),
+        ({"area": "zip"}, "area"),
+        ({"area": "named"}, "area"),  # no named areas loaded
+    ],
+)
 def test_bad_parameters_are_422_naming_the_parameter(client, make_key, params, field):
     r = client.get("/v1/gaps", params=params, headers=make_key("planner"))
     assert r.status_code == 422, r.text

@@ -23,8 +23,9 @@ def county(region: Region) -> None:
     region.attribute(crisis, "deflection-pathway", "officer_intervention")
     region.attribute(crisis, "deflection-pathway", "self_referral")
     # An outreach team with two sites (one service all the same), intercept 0 only.
-    outreach = region.service("Outreach Team", cell_centre(HOME), ["shelter"], intercepts=[0],
-                              extra_sites=[cell_centre(FAR)])
+    outreach = region.service(
+        "Outreach Team", cell_centre(HOME), ["shelter"], intercepts=[0], extra_sites=[cell_centre(FAR)]
+    )
     region.attribute(outreach, "deflection-pathway", "active_outreach")
     region.service("Plain Shelter", cell_centre(HOME), ["shelter"], intercepts=[0])  # no pathway
     region.events(HOME, "crisis", "no_capacity", 2, intercept=1, pathway="officer_intervention")
@@ -32,8 +33,9 @@ def county(region: Region) -> None:
     region.events(FAR, "shelter", "none_in_area", 3, intercept=1, pathway="officer_prevention")
     region.events(HOME, "crisis", "no_capacity", 4, intercept=1)  # no pathway named: not split
     region.events(HOME, "crisis", "no_capacity", 5, intercept=4, pathway="officer_intervention")  # not 0-1
-    region.events(HOME, "crisis", "no_capacity", 6, intercept=1, pathway="officer_intervention",
-                  age=timedelta(days=60))  # outside the window
+    region.events(
+        HOME, "crisis", "no_capacity", 6, intercept=1, pathway="officer_intervention", age=timedelta(days=60)
+    )  # outside the window
     region.commit()
 
 
@@ -70,13 +72,19 @@ def test_pathway_rows_count_services_and_requests_by_pathway(client, planner, co
 
 def test_without_by_there_is_no_split_and_other_intercepts_have_none(client, planner, county):
     assert "pathways" not in client.get("/v1/gaps/sim", headers=planner).json()
-    body = client.get("/v1/gaps/sim", headers=planner, params={"by": "pathway", "intercept": "1",
-                                                               "need": "crisis"}).json()
+    body = client.get(
+        "/v1/gaps/sim", headers=planner, params={"by": "pathway", "intercept": "1", "need": "crisis"}
+    ).json()
     assert [(r["pathway"], r["services"], r["demand"]["total"]) for r in body["pathways"]] == [
-        ("self_referral", 1, 0), ("active_outreach", 0, 0), ("naloxone_plus", 0, 0),
-        ("officer_prevention", 0, 0), ("officer_intervention", 1, 2)]
-    assert client.get("/v1/gaps/sim", headers=planner,
-                      params={"by": "pathway", "intercept": "4"}).json()["pathways"] == []
+        ("self_referral", 1, 0),
+        ("active_outreach", 0, 0),
+        ("naloxone_plus", 0, 0),
+        ("officer_prevention", 0, 0),
+        ("officer_intervention", 1, 2),
+    ]
+    assert (
+        client.get("/v1/gaps/sim", headers=planner, params={"by": "pathway", "intercept": "4"}).json()["pathways"] == []
+    )
 
 
 def test_pathway_csv(client, planner, county):
@@ -84,12 +92,39 @@ def test_pathway_csv(client, planner, county):
     assert r.status_code == 200, r.text
     assert r.headers["content-disposition"] == 'attachment; filename="sim-pathways.csv"'
     lines = list(csv.reader(io.StringIO(r.text)))
-    assert lines[0] == ["intercept", "intercept_name", "pathway", "pathway_name", "need", "status", "services",
-                        "demand_total", "demand_none_in_area", "demand_eligibility", "demand_no_capacity",
-                        "demand_waitlist_only", "demand_closed", "demand_unconfirmed_only"]
+    assert lines[0] == [
+        "intercept",
+        "intercept_name",
+        "pathway",
+        "pathway_name",
+        "need",
+        "status",
+        "services",
+        "demand_total",
+        "demand_none_in_area",
+        "demand_eligibility",
+        "demand_no_capacity",
+        "demand_waitlist_only",
+        "demand_closed",
+        "demand_unconfirmed_only",
+    ]
     assert len(lines) == 1 + 2 * 5
-    assert ["1", "Law enforcement", "officer_intervention", "Officer intervention", "crisis", "lacks_capacity",
-            "1", "2", "0", "0", "2", "0", "0", "0"] in lines
+    assert [
+        "1",
+        "Law enforcement",
+        "officer_intervention",
+        "Officer intervention",
+        "crisis",
+        "lacks_capacity",
+        "1",
+        "2",
+        "0",
+        "0",
+        "2",
+        "0",
+        "0",
+        "0",
+    ] in lines
 
 
 def test_an_unknown_split_is_a_422_naming_by(client, planner, county):

@@ -39,8 +39,7 @@ def _expected(session) -> tuple[list[tuple], dict[tuple, int]]:
     sites = []
     for r in session.execute(_EXPECTED_SITES):
         cell = None if r.lat is None else int(h3.latlng_to_cell(r.lat, r.lon, 7), 16)
-        sites.extend((r.service_id, r.location_id, r.need, i, cell, r.low_barrier, r.barrier)
-                     for i in r.intercepts)
+        sites.extend((r.service_id, r.location_id, r.need, i, cell, r.low_barrier, r.barrier) for i in r.intercepts)
     cells: dict[tuple, tuple[int, int]] = {}
     for s in sites:
         if s[4] is not None:
@@ -56,26 +55,36 @@ def _assert_projection_current(session) -> None:
 
 
 def test_projection_follows_every_write(region):
-    a = region.service("Shelter A", (39.76, -104.99), ["shelter", "food"], intercepts=[1, 4],
-                       info=["low_barrier"])
-    b = region.service("Outreach", None, ["mental_health"], intercepts=[2],
-                       area=[(39.5, -105.2), (39.5, -104.7), (40.0, -104.7), (40.0, -105.2), (39.5, -105.2)])
+    a = region.service("Shelter A", (39.76, -104.99), ["shelter", "food"], intercepts=[1, 4], info=["low_barrier"])
+    b = region.service(
+        "Outreach",
+        None,
+        ["mental_health"],
+        intercepts=[2],
+        area=[(39.5, -105.2), (39.5, -104.7), (40.0, -104.7), (40.0, -105.2), (39.5, -105.2)],
+    )
     c = region.service("Clinic", (39.74, -104.98), ["health_care"], extra_sites=[(39.80, -105.05)])
     sober = region.service("Sober House", (39.76, -104.99), ["shelter"], info=["sobriety_required"])
-    mission = region.service("Mission", (39.76, -104.99), ["shelter", "food"],
-                             info=["religious_participation_required"])
+    mission = region.service(
+        "Mission", (39.76, -104.99), ["shelter", "food"], info=["religious_participation_required"]
+    )
     region.attribute(c, "divert-eligibility", "excludes_moud", "false")  # switched off: no barrier
     region.commit()
     session = region.session
     _assert_projection_current(session)
     barred = {r[0] for r in session.execute(text("SELECT DISTINCT service_id FROM gap_site WHERE barrier"))}
     assert barred == {sober, mission}
-    assert session.execute(text("SELECT count(*) FROM gap_site WHERE service_id = :b AND cell IS NULL"),
-                           {"b": b}).scalar() == 1
+    assert (
+        session.execute(text("SELECT count(*) FROM gap_site WHERE service_id = :b AND cell IS NULL"), {"b": b}).scalar()
+        == 1
+    )
 
     # A place moves: its cell follows on the next refresh of its services.
-    session.execute(update(Location).where(Location.id == f"loc-{c}-1").values(
-        latitude=40.01, longitude=-105.27, geog="SRID=4326;POINT(-105.27 40.01)"))
+    session.execute(
+        update(Location)
+        .where(Location.id == f"loc-{c}-1")
+        .values(latitude=40.01, longitude=-105.27, geog="SRID=4326;POINT(-105.27 40.01)")
+    )
     # Intercepts and the low-barrier term change.
     session.execute(delete(Attribute).where(Attribute.link_id == a, Attribute.value.is_not(None)))
     region.attribute(a, "sim-intercept", "0")

@@ -21,9 +21,7 @@ def divert(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*command, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
-def import_file(
-    db: Any, source: str, path: pathlib.Path, *, dry_run: bool = False, **options: Any
-) -> dict[str, Any]:
+def import_file(db: Any, source: str, path: pathlib.Path, *, dry_run: bool = False, **options: Any) -> dict[str, Any]:
     """Reads and imports like the CLI does, in one transaction; returns the summary dict."""
     from importers.sources import READERS, import_source_data
 

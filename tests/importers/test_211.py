@@ -22,9 +22,7 @@ def test_default_mapping_keeps_hsis_codes_and_maps_them_onto_needs(db) -> None:
     assert terms_of(db, pantry["id"], "211-hsis") == {"BD-1800.2000": None}
     assert pantry["assured_date"] == dt.date(2024, 8, 15)
     assert pantry["eligibility_description"] == "Anyone in need."
-    languages = {
-        r["name"] for r in rows(db, "SELECT name FROM language WHERE service_id = :s", s=pantry["id"])
-    }
+    languages = {r["name"] for r in rows(db, "SELECT name FROM language WHERE service_id = :s", s=pantry["id"])}
     assert languages == {"English", "Spanish", "Vietnamese"}
 
     shelter = service_by_name(db, "Main Shelter Night Program")

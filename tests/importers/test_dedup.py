@@ -25,19 +25,14 @@ def test_names_and_addresses_are_compared_normalized() -> None:
     assert normalize_address("4800 Rainier Avenue South") == "4800 rainier ave s"
 
 
-def test_findtreatment_hmis_and_hsds_listings_of_one_facility_merge_into_one_service(
-    db, database_url: str
-) -> None:
+def test_findtreatment_hmis_and_hsds_listings_of_one_facility_merge_into_one_service(db, database_url: str) -> None:
     assert import_file(db, "hsds", HSDS)["created"] == 3
 
     # FindTreatment: "Harbor Recovery Center, Inc." 15 m away -> merged; the mental health clinic 13 m
     # from the legal clinic has another name -> a near miss for a curator, not a merge.
     done = divert(database_url, "import", "findtreatment", str(LOCATOR))
     assert done.returncode == 0, done.stderr
-    assert (
-        f'merged: findtreatment FT-0421877 "Harbor Recovery Center, Inc." into service {HARBOR}'
-        in done.stdout
-    )
+    assert f'merged: findtreatment FT-0421877 "Harbor Recovery Center, Inc." into service {HARBOR}' in done.stdout
     assert 'near miss: findtreatment FT-0512233 "Cascade Mental Health Clinic"' in done.stdout
     assert '"Third Avenue Legal Clinic"' in done.stdout
     assert "3 created, 1 updated" in done.stdout
@@ -45,9 +40,7 @@ def test_findtreatment_hmis_and_hsds_listings_of_one_facility_merge_into_one_ser
     # HMIS has no coordinates (ZIP centre only): the same street address with a similar name merges.
     hmis = import_file(db, "hmis", HMIS)
     assert [(m["source_key"], m["service_id"]) for m in hmis["merges"]] == [("WA-500/P-101", HARBOR)]
-    assert (
-        "same street address" in hmis["merges"][0]["reason"] or "same address" in hmis["merges"][0]["reason"]
-    )
+    assert "same street address" in hmis["merges"][0]["reason"] or "same address" in hmis["merges"][0]["reason"]
     assert (hmis["created"], hmis["updated"]) == (2, 1)
 
     # One service: HSDS name and place, the union of needs, FindTreatment's codes, HMIS's pools.
@@ -121,9 +114,7 @@ def test_a_changed_contribution_replaces_its_old_part(db, tmp_path: pathlib.Path
     import_file(db, "findtreatment", LOCATOR)
     listing = json.loads(LOCATOR.read_text())
     harbor = listing["rows"][0]
-    harbor["services"] = [
-        {"f1": "Type of Care", "f2": "TC", "f3": "Substance use treatment"}
-    ]  # no detox any more
+    harbor["services"] = [{"f1": "Type of Care", "f2": "TC", "f3": "Substance use treatment"}]  # no detox any more
     path = tmp_path / "locator.json"
     path.write_text(json.dumps(listing))
     summary = import_file(db, "findtreatment", path)

@@ -106,9 +106,7 @@ def test_bad_rows_are_named_by_row_and_column_and_nothing_is_written(db, databas
     done = divert(database_url, "import", "findtreatment", str(SOURCES / "findtreatment" / "bad.csv"))
     assert done.returncode != 0 and "Traceback" not in done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: bad.csv")]
-    assert any("row 3" in e and "field latitude" in e and "'north' is not a number" in e for e in errors), (
-        errors
-    )
+    assert any("row 3" in e and "field latitude" in e and "'north' is not a number" in e for e in errors), errors
     assert any("row 4" in e and "field name1" in e for e in errors), errors
     assert any("row 5" in e and "field SA" in e for e in errors), errors
     assert len(errors) == 3

@@ -35,9 +35,10 @@ def test_projects_become_services_and_current_inventory_becomes_bed_pools(db, da
         "FROM service_capacity WHERE service_id = :s ORDER BY maximum DESC",
         s=shelter["id"],
     )
-    assert [
-        (p["unit_id"], p["available"], p["maximum"], p["waitlist"], p["reserved_for"]) for p in pools
-    ] == [("bed", 40, 40, 0, []), ("bed", 10, 10, 0, [])]  # I-1003 ended in 2022: no pool
+    assert [(p["unit_id"], p["available"], p["maximum"], p["waitlist"], p["reserved_for"]) for p in pools] == [
+        ("bed", 40, 40, 0, []),
+        ("bed", 10, 10, 0, []),
+    ]  # I-1003 ended in 2022: no pool
     # Inventory, not a vacancy report: never newer than 8 days before the export.
     assert pools[0]["updated"] == EXPORT_DATE - timedelta(days=8)  # DateUpdated 2024-09-27 is too recent
     assert pools[1]["updated"] == datetime(2024, 2, 1, 12, 0, tzinfo=UTC)  # its own, older DateUpdated
@@ -86,9 +87,7 @@ def test_a_provider_report_is_not_rolled_back_by_the_next_inventory_import(db, c
         "WHERE s.name = 'Northgate Safe Haven'",
     )
     now = datetime.now(UTC).isoformat()
-    r = client.put(
-        f"/v1/capacity/{capacity_id}", headers=make_key("admin"), json={"available": 2, "updated": now}
-    )
+    r = client.put(f"/v1/capacity/{capacity_id}", headers=make_key("admin"), json={"available": 2, "updated": now})
     assert r.status_code == 200, r.text
     again = import_file(db, "hmis", HMIS)
     assert again["updated"] == 0
@@ -126,9 +125,7 @@ def test_projects_of_other_types_with_beds_are_skipped_with_a_warning(db, tmp_pa
         )
     summary = import_file(db, "hmis", folder)
     assert summary["created"] == 3
-    assert any(
-        w.get("file") == "Project.csv" and "Street Outreach" in w["message"] for w in summary["warnings"]
-    )
+    assert any(w.get("file") == "Project.csv" and "Street Outreach" in w["message"] for w in summary["warnings"])
 
 
 def test_export_of_another_layout_and_csv_version_is_read_with_warnings(db) -> None:

@@ -31,9 +31,7 @@ def service_count(db) -> int:  # type: ignore[no-untyped-def]
         return s.execute(text("SELECT count(*) FROM service")).scalar_one()
 
 
-def test_cli_prints_a_line_per_problem_and_exits_non_zero(
-    db, database_url: str, tmp_path: pathlib.Path
-) -> None:
+def test_cli_prints_a_line_per_problem_and_exits_non_zero(db, database_url: str, tmp_path: pathlib.Path) -> None:
     services = small_world()
     services[0]["capacities"][0]["available"] = "plenty"
     services[2]["service_at_locations"][0]["location"]["longitude"] = None
@@ -58,9 +56,7 @@ def test_cli_reports_a_file_that_is_not_json(db, database_url: str, tmp_path: pa
     assert done.returncode != 0 and "bad.json" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_cli_dry_run_writes_nothing_then_import_and_export(
-    db, database_url: str, tmp_path: pathlib.Path
-) -> None:
+def test_cli_dry_run_writes_nothing_then_import_and_export(db, database_url: str, tmp_path: pathlib.Path) -> None:
     good = tmp_path / "world.json"
     good.write_text(json.dumps({"services": small_world()}))
     dry = divert(database_url, "import", "hsds", str(good), "--dry-run")
@@ -92,27 +88,16 @@ def test_cli_names_unknown_sources_and_reads_an_empty_listing(db, database_url: 
 
 def test_import_needs_a_curator_or_admin_key(client, make_key) -> None:  # type: ignore[no-untyped-def]
     assert client.post("/v1/import/hsds", json=small_world()).status_code == 401
-    assert (
-        client.post("/v1/import/hsds", json=small_world(), headers=make_key("case_manager")).status_code
-        == 403
-    )
+    assert client.post("/v1/import/hsds", json=small_world(), headers=make_key("case_manager")).status_code == 403
     r = client.post("/v1/import/hsds", json=small_world(), headers=make_key("curator"))
     assert r.status_code == 200 and r.json()["created"] == 3
 
 
 def test_http_import_is_idempotent_and_all_or_nothing(client, admin_headers, db) -> None:  # type: ignore[no-untyped-def]
-    assert (
-        client.post("/v1/import/hsds?dry_run=true", json=small_world(), headers=admin_headers).json()[
-            "created"
-        ]
-        == 3
-    )
+    assert client.post("/v1/import/hsds?dry_run=true", json=small_world(), headers=admin_headers).json()["created"] == 3
     assert service_count(db) == 0
     assert (
-        client.post("/v1/import/hsds", json={"services": small_world()}, headers=admin_headers).json()[
-            "created"
-        ]
-        == 3
+        client.post("/v1/import/hsds", json={"services": small_world()}, headers=admin_headers).json()["created"] == 3
     )
     r = client.post("/v1/import/hsds", json=small_world(), headers=admin_headers)
     assert r.json() == {"created": 0, "updated": 0, "unchanged": 3, "warnings": []}
@@ -144,13 +129,9 @@ def test_http_accepts_a_datapackage_zip(client, admin_headers, db, tmp_path: pat
     with db() as s:
         write_datapackage(s, tmp_path / "p.zip", as_zip=True)
     raw = (tmp_path / "p.zip").read_bytes()
-    r = client.post(
-        "/v1/import/hsds", content=raw, headers={**admin_headers, "content-type": "application/zip"}
-    )
+    r = client.post("/v1/import/hsds", content=raw, headers={**admin_headers, "content-type": "application/zip"})
     assert r.status_code == 200 and r.json()["unchanged"] == 3, r.text
-    r = client.post(
-        "/v1/import/hsds", files={"file": ("p.zip", raw, "application/zip")}, headers=admin_headers
-    )
+    r = client.post("/v1/import/hsds", files={"file": ("p.zip", raw, "application/zip")}, headers=admin_headers)
     assert r.status_code == 200 and r.json()["unchanged"] == 3, r.text
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
@@ -171,14 +152,8 @@ def test_http_accepts_a_datapackage_zip(client, admin_headers, db, tmp_path: pat
 
 
 json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(10**6), 10**6)
-    | st.floats(allow_nan=True)
-    | st.text(max_size=12),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
-    ),
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.floats(allow_nan=True) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=20,
 )
 FIELDS = [
@@ -234,9 +209,7 @@ def test_values_postgres_cannot_store_are_named_not_crashed_on(client, admin_hea
     services[1]["description"] = "a\x00b"
     services[2]["notes"] = {"deep": ["ok", "bad\x00"]}
     for dry_run in (True, False):
-        r = client.post(
-            f"/v1/import/hsds?dry_run={str(dry_run).lower()}", json=services, headers=admin_headers
-        )
+        r = client.post(f"/v1/import/hsds?dry_run={str(dry_run).lower()}", json=services, headers=admin_headers)
         assert r.status_code == 422
         assert {(e["index"], e["path"]) for e in r.json()["errors"]} == {
             (1, "description"),

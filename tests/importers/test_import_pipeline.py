@@ -77,9 +77,7 @@ def test_a_small_world_imports_with_every_part_in_its_table(db) -> None:
             ("public", 4, 6, [], "bed"),
         ]
         assert all(p[4] == w.uid("location", "Harbor Shelter") for p in pools)
-        assert (
-            s.execute(text("SELECT count(*) FROM capacity_report WHERE source = 'import'")).scalar_one() == 3
-        )
+        assert s.execute(text("SELECT count(*) FROM capacity_report WHERE source = 'import'")).scalar_one() == 3
         opens, closes, offset = s.execute(
             text("SELECT opens_at, closes_at, time_offset_minutes FROM schedule WHERE service_id = :s"),
             {"s": w.service_id("Eastside Detox")},
@@ -99,9 +97,7 @@ def test_a_small_world_imports_with_every_part_in_its_table(db) -> None:
         )
         assert needs == ["moud", "withdrawal_management"]
         profiles = dict(
-            s.execute(
-                text("SELECT code, profile FROM taxonomy_term WHERE code IN ('shelter', 'genders')")
-            ).all()
+            s.execute(text("SELECT code, profile FROM taxonomy_term WHERE code IN ('shelter', 'genders')")).all()
         )
         assert profiles == {"shelter": "divert-needs", "genders": "divert-eligibility"}
         created = s.execute(
@@ -167,13 +163,9 @@ def test_a_changed_record_updates_in_place_and_leaves_provenance(db) -> None:
     with db() as s:
         sid = shelter["id"]
         assert (
-            s.execute(text("SELECT name FROM service WHERE id = :s"), {"s": sid}).scalar_one()
-            == "Harbor Night Shelter"
+            s.execute(text("SELECT name FROM service WHERE id = :s"), {"s": sid}).scalar_one() == "Harbor Night Shelter"
         )
-        assert (
-            s.execute(text("SELECT count(*) FROM language WHERE service_id = :s"), {"s": sid}).scalar_one()
-            == 1
-        )
+        assert s.execute(text("SELECT count(*) FROM language WHERE service_id = :s"), {"s": sid}).scalar_one() == 1
         rows = s.execute(
             text(
                 "SELECT field_name, previous_value, replacement_value, last_action_type FROM metadata "
@@ -210,12 +202,7 @@ def test_an_older_capacity_report_in_a_file_does_not_roll_live_state_back(db) ->
     assert summary["updated"] == 0
     with db() as s:
         assert (
-            float(
-                s.execute(
-                    text("SELECT available FROM service_capacity WHERE id = :c"), {"c": cid}
-                ).scalar_one()
-            )
-            == 0
+            float(s.execute(text("SELECT available FROM service_capacity WHERE id = :c"), {"c": cid}).scalar_one()) == 0
         )
 
 
@@ -278,9 +265,7 @@ def test_a_datapackage_imports_into_an_empty_catalog_like_the_json(db, tmp_path:
         )
         s.commit()
     with db() as s:
-        summary = import_source_data(
-            s, read_datapackage(tmp_path / "pkg"), source="hsds", actor="test"
-        ).to_dict()
+        summary = import_source_data(s, read_datapackage(tmp_path / "pkg"), source="hsds", actor="test").to_dict()
         s.commit()
         assert summary["created"] == 3
         assert service_documents(s) == json_docs
@@ -306,10 +291,7 @@ def test_official_json_examples_import_with_documented_warnings(db, name: str) -
         with db() as s:
             pool = s.execute(text("SELECT available, maximum, unit_id FROM service_capacity")).one()
             assert (float(pool[0]), float(pool[1])) == (12, 10)
-            assert (
-                s.execute(text("SELECT name FROM unit WHERE id = :u"), {"u": pool[2]}).scalar_one()
-                == "Kilogram"
-            )
+            assert s.execute(text("SELECT name FROM unit WHERE id = :u"), {"u": pool[2]}).scalar_one() == "Kilogram"
             assert s.execute(text("SELECT count(*) FROM location WHERE geog IS NOT NULL")).scalar_one() == 0
             extra = s.execute(text("SELECT extra FROM service")).scalar_one()
             assert {"contacts", "funding", "cost_options", "required_documents", "program"} <= set(extra)

@@ -38,8 +38,10 @@ def test_bodies_the_standard_library_refuses_are_refused(body: bytes) -> None:
 
 
 def test_a_long_integer_id_keeps_its_digits(db) -> None:  # type: ignore[no-untyped-def]
-    services = loads_json(b'[{"id": 123456789012345678901234567890, "name": "Long id", "organization_id": "o1",'
-                          b' "organization": {"id": "o1", "name": "Org"}}]')
+    services = loads_json(
+        b'[{"id": 123456789012345678901234567890, "name": "Long id", "organization_id": "o1",'
+        b' "organization": {"id": "o1", "name": "Org"}}]'
+    )
     with db() as s:
         import_services(s, services, source="hsds", actor="test")
         s.commit()

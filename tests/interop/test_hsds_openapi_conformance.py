@@ -112,8 +112,16 @@ def test_every_read_answer_conforms_to_the_official_openapi(client, db) -> None:
 def test_the_openapi_oracle_fails_what_the_standard_forbids() -> None:
     """The oracle itself: a page whose service carries a null or lacks its status is rejected."""
     service = {"id": "6b1c5e7a-4c1e-4b0a-9f0e-2f6f2b9f7c11", "name": "A", "status": "active"}
-    page = {"total_items": 1, "total_pages": 1, "page_number": 1, "size": 1, "first_page": True,
-            "last_page": True, "empty": False, "contents": [service]}
+    page = {
+        "total_items": 1,
+        "total_pages": 1,
+        "page_number": 1,
+        "size": 1,
+        "first_page": True,
+        "last_page": True,
+        "empty": False,
+        "contents": [service],
+    }
     assert openapi_errors("get", "/services", {}, 200, json.dumps(page).encode()) == []
     for bad in ({**service, "program_id": None}, {"id": service["id"], "name": "A"}):
         broken = {**page, "contents": [bad]}

@@ -129,8 +129,10 @@ def test_a_need_grid_counts_each_service_once_per_hour_and_unknown_hours_never()
 
 
 def test_the_hour_the_clock_skips_is_none_and_the_long_hour_counts() -> None:
-    around_the_clock = {"always": [[ScheduleRule(freq="DAILY", opens_at=time(0), closes_at=time(0))]],
-                        "mondays": [[weekly("MO", time(9), time(10))]]}
+    around_the_clock = {
+        "always": [[ScheduleRule(freq="DAILY", opens_at=time(0), closes_at=time(0))]],
+        "mondays": [[weekly("MO", time(9), time(10))]],
+    }
     spring = need_hours("crisis", around_the_clock, week_hours(date(2026, 3, 8), LA), LA)
     assert spring.open[0][:4] == [1, 1, None, 1]
     assert spring.open[1][9] == 2  # Monday 9 March 09:00

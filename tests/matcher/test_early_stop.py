@@ -25,27 +25,42 @@ PLAIN = candidate("Plain", km=0.0, pools=(bed_pool("plain"),))
 
 CASES: list[tuple[str, Candidate, MatchRequest]] = [
     # 1 km: 0.15 + 0.5 = 0.65, + 0.21 fit = 0.86 > 0.75 (0.71 without its fit).
-    ("features", candidate("Winner", km=1.0, pools=(bed_pool("w"),),
-                           features=("low_barrier", "housing_first", "walk_in")),
-     MatchRequest(needs=("shelter",), limit=1)),
+    (
+        "features",
+        candidate("Winner", km=1.0, pools=(bed_pool("w"),), features=("low_barrier", "housing_first", "walk_in")),
+        MatchRequest(needs=("shelter",), limit=1),
+    ),
     # 0.65 km: 0.15 + 0.6 / 1.13 = 0.681, + 0.08 language = 0.761 > 0.75 (0.741 with open now only).
-    ("language", candidate("Winner", km=0.65, pools=(bed_pool("w"),), languages=("vi",)),
-     MatchRequest(needs=("shelter",), limit=1, participant=Participant(languages=("vi",)))),
+    (
+        "language",
+        candidate("Winner", km=0.65, pools=(bed_pool("w"),), languages=("vi",)),
+        MatchRequest(needs=("shelter",), limit=1, participant=Participant(languages=("vi",))),
+    ),
     # The same with the pathway the person comes by.
-    ("pathway", candidate("Winner", km=0.65, pools=(bed_pool("w"),), pathways=frozenset({"officer_intervention"})),
-     MatchRequest(needs=("shelter",), limit=1, pathway="officer_intervention")),
+    (
+        "pathway",
+        candidate("Winner", km=0.65, pools=(bed_pool("w"),), pathways=frozenset({"officer_intervention"})),
+        MatchRequest(needs=("shelter",), limit=1, pathway="officer_intervention"),
+    ),
     # 0.2 km, open now: 0.15 + 0.6 / 1.04 = 0.727, + 0.06 = 0.787 > 0.75 (0.727 without open now).
-    ("open now", candidate("Winner", km=0.2, pools=(bed_pool("w"),), schedules=ALWAYS),
-     MatchRequest(needs=("shelter",), limit=1)),
+    (
+        "open now",
+        candidate("Winner", km=0.2, pools=(bed_pool("w"),), schedules=ALWAYS),
+        MatchRequest(needs=("shelter",), limit=1),
+    ),
     # Program beds come first however far (R3): 0.15 + 0.6 / 3 = 0.35 at 10 km.
-    ("program tier", candidate("Winner", km=10.0, pools=(bed_pool("w", reserved_for=("lead",)),)),
-     MatchRequest(needs=("shelter",), limit=1, program="lead")),
+    (
+        "program tier",
+        candidate("Winner", km=10.0, pools=(bed_pool("w", reserved_for=("lead",)),)),
+        MatchRequest(needs=("shelter",), limit=1, program="lead"),
+    ),
 ]
 
 
 @pytest.mark.parametrize(("why", "winner", "request_"), CASES, ids=[c[0] for c in CASES])
 def test_the_best_option_is_found_though_a_nearer_plain_one_is_judged_first(
-        why: str, winner: Candidate, request_: MatchRequest) -> None:
+    why: str, winner: Candidate, request_: MatchRequest
+) -> None:
     for order in ([PLAIN, winner], [winner, PLAIN]):
         answer = match_need("shelter", request_, order, AT, Freshness())
         assert [o.name for o in answer.options] == ["Winner"], why
@@ -79,22 +94,27 @@ def test_a_limit_of_zero_returns_no_options_but_still_the_gap() -> None:
 # one's score is its best possible (0.15 + 0.6 + 0.06 = 0.81): the early stop must still not drop the
 # candidate that wins the tie by id.
 def area(name: str, km: float | None) -> Candidate:
-    return candidate(name, km=km, reach="service_area", pools=(bed_pool(name),), schedules=ALWAYS,
-                     service_at_location_id=None)
+    return candidate(
+        name, km=km, reach="service_area", pools=(bed_pool(name),), schedules=ALWAYS, service_at_location_id=None
+    )
 
 
 def door(name: str) -> Candidate:
     return candidate(name, km=0.0, pools=(bed_pool(name),), schedules=ALWAYS, service_at_location_id=None)
 
 
-@pytest.mark.parametrize(("first", "second"), [
-    (area("Able", None), door("Zed")),
-    (area("Able", 3.0), door("Zed")),  # a service area with a distance of its own still ranks at the door
-    (door("Able"), area("Zed", None)),
-    (door("Able"), door("Zed")),
-])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (area("Able", None), door("Zed")),
+        (area("Able", 3.0), door("Zed")),  # a service area with a distance of its own still ranks at the door
+        (door("Able"), area("Zed", None)),
+        (door("Able"), door("Zed")),
+    ],
+)
 def test_a_tie_on_score_and_distance_is_broken_by_id_even_when_the_answer_settles_early(
-        first: Candidate, second: Candidate) -> None:
+    first: Candidate, second: Candidate
+) -> None:
     for order in ([first, second], [second, first]):
         one = match_need("shelter", MatchRequest(needs=("shelter",), limit=1), order, AT, Freshness())
         assert [(o.name, o.score) for o in one.options] == [("Able", 0.81)]
@@ -104,40 +124,85 @@ def test_a_tie_on_score_and_distance_is_broken_by_id_even_when_the_answer_settle
 
 def test_the_score_is_capped_at_one() -> None:
     # 0.15 + 0.6 + 0.08 + 0.08 + 0.05 + 0.03 + 0.08 + 0.08 + 0.06 = 1.21, shown as 1.0.
-    everything = candidate("All", km=None, reach="service_area", pools=(bed_pool("all"),), schedules=ALWAYS,
-                           features=("low_barrier", "housing_first", "walk_in", "peer_staffed"), languages=("vi",),
-                           pathways=frozenset({"naloxone_plus"}))
+    everything = candidate(
+        "All",
+        km=None,
+        reach="service_area",
+        pools=(bed_pool("all"),),
+        schedules=ALWAYS,
+        features=("low_barrier", "housing_first", "walk_in", "peer_staffed"),
+        languages=("vi",),
+        pathways=frozenset({"naloxone_plus"}),
+    )
     request = MatchRequest(needs=("shelter",), pathway="naloxone_plus", participant=Participant(languages=("vi",)))
     (option,) = match_need("shelter", request, [everything], AT, Freshness()).options
     assert option.score == 1.0
 
 
-@pytest.mark.parametrize(("why", "plain", "winner", "request_"), [
-    # Religious participation required, with four fits, open now, 1.5 km:
-    # 0.15 + 0.6 / 1.3 + 0.24 + 0.06 - 0.12 = 0.792 > 0.75.
-    ("religious with fits", PLAIN,
-     candidate("Winner", km=1.5, pools=(bed_pool("w"),), schedules=ALWAYS,
-               features=("religious_participation_required", "low_barrier", "housing_first", "walk_in",
-                         "peer_staffed")),
-     MatchRequest(needs=("shelter",), limit=1)),
-    # Language and two fits, open now, 2 km: 0.15 + 0.6 / 1.4 + 0.16 + 0.08 + 0.06 = 0.879 > 0.75.
-    ("language with fits", PLAIN,
-     candidate("Winner", km=2.0, pools=(bed_pool("w"),), schedules=ALWAYS, languages=("so",),
-               features=("low_barrier", "housing_first")),
-     MatchRequest(needs=("shelter",), limit=1, participant=Participant(languages=("so",)))),
-    # The pathway and two fits, open now, 2 km: the same 0.879.
-    ("pathway with fits", PLAIN,
-     candidate("Winner", km=2.0, pools=(bed_pool("w"),), schedules=ALWAYS, pathways=frozenset({"self_referral"}),
-               features=("low_barrier", "housing_first")),
-     MatchRequest(needs=("shelter",), limit=1, pathway="self_referral")),
-    # Far and low: religious at 8 km, 0.15 + 0.6 / 2.6 - 0.12 = 0.261; low barrier at 10 km,
-    # 0.15 + 0.2 + 0.08 = 0.43. The nearer one is judged first.
-    ("far and low", candidate("Plain", km=8.0, pools=(bed_pool("p"),), features=("religious_participation_required",)),
-     candidate("Winner", km=10.0, pools=(bed_pool("w"),), features=("low_barrier",)),
-     MatchRequest(needs=("shelter",), limit=1)),
-])
+@pytest.mark.parametrize(
+    ("why", "plain", "winner", "request_"),
+    [
+        # Religious participation required, with four fits, open now, 1.5 km:
+        # 0.15 + 0.6 / 1.3 + 0.24 + 0.06 - 0.12 = 0.792 > 0.75.
+        (
+            "religious with fits",
+            PLAIN,
+            candidate(
+                "Winner",
+                km=1.5,
+                pools=(bed_pool("w"),),
+                schedules=ALWAYS,
+                features=(
+                    "religious_participation_required",
+                    "low_barrier",
+                    "housing_first",
+                    "walk_in",
+                    "peer_staffed",
+                ),
+            ),
+            MatchRequest(needs=("shelter",), limit=1),
+        ),
+        # Language and two fits, open now, 2 km: 0.15 + 0.6 / 1.4 + 0.16 + 0.08 + 0.06 = 0.879 > 0.75.
+        (
+            "language with fits",
+            PLAIN,
+            candidate(
+                "Winner",
+                km=2.0,
+                pools=(bed_pool("w"),),
+                schedules=ALWAYS,
+                languages=("so",),
+                features=("low_barrier", "housing_first"),
+            ),
+            MatchRequest(needs=("shelter",), limit=1, participant=Participant(languages=("so",))),
+        ),
+        # The pathway and two fits, open now, 2 km: the same 0.879.
+        (
+            "pathway with fits",
+            PLAIN,
+            candidate(
+                "Winner",
+                km=2.0,
+                pools=(bed_pool("w"),),
+                schedules=ALWAYS,
+                pathways=frozenset({"self_referral"}),
+                features=("low_barrier", "housing_first"),
+            ),
+            MatchRequest(needs=("shelter",), limit=1, pathway="self_referral"),
+        ),
+        # Far and low: religious at 8 km, 0.15 + 0.6 / 2.6 - 0.12 = 0.261; low barrier at 10 km,
+        # 0.15 + 0.2 + 0.08 = 0.43. The nearer one is judged first.
+        (
+            "far and low",
+            candidate("Plain", km=8.0, pools=(bed_pool("p"),), features=("religious_participation_required",)),
+            candidate("Winner", km=10.0, pools=(bed_pool("w"),), features=("low_barrier",)),
+            MatchRequest(needs=("shelter",), limit=1),
+        ),
+    ],
+)
 def test_the_best_possible_score_is_never_below_the_real_one(
-        why: str, plain: Candidate, winner: Candidate, request_: MatchRequest) -> None:
+    why: str, plain: Candidate, winner: Candidate, request_: MatchRequest
+) -> None:
     for order in ([plain, winner], [winner, plain]):
         answer = match_need("shelter", request_, order, AT, Freshness())
         assert [o.name for o in answer.options] == ["Winner"], why
@@ -148,8 +213,9 @@ def test_candidates_are_judged_best_possible_first_not_nearest_first() -> None:
     # reach the program beds at 10 km, which come first for this request (R3).
     middle = candidate("Middle", km=1.0, pools=(bed_pool("m"),))
     bought = candidate("Bought", km=10.0, pools=(bed_pool("b", reserved_for=("lead",)),))
-    answer = match_need("shelter", MatchRequest(needs=("shelter",), limit=1, program="lead"),
-                        [PLAIN, middle, bought], AT, Freshness())
+    answer = match_need(
+        "shelter", MatchRequest(needs=("shelter",), limit=1, program="lead"), [PLAIN, middle, bought], AT, Freshness()
+    )
     assert [o.name for o in answer.options] == ["Bought"]
 
 

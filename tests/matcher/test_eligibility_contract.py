@@ -33,8 +33,9 @@ def test_excludes_follows_each_row(row: Row) -> None:
 @pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
 def test_the_matcher_offers_exactly_the_services_a_row_admits(row: Row) -> None:
     terms, minimum, maximum = rules_of(row)
-    ruled = candidate("Ruled", km=1.0, pools=(bed_pool("p-ruled"),),
-                      eligibility=Eligibility.of(terms, minimum, maximum))
+    ruled = candidate(
+        "Ruled", km=1.0, pools=(bed_pool("p-ruled"),), eligibility=Eligibility.of(terms, minimum, maximum)
+    )
     open_door = candidate("Open Door", km=2.0, pools=(bed_pool("p-open"),))
     request = MatchRequest(needs=("shelter",), participant=Participant.from_mapping(participant_of(row)))
     answer = match_need("shelter", request, [ruled, open_door], AT, Freshness())
@@ -61,8 +62,9 @@ def test_informational_terms_never_exclude(term: str) -> None:
 
 
 def test_a_service_without_rules_admits_anyone_and_an_empty_participant_is_admitted_anywhere() -> None:
-    every_rule = Eligibility.of({**{r.term: r.value for r in ROWS if r.term not in ("minimum_age", "maximum_age")}},
-                                18, 24)
+    every_rule = Eligibility.of(
+        {**{r.term: r.value for r in ROWS if r.term not in ("minimum_age", "maximum_age")}}, 18, 24
+    )
     assert excludes(Eligibility(), Participant.from_mapping(EVERYTHING_SAID)) == []
     assert excludes(every_rule, Participant()) == []
     # And every rule at once names every reason (one per term that excludes this person).

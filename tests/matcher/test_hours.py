@@ -16,8 +16,9 @@ def local(y: int, m: int, d: int, hh: int, mm: int = 0) -> datetime:
 
 
 def weekly(byday: str, opens: str, closes: str, **kw: object) -> ScheduleRule:
-    return ScheduleRule(freq="WEEKLY", byday=byday, opens_at=time.fromisoformat(opens),
-                        closes_at=time.fromisoformat(closes), **kw)  # type: ignore[arg-type]
+    return ScheduleRule(
+        freq="WEEKLY", byday=byday, opens_at=time.fromisoformat(opens), closes_at=time.fromisoformat(closes), **kw
+    )  # type: ignore[arg-type]
 
 
 def test_no_schedule_means_hours_unknown() -> None:
@@ -111,8 +112,9 @@ def test_monthday_rules_with_negative_days() -> None:
 
 
 def test_weekly_interval_counts_from_dtstart() -> None:
-    fortnightly = ScheduleRule(freq="WEEKLY", interval=2, byday="WE", dtstart=date(2026, 11, 4),
-                               opens_at=time(9), closes_at=time(12))
+    fortnightly = ScheduleRule(
+        freq="WEEKLY", interval=2, byday="WE", dtstart=date(2026, 11, 4), opens_at=time(9), closes_at=time(12)
+    )
     assert occurs_on(fortnightly, date(2026, 11, 4))
     assert not occurs_on(fortnightly, date(2026, 11, 11))
     assert occurs_on(fortnightly, date(2026, 11, 18))
@@ -120,8 +122,9 @@ def test_weekly_interval_counts_from_dtstart() -> None:
 
 
 def test_daily_rule_and_validity_window() -> None:
-    winter = ScheduleRule(freq="DAILY", opens_at=time(19), closes_at=time(7),
-                          valid_from=date(2026, 11, 1), valid_to=date(2027, 3, 31))
+    winter = ScheduleRule(
+        freq="DAILY", opens_at=time(19), closes_at=time(7), valid_from=date(2026, 11, 1), valid_to=date(2027, 3, 31)
+    )
     assert is_open([winter], local(2026, 12, 15, 23), TZ) is True
     assert is_open([winter], local(2027, 4, 1, 0, 30), TZ) is True  # 31 March's opening runs past midnight
     assert is_open([winter], local(2027, 4, 1, 23), TZ) is False
@@ -129,8 +132,9 @@ def test_daily_rule_and_validity_window() -> None:
 
 
 def test_until_and_count() -> None:
-    four_sessions = ScheduleRule(freq="WEEKLY", byday="TH", dtstart=date(2026, 11, 5), count=4,
-                                 opens_at=time(18), closes_at=time(20))
+    four_sessions = ScheduleRule(
+        freq="WEEKLY", byday="TH", dtstart=date(2026, 11, 5), count=4, opens_at=time(18), closes_at=time(20)
+    )
     assert occurs_on(four_sessions, date(2026, 11, 26))  # the 4th Thursday session
     assert not occurs_on(four_sessions, date(2026, 12, 3))
     until = ScheduleRule(freq="WEEKLY", byday="TH", until=date(2026, 11, 12))

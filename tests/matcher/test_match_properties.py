@@ -24,6 +24,8 @@ NEEDS = ("shelter", "food", "moud")
 def examples(n: int) -> int:
     """Examples per property: `n`, or DIVERT_PROPERTY_EXAMPLES (`make mutate` runs them once per mutant)."""
     return int(os.environ.get("DIVERT_PROPERTY_EXAMPLES", n))
+
+
 PROGRAMS = (None, "lead", "other")
 
 maybe_bool = st.one_of(st.none(), st.booleans())
@@ -31,18 +33,25 @@ participants = st.builds(
     Participant,
     age=st.one_of(st.none(), st.integers(12, 90)),
     gender=st.one_of(st.none(), st.sampled_from(["female", "male", "nonbinary"])),
-    active_substance_use=maybe_bool, on_moud=maybe_bool, sex_work=maybe_bool, has_id=maybe_bool,
-    criminal_record=maybe_bool, pets=maybe_bool,
+    active_substance_use=maybe_bool,
+    on_moud=maybe_bool,
+    sex_work=maybe_bool,
+    has_id=maybe_bool,
+    criminal_record=maybe_bool,
+    pets=maybe_bool,
     languages=st.lists(st.sampled_from(["en", "es", "vi"]), max_size=2).map(tuple),
     insurance=st.lists(st.sampled_from(["medicaid", "uninsured", "private"]), max_size=2).map(tuple),
 )
 
 # Each term with the kind of value §3.2 gives it ([true] for yes/no terms, a comma list otherwise).
-TERM_VALUES = {**{term: st.sampled_from(["true", "false"]) for term in YES_NO_TERMS},
-               "genders": st.sampled_from(["female", "female,nonbinary", "male"]),
-               "insurance": st.sampled_from(["medicaid", "uninsured,medicaid", "private"])}
+TERM_VALUES = {
+    **{term: st.sampled_from(["true", "false"]) for term in YES_NO_TERMS},
+    "genders": st.sampled_from(["female", "female,nonbinary", "male"]),
+    "insurance": st.sampled_from(["medicaid", "uninsured,medicaid", "private"]),
+}
 eligibility_terms = st.lists(st.sampled_from(sorted(TERM_VALUES)), unique=True, max_size=3).flatmap(
-    lambda terms: st.fixed_dictionaries({t: TERM_VALUES[t] for t in terms}))
+    lambda terms: st.fixed_dictionaries({t: TERM_VALUES[t] for t in terms})
+)
 age_bounds = st.tuples(st.one_of(st.none(), st.integers(12, 30)), st.one_of(st.none(), st.integers(18, 70)))
 
 
@@ -50,12 +59,17 @@ age_bounds = st.tuples(st.one_of(st.none(), st.integers(12, 30)), st.one_of(st.n
 def pools(draw: st.DrawFn, name: str) -> tuple:  # type: ignore[type-arg]
     out = []
     for i in range(draw(st.integers(0, 2))):
-        out.append(bed_pool(
-            f"{name}-p{i}", available=draw(st.integers(0, 5)), waitlist=draw(st.integers(0, 6)),
-            holds=draw(st.integers(0, 3)), hours_old=draw(st.sampled_from([1, 30, 100])),
-            reserved_for=draw(st.sampled_from([(), ("lead",), ("other", "lead")])),
-            unit=draw(st.sampled_from(["bed", "slot"])),
-        ))
+        out.append(
+            bed_pool(
+                f"{name}-p{i}",
+                available=draw(st.integers(0, 5)),
+                waitlist=draw(st.integers(0, 6)),
+                holds=draw(st.integers(0, 3)),
+                hours_old=draw(st.sampled_from([1, 30, 100])),
+                reserved_for=draw(st.sampled_from([(), ("lead",), ("other", "lead")])),
+                unit=draw(st.sampled_from(["bed", "slot"])),
+            )
+        )
     return tuple(out)
 
 
@@ -68,16 +82,27 @@ def candidates(draw: st.DrawFn) -> list[Candidate]:
         service_pools = draw(pools(name))
         elig = draw(eligibility_terms)
         minimum_age, maximum_age = draw(age_bounds)
-        features = draw(st.lists(st.sampled_from(["low_barrier", "walk_in",
-                                                  "religious_participation_required"]),
-                                 unique=True, max_size=2))
+        features = draw(
+            st.lists(
+                st.sampled_from(["low_barrier", "walk_in", "religious_participation_required"]), unique=True, max_size=2
+            )
+        )
         languages = tuple(draw(st.lists(st.sampled_from(["en", "es"]), unique=True, max_size=2)))
         km = draw(st.floats(0, 40, allow_nan=False))
         reach = draw(st.sampled_from(["radius", "radius", SERVICE_AREA]))
         for need in draw(st.lists(st.sampled_from(NEEDS), min_size=1, max_size=2, unique=True)):
-            out.append(candidate(name, need=need, km=km, pools=service_pools,
-                                 eligibility=Eligibility.of(elig, minimum_age, maximum_age),
-                                 features=tuple(features), languages=languages, reach=reach))
+            out.append(
+                candidate(
+                    name,
+                    need=need,
+                    km=km,
+                    pools=service_pools,
+                    eligibility=Eligibility.of(elig, minimum_age, maximum_age),
+                    features=tuple(features),
+                    languages=languages,
+                    reach=reach,
+                )
+            )
     return out
 
 
@@ -124,12 +149,22 @@ def test_an_eligible_service_in_reach_with_open_units_is_offered(req: MatchReque
     for c in cands:
         rules = c.eligibility
         untracked = not c.pools or (c.need != "shelter" and all(p.unit == "bed" for p in c.pools))
-        one_open_bed_pool = (c.need == "shelter" and len(c.pools) == 1 and not c.pools[0].reserved_for
-                             and c.pools[0].unit == "bed" and AT - c.pools[0].updated < timedelta(hours=24)
-                             and c.pools[0].available - c.pools[0].waitlist - c.pools[0].active_holds > 0)
-        if (c.need in req.needs and c.reach == "radius" and c.distance_km is not None
-                and c.distance_km <= req.radius_km and (untracked or one_open_bed_pool)
-                and not contract_excludes(dict(rules.terms), said, rules.minimum_age, rules.maximum_age)):
+        one_open_bed_pool = (
+            c.need == "shelter"
+            and len(c.pools) == 1
+            and not c.pools[0].reserved_for
+            and c.pools[0].unit == "bed"
+            and AT - c.pools[0].updated < timedelta(hours=24)
+            and c.pools[0].available - c.pools[0].waitlist - c.pools[0].active_holds > 0
+        )
+        if (
+            c.need in req.needs
+            and c.reach == "radius"
+            and c.distance_km is not None
+            and c.distance_km <= req.radius_km
+            and (untracked or one_open_bed_pool)
+            and not contract_excludes(dict(rules.terms), said, rules.minimum_age, rules.maximum_age)
+        ):
             assert (c.need, c.service_at_location_id) in got
 
 
@@ -154,23 +189,23 @@ def test_no_option_rests_on_units_owed_to_others(req: MatchRequest, cands: list[
 @settings(max_examples=examples(200), deadline=None)
 @given(requests, candidates(), st.integers(1, 10))
 def test_more_people_waiting_never_adds_options(req: MatchRequest, cands: list[Candidate], more: int) -> None:
-    longer = [dataclasses.replace(c, pools=tuple(dataclasses.replace(p, waitlist=p.waitlist + more)
-                                                 for p in c.pools)) for c in cands]
+    longer = [
+        dataclasses.replace(c, pools=tuple(dataclasses.replace(p, waitlist=p.waitlist + more) for p in c.pools))
+        for c in cands
+    ]
     assert offered(run(req, longer)) <= offered(run(req, cands))
 
 
 @settings(max_examples=examples(200), deadline=None)
 @given(requests, candidates(), st.floats(0, 50, allow_nan=False))
-def test_a_wider_radius_never_removes_an_option(req: MatchRequest, cands: list[Candidate],
-                                                extra: float) -> None:
+def test_a_wider_radius_never_removes_an_option(req: MatchRequest, cands: list[Candidate], extra: float) -> None:
     wider = dataclasses.replace(req, radius_km=req.radius_km + extra)
     assert offered(run(req, cands)) <= offered(run(wider, cands))
 
 
 @settings(max_examples=examples(200), deadline=None)
 @given(requests, candidates())
-def test_program_pools_are_never_offered_without_their_program(req: MatchRequest,
-                                                              cands: list[Candidate]) -> None:
+def test_program_pools_are_never_offered_without_their_program(req: MatchRequest, cands: list[Candidate]) -> None:
     public = dataclasses.replace(req, program=None)
     for answer in run(public, cands):
         for option in answer.options:
@@ -179,8 +214,7 @@ def test_program_pools_are_never_offered_without_their_program(req: MatchRequest
 
 @settings(max_examples=examples(200), deadline=None)
 @given(requests, candidates(), st.randoms(use_true_random=False))
-def test_same_catalog_same_request_same_answer(req: MatchRequest, cands: list[Candidate],
-                                               rnd: random.Random) -> None:
+def test_same_catalog_same_request_same_answer(req: MatchRequest, cands: list[Candidate], rnd: random.Random) -> None:
     shuffled = list(cands)
     rnd.shuffle(shuffled)
     assert run(req, cands) == run(req, shuffled)
@@ -197,15 +231,20 @@ def test_every_need_gets_options_or_a_gap(req: MatchRequest, cands: list[Candida
             assert a.gap.reason == "unconfirmed_only"
 
 
-hours = st.sampled_from([(), (ScheduleRule(freq="WEEKLY", byday="MO,TU,WE,TH,FR,SA,SU", opens_at=time(0, 0),
-                                           closes_at=time(23, 59)),),
-                         (ScheduleRule(freq="WEEKLY", byday="SU", opens_at=time(9, 0), closes_at=time(10, 0)),)])
+hours = st.sampled_from(
+    [
+        (),
+        (ScheduleRule(freq="WEEKLY", byday="MO,TU,WE,TH,FR,SA,SU", opens_at=time(0, 0), closes_at=time(23, 59)),),
+        (ScheduleRule(freq="WEEKLY", byday="SU", opens_at=time(9, 0), closes_at=time(10, 0)),),
+    ]
+)
 
 
 @settings(max_examples=examples(400), deadline=None)
 @given(requests, candidates(), st.integers(0, 4), st.booleans(), st.data())
 def test_stopping_once_the_answer_is_settled_gives_the_exhaustive_answer(  # type: ignore[no-untyped-def]
-        req: MatchRequest, cands: list[Candidate], limit: int, open_now: bool, data) -> None:
+    req: MatchRequest, cands: list[Candidate], limit: int, open_now: bool, data
+) -> None:
     """The matcher stops judging candidates once none left could enter the first `limit` options; the
     answer (options, their order and words, the gap) must be exactly the one judging every candidate gives."""
     req = dataclasses.replace(req, limit=limit, open_now=open_now)
@@ -221,9 +260,16 @@ def test_far_candidates_are_not_judged_once_the_answer_is_settled(monkeypatch) -
     the matcher stops judging early, and still answers exactly as when it judges all ten."""
     import matcher.match as match_module
 
-    cands = [candidate(f"S{k}", km=float(k), schedules=(ScheduleRule(
-        freq="WEEKLY", byday="MO,TU,WE,TH,FR,SA,SU", opens_at=time(0, 0), closes_at=time(23, 59)),))
-             for k in range(1, 11)]
+    cands = [
+        candidate(
+            f"S{k}",
+            km=float(k),
+            schedules=(
+                ScheduleRule(freq="WEEKLY", byday="MO,TU,WE,TH,FR,SA,SU", opens_at=time(0, 0), closes_at=time(23, 59)),
+            ),
+        )
+        for k in range(1, 11)
+    ]
     req = MatchRequest(needs=("shelter",), radius_km=15.0, limit=2)
     judged: list[str] = []
     real = match_module.evaluate

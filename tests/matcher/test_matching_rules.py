@@ -23,8 +23,10 @@ def names(a) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def test_nearest_first_when_all_else_is_equal() -> None:
-    cands = [candidate("Harbor", km=3.0, pools=(bed_pool("c-h", 4),), features=("low_barrier",)),
-             candidate("Pioneer", km=1.0, pools=(bed_pool("c-p", 2),), features=("low_barrier",))]
+    cands = [
+        candidate("Harbor", km=3.0, pools=(bed_pool("c-h", 4),), features=("low_barrier",)),
+        candidate("Pioneer", km=1.0, pools=(bed_pool("c-p", 2),), features=("low_barrier",)),
+    ]
     a = answer(cands)["shelter"]
     assert names(a) == ["Pioneer", "Harbor"]
     assert a.gap is None
@@ -49,8 +51,7 @@ def test_holds_take_the_last_unit() -> None:
 
 
 def test_program_pool_first_and_only_for_its_program() -> None:
-    bought = candidate("Bought", km=2.0,
-                       pools=(bed_pool("pub", 0), bed_pool("lead", 2, reserved_for=("lead-kc",))))
+    bought = candidate("Bought", km=2.0, pools=(bed_pool("pub", 0), bed_pool("lead", 2, reserved_for=("lead-kc",))))
     near = candidate("Near", km=0.5, pools=(bed_pool("n", 3),))
     a = answer([bought, near], program="lead-kc")["shelter"]
     assert names(a) == ["Bought", "Near"]
@@ -80,8 +81,7 @@ def test_stale_report_without_units_is_full() -> None:
 
 
 def test_eligibility_gap_says_why() -> None:
-    sober = candidate("Sober Living", need="housing", pools=(bed_pool("s", 3),),
-                      elig={"sobriety_required": "true"})
+    sober = candidate("Sober Living", need="housing", pools=(bed_pool("s", 3),), elig={"sobriety_required": "true"})
     a = answer([sober], needs=("housing",), participant=Participant(active_substance_use=True))["housing"]
     assert a.options == () and a.gap is not None and a.gap.reason == "eligibility"
     assert "requires sobriety" in a.gap.detail
@@ -124,10 +124,8 @@ def test_closed_only_with_open_now() -> None:
 
 def test_fit_ranks_up_and_religion_ranks_down() -> None:
     plain = candidate("Plain", km=1.0, pools=(bed_pool("a", 2),))
-    low = candidate("Low Barrier", km=1.3, pools=(bed_pool("b", 2),),
-                    features=("low_barrier", "housing_first"))
-    church = candidate("Chapel", km=0.8, pools=(bed_pool("c", 2),),
-                       features=("religious_participation_required",))
+    low = candidate("Low Barrier", km=1.3, pools=(bed_pool("b", 2),), features=("low_barrier", "housing_first"))
+    church = candidate("Chapel", km=0.8, pools=(bed_pool("c", 2),), features=("religious_participation_required",))
     a = answer([plain, low, church])["shelter"]
     assert names(a) == ["Low Barrier", "Plain", "Chapel"]
     assert "religious participation required" in a.options[2].warnings
@@ -146,8 +144,13 @@ def test_limit_per_need() -> None:
 
 
 def test_excludes_is_one_implementation_for_mappings_too() -> None:
-    rules = {"genders": "female,nonbinary", "insurance": "medicaid,uninsured", "minimum_age": 18,
-             "id_required": "true", "no_pets": "false"}
+    rules = {
+        "genders": "female,nonbinary",
+        "insurance": "medicaid,uninsured",
+        "minimum_age": 18,
+        "id_required": "true",
+        "no_pets": "false",
+    }
     assert excludes(rules, {}) == []
     assert excludes(rules, {"gender": "male"}) == ["serves female, nonbinary only"]
     assert excludes(rules, {"insurance": ["uninsured"]}) == []

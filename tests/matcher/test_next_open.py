@@ -19,8 +19,9 @@ TZ = "America/Los_Angeles"
 
 
 def weekly(byday: str, opens: str, closes: str, **kw: object) -> ScheduleRule:
-    return ScheduleRule(freq="WEEKLY", byday=byday, opens_at=time.fromisoformat(opens),
-                        closes_at=time.fromisoformat(closes), **kw)  # type: ignore[arg-type]
+    return ScheduleRule(
+        freq="WEEKLY", byday=byday, opens_at=time.fromisoformat(opens), closes_at=time.fromisoformat(closes), **kw
+    )  # type: ignore[arg-type]
 
 
 def test_open_now_is_at_itself_and_no_hours_is_none() -> None:
@@ -85,10 +86,20 @@ def test_every_option_carries_next_open() -> None:
 
 def test_closed_gap_says_when_the_first_one_opens() -> None:
     at = datetime(2026, 11, 22, 20, 0, tzinfo=LA)  # Sunday 20:00
-    monday = candidate("Monday Clinic", need="moud", km=1.23, pools=(bed_pool("m", 2, unit="slot"),),
-                       schedules=(weekly("MO", "09:00", "17:00"),))
-    tuesday = candidate("Tuesday Clinic", need="moud", km=0.4, pools=(bed_pool("t", 2, unit="slot"),),
-                        schedules=(weekly("TU", "08:00", "17:00"),))
+    monday = candidate(
+        "Monday Clinic",
+        need="moud",
+        km=1.23,
+        pools=(bed_pool("m", 2, unit="slot"),),
+        schedules=(weekly("MO", "09:00", "17:00"),),
+    )
+    tuesday = candidate(
+        "Tuesday Clinic",
+        need="moud",
+        km=0.4,
+        pools=(bed_pool("t", 2, unit="slot"),),
+        schedules=(weekly("TU", "08:00", "17:00"),),
+    )
     req = MatchRequest(needs=("moud",), open_now=True)
     (answer,) = match_needs(req, [monday, tuesday], at, Freshness())
     assert answer.gap is not None and answer.gap.reason == "closed"
@@ -101,8 +112,14 @@ def test_closed_gap_says_when_the_first_one_opens() -> None:
 
 def test_spanish_words_keep_codes() -> None:
     at = datetime(2026, 11, 22, 20, 0, tzinfo=LA)
-    sober = candidate("Sober", km=1.0, pools=(bed_pool("s", 3),), elig={"sobriety_required": "true"},
-                      features=("walk_in",), schedules=(weekly("MO", "09:00", "17:00"),))
+    sober = candidate(
+        "Sober",
+        km=1.0,
+        pools=(bed_pool("s", 3),),
+        elig={"sobriety_required": "true"},
+        features=("walk_in",),
+        schedules=(weekly("MO", "09:00", "17:00"),),
+    )
     (answer,) = match_needs(MatchRequest(needs=("shelter",), lang="es"), [sober], at, Freshness())
     option = answer.options[0]
     assert option.reasons == ("3 camas libres", "sin cita", "1.0 km")

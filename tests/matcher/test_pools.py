@@ -53,8 +53,7 @@ def test_stale_report_with_open_units_is_unconfirmed_and_without_is_full():
     assert pool_status(pool(unit="slot", updated=old), AT, Freshness()) == OPEN
 
 
-@given(available=st.integers(0, 50), waitlist=st.integers(0, 50), holds=st.integers(0, 50),
-       extra=st.integers(1, 10))
+@given(available=st.integers(0, 50), waitlist=st.integers(0, 50), holds=st.integers(0, 50), extra=st.integers(1, 10))
 def test_more_people_waiting_never_adds_units(available, waitlist, holds, extra):
     p = pool(available=available, waitlist=waitlist, active_holds=holds)
     more = pool(available=available, waitlist=waitlist + extra, active_holds=holds)

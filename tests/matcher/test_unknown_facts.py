@@ -24,6 +24,7 @@ def examples(n: int) -> int:
     """Examples per property: `n`, or DIVERT_PROPERTY_EXAMPLES (`make mutate` runs them once per mutant)."""
     return int(os.environ.get("DIVERT_PROPERTY_EXAMPLES", n))
 
+
 maybe_bool = st.one_of(st.none(), st.booleans())
 FLAG_FIELDS = ("active_substance_use", "on_moud", "sex_work", "has_id", "criminal_record", "pets")
 
@@ -31,16 +32,33 @@ participants = st.builds(
     Participant,
     age=st.one_of(st.none(), st.integers(10, 80)),
     gender=st.one_of(st.none(), st.sampled_from(["female", "male", "nonbinary"])),
-    active_substance_use=maybe_bool, on_moud=maybe_bool, sex_work=maybe_bool, has_id=maybe_bool,
-    criminal_record=maybe_bool, pets=maybe_bool,
+    active_substance_use=maybe_bool,
+    on_moud=maybe_bool,
+    sex_work=maybe_bool,
+    has_id=maybe_bool,
+    criminal_record=maybe_bool,
+    pets=maybe_bool,
     insurance=st.lists(st.sampled_from(["medicaid", "uninsured", "private"]), max_size=2).map(tuple),
 )
 rules = st.builds(
     Eligibility.of,
-    st.dictionaries(st.sampled_from(["sobriety_required", "excludes_moud", "excludes_sex_work", "id_required",
-                                     "excludes_criminal_record", "no_pets", "genders", "insurance",
-                                     "housing_first"]),
-                    st.sampled_from(["true", "false", "female", "female,nonbinary", "medicaid"]), max_size=3),
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "sobriety_required",
+                "excludes_moud",
+                "excludes_sex_work",
+                "id_required",
+                "excludes_criminal_record",
+                "no_pets",
+                "genders",
+                "insurance",
+                "housing_first",
+            ]
+        ),
+        st.sampled_from(["true", "false", "female", "female,nonbinary", "medicaid"]),
+        max_size=3,
+    ),
     st.one_of(st.none(), st.integers(12, 25)),
     st.one_of(st.none(), st.integers(17, 70)),
 )
@@ -50,14 +68,21 @@ rules = st.builds(
 def catalogs(draw: st.DrawFn) -> list[Candidate]:
     out = []
     for i in range(draw(st.integers(1, 7))):
-        pools = tuple(bed_pool(f"S{i}-p{j}", available=draw(st.integers(0, 3)),
-                               reserved_for=draw(st.sampled_from([(), ("lead",)])),
-                               hours_old=draw(st.sampled_from([1, 100])))
-                      for j in range(draw(st.integers(0, 2))))
+        pools = tuple(
+            bed_pool(
+                f"S{i}-p{j}",
+                available=draw(st.integers(0, 3)),
+                reserved_for=draw(st.sampled_from([(), ("lead",)])),
+                hours_old=draw(st.sampled_from([1, 100])),
+            )
+            for j in range(draw(st.integers(0, 2)))
+        )
         service = candidate(f"S{i}", km=draw(st.floats(0, 14, allow_nan=False)), pools=pools)
         service = dataclasses.replace(service, eligibility=draw(rules))
-        out += [dataclasses.replace(service, need=need)
-                for need in draw(st.lists(st.sampled_from(NEEDS), min_size=1, max_size=2, unique=True))]
+        out += [
+            dataclasses.replace(service, need=need)
+            for need in draw(st.lists(st.sampled_from(NEEDS), min_size=1, max_size=2, unique=True))
+        ]
     return out
 
 
@@ -85,8 +110,9 @@ def unset(participant: Participant, field: str) -> Participant:
 
 @settings(max_examples=examples(300), deadline=None)
 @given(catalogs(), participants, facts)
-def test_a_fact_that_admits_the_person_never_adds_an_ask(cands: list[Candidate], participant: Participant,
-                                                         fact: tuple[str, Any]) -> None:
+def test_a_fact_that_admits_the_person_never_adds_an_ask(
+    cands: list[Candidate], participant: Participant, fact: tuple[str, Any]
+) -> None:
     field, value = fact
     without = unset(participant, field)
     told = dataclasses.replace(without, **{field: value})
@@ -101,10 +127,15 @@ def test_a_fact_that_admits_the_person_never_adds_an_ask(cands: list[Candidate],
 
 
 @settings(max_examples=examples(300), deadline=None)
-@given(catalogs(), participants, st.sampled_from((*FLAG_FIELDS, "age", "gender", "insurance")),
-       st.sampled_from([None, "lead"]))
-def test_removing_a_fact_never_removes_an_option(cands: list[Candidate], participant: Participant, field: str,
-                                                 program: str | None) -> None:
+@given(
+    catalogs(),
+    participants,
+    st.sampled_from((*FLAG_FIELDS, "age", "gender", "insurance")),
+    st.sampled_from([None, "lead"]),
+)
+def test_removing_a_fact_never_removes_an_option(
+    cands: list[Candidate], participant: Participant, field: str, program: str | None
+) -> None:
     assert set(run(participant, cands, program)) <= set(run(unset(participant, field), cands, program))
 
 
@@ -114,10 +145,17 @@ def test_an_option_with_no_rules_never_carries_an_ask(cands: list[Candidate], pa
     # No rule: no excluding term switched on (a "false" value or an informational term is no rule)
     # and no age bound; judged here from the data, not by the code under test.
     def has_rules(e: Eligibility) -> bool:
-        return (e.minimum_age is not None or e.maximum_age is not None
-                or any(code in ("genders", "insurance") and value  # a list: any entry is a rule
-                       or code not in ("housing_first", "genders", "insurance") and value != "false"
-                       for code, value in e.terms))
+        return (
+            e.minimum_age is not None
+            or e.maximum_age is not None
+            or any(
+                code in ("genders", "insurance")
+                and value  # a list: any entry is a rule
+                or code not in ("housing_first", "genders", "insurance")
+                and value != "false"
+                for code, value in e.terms
+            )
+        )
 
     plain = {c.service_id for c in cands if not has_rules(c.eligibility)}
     for (_, service_id), option in run(participant, cands).items():
@@ -127,15 +165,15 @@ def test_an_option_with_no_rules_never_carries_an_ask(cands: list[Candidate], pa
 
 @settings(max_examples=examples(200), deadline=None)
 @given(catalogs(), participants, st.sampled_from([None, "lead"]))
-def test_within_a_tier_what_needs_no_asking_comes_first(cands: list[Candidate], participant: Participant,
-                                                        program: str | None) -> None:
+def test_within_a_tier_what_needs_no_asking_comes_first(
+    cands: list[Candidate], participant: Participant, program: str | None
+) -> None:
     req = MatchRequest(needs=NEEDS, participant=participant, limit=50, program=program)
     by_id = {(c.need, c.service_id): c for c in cands}
     for answer in match_needs(req, cands, AT, Freshness()):
         ranks = []
         for o in answer.options:
-            pool = next((p for p in by_id[(answer.need, o.service_id)].pools if p.id == o.capacity.capacity_id),
-                        None)
+            pool = next((p for p in by_id[(answer.need, o.service_id)].pools if p.id == o.capacity.capacity_id), None)
             program_pool = pool is not None and pool.is_program_pool
             level = 2 if o.capacity.status == "unconfirmed" else (0 if program_pool else 1)
             ranks.append((level, bool(ask_codes(o))))
@@ -143,31 +181,46 @@ def test_within_a_tier_what_needs_no_asking_comes_first(cands: list[Candidate], 
 
 
 def test_adult_with_no_age_is_asked_about_the_youth_bed() -> None:
-    youth = dataclasses.replace(candidate("Youth Detox", need="withdrawal_management", km=0.5,
-                                          pools=(bed_pool("y", 2),)),
-                                eligibility=Eligibility.of({}, minimum_age=13, maximum_age=17))
+    youth = dataclasses.replace(
+        candidate("Youth Detox", need="withdrawal_management", km=0.5, pools=(bed_pool("y", 2),)),
+        eligibility=Eligibility.of({}, minimum_age=13, maximum_age=17),
+    )
     adult = candidate("Adult Detox", need="withdrawal_management", km=3.0, pools=(bed_pool("a", 2),))
     req = MatchRequest(needs=("withdrawal_management",))
     (answer,) = match_needs(req, [youth, adult], AT, Freshness())
     assert [o.name for o in answer.options] == ["Adult Detox", "Youth Detox"]
     assert "ask:age" in answer.options[1].warnings and not ask_codes(answer.options[0])
-    (told,) = match_needs(dataclasses.replace(req, participant=Participant(age=34)), [youth, adult], AT,
-                          Freshness())
+    (told,) = match_needs(dataclasses.replace(req, participant=Participant(age=34)), [youth, adult], AT, Freshness())
     assert [o.name for o in told.options] == ["Adult Detox"]
 
 
 def test_every_unasked_term_is_named() -> None:
-    rules = Eligibility.of({"sobriety_required": "true", "excludes_moud": "true", "genders": "female",
-                            "insurance": "medicaid", "no_pets": "false"}, maximum_age=24)
+    rules = Eligibility.of(
+        {
+            "sobriety_required": "true",
+            "excludes_moud": "true",
+            "genders": "female",
+            "insurance": "medicaid",
+            "no_pets": "false",
+        },
+        maximum_age=24,
+    )
     assert asks(rules, Participant()) == ("sobriety_required", "excludes_moud", "genders", "insurance", "age")
-    assert asks(rules, Participant(active_substance_use=False, gender="female", insurance=("medicaid",),
-                                   age=20, on_moud=False)) == ()
+    assert (
+        asks(
+            rules,
+            Participant(active_substance_use=False, gender="female", insurance=("medicaid",), age=20, on_moud=False),
+        )
+        == ()
+    )
 
 
 def test_asking_does_not_cross_tiers() -> None:
     """A program bed that needs asking still ranks before a public bed that does not (R3 first)."""
-    bought = dataclasses.replace(candidate("Bought", km=4.0, pools=(bed_pool("b", 1, reserved_for=("lead",)),)),
-                                 eligibility=Eligibility.of({"sobriety_required": "true"}))
+    bought = dataclasses.replace(
+        candidate("Bought", km=4.0, pools=(bed_pool("b", 1, reserved_for=("lead",)),)),
+        eligibility=Eligibility.of({"sobriety_required": "true"}),
+    )
     public = candidate("Public", km=1.0, pools=(bed_pool("p", 3),))
     req = MatchRequest(needs=("shelter",), program="lead")
     (answer,) = match_needs(req, [bought, public], AT, Freshness())

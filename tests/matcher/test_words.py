@@ -13,22 +13,25 @@ from matcher.gaps import classify_gap
 from matcher.words import count, language, need_words, noun, number, say, verb, when
 
 
-@pytest.mark.parametrize(("header", "lang"), [
-    (None, "en"),
-    ("", "en"),
-    ("es", "es"),
-    ("ES", "es"),
-    ("es-MX", "es"),
-    ("es-419;q=0.9", "es"),
-    (" es ; q=1 , en", "es"),
-    ("en-US,es;q=0.8", "en"),
-    ("fr, es", "en"),  # the first language named decides: French is not offered, so English
-    ("*, es", "es"),  # a wildcard names no language; Spanish is the first named
-    (",es", "es"),
-    ("*", "en"),
-    ("esperanto", "en"),
-    ("e", "en"),
-])
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        (None, "en"),
+        ("", "en"),
+        ("es", "es"),
+        ("ES", "es"),
+        ("es-MX", "es"),
+        ("es-419;q=0.9", "es"),
+        (" es ; q=1 , en", "es"),
+        ("en-US,es;q=0.8", "en"),
+        ("fr, es", "en"),  # the first language named decides: French is not offered, so English
+        ("*, es", "es"),  # a wildcard names no language; Spanish is the first named
+        (",es", "es"),
+        ("*", "en"),
+        ("esperanto", "en"),
+        ("e", "en"),
+    ],
+)
 def test_accept_language_picks_spanish_only_when_spanish_comes_first(header: str | None, lang: str) -> None:
     assert language(header) == lang
 
@@ -81,5 +84,6 @@ def test_the_none_in_area_gap_in_spanish_names_the_need_in_spanish() -> None:
     assert gap is not None and gap.reason == "none_in_area"
     assert gap.detail == "nada para atención de crisis a menos de 10 km, y ninguna zona de servicio cubre este lugar"
     en = classify_gap("crisis", [], 2.5, 0, False)
-    assert en is not None and en.detail == ("nothing for crisis care within 2.5 km, and no service area covers "
-                                            "this location")
+    assert en is not None and en.detail == (
+        "nothing for crisis care within 2.5 km, and no service area covers this location"
+    )

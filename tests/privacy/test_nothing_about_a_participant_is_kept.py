@@ -28,9 +28,18 @@ from sqlalchemy import text
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 # Distinctive values: none of them can occur in a catalog, a timestamp or an id by chance.
-PARTICIPANT = {"age": 97.25, "gender": "zqx-gender-marker", "active_substance_use": True, "on_moud": True,
-               "sex_work": True, "has_id": False, "criminal_record": True, "pets": True,
-               "languages": ["zz-lang-marker"], "insurance": ["insurer-marker-7731"]}
+PARTICIPANT = {
+    "age": 97.25,
+    "gender": "zqx-gender-marker",
+    "active_substance_use": True,
+    "on_moud": True,
+    "sex_work": True,
+    "has_id": False,
+    "criminal_record": True,
+    "pets": True,
+    "languages": ["zz-lang-marker"],
+    "insurance": ["insurer-marker-7731"],
+}
 SECRETS = ("97.25", "zqx-gender-marker", "zz-lang-marker", "insurer-marker-7731")
 # The request's place, to the sixth decimal (no catalog site is there), and its 5-decimal rounding.
 LAT, LON = 47.612345, -122.334567
@@ -39,22 +48,41 @@ AT = "2026-11-22T20:00:00-08:00"
 FRESH = "2026-11-22T18:00:00-08:00"
 
 WORLD = [
-    {"name": "Marker Catalog Shelter", "at": (1, 0), "needs": ["shelter", "food"],
-     "pools": [{"available": 4, "updated": FRESH}]},
-    {"name": "Sober Rooms", "at": (2, 0), "needs": ["shelter"], "elig": {"sobriety_required": True},
-     "pools": [{"available": 2, "updated": FRESH}]},
+    {
+        "name": "Marker Catalog Shelter",
+        "at": (1, 0),
+        "needs": ["shelter", "food"],
+        "pools": [{"available": 4, "updated": FRESH}],
+    },
+    {
+        "name": "Sober Rooms",
+        "at": (2, 0),
+        "needs": ["shelter"],
+        "elig": {"sobriety_required": True},
+        "pools": [{"available": 2, "updated": FRESH}],
+    },
 ]
 
 
 def table_dump(session: Any) -> dict[str, str]:
     """Every table of the public schema as one text per table: each row cast to text, plus every
     geometry and geography column as WKT (a row's text shows those as hex)."""
-    tables = session.execute(text(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'spatial_ref_sys' "
-        "ORDER BY tablename")).scalars().all()
-    spatial = session.execute(text(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
-        "AND udt_name IN ('geometry', 'geography')")).all()
+    tables = (
+        session.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'spatial_ref_sys' "
+                "ORDER BY tablename"
+            )
+        )
+        .scalars()
+        .all()
+    )
+    spatial = session.execute(
+        text(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND udt_name IN ('geometry', 'geography')"
+        )
+    ).all()
     dump: dict[str, str] = {}
     for table in tables:
         rows = session.execute(text(f'SELECT t::text FROM "{table}" t')).scalars().all()
@@ -74,8 +102,13 @@ def exercise(http: Any, case_manager: dict[str, str], admin: dict[str, str]) -> 
     directory with the person's facts, hold a bed and confirm it, and send a malformed match."""
     r = http.post("/v1/import/hsds", json=world.world(WORLD), headers=admin)
     assert r.status_code == 200, r.text
-    body = {"location": {"lat": LAT, "lon": LON}, "needs": ["shelter", "crisis", "food"], "at": AT,
-            "intercept": 1, "participant": PARTICIPANT}
+    body = {
+        "location": {"lat": LAT, "lon": LON},
+        "needs": ["shelter", "crisis", "food"],
+        "at": AT,
+        "intercept": 1,
+        "participant": PARTICIPANT,
+    }
     r = http.post("/v1/match", json=body, headers=case_manager)
     assert r.status_code == 200, r.text
     answers = {n["need"]: n for n in r.json()["needs"]}
@@ -85,9 +118,17 @@ def exercise(http: Any, case_manager: dict[str, str], admin: dict[str, str]) -> 
     assert r.status_code == 200, r.text
     bad = {**body, "participant": {**PARTICIPANT, "age": "zqx-gender-marker"}}
     assert http.post("/v1/match", json=bad, headers=case_manager).status_code == 422
-    r = http.get("/v1/services", params={"lat": LAT, "lon": LON, "gender": PARTICIPANT["gender"],
-                                         "active_substance_use": "true", "language": "zz-lang-marker"},
-                 headers=case_manager)
+    r = http.get(
+        "/v1/services",
+        params={
+            "lat": LAT,
+            "lon": LON,
+            "gender": PARTICIPANT["gender"],
+            "active_substance_use": "true",
+            "language": "zz-lang-marker",
+        },
+        headers=case_manager,
+    )
     assert r.status_code == 200, r.text
     capacity_id = answers["shelter"]["options"][0]["capacity"]["capacity_id"]
     r = http.post("/v1/holds", json={"capacity_id": capacity_id, "minutes": 30}, headers=case_manager)
@@ -119,6 +160,7 @@ def test_no_table_holds_a_raw_token_only_its_sha256(client, make_key, db) -> Non
 
 # --- the log of a real server -----------------------------------------------------------------------
 
+
 def _port() -> int:
     """A free loopback port; DIVERT_TEST_SERVE_PORTS="8140-8149" keeps it inside a range."""
     wanted = os.environ.get("DIVERT_TEST_SERVE_PORTS")
@@ -141,8 +183,13 @@ def served(db, database_url: str, tmp_path: pathlib.Path) -> Iterator[tuple[str,
     divert = ROOT / ".venv" / "bin" / "divert"
     env = dict(os.environ, DATABASE_URL=database_url, DIVERT_SCHEDULER="true")
     with log.open("wb") as out:
-        proc = subprocess.Popen([str(divert), "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [str(divert), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

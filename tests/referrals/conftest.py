@@ -27,11 +27,17 @@ class Keys:
 @pytest.fixture
 def keys(make_key, import_catalog) -> Keys:  # type: ignore[no-untyped-def]
     import_catalog(WORLD)
-    return Keys(admin=make_key("admin"), case_manager=make_key("case_manager"),
-                other_case_manager=make_key("case_manager"),
-                lead_case_manager=make_key("case_manager", program="lead"), operator=make_key("operator"),
-                harbor=make_key("provider", org=HARBOR_ORG), hilltop=make_key("provider", org=HILLTOP_ORG),
-                planner=make_key("planner"), curator=make_key("curator"))
+    return Keys(
+        admin=make_key("admin"),
+        case_manager=make_key("case_manager"),
+        other_case_manager=make_key("case_manager"),
+        lead_case_manager=make_key("case_manager", program="lead"),
+        operator=make_key("operator"),
+        harbor=make_key("provider", org=HARBOR_ORG),
+        hilltop=make_key("provider", org=HILLTOP_ORG),
+        planner=make_key("planner"),
+        curator=make_key("curator"),
+    )
 
 
 @pytest.fixture
@@ -60,8 +66,7 @@ def move(client, keys) -> Callable[..., Any]:  # type: ignore[no-untyped-def]
     def make(referral_id: str, action: str, headers: dict[str, str] | None = None, **body: Any) -> Any:
         if action == "decline" and not body:
             body = {"reason": "no_capacity"}
-        return client.post(f"/v1/referrals/{referral_id}/{action}", json=body or None,
-                           headers=headers or keys.harbor)
+        return client.post(f"/v1/referrals/{referral_id}/{action}", json=body or None, headers=headers or keys.harbor)
 
     return make
 
@@ -75,8 +80,7 @@ def live_server(app):  # type: ignore[no-untyped-def]
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

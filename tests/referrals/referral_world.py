@@ -7,8 +7,9 @@ import json
 import pathlib
 import socket
 
-WORLD = json.loads((pathlib.Path(__file__).resolve().parents[1] / "scenarios" / "referral_closed_loop.json")
-                   .read_text())["catalog"]
+WORLD = json.loads(
+    (pathlib.Path(__file__).resolve().parents[1] / "scenarios" / "referral_closed_loop.json").read_text()
+)["catalog"]
 HARBOR, HILLTOP = WORLD[0], WORLD[1]
 HARBOR_SERVICE, HILLTOP_SERVICE = HARBOR["id"], HILLTOP["id"]
 HARBOR_ORG, HILLTOP_ORG = HARBOR["organization_id"], HILLTOP["organization_id"]

@@ -23,8 +23,13 @@ TABLE = {
 }
 # How to bring a new referral to each state (moves by the provider, cancel by the sender).
 PATHS = {
-    "sent": [], "accepted": ["accept"], "declined": ["decline"], "arrived": ["arrive"],
-    "enrolled": ["arrive", "enroll"], "no_show": ["accept", "no_show"], "cancelled": ["cancel"],
+    "sent": [],
+    "accepted": ["accept"],
+    "declined": ["decline"],
+    "arrived": ["arrive"],
+    "enrolled": ["arrive", "enroll"],
+    "no_show": ["accept", "no_show"],
+    "cancelled": ["cancel"],
 }
 
 
@@ -76,8 +81,12 @@ def test_each_row_of_the_moves_table_from_every_state(refer, move, keys, db):
                 assert after["history"][-1]["state"] == target
             else:
                 assert r.status_code == 409, (state, action, r.text)
-                assert r.json() | {"detail": None} == {"error": "invalid_transition", "from": state,
-                                                         "to": target, "detail": None}
+                assert r.json() | {"detail": None} == {
+                    "error": "invalid_transition",
+                    "from": state,
+                    "to": target,
+                    "detail": None,
+                }
 
 
 def test_decline_needs_one_of_the_reasons(client, refer, move, keys):
@@ -89,7 +98,9 @@ def test_decline_needs_one_of_the_reasons(client, refer, move, keys):
     r = move(referral["id"], "decline", reason="not_eligible")
     assert r.status_code == 200
     assert {k: v for k, v in r.json()["history"][-1].items() if k != "at"} == {
-        "state": "declined", "reason": "not_eligible"}
+        "state": "declined",
+        "reason": "not_eligible",
+    }
 
 
 @pytest.mark.parametrize("action", ["accept", "decline", "arrive", "no_show"])
@@ -156,14 +167,23 @@ def test_sending_refuses_what_it_cannot_keep(client, refer, hold, keys):
     assert refer(service_id="no-such-service").status_code == 404
     r = refer(need="shelter")  # Harbor Detox does not meet it
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "need"
-    for bad in ({"need": "bed"}, {"respond_within_minutes": 4}, {"respond_within_minutes": 1441},
-                {"intercept": 6}, {"location": {"lat": 91, "lon": 0}}, {"service_id": "a\u0000b"}):
+    for bad in (
+        {"need": "bed"},
+        {"respond_within_minutes": 4},
+        {"respond_within_minutes": 1441},
+        {"intercept": 6},
+        {"location": {"lat": 91, "lon": 0}},
+        {"service_id": "a\u0000b"},
+    ):
         r = refer(**bad)
         assert r.status_code == 422, (bad, r.text)
         assert r.json()["error"] == "invalid_input"
-    assert client.post("/v1/referrals", content=b"{", headers={**keys.case_manager,
-                                                                "content-type": "application/json"}
-                       ).status_code == 422
+    assert (
+        client.post(
+            "/v1/referrals", content=b"{", headers={**keys.case_manager, "content-type": "application/json"}
+        ).status_code
+        == 422
+    )
     # A program-bound key refers only for its program.
     assert refer(headers=keys.lead_case_manager, program="other").status_code == 403
     assert refer(headers=keys.lead_case_manager).json()["program"] == "lead"
@@ -180,8 +200,7 @@ def test_sending_refuses_what_it_cannot_keep(client, refer, hold, keys):
     r = refer(hold_id=held)
     assert r.status_code == 409 and r.json()["error"] == "hold_already_referred"
     # Another key's hold cannot be referred.
-    assert refer(headers=keys.other_case_manager, hold_id=on_hilltop,
-                 service_id=HILLTOP_SERVICE).status_code == 403
+    assert refer(headers=keys.other_case_manager, hold_id=on_hilltop, service_id=HILLTOP_SERVICE).status_code == 403
     assert client.delete(f"/v1/holds/{on_hilltop}", headers=keys.case_manager).status_code == 200
     r = refer(service_id=HILLTOP_SERVICE, hold_id=on_hilltop)
     assert r.status_code == 409 and r.json()["error"] == "hold_not_active"
@@ -193,13 +212,16 @@ def _pool(client: Any, keys: Any) -> dict[str, Any]:
     return dict(r.json())
 
 
-@pytest.mark.parametrize("end, actions", [
-    ("enrolled", ["accept", "arrive", "enroll"]),
-    ("declined", ["decline"]),
-    ("cancelled", ["cancel"]),
-    ("no_show", ["accept", "no_show"]),
-    ("expired", []),
-])
+@pytest.mark.parametrize(
+    "end, actions",
+    [
+        ("enrolled", ["accept", "arrive", "enroll"]),
+        ("declined", ["decline"]),
+        ("cancelled", ["cancel"]),
+        ("no_show", ["accept", "no_show"]),
+        ("expired", []),
+    ],
+)
 def test_the_held_bed_after_every_end_state(end, actions, client, refer, hold, move, keys, db):
     assert _pool(client, keys)["open_units"] == 1
     held = hold()
@@ -218,14 +240,12 @@ def test_the_held_bed_after_every_end_state(end, actions, client, refer, hold, m
         # The person took the bed: the hold is confirmed and the pool reports one unit fewer.
         assert state == "confirmed"
         assert (pool["available"], pool["active_holds"], pool["open_units"]) == (0, 0, 0)
-        assert client.post("/v1/holds", json={"capacity_id": HARBOR_POOL},
-                           headers=keys.case_manager).status_code == 409
+        assert client.post("/v1/holds", json={"capacity_id": HARBOR_POOL}, headers=keys.case_manager).status_code == 409
     else:
         # The bed is free again for the next person.
         assert state == "released"
         assert (pool["available"], pool["active_holds"], pool["open_units"]) == (1, 0, 1)
-        assert client.post("/v1/holds", json={"capacity_id": HARBOR_POOL},
-                           headers=keys.case_manager).status_code == 201
+        assert client.post("/v1/holds", json={"capacity_id": HARBOR_POOL}, headers=keys.case_manager).status_code == 201
 
 
 def test_expiry_is_due_at_respond_by_and_idempotent(client, refer, keys, db):
@@ -268,8 +288,9 @@ def test_two_answers_at_once_one_wins_the_other_is_409(live_server, keys, refer)
         referral = refer().json()
         together = threading.Barrier(2)
 
-        def answer(call: tuple[str, dict[str, Any]], rid: str = referral["id"],
-                   together: threading.Barrier = together) -> int:
+        def answer(
+            call: tuple[str, dict[str, Any]], rid: str = referral["id"], together: threading.Barrier = together
+        ) -> int:
             action, body = call
             with httpx.Client(base_url=live_server, timeout=30) as c:
                 c.get("/v1/")  # connected before the barrier, so both answers leave at once

@@ -34,27 +34,44 @@ def test_counts_reached_states_and_suppress_small_cells(client, refer, move, key
     assert r.status_code == 200, r.text
     rows = r.json()["rows"]
     big = _row(rows, 1)
-    assert {k: big[k] for k in ("referred", "accepted", "arrived", "enrolled", "declined", "no_show",
-                                "cancelled", "expired")} == {
-        "referred": 6, "accepted": 5, "arrived": 5, "enrolled": 5, "declined": "<5", "no_show": 0,
-        "cancelled": 0, "expired": 0}
+    assert {
+        k: big[k]
+        for k in ("referred", "accepted", "arrived", "enrolled", "declined", "no_show", "cancelled", "expired")
+    } == {
+        "referred": 6,
+        "accepted": 5,
+        "arrived": 5,
+        "enrolled": 5,
+        "declined": "<5",
+        "no_show": 0,
+        "cancelled": 0,
+        "expired": 0,
+    }
     assert isinstance(big["median_minutes_to_accept"], float) and big["median_minutes_to_accept"] < 1
     assert isinstance(big["median_minutes_to_enroll"], float)
     assert big["decline_reasons"] == {"no_capacity": "<5"}
     small = _row(rows, 2, "lead")
     assert {k: small[k] for k in ("referred", "accepted", "no_show", "cancelled", "enrolled")} == {
-        "referred": "<5", "accepted": "<5", "no_show": "<5", "cancelled": "<5", "enrolled": 0}
+        "referred": "<5",
+        "accepted": "<5",
+        "no_show": "<5",
+        "cancelled": "<5",
+        "enrolled": 0,
+    }
     assert small["median_minutes_to_accept"] is None and small["median_minutes_to_enroll"] is None
 
     text = client.get("/v1/outcomes?format=csv", headers=keys.planner).text
     table = list(csv.DictReader(io.StringIO(text)))
     assert {(t["intercept"], t["program"], t["referred"], t["enrolled"]) for t in table} == {
-        ("1", "", "6", "5"), ("2", "lead", "<5", "0")}
+        ("1", "", "6", "5"),
+        ("2", "lead", "<5", "0"),
+    }
 
     # Filters.
     assert [r["intercept"] for r in client.get("/v1/outcomes?intercept=2", headers=keys.planner).json()["rows"]] == [2]
     assert [r["program"] for r in client.get("/v1/outcomes?program=lead", headers=keys.planner).json()["rows"]] == [
-        "lead"]
+        "lead"
+    ]
     assert client.get("/v1/outcomes?need=shelter", headers=keys.planner).json()["rows"] == []
     future = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
     assert client.get(f"/v1/outcomes?from={future}&to={future}", headers=keys.planner).json()["rows"] == []
@@ -65,8 +82,13 @@ def test_outcomes_are_for_planners_and_bad_parameters_are_named(client, keys):
         assert client.get("/v1/outcomes", headers=who).status_code == 403
     assert client.get("/v1/outcomes").status_code == 401
     assert client.get("/v1/outcomes", headers=keys.admin).status_code == 200
-    for query, field in (("format=xml", "format"), ("need=beds", "need"), ("intercept=9", "intercept"),
-                         ("from=yesterday", "from"), ("program=a%00b", "program")):
+    for query, field in (
+        ("format=xml", "format"),
+        ("need=beds", "need"),
+        ("intercept=9", "intercept"),
+        ("from=yesterday", "from"),
+        ("program=a%00b", "program"),
+    ):
         r = client.get(f"/v1/outcomes?{query}", headers=keys.planner)
         assert r.status_code == 422, (query, r.text)
         assert r.json()["errors"][0]["field"] == field, r.text
@@ -84,8 +106,12 @@ def test_medians_are_minutes_from_sent(keys, db):
         provider = caller_for_token(session, keys.harbor["Authorization"][7:])
         assert sender and provider
         for n in range(1, 6):
-            referral = send_referral(session, sender, ReferralIn(service_id=HARBOR_SERVICE, need=NEED, intercept=3,
-                                                                 respond_within_minutes=120), sent)
+            referral = send_referral(
+                session,
+                sender,
+                ReferralIn(service_id=HARBOR_SERVICE, need=NEED, intercept=3, respond_within_minutes=120),
+                sent,
+            )
             move_referral(session, provider, referral["id"], "accept", sent + timedelta(minutes=10 * n))
             move_referral(session, provider, referral["id"], "arrive", sent + timedelta(minutes=60))
             move_referral(session, provider, referral["id"], "enroll", sent + timedelta(minutes=60 + n))
@@ -107,6 +133,7 @@ def test_the_sim_table_carries_referred_and_enrolled(client, refer, move, keys):
     assert (cells[1]["referred"], cells[1]["enrolled"]) == (6, 5)
     assert (cells[4]["referred"], cells[4]["enrolled"]) == ("<5", "<5")
     assert (cells[0]["referred"], cells[0]["enrolled"]) == (0, 0)
-    rows = list(csv.DictReader(io.StringIO(client.get(f"/v1/gaps/sim?need={NEED}&format=csv",
-                                                      headers=keys.planner).text)))
+    rows = list(
+        csv.DictReader(io.StringIO(client.get(f"/v1/gaps/sim?need={NEED}&format=csv", headers=keys.planner).text))
+    )
     assert {(r["intercept"], r["referred"], r["enrolled"]) for r in rows} >= {("1", "6", "5"), ("4", "<5", "<5")}

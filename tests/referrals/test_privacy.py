@@ -18,10 +18,27 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 DIVERT = str(ROOT / ".venv" / "bin" / "divert") if (ROOT / ".venv/bin/divert").exists() else "divert"
 
 # What a case manager might paste from the match request; none of it may be kept or logged.
-PERSON = {"participant": {"age": 34, "gender": "nonbinary-xq", "on_moud": True, "sex_work": True},
-          "name": "Jane Roe-Quill", "date_of_birth": "1990-01-02", "phone": "206-555-0199"}
-SECRETS = ("nonbinary-xq", "Jane Roe-Quill", "Roe-Quill", "1990-01-02", "206-555-0199", "on_moud", "sex_work",
-           "date_of_birth", str(LAT), str(LON), str(LON)[1:], "47.6062", "122.3320")
+PERSON = {
+    "participant": {"age": 34, "gender": "nonbinary-xq", "on_moud": True, "sex_work": True},
+    "name": "Jane Roe-Quill",
+    "date_of_birth": "1990-01-02",
+    "phone": "206-555-0199",
+}
+SECRETS = (
+    "nonbinary-xq",
+    "Jane Roe-Quill",
+    "Roe-Quill",
+    "1990-01-02",
+    "206-555-0199",
+    "on_moud",
+    "sex_work",
+    "date_of_birth",
+    str(LAT),
+    str(LON),
+    str(LON)[1:],
+    "47.6062",
+    "122.3320",
+)
 
 _ROWS = """
 SELECT coalesce(string_agg(t::text, E'\n'), '') FROM (
@@ -35,8 +52,14 @@ SELECT coalesce(string_agg(t::text, E'\n'), '') FROM (
 
 
 def _referral_body(**extra: object) -> dict[str, object]:
-    return {"service_id": HARBOR_SERVICE, "need": NEED, "intercept": 1,
-            "location": {"lat": LAT, "lon": LON}, **PERSON, **extra}
+    return {
+        "service_id": HARBOR_SERVICE,
+        "need": NEED,
+        "intercept": 1,
+        "location": {"lat": LAT, "lon": LON},
+        **PERSON,
+        **extra,
+    }
 
 
 def test_rows_keep_only_the_cell(client, keys, db, move):
@@ -58,8 +81,9 @@ def test_the_server_log_holds_no_participant_field(database_url, keys, tmp_path)
     log_path = tmp_path / "serve.log"
     env = dict(os.environ, DATABASE_URL=database_url)
     with log_path.open("wb") as log:
-        server = subprocess.Popen([DIVERT, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
-                                  stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [DIVERT, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -76,10 +100,16 @@ def test_the_server_log_holds_no_participant_field(database_url, keys, tmp_path)
             sent = c.post("/v1/referrals", json=_referral_body(), headers=keys.case_manager)
             assert sent.status_code == 201, sent.text
             # Refused requests carry the same fields: still nothing in the log.
-            assert c.post("/v1/referrals", json=_referral_body(respond_within_minutes=4),
-                          headers=keys.case_manager).status_code == 422
-            assert c.post("/v1/referrals", json=_referral_body(need="shelter"),
-                          headers=keys.case_manager).status_code == 422
+            assert (
+                c.post(
+                    "/v1/referrals", json=_referral_body(respond_within_minutes=4), headers=keys.case_manager
+                ).status_code
+                == 422
+            )
+            assert (
+                c.post("/v1/referrals", json=_referral_body(need="shelter"), headers=keys.case_manager).status_code
+                == 422
+            )
             assert c.post(f"/v1/referrals/{sent.json()['id']}/accept", headers=keys.harbor).status_code == 200
             found = c.get(f"/v1/referrals?reference={sent.json()['reference']}", headers=keys.harbor)
             assert found.json()["total_items"] == 1

@@ -44,8 +44,14 @@ def receiver() -> Iterator[tuple[str, Receiver]]:
         def do_POST(self) -> None:  # noqa: N802
             body = self.rfile.read(int(self.headers["Content-Length"]))
             status = state.statuses.pop(0) if state.statuses else 204
-            state.received.append({"headers": dict(self.headers), "body": json.loads(body), "status": status,
-                                   "valid": state.verify(self.headers, body)})
+            state.received.append(
+                {
+                    "headers": dict(self.headers),
+                    "body": json.loads(body),
+                    "status": status,
+                    "valid": state.verify(self.headers, body),
+                }
+            )
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -100,12 +106,16 @@ def test_register_for_own_organization_with_the_secret_shown_once(client, keys, 
     assert [w["id"] for w in listed] == [created["id"]] and "secret" not in listed[0]
     assert client.get("/v1/webhooks", headers=keys.harbor).json() == []
     # Another organization's, by a provider: 403; admin must name one; other roles: 403.
-    assert client.post("/v1/webhooks", json={"url": url, "organization_id": HARBOR_ORG},
-                       headers=keys.hilltop).status_code == 403
+    assert (
+        client.post("/v1/webhooks", json={"url": url, "organization_id": HARBOR_ORG}, headers=keys.hilltop).status_code
+        == 403
+    )
     r = client.post("/v1/webhooks", json={"url": url}, headers=keys.admin)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "organization_id"
-    assert client.post("/v1/webhooks", json={"url": url, "organization_id": HARBOR_ORG},
-                       headers=keys.admin).status_code == 201
+    assert (
+        client.post("/v1/webhooks", json={"url": url, "organization_id": HARBOR_ORG}, headers=keys.admin).status_code
+        == 201
+    )
     for role in (keys.case_manager, keys.planner):
         assert client.post("/v1/webhooks", json={"url": url}, headers=role).status_code == 403
     for bad in ("ftp://example.org/x", "http://user:pw@example.org/x", "not a url", "http://[", "http://h:99999/"):
@@ -131,8 +141,9 @@ def test_private_addresses_are_refused_unless_allowed(make_key, import_catalog, 
         assert "not a public internet address" in r.json()["detail"]
 
 
-def test_moves_are_delivered_signed_to_the_services_organization_only(client, keys, receiver, refer, move, db,
-                                                                        hook_settings):
+def test_moves_are_delivered_signed_to_the_services_organization_only(
+    client, keys, receiver, refer, move, db, hook_settings
+):
     url, state = receiver
     hilltop_hook = client.post("/v1/webhooks", json={"url": url}, headers=keys.hilltop).json()
     state.secret = hilltop_hook["secret"]

@@ -135,8 +135,9 @@ class World:
                 self.keys[auth] = self.make_key(auth)
         return auth
 
-    def call(self, method: str, path: str, body: Any = None, auth: str = "case_manager",
-             lang: str | None = None) -> Any:
+    def call(
+        self, method: str, path: str, body: Any = None, auth: str = "case_manager", lang: str | None = None
+    ) -> Any:
         auth = self.key(auth)
         kwargs: dict[str, Any] = {"headers": {**self.keys[auth], **({"Accept-Language": lang} if lang else {})}}
         if body is not None:
@@ -166,12 +167,14 @@ class World:
             cap = step["capacity"]
             auth = "admin"
             if "as_provider_of" in cap:
-                org = next(s["organization"]["id"] for s in self.catalog
-                           if s["organization"]["name"] == cap["as_provider_of"])
+                org = next(
+                    s["organization"]["id"] for s in self.catalog if s["organization"]["name"] == cap["as_provider_of"]
+                )
                 self.keys["provider"] = self.make_key("provider", org=org)
                 auth = "provider"
-            r = self.call("PUT", f"/v1/capacity/{_pool_id(self.catalog, cap['service'], cap['pool'])}",
-                          cap["body"], auth=auth)
+            r = self.call(
+                "PUT", f"/v1/capacity/{_pool_id(self.catalog, cap['service'], cap['pool'])}", cap["body"], auth=auth
+            )
             if r.status_code != exp.get("status", 200):
                 return [f"capacity {r.status_code} != {exp.get('status')}: {r.text[:300]}"]
             if "applied" in exp and r.json().get("applied") != exp["applied"]:
@@ -179,8 +182,7 @@ class World:
             return []
         if "hold" in step:
             h = step["hold"]
-            body = {"capacity_id": _pool_id(self.catalog, h["service"], h["pool"]),
-                    "minutes": h.get("minutes", 60)}
+            body = {"capacity_id": _pool_id(self.catalog, h["service"], h["pool"]), "minutes": h.get("minutes", 60)}
             if "program" in h:
                 body["program"] = h["program"]
             r = self.call("POST", "/v1/holds", body, auth=step.get("auth", "case_manager"))
@@ -189,11 +191,9 @@ class World:
             return self.save(step, r.json()) if "save" in step else []
         if "concurrent_holds" in step:
             h = step["concurrent_holds"]
-            body = {"capacity_id": _pool_id(self.catalog, h["service"], h["pool"]),
-                    "minutes": h.get("minutes", 60)}
+            body = {"capacity_id": _pool_id(self.catalog, h["service"], h["pool"]), "minutes": h.get("minutes", 60)}
             with cf.ThreadPoolExecutor(h["n"]) as pool:
-                codes = list(pool.map(lambda _: self.call("POST", "/v1/holds", body).status_code,
-                                      range(h["n"])))
+                codes = list(pool.map(lambda _: self.call("POST", "/v1/holds", body).status_code, range(h["n"])))
             if codes.count(201) != exp["created"] or codes.count(409) != exp["conflict"]:
                 return [f"concurrent holds {sorted(codes)}"]
             return []
@@ -202,22 +202,28 @@ class World:
             r = self.call("POST", "/v1/import/hsds", cat, auth="admin")
             fails = [] if r.status_code == exp["status"] else [f"import {r.status_code}: {r.text[:300]}"]
             js = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
-            fails += [f"import {k} {js.get(k)} != {exp[k]}" for k in ("created", "updated")
-                      if k in exp and js.get(k) != exp[k]]
+            fails += [
+                f"import {k} {js.get(k)} != {exp[k]}"
+                for k in ("created", "updated")
+                if k in exp and js.get(k) != exp[k]
+            ]
             return fails
         if "raw" in step:
             raw = step["raw"]
             r = self.call(raw["method"], raw["path"], raw.get("body"), auth=raw.get("auth", "case_manager"))
-            fails = ([] if r.status_code == exp.get("status", 200)
-                     else [f"{raw['path']} {r.status_code}: {r.text[:300]}"])
+            fails = (
+                [] if r.status_code == exp.get("status", 200) else [f"{raw['path']} {r.status_code}: {r.text[:300]}"]
+            )
             try:
                 js = r.json()
             except ValueError:
                 js = None
-            fails += [f"lacks {k}" for k in exp.get("json_has", [])
-                      if not isinstance(js, dict) or k not in js]
-            fails += [f"{k} = {_at(js, k)!r}, not {v!r}" for k, v in exp.get("json_eq", {}).items()
-                      if not isinstance(js, dict) or _at(js, k) != v]
+            fails += [f"lacks {k}" for k in exp.get("json_has", []) if not isinstance(js, dict) or k not in js]
+            fails += [
+                f"{k} = {_at(js, k)!r}, not {v!r}"
+                for k, v in exp.get("json_eq", {}).items()
+                if not isinstance(js, dict) or _at(js, k) != v
+            ]
             fails += [f"lacks text {t!r}" for t in exp.get("text_has", []) if t not in r.text]
             fails += [f"leaks {t!r}" for t in exp.get("text_lacks", []) if t in r.text]
             return fails if fails else self.save(step, js)

@@ -29,8 +29,10 @@ WIDER_THAN_SCREEN = """
 }
 """
 # A dictionary key shown as text means a string is missing from web/static/js/i18n.js.
-UNTRANSLATED = re.compile(r"\b(?:hours|ago|cap|unit|opt|warn|gap|hold|card|err|dir|elig|svc|report|plan|"
-                          r"status|intercept|prov|match|where|signin|role|map|nav|title|lang|ref|inc|out|contact)\.[A-Za-z_]+\b")
+UNTRANSLATED = re.compile(
+    r"\b(?:hours|ago|cap|unit|opt|warn|gap|hold|card|err|dir|elig|svc|report|plan|"
+    r"status|intercept|prov|match|where|signin|role|map|nav|title|lang|ref|inc|out|contact)\.[A-Za-z_]+\b"
+)
 
 
 @dataclass

@@ -21,8 +21,15 @@ import pytest
 from browsing import PHONE_VIEWPORT, Browsing, Traffic
 
 CHROMIUM = os.environ.get("DIVERT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 if not (pathlib.Path(CHROMIUM).exists() or shutil.which("chromium")):
     pytest.skip("Debian chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
@@ -43,8 +50,9 @@ def live_server(settings: Any) -> Iterator[str]:
     from api.app import create_app
 
     port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                            access_log=False, lifespan="on")
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-web-tests", daemon=True)
     thread.start()
@@ -79,11 +87,14 @@ def browse(browser: Any, live_server: str) -> Iterator[Callable[..., Browsing]]:
     was logged and no request left 127.0.0.1."""
     opened: list[Browsing] = []
 
-    def open_page(key: str | None = None, geolocation: dict[str, float] | None = None,
-                  lang: str = "en") -> Browsing:
-        context = browser.new_context(viewport=PHONE_VIEWPORT, locale="en-US",
-                                      timezone_id="America/Los_Angeles", geolocation=geolocation,
-                                      permissions=["geolocation"] if geolocation else [])
+    def open_page(key: str | None = None, geolocation: dict[str, float] | None = None, lang: str = "en") -> Browsing:
+        context = browser.new_context(
+            viewport=PHONE_VIEWPORT,
+            locale="en-US",
+            timezone_id="America/Los_Angeles",
+            geolocation=geolocation,
+            permissions=["geolocation"] if geolocation else [],
+        )
         # Runs before every navigation: the language is only a first default, so a switch sticks.
         script = f"if (!localStorage.getItem('divert.lang')) localStorage.setItem('divert.lang', {lang!r});"
         if key:
@@ -92,8 +103,7 @@ def browse(browser: Any, live_server: str) -> Iterator[Callable[..., Browsing]]:
         page = context.new_page()
         traffic = Traffic()
         page.on("request", lambda request: traffic.requests.append(request.url))
-        page.on("console",
-                lambda msg: traffic.console_errors.append(msg.text) if msg.type == "error" else None)
+        page.on("console", lambda msg: traffic.console_errors.append(msg.text) if msg.type == "error" else None)
         page.on("pageerror", lambda error: traffic.console_errors.append(f"page error: {error}"))
         page.set_default_timeout(15000)
         browsing = Browsing(live_server, context, page, traffic)

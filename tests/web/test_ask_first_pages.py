@@ -31,17 +31,35 @@ def _tomorrow_only() -> str:
 
 def ask_first_world() -> list[dict[str, Any]]:
     fresh = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-    youth = world.service("Youth Detox Beds", at=(0.1, 0.1), needs=["withdrawal_management"],
-                          street="1 Youth Way", phone="206-555-0200",
-                          pools=[{"name": "beds", "available": 2, "updated": fresh}])
+    youth = world.service(
+        "Youth Detox Beds",
+        at=(0.1, 0.1),
+        needs=["withdrawal_management"],
+        street="1 Youth Way",
+        phone="206-555-0200",
+        pools=[{"name": "beds", "available": 2, "updated": fresh}],
+    )
     youth["minimum_age"], youth["maximum_age"] = 13, 17
     return [
         youth,
-        world.service("Harbor Detox", at=(1.5, 0.5), needs=["withdrawal_management"], street="9 Harbor Ave",
-                      phone="206-555-0300", info=("walk_in",), hours=[(world.ALL_WEEK, "00:00", "23:59")],
-                      pools=[{"name": "beds", "available": 2, "updated": fresh}]),
-        world.service("Tomorrow Clinic", at=(0.3, -0.2), needs=["moud"], street="3 Clinic St",
-                      phone="206-555-0400", hours=[(_tomorrow_only(), "09:00", "17:00")]),
+        world.service(
+            "Harbor Detox",
+            at=(1.5, 0.5),
+            needs=["withdrawal_management"],
+            street="9 Harbor Ave",
+            phone="206-555-0300",
+            info=("walk_in",),
+            hours=[(world.ALL_WEEK, "00:00", "23:59")],
+            pools=[{"name": "beds", "available": 2, "updated": fresh}],
+        ),
+        world.service(
+            "Tomorrow Clinic",
+            at=(0.3, -0.2),
+            needs=["moud"],
+            street="3 Clinic St",
+            phone="206-555-0400",
+            hours=[(_tomorrow_only(), "09:00", "17:00")],
+        ),
     ]
 
 
@@ -65,10 +83,11 @@ def _forget_provoked(b: Browsing) -> None:
 
 
 def test_youth_bed_asks_age_and_options_refresh_after_hold_and_lost_race(
-        seeded: dict[str, Any], make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing],
-        http: httpx.Client) -> None:
-    b = browse(key=token_of(seeded["case_manager"]),
-               geolocation={"latitude": world.CENTRE[0], "longitude": world.CENTRE[1]})
+    seeded: dict[str, Any], make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing], http: httpx.Client
+) -> None:
+    b = browse(
+        key=token_of(seeded["case_manager"]), geolocation={"latitude": world.CENTRE[0], "longitude": world.CENTRE[1]}
+    )
     b.goto("/match")
     page = b.page
     # Age and the facts that decide the most rules are asked up front, not hidden.
@@ -85,7 +104,8 @@ def test_youth_bed_asks_age_and_options_refresh_after_hold_and_lost_race(
     expect(harbor.locator(".warnings li.ask")).to_have_count(0)
     # A closed option says when it opens.
     expect(results.locator("li.option", has_text="Tomorrow Clinic")).to_contain_text(
-        re.compile(r"opens [A-Z][a-z]{2} 09:00"))
+        re.compile(r"opens [A-Z][a-z]{2} 09:00")
+    )
     # Reasons do not repeat the badge or the distance.
     expect(harbor.locator(".reasons")).not_to_contain_text("open bed")
     expect(harbor.locator(".reasons")).not_to_contain_text(" km")
@@ -100,8 +120,11 @@ def test_youth_bed_asks_age_and_options_refresh_after_hold_and_lost_race(
     expect(harbor.locator(".badge.open")).to_contain_text("1")
 
     # Someone else takes the last bed; this page's next Hold loses the race and is refreshed.
-    other = http.post("/v1/holds", json={"capacity_id": world.capacity_id("Harbor Detox"), "minutes": 30},
-                      headers=make_key("case_manager"))
+    other = http.post(
+        "/v1/holds",
+        json={"capacity_id": world.capacity_id("Harbor Detox"), "minutes": 30},
+        headers=make_key("case_manager"),
+    )
     assert other.status_code == 201, other.text
     youth.get_by_role("button", name=re.compile("^Hold 1")).click()  # still possible: a different pool
     expect(youth.locator(".hold-panel")).to_be_visible()
@@ -130,10 +153,12 @@ def test_youth_bed_asks_age_and_options_refresh_after_hold_and_lost_race(
     _forget_provoked(b)
 
 
-def test_lost_race_refreshes_the_option(seeded: dict[str, Any], make_key: Callable[..., dict[str, str]],
-                                        browse: Callable[..., Browsing], http: httpx.Client) -> None:
-    b = browse(key=token_of(seeded["case_manager"]),
-               geolocation={"latitude": world.CENTRE[0], "longitude": world.CENTRE[1]})
+def test_lost_race_refreshes_the_option(
+    seeded: dict[str, Any], make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing], http: httpx.Client
+) -> None:
+    b = browse(
+        key=token_of(seeded["case_manager"]), geolocation={"latitude": world.CENTRE[0], "longitude": world.CENTRE[1]}
+    )
     b.goto("/match")
     page = b.page
     page.get_by_label("Age", exact=True).fill("34")
@@ -143,8 +168,11 @@ def test_lost_race_refreshes_the_option(seeded: dict[str, Any], make_key: Callab
     expect(results).not_to_contain_text("Youth Detox Beds")  # age told: the youth bed is out (R1)
     # Both beds go to other case managers while this page still shows 2.
     for _ in range(2):
-        taken = http.post("/v1/holds", json={"capacity_id": world.capacity_id("Harbor Detox"), "minutes": 30},
-                          headers=make_key("case_manager"))
+        taken = http.post(
+            "/v1/holds",
+            json={"capacity_id": world.capacity_id("Harbor Detox"), "minutes": 30},
+            headers=make_key("case_manager"),
+        )
         assert taken.status_code == 201, taken.text
     harbor.get_by_role("button", name=re.compile("^Hold 1")).click()
     expect(page.locator("#toast")).to_contain_text("Someone else just took the last one")
@@ -156,8 +184,11 @@ def test_lost_race_refreshes_the_option(seeded: dict[str, Any], make_key: Callab
 
 
 def test_spanish_page_gets_spanish_reasons(seeded: dict[str, Any], browse: Callable[..., Browsing]) -> None:
-    b = browse(key=token_of(seeded["case_manager"]), lang="es",
-               geolocation={"latitude": world.CENTRE[0], "longitude": world.CENTRE[1]})
+    b = browse(
+        key=token_of(seeded["case_manager"]),
+        lang="es",
+        geolocation={"latitude": world.CENTRE[0], "longitude": world.CENTRE[1]},
+    )
     b.goto("/match")
     page = b.page
     page.get_by_role("button", name="Usar mi ubicación").click()
@@ -172,8 +203,8 @@ def test_spanish_page_gets_spanish_reasons(seeded: dict[str, Any], browse: Calla
 
 
 def test_provider_sees_a_conflict_instead_of_overwriting(
-        seeded: dict[str, Any], make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing],
-        http: httpx.Client) -> None:
+    seeded: dict[str, Any], make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing], http: httpx.Client
+) -> None:
     provider = make_key("provider", org=world.organization_id("Harbor Detox"))
     pool = world.capacity_id("Harbor Detox")
     b = browse(key=token_of(provider))
@@ -183,8 +214,9 @@ def test_provider_sees_a_conflict_instead_of_overwriting(
     expect(card.get_by_label("Open now", exact=True)).to_have_value("2")
     expect(card.get_by_label("Most", exact=True)).to_have_value("20")  # the maximum can be edited
     # Another tab (or the feed) stores a newer count while this page is open.
-    newer = http.put(f"/v1/capacity/{pool}", headers=provider,
-                     json={"available": 0, "updated": datetime.now(UTC).isoformat()})
+    newer = http.put(
+        f"/v1/capacity/{pool}", headers=provider, json={"available": 0, "updated": datetime.now(UTC).isoformat()}
+    )
     assert newer.status_code == 200 and newer.json()["applied"] is True
     card.get_by_role("button", name="One more: Open now").click()  # this page: 3
     card.get_by_role("button", name="Save").click()

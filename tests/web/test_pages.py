@@ -75,8 +75,9 @@ def test_every_page_is_labelled_and_speaks_spanish(db: Any, browse: Callable[...
     expect(b.page.get_by_label("Albergue de emergencia")).to_be_visible()
 
 
-def test_case_manager_finds_and_holds_a_bed(seeded: dict[str, Any], make_key: Callable[..., dict[str, str]],
-                                            browse: Callable[..., Browsing], http: httpx.Client) -> None:
+def test_case_manager_finds_and_holds_a_bed(
+    seeded: dict[str, Any], make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing], http: httpx.Client
+) -> None:
     case_manager = make_key("case_manager")
     b = browse(geolocation={"latitude": catalog.CENTRE[0], "longitude": catalog.CENTRE[1]})
     b.goto("/")
@@ -150,16 +151,17 @@ def test_case_manager_finds_and_holds_a_bed(seeded: dict[str, Any], make_key: Ca
     expect(shelter.locator(".hold-panel")).to_have_count(0)
 
 
-def test_operator_searches_and_opens_a_service(seeded: dict[str, Any],
-                                               make_key: Callable[..., dict[str, str]],
-                                               browse: Callable[..., Browsing], http: httpx.Client) -> None:
+def test_operator_searches_and_opens_a_service(
+    seeded: dict[str, Any], make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing], http: httpx.Client
+) -> None:
     operator = make_key("operator")
     pool = catalog.capacity_id("Harbor Light Shelter")
     # A few reports after the imported one (an hour old), so the capacity trend has a line to draw.
     for minutes_ago, available in ((45, 6), (30, 4), (15, 2)):
         updated = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
-        report = http.put(f"/v1/capacity/{pool}", headers=seeded["admin"],
-                          json={"available": available, "updated": updated})
+        report = http.put(
+            f"/v1/capacity/{pool}", headers=seeded["admin"], json={"available": available, "updated": updated}
+        )
         assert report.status_code == 200 and report.json().get("applied") is not False, report.text
 
     b = browse(key=token_of(operator))
@@ -191,13 +193,20 @@ def test_operator_searches_and_opens_a_service(seeded: dict[str, Any],
     expect(page.locator("#report-status")).to_contain_text("Thank you")
 
 
-def test_planner_sees_the_sim_table(seeded: dict[str, Any], make_key: Callable[..., dict[str, str]],
-                                    browse: Callable[..., Browsing], http: httpx.Client) -> None:
+def test_planner_sees_the_sim_table(
+    seeded: dict[str, Any], make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing], http: httpx.Client
+) -> None:
     # A request that meets gaps (no housing, no crisis care downtown) so demand shows on the map.
     case_manager = make_key("case_manager")
-    r = http.post("/v1/match", headers=case_manager, json={
-        "location": {"lat": catalog.CENTRE[0], "lon": catalog.CENTRE[1]}, "needs": ["housing", "crisis"],
-        "intercept": 1})
+    r = http.post(
+        "/v1/match",
+        headers=case_manager,
+        json={
+            "location": {"lat": catalog.CENTRE[0], "lon": catalog.CENTRE[1]},
+            "needs": ["housing", "crisis"],
+            "intercept": 1,
+        },
+    )
     assert r.status_code == 200, r.text
     gaps = {n["need"]: n["gap"] for n in r.json()["needs"]}
     assert gaps["housing"] is not None and gaps["crisis"] is not None, gaps
@@ -224,8 +233,9 @@ def test_planner_sees_the_sim_table(seeded: dict[str, Any], make_key: Callable[.
     assert download.value.suggested_filename == "divert-gaps.csv"
 
 
-def test_provider_updates_a_pool(seeded: dict[str, Any], make_key: Callable[..., dict[str, str]],
-                                 browse: Callable[..., Browsing], http: httpx.Client) -> None:
+def test_provider_updates_a_pool(
+    seeded: dict[str, Any], make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing], http: httpx.Client
+) -> None:
     provider = make_key("provider", org=catalog.organization_id("Harbor Light Shelter"))
     pool = catalog.capacity_id("Harbor Light Shelter")
     b = browse(key=token_of(provider))
@@ -246,8 +256,9 @@ def test_provider_updates_a_pool(seeded: dict[str, Any], make_key: Callable[...,
     assert stored.json()["available"] == 4
 
 
-def test_planner_sees_the_hours_a_need_is_covered(seeded: dict[str, Any], make_key: Callable[..., dict[str, str]],
-                                                  browse: Callable[..., Browsing]) -> None:
+def test_planner_sees_the_hours_a_need_is_covered(
+    seeded: dict[str, Any], make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing]
+) -> None:
     planner = make_key("planner")
     b = browse(key=token_of(planner))
     b.goto("/planner")
@@ -266,8 +277,9 @@ def test_planner_sees_the_hours_a_need_is_covered(seeded: dict[str, Any], make_k
     b.screenshot("planner-hours")
 
 
-def test_the_directory_search_lives_in_the_url(seeded: dict[str, Any], make_key: Callable[..., dict[str, str]],
-                                               browse: Callable[..., Browsing]) -> None:
+def test_the_directory_search_lives_in_the_url(
+    seeded: dict[str, Any], make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing]
+) -> None:
     operator = make_key("operator")
     b = browse(key=token_of(operator))
     b.goto("/directory")
@@ -292,7 +304,8 @@ def test_the_directory_search_lives_in_the_url(seeded: dict[str, Any], make_key:
     row.get_by_role("link", name="Pioneer Square Detox").click()
     expect(page.locator("#service h1")).to_have_text("Pioneer Square Detox")
     expect(page.locator("#service").get_by_role("link", name="206-555-0111")).to_have_attribute(
-        "href", "tel:+12065550111")
+        "href", "tel:+12065550111"
+    )
     page.go_back()
     expect(page.locator("#list li", has_text="Pioneer Square Detox")).to_be_visible()
     expect(page.get_by_label("Search", exact=True)).to_have_value("detox")
@@ -314,19 +327,30 @@ def test_the_directory_search_lives_in_the_url(seeded: dict[str, Any], make_key:
     expect(page.locator("#count")).to_contain_text("Unknown postcode: 00000")
     # The browser logs the 422 it was answered; that one is expected here.
     b.traffic.console_errors.remove(
-        "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)")
+        "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
+    )
 
 
 def test_planner_map_shows_counties_absent_cells_and_what_is_behind_a_cell(
-        seeded: dict[str, Any], make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing],
-        http: httpx.Client) -> None:
+    seeded: dict[str, Any], make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing], http: httpx.Client
+) -> None:
     # Housing has no service anywhere: a request for it downtown makes an absent cell (demand, no reach).
-    r = http.post("/v1/match", headers=make_key("case_manager"), json={
-        "location": {"lat": catalog.CENTRE[0], "lon": catalog.CENTRE[1]}, "needs": ["housing"], "intercept": 1})
+    r = http.post(
+        "/v1/match",
+        headers=make_key("case_manager"),
+        json={"location": {"lat": catalog.CENTRE[0], "lon": catalog.CENTRE[1]}, "needs": ["housing"], "intercept": 1},
+    )
     assert r.status_code == 200, r.text
-    r = http.post("/v1/match", headers=make_key("case_manager"), json={
-        "location": {"lat": catalog.CENTRE[0], "lon": catalog.CENTRE[1]}, "needs": ["crisis"], "intercept": 1,
-        "pathway": "officer_intervention"})
+    r = http.post(
+        "/v1/match",
+        headers=make_key("case_manager"),
+        json={
+            "location": {"lat": catalog.CENTRE[0], "lon": catalog.CENTRE[1]},
+            "needs": ["crisis"],
+            "intercept": 1,
+            "pathway": "officer_intervention",
+        },
+    )
     assert r.status_code == 200, r.text
     b = browse(key=token_of(make_key("planner")))
     b.goto("/planner")
@@ -343,8 +367,9 @@ def test_planner_map_shows_counties_absent_cells_and_what_is_behind_a_cell(
     expect(top).to_contain_text("Housing")
     expect(top).not_to_contain_text(", housing:")
     # A click on the shelter's cell lists the services behind it.
-    shelter_cell = http.get("/v1/gaps", headers=make_key("planner"),
-                            params={"need": "shelter", "intercept": "0", "limit": 100}).json()["rows"]
+    shelter_cell = http.get(
+        "/v1/gaps", headers=make_key("planner"), params={"need": "shelter", "intercept": "0", "limit": 100}
+    ).json()["rows"]
     cell = next(row["area_id"] for row in shelter_cell if row["supply"]["services"])
     gap_map.locator(f"path.area[data-area='{cell}']").click()
     detail = page.locator("#gap-detail")

@@ -39,8 +39,11 @@ def live_server(settings: Any) -> Iterator[str]:
             break
     else:
         raise RuntimeError("no free port in 8163-8169")
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on"
+        )
+    )
     thread = threading.Thread(target=server.run, name="uvicorn-referral-pages", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -60,8 +63,8 @@ def _two_taps(button: Any) -> None:
 
 
 def test_match_hold_refer_accept_arrive_enroll_and_the_outcome_moves(
-        db: Any, make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing],
-        http: httpx.Client) -> None:
+    db: Any, make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing], http: httpx.Client
+) -> None:
     admin = make_key("admin")
     assert http.post("/v1/import/hsds", json=catalog.downtown(), headers=admin).status_code == 200
     case_manager = make_key("case_manager")
@@ -74,8 +77,7 @@ def test_match_hold_refer_accept_arrive_enroll_and_the_outcome_moves(
     expect(p.page.locator("#outcomes")).to_contain_text("No referrals in this window")
 
     # The case manager matches, holds the bed and refers.
-    cm = browse(key=token_of(case_manager), geolocation={"latitude": catalog.CENTRE[0],
-                                                           "longitude": catalog.CENTRE[1]})
+    cm = browse(key=token_of(case_manager), geolocation={"latitude": catalog.CENTRE[0], "longitude": catalog.CENTRE[1]})
     cm.goto("/match")
     page = cm.page
     page.get_by_role("button", name="Use my location").click()
@@ -129,7 +131,8 @@ def test_match_hold_refer_accept_arrive_enroll_and_the_outcome_moves(
     # The case manager sees it enrolled; the planner's outcome count moved (shown as "<5").
     cm.goto("/referrals")
     expect(page.locator("#my-referrals li.referral", has_text=reference).locator(".ref-state")).to_contain_text(
-        "Enrolled")
+        "Enrolled"
+    )
     p.goto("/planner")
     row = p.page.locator("#outcomes tbody tr", has_text="Emergency shelter")
     expect(row.locator("td.referred")).to_have_text("<5")
@@ -145,13 +148,17 @@ def test_match_hold_refer_accept_arrive_enroll_and_the_outcome_moves(
     expect(p.page.locator("#outcomes")).to_contain_text("Derivadas")
 
 
-def test_a_provider_declines_with_a_reason(db: Any, make_key: Callable[..., dict[str, str]],
-                                           browse: Callable[..., Browsing], http: httpx.Client) -> None:
+def test_a_provider_declines_with_a_reason(
+    db: Any, make_key: Callable[..., dict[str, str]], browse: Callable[..., Browsing], http: httpx.Client
+) -> None:
     admin = make_key("admin")
     assert http.post("/v1/import/hsds", json=catalog.downtown(), headers=admin).status_code == 200
     case_manager = make_key("case_manager")
-    sent = http.post("/v1/referrals", headers=case_manager, json={
-        "service_id": catalog.service_id("Harbor Light Shelter"), "need": "shelter"}).json()
+    sent = http.post(
+        "/v1/referrals",
+        headers=case_manager,
+        json={"service_id": catalog.service_id("Harbor Light Shelter"), "need": "shelter"},
+    ).json()
     pr = browse(key=token_of(make_key("provider", org=catalog.organization_id("Harbor Light Shelter"))), lang="es")
     pr.goto("/provider")
     item = pr.page.locator("#incoming li.referral", has_text=sent["reference"])

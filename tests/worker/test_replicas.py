@@ -111,30 +111,48 @@ def _with_app_name(url: str, name: str) -> str:
 
 def test_two_workers_and_two_api_processes(database_url, db, make_key, feed_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
     base_feed, arrivals = feed_server
-    env = dict(os.environ, DATABASE_URL=database_url, DIVERT_FEED_ALLOW_PRIVATE="true",
-               DIVERT_FEED_TIMEOUT="5", DIVERT_FEED_POLL_SECONDS="0.25", DIVERT_HOLD_EXPIRY_SECONDS="0.5",
-               DIVERT_SEARCH_SYNC_SECONDS="5", DIVERT_KEY_CACHE_SECONDS="0")
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        DIVERT_FEED_ALLOW_PRIVATE="true",
+        DIVERT_FEED_TIMEOUT="5",
+        DIVERT_FEED_POLL_SECONDS="0.25",
+        DIVERT_HOLD_EXPIRY_SECONDS="0.5",
+        DIVERT_SEARCH_SYNC_SECONDS="5",
+        DIVERT_KEY_CACHE_SECONDS="0",
+    )
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("INSERT INTO organization (id, name) VALUES (%s, 'Replicas')", (ORG,))
         conn.execute("INSERT INTO unit (id, name) VALUES ('bed', 'Bed') ON CONFLICT DO NOTHING")
-        conn.execute("INSERT INTO service (id, organization_id, name, status) "
-                     "VALUES ('svc-rep', %s, 'Shelter', 'active')", (ORG,))
-        conn.execute("INSERT INTO service_capacity (id, service_id, unit_id, available, maximum, waitlist, "
-                     "updated, reserved_for) VALUES ('cap-rep', 'svc-rep', 'bed', 20, 20, 0, now(), '{}')")
+        conn.execute(
+            "INSERT INTO service (id, organization_id, name, status) VALUES ('svc-rep', %s, 'Shelter', 'active')",
+            (ORG,),
+        )
+        conn.execute(
+            "INSERT INTO service_capacity (id, service_id, unit_id, available, maximum, waitlist, "
+            "updated, reserved_for) VALUES ('cap-rep', 'svc-rep', 'bed', 20, 20, 0, now(), '{}')"
+        )
         # Who expired which hold: one row per transition to `expired`, with the worker's name.
         conn.execute("CREATE TABLE test_hold_expiry (hold_id text, worker text)")
         conn.execute("""
             CREATE FUNCTION test_record_expiry() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN INSERT INTO test_hold_expiry VALUES (NEW.id, current_setting('application_name'));
             RETURN NEW; END $$""")
-        conn.execute("CREATE TRIGGER test_record_expiry AFTER UPDATE ON hold FOR EACH ROW "
-                     "WHEN (OLD.state = 'active' AND NEW.state = 'expired') EXECUTE FUNCTION test_record_expiry()")
+        conn.execute(
+            "CREATE TRIGGER test_record_expiry AFTER UPDATE ON hold FOR EACH ROW "
+            "WHEN (OLD.state = 'active' AND NEW.state = 'expired') EXECUTE FUNCTION test_record_expiry()"
+        )
     provider, case_manager = make_key("provider", org=ORG), make_key("case_manager")
 
     port = _free_port()
     api_log = (tmp_path / "api.log").open("wb")
-    api = subprocess.Popen(_command("serve", "--port", str(port), "--workers", "2"), env=env, cwd=ROOT,
-                           stdout=api_log, stderr=subprocess.STDOUT)
+    api = subprocess.Popen(
+        _command("serve", "--port", str(port), "--workers", "2"),
+        env=env,
+        cwd=ROOT,
+        stdout=api_log,
+        stderr=subprocess.STDOUT,
+    )
     workers: list[subprocess.Popen[bytes]] = []
     try:
         base = f"http://127.0.0.1:{port}"
@@ -154,8 +172,9 @@ def test_two_workers_and_two_api_processes(database_url, db, make_key, feed_serv
 
             feed_ids = []
             for i in range(FEEDS):
-                r = client.post("/v1/feeds", json={"url": f"{base_feed}/feed/{i}", "organization_id": ORG},
-                                headers=provider)
+                r = client.post(
+                    "/v1/feeds", json={"url": f"{base_feed}/feed/{i}", "organization_id": ORG}, headers=provider
+                )
                 assert r.status_code == 201, r.text
                 feed_ids.append(r.json()["id"])
             hold_ids = []
@@ -167,8 +186,9 @@ def test_two_workers_and_two_api_processes(database_url, db, make_key, feed_serv
                 conn.execute("UPDATE feed SET interval_seconds = %s, next_poll_at = now()", (FEED_INTERVAL,))
                 # The holds run out one after another while both workers run.
                 for i, hold_id in enumerate(hold_ids):
-                    conn.execute("UPDATE hold SET expires_at = now() + make_interval(secs => %s) WHERE id = %s",
-                                 (1 + i, hold_id))
+                    conn.execute(
+                        "UPDATE hold SET expires_at = now() + make_interval(secs => %s) WHERE id = %s", (1 + i, hold_id)
+                    )
 
             # The API processes schedule nothing: due feeds stay unpolled, past holds stay active.
             time.sleep(2.5)
@@ -176,8 +196,15 @@ def test_two_workers_and_two_api_processes(database_url, db, make_key, feed_serv
 
             for name in ("worker-a", "worker-b"):
                 log = (tmp_path / f"{name}.log").open("wb")
-                workers.append(subprocess.Popen(_command("worker"), env=dict(env, DATABASE_URL=_with_app_name(
-                    database_url, name)), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))
+                workers.append(
+                    subprocess.Popen(
+                        _command("worker"),
+                        env=dict(env, DATABASE_URL=_with_app_name(database_url, name)),
+                        cwd=ROOT,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
             # Counted from the first poll: starting a worker process takes a while on a busy machine.
             deadline = time.monotonic() + 60
             while not arrivals:
@@ -225,5 +252,13 @@ def test_two_workers_and_two_api_processes(database_url, db, make_key, feed_serv
     assert sorted(h for h, _ in expiries) == sorted(hold_ids)
     assert {w for _, w in expiries} <= {"worker-a", "worker-b"}
     assert ended == (HOLDS,)
-    print(json.dumps({"polls": {p: len(t) for p, t in arrivals.items()}, "ran_for": round(ran_for, 1),
-                      "expired_by": sorted(w for _, w in expiries), "at": datetime.now(UTC).isoformat()}))
+    print(
+        json.dumps(
+            {
+                "polls": {p: len(t) for p, t in arrivals.items()},
+                "ran_for": round(ran_for, 1),
+                "expired_by": sorted(w for _, w in expiries),
+                "at": datetime.now(UTC).isoformat(),
+            }
+        )
+    )

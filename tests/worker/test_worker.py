@@ -10,8 +10,13 @@ from worker.runner import lock_key, run_under_lock
 
 def test_the_job_list_is_explicit_and_complete(settings):
     jobs = scheduled_jobs(settings)
-    assert [j.name for j in jobs] == ["capacity.poll_feeds", "capacity.expire_holds", "search.sync_index",
-                                       "referrals.expire", "referrals.webhooks"]
+    assert [j.name for j in jobs] == [
+        "capacity.poll_feeds",
+        "capacity.expire_holds",
+        "search.sync_index",
+        "referrals.expire",
+        "referrals.webhooks",
+    ]
     assert len({lock_key(j.name) for j in jobs}) == len(jobs)
     quick = settings.model_copy(update={"feed_poll_seconds": 0.5, "hold_expiry_seconds": 2.0})
     intervals = {j.name: j.every_seconds for j in scheduled_jobs(quick)}
