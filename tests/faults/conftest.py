@@ -12,18 +12,16 @@ from __future__ import annotations
 import os
 import pathlib
 import shutil
-import socket
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import psycopg
 import pytest
+from pg_cluster import BIN, throwaway_cluster
 
 RECOVERY_SECONDS = 60.0
-BIN = pathlib.Path(os.environ.get("DIVERT_PG_BIN", "/usr/lib/postgresql/15/bin"))
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -44,12 +42,6 @@ def wait_for_postgres(url: str, timeout: float = RECOVERY_SECONDS) -> float:
             last = exc
             time.sleep(0.2)
     pytest.fail(f"PostgreSQL did not come back within {timeout:g} s: {last}")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # A row trigger that, on the `target`-th row it sees, sleeps: the writing transaction stops there,
@@ -131,30 +123,10 @@ class PrivatePostgres:
 @pytest.fixture
 def private_postgres() -> Iterator[PrivatePostgres]:
     """A throwaway PostgreSQL + PostGIS server, migrated, on a free loopback port; gone afterwards."""
-    if not (BIN / "initdb").exists():
-        pytest.skip(f"no PostgreSQL server binaries in {BIN} (set DIVERT_PG_BIN)")
     if shutil.which("divert", path=str(ROOT / ".venv" / "bin")) is None:
         pytest.skip("no .venv/bin/divert to migrate with")
-    # initdb refuses to run as root: as root the server runs as the postgres user.
-    run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    top = pathlib.Path(tempfile.mkdtemp(prefix="divert-faults-"))
-    data = top / "data"
-    if run_as:
-        shutil.chown(top, "postgres", "postgres")
-    server = PrivatePostgres(data=data, port=_free_port(), run_as=run_as)
-    try:
-        subprocess.run(
-            [*run_as, str(BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        with (data / "postgresql.conf").open("a") as conf:
-            conf.write(
-                f"\nport = {server.port}\nlisten_addresses = '127.0.0.1'\n"
-                f"unix_socket_directories = '{top}'\nfsync = off\nshared_buffers = 32MB\n"
-            )
-        server.pg_ctl("start", "-l", str(data / "server.log"))
+    with throwaway_cluster("divert-faults-") as cluster:
+        server = PrivatePostgres(data=cluster.data, port=cluster.port, run_as=cluster.run_as)
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:{server.port}/postgres", autocommit=True) as c:
             c.execute("CREATE DATABASE divert")
         with psycopg.connect(server.url, autocommit=True) as conn:
@@ -171,14 +143,6 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         with psycopg.connect(server.url, autocommit=True) as conn:
             conn.execute(_FAULT_HOOK)
         yield server
-    finally:
-        subprocess.run(
-            [*run_as, str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-            check=False,
-            capture_output=True,
-            timeout=120,
-        )
-        shutil.rmtree(top, ignore_errors=True)
 
 
 @pytest.fixture

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import os
 import pathlib
-import shutil
-import socket
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import psycopg
 import pytest
+from pg_cluster import BIN, throwaway_cluster
 
-BIN = pathlib.Path(os.environ.get("DIVERT_PG_BIN", "/usr/lib/postgresql/15/bin"))
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "tune-postgres.sh"
 SETTINGS = (
@@ -32,12 +29,6 @@ SETTINGS = (
     "jit",
     "max_connections",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -91,41 +82,8 @@ class BareServer:
 
 @pytest.fixture
 def bare_server() -> Iterator[BareServer]:
-    if not (BIN / "initdb").exists():
-        pytest.skip(f"no PostgreSQL server binaries in {BIN} (set DIVERT_PG_BIN)")
-    run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    top = pathlib.Path(tempfile.mkdtemp(prefix="divert-tune-"))
-    data = top / "data"
-    if run_as:
-        shutil.chown(top, "postgres", "postgres")
-    server = BareServer(data=data, port=_free_port(), run_as=run_as)
-    try:
-        subprocess.run(
-            [*run_as, str(BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        with (data / "postgresql.conf").open("a") as conf:
-            conf.write(
-                f"\nport = {server.port}\nlisten_addresses = '127.0.0.1'\n"
-                f"unix_socket_directories = '{top}'\nfsync = off\nshared_buffers = 32MB\n"
-            )
-        subprocess.run(
-            [*run_as, str(BIN / "pg_ctl"), "-D", str(data), "-w", "start", "-l", str(data / "server.log")],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        yield server
-    finally:
-        subprocess.run(
-            [*run_as, str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-            check=False,
-            capture_output=True,
-            timeout=120,
-        )
-        shutil.rmtree(top, ignore_errors=True)
+    with throwaway_cluster("divert-tune-") as cluster:
+        yield BareServer(data=cluster.data, port=cluster.port, run_as=cluster.run_as)
 
 
 @pytest.mark.faults
