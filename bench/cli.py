@@ -95,3 +95,29 @@ def run(
         ),
         echo=typer.echo,
     )
+
+
+@bench_app.command("profile")
+def profile(
+    scale: Annotated[str, typer.Option(help="10k, 100k or 1m: the scale's bench database")] = "100k",
+    requests: Annotated[int, typer.Option(help="match requests timed (after 50 warm-up requests)")] = 300,
+    cprofile: Annotated[int, typer.Option("--cprofile", help="also list the N functions with most own time")] = 0,
+) -> None:
+    """Where the in-process match handler's time goes, phase by phase (the catalog must exist: `bench run`)."""
+    from bench.databases import database_url_named, service_location_count
+    from bench.profile import profile_handler
+    from divert.settings import get_settings
+
+    if scale.lower() not in SCALES:
+        _fail(f"--scale must be one of {', '.join(SCALES)}, got {scale}")
+    if requests < 1 or cprofile < 0:
+        _fail("--requests must be at least 1 and --cprofile at least 0")
+    url = database_url_named(get_settings().database_url, f"divert_bench_{scale.lower()}")
+    try:
+        count = service_location_count(url)
+    except Exception as exc:  # noqa: BLE001 - any failure to reach it means the same to the user
+        _fail(f"cannot read divert_bench_{scale.lower()}: {str(exc).strip().splitlines()[0]}")
+    if count != SCALES[scale.lower()]:
+        _fail(f"divert_bench_{scale.lower()} holds {count:,} service-locations; run `divert bench run --scale {scale}`")
+    for line in profile_handler(url, requests, top=cprofile).lines():
+        typer.echo(line)

@@ -12,10 +12,10 @@ Everything else is the pure matcher's job.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, time
-from functools import lru_cache
-from typing import Any, Final
+from functools import lru_cache, partial
+from typing import Any, Final, TypeVar, overload
 
 import orjson
 from sqlalchemy import text
@@ -32,6 +32,8 @@ from matcher.vocabulary import ELIGIBILITY_TERMS, INFORMATIONAL_TERMS, PATHWAYS
 OVERFETCH_FACTOR: Final = 10
 MIN_PER_NEED: Final = 60
 MAX_AREA_ROWS: Final = 500
+
+T = TypeVar("T")
 
 # The point is written inline (not in a CTE) so the planner sees a constant it can push into the
 # index scan; the radius goes in ST_DWithin, never in a `<->` comparison (DESIGN pitfalls).
@@ -144,25 +146,25 @@ def _schedule(row: dict[str, Any]) -> ScheduleRule:
     )
 
 
-def _site_schedules(
-    schedules: list[tuple[dict[str, Any], ScheduleRule]], service_id: str, sal_id: str | None, location_id: str | None
-) -> tuple[ScheduleRule, ...]:
-    """The hours of one service at one place: its own rows, else the service's, else the building's."""
-    for rules in (
-        [rule for s, rule in schedules if sal_id and s.get("service_at_location_id") == sal_id],
-        [rule for s, rule in schedules if s.get("service_id") == service_id and not s.get("service_at_location_id")],
+def _site_rows(
+    rows: Sequence[dict[str, Any]], service_id: str, sal_id: str | None, location_id: str | None
+) -> list[dict[str, Any]]:
+    """The schedule rows of one service at one place: its own rows, else the service's, else the building's."""
+    for chosen in (
+        [s for s in rows if sal_id and s.get("service_at_location_id") == sal_id],
+        [s for s in rows if s.get("service_id") == service_id and not s.get("service_at_location_id")],
         [
-            rule
-            for s, rule in schedules
+            s
+            for s in rows
             if location_id
             and s.get("location_id") == location_id
             and not s.get("service_id")
             and not s.get("service_at_location_id")
         ],
     ):
-        if rules:
-            return tuple(rules)
-    return ()
+        if chosen:
+            return chosen
+    return []
 
 
 def site_schedules(
@@ -170,7 +172,7 @@ def site_schedules(
 ) -> tuple[ScheduleRule, ...]:
     """The hours of one service at one place, from its `match_profile.schedules` (as the matcher reads them)."""
     rows = _decode(schedules_json) or []
-    return _site_schedules([(row, _schedule(row)) for row in rows], service_id, sal_id, location_id)
+    return tuple(_schedule(row) for row in _site_rows(rows, service_id, sal_id, location_id))
 
 
 def _pool(row: list[Any]) -> Pool:
@@ -214,11 +216,83 @@ def _languages(value: str) -> tuple[tuple[str, str | None], ...]:
     return tuple((str(code), location) for code, location in _decode(value) if code)
 
 
+def candidate_rows(
+    session: Session, needs: Sequence[str], lat: float, lon: float, radius_km: float, limit: int
+) -> Sequence[Sequence[Any]]:
+    """The candidate statement's rows for every need at once (one round trip)."""
+    return session.connection().exec_driver_sql(DRIVER_SQL, query_params(needs, lat, lon, radius_km, limit)).all()
+
+
 def fetch_candidates(
     session: Session, needs: Sequence[str], lat: float, lon: float, radius_km: float, limit: int
 ) -> list[Candidate]:
     """Candidates for every need at once (one statement), as plain matcher objects."""
-    rows = session.connection().exec_driver_sql(DRIVER_SQL, query_params(needs, lat, lon, radius_km, limit)).all()
+    return candidates_from_rows(candidate_rows(session, needs, lat, lon, radius_km, limit))
+
+
+class Decoded(Sequence[T]):
+    """Matcher values decoded from a candidate row's JSON the first time the matcher reads them.
+
+    The statement returns every service-place that might answer (≈ 180 for three needs), but the
+    matcher judges them best-possible first and stops once the answer is settled (≈ 40 judged), and a
+    candidate excluded by its rules never reads its pools or hours: decoding schedules and pools for
+    all of them was a quarter of a 1M-catalog match. The decoding is pure and runs at most once.
+    """
+
+    __slots__ = ("_decode", "_values")
+
+    def __init__(self, decode: Callable[[], tuple[T, ...]]) -> None:
+        self._decode: Callable[[], tuple[T, ...]] | None = decode
+        self._values: tuple[T, ...] = ()
+
+    @property
+    def values(self) -> tuple[T, ...]:
+        if self._decode is not None:
+            self._values, self._decode = self._decode(), None
+        return self._values
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+    def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
+        return self.values[index]
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.values)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Decoded):
+            return self.values == other.values
+        return isinstance(other, Sequence) and not isinstance(other, str) and self.values == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self.values)
+
+    def __repr__(self) -> str:
+        return f"Decoded({self.values!r})"
+
+
+def _pools(pools_json: Any) -> tuple[Pool, ...]:
+    return tuple(_pool(p) for p in _decode(pools_json))
+
+
+def _schedule_rows(schedules_json: Any) -> tuple[dict[str, Any], ...]:
+    return tuple(_decode(schedules_json) or ())
+
+
+def _site_rules(
+    rows: Decoded[dict[str, Any]], service_id: str, sal_id: str | None, location_id: str | None
+) -> tuple[ScheduleRule, ...]:
+    return tuple(_schedule(row) for row in _site_rows(rows.values, service_id, sal_id, location_id))
+
+
+def candidates_from_rows(rows: Sequence[Sequence[Any]]) -> list[Candidate]:
+    """The candidate statement's rows as matcher objects: a service's terms read once, its pools and a
+    place's hours decoded only if the matcher reads them (`Decoded`)."""
     built: dict[
         str,
         tuple[
@@ -226,11 +300,11 @@ def fetch_candidates(
             frozenset[str],
             frozenset[str],
             tuple[tuple[str, str | None], ...],
-            list[tuple[dict[str, Any], ScheduleRule]],
-            tuple[Pool, ...],
+            Decoded[dict[str, Any]],
+            Decoded[Pool],
         ],
     ] = {}
-    places: dict[tuple[str, str | None, str | None], tuple[tuple[str, ...], tuple[ScheduleRule, ...]]] = {}
+    places: dict[tuple[str, str | None, str | None], tuple[tuple[str, ...], Decoded[ScheduleRule]]] = {}
     out: list[Candidate] = []
     for (
         need,
@@ -255,15 +329,15 @@ def fetch_candidates(
                 features,
                 pathways,
                 _languages(languages_json),
-                [(row, _schedule(row)) for row in _decode(schedules_json)],
-                tuple(_pool(p) for p in _decode(pools_json)),
+                Decoded(partial(_schedule_rows, schedules_json)),
+                Decoded(partial(_pools, pools_json)),
             )
-        eligibility, features, pathways, languages, schedules, pools = built[sid]
+        eligibility, features, pathways, languages, schedule_rows, pools = built[sid]
         site = (sid, sal_id, location_id)
         if site not in places:  # a place comes back once per need it meets
             places[site] = (
                 tuple(sorted({code for code, loc in languages if loc is None or loc == location_id})),
-                _site_schedules(schedules, sid, sal_id, location_id),
+                Decoded(partial(_site_rules, schedule_rows, sid, sal_id, location_id)),
             )
         site_languages, site_schedules = places[site]
         out.append(
@@ -287,4 +361,14 @@ def fetch_candidates(
     return out
 
 
-__all__ = ["CANDIDATE_SQL", "DRIVER_SQL", "fetch_candidates", "per_need_limit", "query_params", "site_schedules"]
+__all__ = [
+    "CANDIDATE_SQL",
+    "Decoded",
+    "DRIVER_SQL",
+    "candidate_rows",
+    "candidates_from_rows",
+    "fetch_candidates",
+    "per_need_limit",
+    "query_params",
+    "site_schedules",
+]

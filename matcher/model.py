@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
@@ -50,8 +51,9 @@ class Candidate:
     features: frozenset[str] = frozenset()  # informational terms: low_barrier, housing_first, ...
     pathways: frozenset[str] = frozenset()  # deflection-pathway terms: how the service receives people
     languages: tuple[str, ...] = ()
-    schedules: tuple[ScheduleRule, ...] = ()
-    pools: tuple[Pool, ...] = ()  # every pool of the service; the matcher picks the need's own
+    # Sequences, not tuples: the catalog may hand in values decoded only when first read.
+    schedules: Sequence[ScheduleRule] = ()
+    pools: Sequence[Pool] = ()  # every pool of the service; the matcher picks the need's own
 
     @property
     def sort_id(self) -> str:
