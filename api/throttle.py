@@ -1,8 +1,8 @@
 """Throttles (CONTRACT §2: 429 with Retry-After), counted in PostgreSQL so they hold across replicas.
 
 Fixed windows of `throttle_window_seconds`: each throttled request adds one to its bucket's row for
-the current window (one upsert, in its own short transaction, so a request that fails afterwards
-still counted). Buckets:
+the current window (one upsert, its own transaction, so a request that fails afterwards still
+counted). Buckets:
 
 - `failed-auth` per client address: unknown or revoked keys. Past the limit the address gets 429 for
   every key it has not already proven (a guess then learns nothing), until the window ends.
@@ -34,7 +34,11 @@ PRUNE_CHANCE: Final = 0.01
 
 _HIT = text("""
 INSERT INTO request_throttle AS t (bucket, window_start, hits)
-VALUES (:bucket, to_timestamp(floor(extract(epoch FROM clock_timestamp()) / :window) * :window), 1)
+SELECT :bucket, to_timestamp(floor(extract(epoch FROM clock_timestamp()) / :window) * :window), 1
+-- A count lost in a server crash costs nothing (at worst a few more requests in that minute), so its
+-- transaction does not wait for the WAL flush: 1-7 ms of every match on this machine's disk. Local
+-- to the transaction (an implicit one in autocommit), so nothing else on the connection is affected.
+FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait
 ON CONFLICT (bucket, window_start) DO UPDATE SET hits = t.hits + 1
 RETURNING t.hits,
           extract(epoch FROM t.window_start + make_interval(secs => :window) - clock_timestamp())
@@ -81,7 +85,8 @@ def hit(settings: Settings, kind: str, identity: str, limit: int) -> None:
     """Counts one request; raises TooManyRequests once the bucket is past its limit (0: no limit)."""
     if limit <= 0:
         return
-    with get_engine(settings).begin() as conn:
+    # Autocommit: the upsert is its own transaction, one round trip instead of BEGIN, upsert, COMMIT.
+    with get_engine(settings).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         hits, retry_after = count_hit(conn, bucket(kind, identity), settings.throttle_window_seconds)
     if hits > limit:
         raise _over(kind, limit, retry_after)

@@ -120,3 +120,30 @@ def test_one_key_keeps_at_most_ten_active_holds(client: Any, db: Any, make_key: 
 def test_hold_minutes_are_5_to_240(client: Any, make_key: Any, minutes: int) -> None:
     r = client.post("/v1/holds", json={"capacity_id": "cap", "minutes": minutes}, headers=make_key("case_manager"))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "minutes"
+
+
+def test_a_counted_hit_leaves_its_pooled_connection_as_it_found_it(db: Any, settings: Any, engine: Any) -> None:
+    """The match throttle's upsert runs in autocommit without waiting for the WAL flush (a lost count
+    costs nothing). Neither may reach the next user of the pooled connection: a capacity report's
+    commit must still wait for the flush, and a session must still get a transaction."""
+    from api import throttle
+
+    engine.dispose()  # then one pooled connection: every checkout below is the same one
+    with engine.connect() as conn:
+        # The test databases flush lazily (conftest); a server's default waits, as this connection now does.
+        conn.execute(text("SET synchronous_commit TO on"))
+        backend = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        conn.commit()
+    for _ in range(3):
+        throttle.hit(settings, "match", "key:leak-check", 10)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT pg_backend_pid()")).scalar() == backend
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        assert conn.connection.dbapi_connection.autocommit is False
+        conn.execute(text("INSERT INTO request_throttle (bucket, window_start, hits) VALUES ('x', now(), 1)"))
+        conn.rollback()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM request_throttle WHERE bucket = 'x'")).scalar() == 0
+        counted = throttle.bucket("match", "key:leak-check")
+        hits = conn.execute(text("SELECT hits FROM request_throttle WHERE bucket = :b"), {"b": counted}).scalar()
+    assert hits == 3
