@@ -348,3 +348,45 @@ def test_gap_names_the_nearest_option_beyond_the_radius(client, make_key, db) ->
     assert gap["reason"] == "waitlist_only"
     assert "all owed to 9 people already waiting" in gap["detail"]
     assert "beyond 15 km: Far Low Barrier at 23.0 km" in gap["detail"], gap["detail"]
+
+
+def test_a_match_reads_outside_a_transaction_and_hands_back_a_transactional_connection(  # type: ignore[no-untyped-def]
+    client, make_key, region, engine
+) -> None:
+    """A match's reads run in autocommit (no BEGIN / COMMIT round trips; its one write, the gap
+    events, is a single statement). The pooled connection must come back as every other request
+    expects it: a capacity report's statements still share one transaction."""
+    from psycopg.pq import TransactionStatus
+    from sqlalchemy import event
+
+    statuses: list[TransactionStatus] = []
+
+    def after(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if "match_site" in statement:
+            statuses.append(conn.connection.dbapi_connection.info.transaction_status)
+
+    engine.dispose()
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        key = make_key("case_manager")
+        assert post(client, key, needs=["shelter", "moud"]).status_code == 200
+        # Far from everything: every need is a gap, written as gap events.
+        far = post(client, key, needs=["shelter"], location={"lat": 10.0, "lon": 10.0})
+        assert far.status_code == 200 and far.json()["needs"][0]["gap"] is not None
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+    assert statuses and set(statuses) == {TransactionStatus.IDLE}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM gap_event WHERE need = 'shelter'")).scalar() >= 1
+    pooled = [engine.connect() for _ in range(engine.pool.checkedin())]
+    try:
+        for conn in pooled:
+            assert conn.connection.dbapi_connection.autocommit is False
+            conn.execute(text("INSERT INTO gap_event (need, reason, cell, hour) VALUES ('x', 'y', 'z', now())"))
+            assert conn.connection.dbapi_connection.info.transaction_status == TransactionStatus.INTRANS
+            conn.rollback()
+    finally:
+        for conn in pooled:
+            conn.close()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM gap_event WHERE need = 'x'")).scalar() == 0
