@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import Final
 
 from matcher.eligibility import Eligibility, Participant
@@ -56,7 +55,7 @@ class Candidate:
     schedules: Sequence[ScheduleRule] = ()
     pools: Sequence[Pool] = ()  # every pool of the service; the matcher picks the need's own
 
-    @cached_property  # read for every candidate of every sort: made once (a frozen value never changes)
+    @property
     def sort_id(self) -> str:
         return f"{self.service_id}/{self.service_at_location_id or ''}"
 
