@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
+from typing import Any, Final
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Dialect, Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from divert.settings import Settings, get_settings
 
@@ -20,9 +25,33 @@ def get_engine(settings: Settings | None = None) -> Engine:
     key = (settings.sqlalchemy_url, settings.db_pool_size)
     engine = _ENGINES.get(key)
     if engine is None:
-        engine = _ENGINES[key] = create_engine(key[0], pool_size=key[1], max_overflow=key[1] * 2, pool_pre_ping=True)
+        engine = _ENGINES[key] = create_engine(key[0], pool_size=key[1], max_overflow=key[1] * 2)
         event.listen(engine, "handle_error", _mark_server_gone)
+        event.listen(engine.pool, "checkin", _note_idle)
+        event.listen(engine.pool, "checkout", partial(_ping_if_idle, engine.dialect))
     return engine
+
+
+# A pooled connection is pinged before it is handed out only when it has sat idle this long: one that
+# was used a moment ago is alive, and pinging it anyway (SQLAlchemy's `pool_pre_ping`) cost a round
+# trip on every request, two on a match (its throttle's and its own). One that failed since is not
+# handed out again: the failure invalidated it, or the whole pool (`_mark_server_gone`).
+PING_AFTER_IDLE_S: Final = 1.0
+
+
+def _note_idle(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Dialect, dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+    idle_since = record.info.get("idle_since")  # none yet on a connection just made (`info` goes with it)
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as exc:  # any failure to answer means the same: take another connection
+        # The pool discards this connection and checks out another (SQLAlchemy retries a few times).
+        raise DisconnectionError(f"pooled connection did not answer a ping: {exc}") from exc
 
 
 # SQLSTATE classes that mean the server went away or is restarting: 08 (connection exception) and
