@@ -211,6 +211,13 @@ def _terms(value: str) -> tuple[tuple[tuple[str, str | None], ...], frozenset[st
     return tuple(sorted((code, v) for code, v in terms if code in ELIGIBILITY_TERMS)), features, pathways
 
 
+@lru_cache(maxsize=8192)
+def _eligibility(terms_json: str, minimum_age: float | None, maximum_age: float | None) -> Eligibility:
+    """One `Eligibility` per distinct rule set, shared by every service and request that has it: the
+    matcher's per-rule caches (`excluded_by`, `asked_of`) then find it by identity, not by comparing."""
+    return Eligibility(_terms(terms_json)[0], minimum_age, maximum_age)
+
+
 @lru_cache(maxsize=1024)
 def _languages(value: str) -> tuple[tuple[str, str | None], ...]:
     return tuple((str(code), location) for code, location in _decode(value) if code)
@@ -323,9 +330,9 @@ def candidates_from_rows(rows: Sequence[Sequence[Any]]) -> list[Candidate]:
         pools_json,
     ) in rows:
         if sid not in built:
-            terms, features, pathways = _terms(terms_json)
+            _, features, pathways = _terms(terms_json)
             built[sid] = (
-                Eligibility(terms, minimum_age, maximum_age),
+                _eligibility(terms_json, minimum_age, maximum_age),
                 features,
                 pathways,
                 _languages(languages_json),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Final
 
 from matcher.words import EN, number, say
@@ -33,6 +33,14 @@ class Participant:
     languages: tuple[str, ...] = ()
     insurance: tuple[str, ...] = ()
 
+    # Hashed once: the rule caches below look a participant up for every candidate of a request.
+    @cached_property
+    def _hash(self) -> int:
+        return hash(tuple(getattr(self, f.name) for f in fields(self)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> Participant:
         if not data:
@@ -52,6 +60,13 @@ class Eligibility:
     terms: tuple[tuple[str, str | None], ...] = ()
     minimum_age: float | None = None
     maximum_age: float | None = None
+
+    @cached_property  # one object per distinct rule set (catalog.candidates), hashed by every rule cache
+    def _hash(self) -> int:
+        return hash((self.terms, self.minimum_age, self.maximum_age))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @classmethod
     def of(
