@@ -215,12 +215,31 @@ def _terms(value: str) -> tuple[tuple[tuple[str, str | None], ...], frozenset[st
 def _eligibility(terms_json: str, minimum_age: float | None, maximum_age: float | None) -> Eligibility:
     """One `Eligibility` per distinct rule set, shared by every service and request that has it: the
     matcher's per-rule caches (`excluded_by`, `asked_of`) then find it by identity, not by comparing."""
-    return Eligibility(_terms(terms_json)[0], minimum_age, maximum_age)
+    return _first_of_its_value(Eligibility(_terms(terms_json)[0], minimum_age, maximum_age))
+
+
+@lru_cache(maxsize=8192)
+def _first_of_its_value(rules: Eligibility) -> Eligibility:
+    """The first `Eligibility` seen equal to this one (profiles differing only in informational or
+    pathway terms have the same rules)."""
+    return rules
 
 
 @lru_cache(maxsize=1024)
-def _languages(value: str) -> tuple[tuple[str, str | None], ...]:
-    return tuple((str(code), location) for code, location in _decode(value) if code)
+def _languages(value: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """A service's languages: those spoken wherever it is (sorted), and those of one location only."""
+    pairs = [(str(code), location) for code, location in _decode(value) if code]
+    everywhere = tuple(sorted({code for code, location in pairs if location is None}))
+    return everywhere, tuple((code, location) for code, location in pairs if location is not None)
+
+
+def _site_languages(
+    languages: tuple[tuple[str, ...], tuple[tuple[str, str], ...]], location_id: str | None
+) -> tuple[str, ...]:
+    everywhere, by_location = languages
+    if not by_location:  # the usual case: nothing to work out per place
+        return everywhere
+    return tuple(sorted({*everywhere, *(code for code, location in by_location if location == location_id)}))
 
 
 def candidate_rows(
@@ -306,7 +325,7 @@ def candidates_from_rows(rows: Sequence[Sequence[Any]]) -> list[Candidate]:
             Eligibility,
             frozenset[str],
             frozenset[str],
-            tuple[tuple[str, str | None], ...],
+            tuple[tuple[str, ...], tuple[tuple[str, str], ...]],
             Decoded[dict[str, Any]],
             Decoded[Pool],
         ],
@@ -343,7 +362,7 @@ def candidates_from_rows(rows: Sequence[Sequence[Any]]) -> list[Candidate]:
         site = (sid, sal_id, location_id)
         if site not in places:  # a place comes back once per need it meets
             places[site] = (
-                tuple(sorted({code for code, loc in languages if loc is None or loc == location_id})),
+                _site_languages(languages, location_id),
                 Decoded(partial(_site_rules, schedule_rows, sid, sal_id, location_id)),
             )
         site_languages, site_schedules = places[site]

@@ -117,3 +117,24 @@ def test_decoded_reads_as_the_tuple_it_holds() -> None:
     assert values == (3, 1, 2) and values == [3, 1, 2] and values != (3, 1) and values != "312"
     assert hash(values) == hash((3, 1, 2)) and 2 in values
     assert calls == [1]  # decoded once, however often read
+
+
+def test_a_place_speaks_the_services_languages_and_its_own() -> None:
+    """Languages said of the service hold at every place; a language said of one location only there."""
+
+    def row(location_id: str) -> tuple[object, ...]:
+        languages = '[["en", null], ["es", null], ["vi", "loc-b"], ["es", "loc-b"]]'
+        return ("food", "svc-1", f"sal-{location_id}", location_id, 100.0, "radius", "Pantry", "Org", None, None) + (
+            "[]",
+            languages,
+            "[]",
+            "[]",
+        )
+
+    at_a, at_b, elsewhere = candidates_from_rows([row("loc-a"), row("loc-b"), row("loc-c")])
+    assert at_a.languages == ("en", "es") and elsewhere.languages == ("en", "es")
+    assert at_b.languages == ("en", "es", "vi")
+    [plain] = candidates_from_rows(
+        [("food", "s2", "x", "l", 1.0, "radius", "P", "O", None, None, "[]", "[]", "[]", "[]")]
+    )
+    assert plain.languages == () and plain.pools == () and plain.schedules == ()
