@@ -51,6 +51,7 @@ from catalog.tables import (
     Attribute,
     Location,
     Schedule,
+    SearchSite,
     Service,
     ServiceArea,
     ServiceAtLocation,
@@ -259,12 +260,82 @@ def service_selection(q: DirectoryQuery, ranking: FromClause | None) -> Select[A
     return stmt.order_by(*order, Service.name, Service.id)
 
 
-def place_selection(q: DirectoryQuery, ranking: FromClause | None) -> Select[Any]:
+def _searched_sites(q: DirectoryQuery, point: Any, ranking: FromClause, site_match: ColumnElement[bool]) -> FromClause:
+    """The services at locations a radius + text search selects, from the place-level search rows.
+
+    Places in the radius come from `search_site`, whose one GiST index holds the point, the search
+    document and its trigrams: the radius prunes the index, the words are tested on its entries, and
+    only matching places are read (see catalog.tables.SearchSite). Places reached through a service
+    area (outside the radius, or without a point) are few and keep the service-level ranking. Each
+    row carries its service's name, the order's second key, so no service row is read per place.
+    """
+    assert q.radius_m is not None
+    sal, loc, site = ServiceAtLocation, Location, SearchSite
+    near = select(
+        site.id.label("id"),
+        site.service_id.label("service_id"),
+        site.location_id.label("location_id"),
+        (func.ST_Distance(site.geog, point, False) / 1000.0).label("distance_km"),
+        literal(REACH_RADIUS, String).label("reach"),
+        site.geog.op("<->")(point).label("knn"),
+        site.service_name.label("service_name"),
+    ).where(func.ST_DWithin(site.geog, point, q.radius_m, False), site_match)
+    assert q.lat is not None and q.lon is not None
+    covered = (
+        select(
+            sal.id,
+            sal.service_id,
+            sal.location_id,
+            null().cast(Float),
+            literal(REACH_SERVICE_AREA, String),
+            null().cast(Float),
+            Service.name,
+        )
+        .join(loc, loc.id == sal.location_id)
+        .join(Service, Service.id == sal.service_id)
+        .join(ranking, ranking.c.service_id == sal.service_id)
+        .where(
+            area_covers(sal.service_id, q.lat, q.lon),
+            or_(loc.geog.is_(None), ~func.ST_DWithin(loc.geog, point, q.radius_m, False)),
+        )
+    )
+    return union_all(near, covered).subquery("hits")
+
+
+def _searched_place_selection(q: DirectoryQuery, ranking: FromClause, site_match: ColumnElement[bool]) -> Select[Any]:
+    """`place_selection` of a search with a radius, through `search_site`: the same rows in the same order."""
+    assert q.lat is not None and q.lon is not None
+    hits = _searched_sites(q, geo_point(q.lat, q.lon), ranking, site_match)
+    stmt = select(hits.c.id, hits.c.service_id, hits.c.location_id, hits.c.distance_km, hits.c.reach)
+    conditions = service_conditions(q)
+    # The service and location rows are read only when a filter needs them.
+    if conditions or q.postcode:
+        stmt = stmt.join(Service, Service.id == hits.c.service_id)
+    if q.bbox is not None or q.postcode:
+        stmt = stmt.join(Location, Location.id == hits.c.location_id)
+    if q.bbox is not None:
+        stmt = stmt.where(_in_bbox(Location.geog, q.bbox))
+    if q.postcode and q.postcode_point is None:
+        stmt = stmt.where(_postcode_place(hits.c.location_id, q.postcode))
+    elif q.postcode and q.postcode_point is not None:
+        lat, lon = q.postcode_point
+        stmt = stmt.where(or_(_postcode_place(hits.c.location_id, q.postcode), area_covers(Service.id, lat, lon)))
+    stmt = stmt.where(*conditions)
+    return stmt.order_by(hits.c.knn.asc().nulls_last(), hits.c.service_name, hits.c.id)
+
+
+def place_selection(
+    q: DirectoryQuery, ranking: FromClause | None, site_match: ColumnElement[bool] | None = None
+) -> Select[Any]:
     """Ordered (id, service_id, location_id, distance_km, reach) of the services at locations selected.
 
     With a radius: places within it, nearest first (`<->`), then places of services whose service
     area covers the point but that lie outside the radius (distance null, reach `service_area`).
+    `site_match` is the search's match on `search_site` rows, when the backend can say it (Postgres):
+    a search with a radius then reads places through that projection (`_searched_place_selection`).
     """
+    if q.by_distance and ranking is not None and site_match is not None:
+        return _searched_place_selection(q, ranking, site_match)
     sal, loc = ServiceAtLocation, Location
     order: list[Any] = []
     place_id: Any
