@@ -29,8 +29,9 @@ EXTRA = [
     # radius is found by the radius.
     ServiceSpec(id="outreach", name="Outreach Food Team", needs=["food"], places=[Place(*offset(1, 1))], area=AROUND),
     # Words a typo finds only by trigrams ("sheltr", "pantryy"), and ties at one point broken by name.
-    ServiceSpec(id="tie-b", name="Bravo Shelter", needs=["shelter"], places=[Place(*offset(2, 2))]),
-    ServiceSpec(id="tie-a", name="Alpha Shelter", needs=["shelter"], places=[Place(*offset(2, 2))]),
+    # (names in the opposite order of ids, so a sort by id alone would show)
+    ServiceSpec(id="tie-a", name="Bravo Shelter", needs=["shelter"], places=[Place(*offset(2, 2))]),
+    ServiceSpec(id="tie-b", name="Alpha Shelter", needs=["shelter"], places=[Place(*offset(2, 2))]),
     ServiceSpec(id="pantry", name="Eastside Pantry", needs=["food"], places=[Place(*offset(-3, 4))]),
     ServiceSpec(
         id="spanish", name="Albergue Esperanza", needs=["shelter"], languages=["es"], places=[Place(*offset(4, -2))]
@@ -144,7 +145,7 @@ def test_the_searches_find_radius_typo_tie_and_area_items(sites_client: Any) -> 
     shelter, _ = api_pages(sites_client, {"lat": lat, "lon": lon, "radius_km": 10, "search": "shelter"})
     ids = [i[0] for i in shelter]
     assert ("van-sal0", None, "service_area") in shelter
-    assert ids.index("tie-a-sal0") + 1 == ids.index("tie-b-sal0")
+    assert ids.index("tie-b-sal0") + 1 == ids.index("tie-a-sal0")
     typo, _ = api_pages(sites_client, {"lat": lat, "lon": lon, "radius_km": 15, "search": "pantryy"})
     assert "pantry-sal0" in [i[0] for i in typo]
     spanish, _ = api_pages(sites_client, {"lat": lat, "lon": lon, "radius_km": 40, "search": "spanish shelter"})
@@ -217,7 +218,7 @@ def test_search_sites_follow_moves_renames_and_removals(sites_catalog: list[Serv
                 "WHERE id = 'tie-a-loc0'"
             )
         )
-        session.execute(text("UPDATE service SET name = 'Alpha Shelter North' WHERE id = 'tie-a'"))
+        session.execute(text("UPDATE service SET name = 'Bravo Shelter North' WHERE id = 'tie-a'"))
         session.execute(text("DELETE FROM service_at_location WHERE id = 'pantry-sal0'"))
         refresh_services(session, ["tie-a"])
         assert session.execute(definition).all() == [] and session.execute(reverse).all() == []
@@ -228,8 +229,8 @@ def test_search_sites_follow_moves_renames_and_removals(sites_catalog: list[Serv
             )
         ).all()
         assert [(r[0], round(r[1], 4), r[2]) for r in moved] == [
-            ("tie-a-sal0", -122.2, "Alpha Shelter North"),
-            ("tie-b-sal0", -122.2, "Bravo Shelter"),
+            ("tie-a-sal0", -122.2, "Bravo Shelter North"),
+            ("tie-b-sal0", -122.2, "Alpha Shelter"),
         ]
         session.rollback()
 
