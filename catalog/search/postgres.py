@@ -115,13 +115,17 @@ class TextMatch:
     def full_text(self, vector: DocumentColumn) -> ColumnElement[bool]:
         return vector.op("@@")(self.query)
 
-    def hit(self, vector: DocumentColumn, text: TextColumn) -> ColumnElement[bool]:
-        """A full-text match, or a typo match (trigram word similarity) where the full text has none."""
+    def hit(self, vector: DocumentColumn, text: TextColumn, prefilter: bool = True) -> ColumnElement[bool]:
+        """A full-text match, or a typo match (trigram word similarity) where the full text has none.
+
+        `prefilter=False` where an index on the text's trigrams already tests the same bound on its
+        entries (`search_site`): the strpos terms would only be computed again for rows it let through.
+        """
         typo = literal(self.words).op("<%")(text)
-        prefilter = prefilter_of(self.trigrams, text)
+        cheap = prefilter_of(self.trigrams, text) if prefilter else None
         # Left to right: full text first (cheap, usually decides), then the prefilter, and the
         # trigram similarity only for what is left.
-        may_be_typo = typo if prefilter is None else and_(prefilter, typo)
+        may_be_typo = typo if cheap is None else and_(cheap, typo)
         return or_(self.full_text(vector), may_be_typo)
 
 
@@ -168,7 +172,8 @@ class PostgresSearch:
         if not read.units:
             return SiteSearch(self.ranking(session, text), true())
         match = text_match(session, read)
-        return SiteSearch(self._ranking(match), match.hit(SearchSite.search_vector, SearchSite.search_text))
+        site_match = match.hit(SearchSite.search_vector, SearchSite.search_text, prefilter=False)
+        return SiteSearch(self._ranking(match), site_match)
 
     def search(self, session: Session, query: SearchQuery) -> list[SearchHit]:
         read = read_query(query.text)
