@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from catalog.search import SiteSearch
 from catalog.search.predicates import (
     area_covers,
     at_intercepts,
@@ -260,13 +261,15 @@ def service_selection(q: DirectoryQuery, ranking: FromClause | None) -> Select[A
     return stmt.order_by(*order, Service.name, Service.id)
 
 
-def _searched_sites(q: DirectoryQuery, point: Any, ranking: FromClause, site_match: ColumnElement[bool]) -> FromClause:
+def _searched_sites(
+    q: DirectoryQuery, point: Any, site_match: ColumnElement[bool], service_match: ColumnElement[bool]
+) -> FromClause:
     """The services at locations a radius + text search selects, from the place-level search rows.
 
     Places in the radius come from `search_site`, whose one GiST index holds the point, the search
     document and its trigrams: the radius prunes the index, the words are tested on its entries, and
     only matching places are read (see catalog.tables.SearchSite). Places reached through a service
-    area (outside the radius, or without a point) are few and keep the service-level ranking. Each
+    area (outside the radius, or without a point) are few and are matched on their service row. Each
     row carries its service's name, the order's second key, so no service row is read per place.
     """
     assert q.radius_m is not None
@@ -293,8 +296,8 @@ def _searched_sites(q: DirectoryQuery, point: Any, ranking: FromClause, site_mat
         )
         .join(loc, loc.id == sal.location_id)
         .join(Service, Service.id == sal.service_id)
-        .join(ranking, ranking.c.service_id == sal.service_id)
         .where(
+            service_match,
             area_covers(sal.service_id, q.lat, q.lon),
             or_(loc.geog.is_(None), ~func.ST_DWithin(loc.geog, point, q.radius_m, False)),
         )
@@ -302,10 +305,10 @@ def _searched_sites(q: DirectoryQuery, point: Any, ranking: FromClause, site_mat
     return union_all(near, covered).subquery("hits")
 
 
-def _searched_place_selection(q: DirectoryQuery, ranking: FromClause, site_match: ColumnElement[bool]) -> Select[Any]:
+def searched_place_selection(q: DirectoryQuery, found: SiteSearch) -> Select[Any]:
     """`place_selection` of a search with a radius, through `search_site`: the same rows in the same order."""
     assert q.lat is not None and q.lon is not None
-    hits = _searched_sites(q, geo_point(q.lat, q.lon), ranking, site_match)
+    hits = _searched_sites(q, geo_point(q.lat, q.lon), found.site_match, found.service_match)
     stmt = select(hits.c.id, hits.c.service_id, hits.c.location_id, hits.c.distance_km, hits.c.reach)
     conditions = service_conditions(q)
     # The service and location rows are read only when a filter needs them.
@@ -324,18 +327,14 @@ def _searched_place_selection(q: DirectoryQuery, ranking: FromClause, site_match
     return stmt.order_by(hits.c.knn.asc().nulls_last(), hits.c.service_name, hits.c.id)
 
 
-def place_selection(
-    q: DirectoryQuery, ranking: FromClause | None, site_match: ColumnElement[bool] | None = None
-) -> Select[Any]:
+def place_selection(q: DirectoryQuery, ranking: FromClause | None) -> Select[Any]:
     """Ordered (id, service_id, location_id, distance_km, reach) of the services at locations selected.
 
     With a radius: places within it, nearest first (`<->`), then places of services whose service
     area covers the point but that lie outside the radius (distance null, reach `service_area`).
-    `site_match` is the search's match on `search_site` rows, when the backend can say it (Postgres):
-    a search with a radius then reads places through that projection (`_searched_place_selection`).
+    (A search with a radius whose backend matches inside PostgreSQL goes through
+    `searched_place_selection` instead: the same rows, read from `search_site`.)
     """
-    if q.by_distance and ranking is not None and site_match is not None:
-        return _searched_place_selection(q, ranking, site_match)
     sal, loc = ServiceAtLocation, Location
     order: list[Any] = []
     place_id: Any
@@ -607,6 +606,7 @@ __all__ = [
     "hits_of",
     "page_and_total",
     "place_selection",
+    "searched_place_selection",
     "service_selection",
     "service_conditions",
 ]

@@ -23,6 +23,7 @@ from api.directory.queries import (
     hits_of,
     page_and_total,
     place_selection,
+    searched_place_selection,
 )
 from api.directory.schemas import ListParams, ReportIn, ReportResolution, ServicePatch, invalid
 from api.paging import hsds_page
@@ -67,8 +68,7 @@ def _selection(session: Session, settings: Settings, q: DirectoryQuery, selector
         backend = get_search_backend(settings)
         if selector is place_selection and q.by_distance and isinstance(backend, SearchesSites):
             # Places in a radius matched by their own copy of the search document (search_site).
-            found = backend.site_search(session, q.search)
-            return place_selection(q, found.ranking, found.site_match)
+            return searched_place_selection(q, backend.site_search(session, q.search))
         ranking = backend.ranking(session, q.search)
     except SearchUnavailable as exc:
         raise Unavailable(str(exc), code="search_unavailable") from exc

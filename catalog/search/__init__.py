@@ -52,12 +52,13 @@ class SearchBackend(Protocol):
 
 @dataclass(frozen=True)
 class SiteSearch:
-    """A text search as the directory's geo search reads it: the service ranking, and the same match
-    as a condition on a `search_site` row (a place with a copy of its service's search document), so
-    radius and words are answered by one index scan over places."""
+    """A text search as the directory's geo search reads it: the match as a condition on a
+    `search_site` row (a place with a copy of its service's search document), so radius and words are
+    answered by one index scan over places, and the same match on a `service` row, for the few places
+    reached through a service area. Both select exactly the services `ranking` holds."""
 
-    ranking: FromClause
     site_match: ColumnElement[bool]
+    service_match: ColumnElement[bool]
 
 
 @runtime_checkable

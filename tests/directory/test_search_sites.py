@@ -14,7 +14,7 @@ from directory_factories import SEATTLE, Place, ServiceSpec, generated_specs, of
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.directory.queries import BBox, DirectoryQuery, place_selection
+from api.directory.queries import BBox, DirectoryQuery, place_selection, searched_place_selection
 from catalog.projections import refresh_services
 from catalog.search.field_words import folded, read_query
 from catalog.search.postgres import TRIGRAM_THRESHOLD, PostgresSearch, full_text_query
@@ -242,8 +242,7 @@ def test_one_gist_index_serves_the_radius_and_the_words(sites_catalog: list[Serv
     lat, lon = offset(0, 0)
     q = DirectoryQuery(search="shelter", lat=lat, lon=lon, radius_m=10_000)
     with Session(engine) as session:
-        found = PostgresSearch().site_search(session, "shelter")
-        selection = place_selection(q, found.ranking, found.site_match)
+        selection = searched_place_selection(q, PostgresSearch().site_search(session, "shelter"))
         session.execute(text("SET LOCAL enable_seqscan = off"))
         compiled = selection.compile(bind=engine)
         plan = "\n".join(
