@@ -49,7 +49,7 @@ CATALOG_TABLES: Final = (
     "service_capacity",
 )
 # The tables whose non-key indexes are dropped for the load and rebuilt after it.
-INDEXED_TABLES: Final = CATALOG_TABLES + ("match_site",)
+INDEXED_TABLES: Final = CATALOG_TABLES + ("match_site", "search_site")
 # Indexes the projection SQL needs while it runs (attribute by link, sites by service).
 PROJECTION_INDEX_TABLES: Final = ("attribute", "service_at_location", "service_area")
 
@@ -758,7 +758,7 @@ def _load(
         conn.execute(
             "TRUNCATE organization, service, location, address, service_at_location, language, "
             "schedule, service_area, attribute, service_capacity, capacity_report, hold, "
-            "match_site, taxonomy_term, taxonomy, unit, need_mapping, gap_event, search_outbox, "
+            "match_site, search_site, taxonomy_term, taxonomy, unit, need_mapping, gap_event, search_outbox, "
             "source_record, metadata, service_report, phone, gap_cell CASCADE"
         )
         for _table, name, _ddl in indexes:
@@ -789,7 +789,7 @@ def _load(
 
 
 def _is_projection_index(table: str, ddl: str) -> bool:
-    return table == "match_site" or (table == "service" and "search" in ddl)
+    return table in ("match_site", "search_site") or (table == "service" and "search" in ddl)
 
 
 def _restore_indexes(database_url: str, indexes: list[tuple[str, str, str]]) -> None:

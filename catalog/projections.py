@@ -1,5 +1,5 @@
-"""Derived data kept in step with the catalog: the matcher's `match_site` and `match_profile` rows and
-the search document.
+"""Derived data kept in step with the catalog: the matcher's `match_site` and `match_profile` rows, the
+search document and the directory's place-level `search_site` rows.
 
 Every write path (importers, curator edits) calls `refresh_services` for the services it touched,
 in the same transaction, so projections can never disagree with the catalog they come from.
@@ -55,6 +55,22 @@ UPDATE service s SET search_vector = docs.search_vector, search_text = docs.sear
 FROM docs WHERE s.id = docs.id
 """)
 
+
+# The directory's place-level search rows (catalog.tables.SearchSite): each service at a place with a
+# point, with its service's name and search document as the UPDATE above left them.
+_DELETE_SEARCH_SITES = text("DELETE FROM search_site WHERE service_id = ANY(:ids)")
+_INSERT_SEARCH_SITES = text("""
+WITH ids AS (
+    SELECT DISTINCT unnest(CAST(:ids AS text[])) AS id
+)
+INSERT INTO search_site (id, service_id, location_id, geog, service_name, search_vector, search_text)
+SELECT sal.id, sal.service_id, sal.location_id, l.geog, s.name, s.search_vector, s.search_text
+FROM ids
+JOIN service_at_location sal ON sal.service_id = ids.id
+JOIN location l ON l.id = sal.location_id
+JOIN service s ON s.id = sal.service_id
+WHERE l.geog IS NOT NULL
+""")
 
 _DELETE_SITES = text("DELETE FROM match_site WHERE service_id = ANY(:ids)")
 
@@ -188,8 +204,8 @@ def resolve_term_profiles(session: Session, term_ids: Sequence[str] | None = Non
 
 
 def refresh_services(session: Session, service_ids: Sequence[str]) -> None:
-    """Rebuilds the match sites, area sites, match profiles and search documents of these services (and the
-    match profiles of services sharing a place with them)."""
+    """Rebuilds the match sites, area sites, match profiles, search documents and search sites of these
+    services (and the match profiles and search sites of services sharing a place with them)."""
     ids = list(dict.fromkeys(service_ids))
     if not ids:
         return
@@ -200,6 +216,9 @@ def refresh_services(session: Session, service_ids: Sequence[str]) -> None:
     session.execute(_INSERT_AREAS, {"ids": ids})
     refresh_gap_sites(session, ids)  # the gap map's supply projection, from the match sites just written
     profiled = ids + list(session.execute(_NEIGHBOURS, {"ids": ids}).scalars())
+    # A building written with one service may have moved: its other services' search rows move too.
+    session.execute(_DELETE_SEARCH_SITES, {"ids": profiled})
+    session.execute(_INSERT_SEARCH_SITES, {"ids": profiled})
     session.execute(_DELETE_PROFILES, {"ids": profiled})
     session.execute(_INSERT_PROFILES, {"ids": profiled, "elig": ELIGIBILITY_TAXONOMY, "pathway": PATHWAY_TAXONOMY})
     session.execute(_SYNC_ORGANIZATION_NAMES, {"ids": ids})

@@ -376,6 +376,41 @@ class AreaSite(Base):
     )
 
 
+class SearchSite(Base):
+    """Projection for the directory's geo + text search: one row per service at a place with a point,
+    carrying the point and its service's name and search document (copies of `service.name`,
+    `search_vector` and `search_text`).
+
+    Rebuilt by catalog.projections with the search document, for the services written and those
+    sharing a place with them (a moved building moves their rows too). One GiST index over the point,
+    the document and the trigrams answers "within r of here and matching these words" in one index
+    scan: the radius prunes the tree, the words are tested on the index entries, and only matching
+    rows are read; before, every place in the radius fetched its service row to test the words. See
+    migration 0014.
+    """
+
+    __tablename__ = "search_site"
+    # The service_at_location's id.
+    id: Mapped[str] = mapped_column(_fk("service_at_location.id"), primary_key=True)
+    service_id: Mapped[str] = mapped_column(_fk("service.id"))
+    location_id: Mapped[str] = mapped_column(_fk("location.id"))
+    geog: Mapped[Any] = mapped_column(Geography("POINT", srid=4326, spatial_index=False))
+    service_name: Mapped[str | None] = mapped_column(Text)
+    search_vector: Mapped[Any] = mapped_column(TSVECTOR, nullable=True)
+    search_text: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        Index(
+            "ix_search_site_geog_text",
+            "geog",
+            "search_vector",
+            "search_text",
+            postgresql_using="gist",
+            postgresql_ops={"search_text": "gist_trgm_ops"},
+        ),
+        Index("ix_search_site_service", "service_id"),
+    )
+
+
 class MatchProfile(Base):
     """Projection for the matcher: a service's eligibility terms, languages and hours, ready to read.
 

@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from catalog.search import SiteSearch
 from catalog.search.predicates import (
     area_covers,
     at_intercepts,
@@ -51,6 +52,7 @@ from catalog.tables import (
     Attribute,
     Location,
     Schedule,
+    SearchSite,
     Service,
     ServiceArea,
     ServiceAtLocation,
@@ -259,11 +261,79 @@ def service_selection(q: DirectoryQuery, ranking: FromClause | None) -> Select[A
     return stmt.order_by(*order, Service.name, Service.id)
 
 
+def _searched_sites(
+    q: DirectoryQuery, point: Any, site_match: ColumnElement[bool], service_match: ColumnElement[bool]
+) -> FromClause:
+    """The services at locations a radius + text search selects, from the place-level search rows.
+
+    Places in the radius come from `search_site`, whose one GiST index holds the point, the search
+    document and its trigrams: the radius prunes the index, the words are tested on its entries, and
+    only matching places are read (see catalog.tables.SearchSite). Places reached through a service
+    area (outside the radius, or without a point) are few and are matched on their service row. Each
+    row carries its service's name, the order's second key, so no service row is read per place.
+    """
+    assert q.radius_m is not None
+    sal, loc, site = ServiceAtLocation, Location, SearchSite
+    near = select(
+        site.id.label("id"),
+        site.service_id.label("service_id"),
+        site.location_id.label("location_id"),
+        (func.ST_Distance(site.geog, point, False) / 1000.0).label("distance_km"),
+        literal(REACH_RADIUS, String).label("reach"),
+        site.geog.op("<->")(point).label("knn"),
+        site.service_name.label("service_name"),
+    ).where(func.ST_DWithin(site.geog, point, q.radius_m, False), site_match)
+    assert q.lat is not None and q.lon is not None
+    covered = (
+        select(
+            sal.id,
+            sal.service_id,
+            sal.location_id,
+            null().cast(Float),
+            literal(REACH_SERVICE_AREA, String),
+            null().cast(Float),
+            Service.name,
+        )
+        .join(loc, loc.id == sal.location_id)
+        .join(Service, Service.id == sal.service_id)
+        .where(
+            service_match,
+            area_covers(sal.service_id, q.lat, q.lon),
+            or_(loc.geog.is_(None), ~func.ST_DWithin(loc.geog, point, q.radius_m, False)),
+        )
+    )
+    return union_all(near, covered).subquery("hits")
+
+
+def searched_place_selection(q: DirectoryQuery, found: SiteSearch) -> Select[Any]:
+    """`place_selection` of a search with a radius, through `search_site`: the same rows in the same order."""
+    assert q.lat is not None and q.lon is not None
+    hits = _searched_sites(q, geo_point(q.lat, q.lon), found.site_match, found.service_match)
+    stmt = select(hits.c.id, hits.c.service_id, hits.c.location_id, hits.c.distance_km, hits.c.reach)
+    conditions = service_conditions(q)
+    # The service and location rows are read only when a filter needs them.
+    if conditions or q.postcode:
+        stmt = stmt.join(Service, Service.id == hits.c.service_id)
+    if q.bbox is not None or q.postcode:
+        stmt = stmt.join(Location, Location.id == hits.c.location_id)
+    if q.bbox is not None:
+        stmt = stmt.where(_in_bbox(Location.geog, q.bbox))
+    if q.postcode and q.postcode_point is None:
+        stmt = stmt.where(_postcode_place(hits.c.location_id, q.postcode))
+    elif q.postcode and q.postcode_point is not None:
+        lat, lon = q.postcode_point
+        stmt = stmt.where(or_(_postcode_place(hits.c.location_id, q.postcode), area_covers(Service.id, lat, lon)))
+    stmt = stmt.where(*conditions)
+    return stmt.order_by(hits.c.knn.asc().nulls_last(), hits.c.service_name, hits.c.id)
+
+
 def place_selection(q: DirectoryQuery, ranking: FromClause | None) -> Select[Any]:
     """Ordered (id, service_id, location_id, distance_km, reach) of the services at locations selected.
 
     With a radius: places within it, nearest first (`<->`), then places of services whose service
     area covers the point but that lie outside the radius (distance null, reach `service_area`).
+    (A search with a radius whose backend matches inside PostgreSQL goes through
+    `searched_place_selection` instead: the same rows, read from `search_site`.)
     """
     sal, loc = ServiceAtLocation, Location
     order: list[Any] = []
@@ -536,6 +606,7 @@ __all__ = [
     "hits_of",
     "page_and_total",
     "place_selection",
+    "searched_place_selection",
     "service_selection",
     "service_conditions",
 ]

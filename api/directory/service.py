@@ -15,12 +15,21 @@ from sqlalchemy.orm import Session
 
 from api.auth.keys import Caller
 from api.directory import repository
-from api.directory.queries import DirectoryQuery, Hit, RuleFilter, count_of, hits_of, page_and_total
+from api.directory.queries import (
+    DirectoryQuery,
+    Hit,
+    RuleFilter,
+    count_of,
+    hits_of,
+    page_and_total,
+    place_selection,
+    searched_place_selection,
+)
 from api.directory.schemas import ListParams, ReportIn, ReportResolution, ServicePatch, invalid
 from api.paging import hsds_page
 from catalog.projections import refresh_services
 from catalog.provenance import provenance_row
-from catalog.search import SearchUnavailable
+from catalog.search import SearchesSites, SearchUnavailable
 from catalog.search.backends import get_search_backend
 from catalog.serialize import CatalogSerializer, Level
 from catalog.tables import ServiceReport
@@ -53,8 +62,14 @@ def places(serializer: CatalogSerializer, ids: Sequence[str], level: Level) -> l
 
 
 def _selection(session: Session, settings: Settings, q: DirectoryQuery, selector: Selector) -> Select[Any]:
+    if not q.search:
+        return selector(q, None)
     try:
-        ranking = get_search_backend(settings).ranking(session, q.search) if q.search else None
+        backend = get_search_backend(settings)
+        if selector is place_selection and q.by_distance and isinstance(backend, SearchesSites):
+            # Places in a radius matched by their own copy of the search document (search_site).
+            return searched_place_selection(q, backend.site_search(session, q.search))
+        ranking = backend.ranking(session, q.search)
     except SearchUnavailable as exc:
         raise Unavailable(str(exc), code="search_unavailable") from exc
     return selector(q, ranking)

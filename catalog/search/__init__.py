@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Protocol, runtime_checkable
 
-from sqlalchemy import FromClause
+from sqlalchemy import ColumnElement, FromClause
 from sqlalchemy.orm import Session
 
 BACKENDS: Final = ("postgres", "meilisearch")
@@ -50,8 +50,35 @@ class SearchBackend(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class SiteSearch:
+    """A text search as the directory's geo search reads it: the match as a condition on a
+    `search_site` row (a place with a copy of its service's search document), so radius and words are
+    answered by one index scan over places, and the same match on a `service` row, for the few places
+    reached through a service area. Both select exactly the services `ranking` holds."""
+
+    site_match: ColumnElement[bool]
+    service_match: ColumnElement[bool]
+
+
+@runtime_checkable
+class SearchesSites(Protocol):
+    """A backend that matches inside PostgreSQL can say its match on `search_site` rows too; the
+    directory uses it for searches with a radius (the answers are those of `ranking`)."""
+
+    def site_search(self, session: Session, text: str) -> SiteSearch: ...
+
+
 class SearchUnavailable(RuntimeError):
     """The configured search service could not answer (Meilisearch down or misconfigured)."""
 
 
-__all__ = ["BACKENDS", "SearchBackend", "SearchHit", "SearchQuery", "SearchUnavailable"]
+__all__ = [
+    "BACKENDS",
+    "SearchBackend",
+    "SearchHit",
+    "SearchQuery",
+    "SearchUnavailable",
+    "SearchesSites",
+    "SiteSearch",
+]

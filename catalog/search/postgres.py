@@ -15,16 +15,19 @@ folded to lower case without accents (`unaccent`), so "desintoxicacion" and "des
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import reduce
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Float, FromClause, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Float, FromClause, Text, and_, case, func, literal, or_, select, true
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from catalog.search import SearchHit, SearchQuery
+from catalog.search import SearchHit, SearchQuery, SiteSearch
 from catalog.search.field_words import ReadQuery, folded, read_query
 from catalog.search.predicates import area_covers, at_intercepts, meets_needs, place_within, speaks
-from catalog.tables import Service
+from catalog.tables import SearchSite, Service
 
 # Word similarity is the share of the query's trigrams found in the text: a typo keeps ~0.7-0.8
 # ("shelterr" 0.78, "sheltr" 0.71, "legal clinc" 0.83) while a word sharing only its first letters
@@ -35,21 +38,31 @@ TEXT_CONFIG: Final = "english"
 
 # The lower-cased text a query's trigrams are looked for in: a mapped column or any expression.
 TextColumn = ColumnElement[str] | QueryableAttribute[str | None]
+# A weighted tsvector column (`service.search_vector` or its copy on `search_site`).
+DocumentColumn = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 def trigram_prefilter(session: Session, words: str, text: TextColumn) -> ColumnElement[bool] | None:
     """A cheap necessary condition for `words <% text` (text lower-cased), or None when it would not prune.
 
-    `words <% text` needs at least TRIGRAM_THRESHOLD of the query's trigrams (pg_trgm's own
-    `show_trgm`) among the text's; every trigram found there has its letters (padding spaces
-    stripped) inside the text, which is stored lower-cased (catalog.projections). So counting the
-    query trigrams whose letters `strpos` finds gives an upper bound on the matches: when it is
-    below the threshold the expensive trigram similarity cannot succeed and is skipped. In a 10 km
-    region of a 1M catalog that similarity ran for every service the full text did not match and
-    was most of the search's time. The condition only skips rows, never admits them, so results
-    are unchanged. Hashed (non-ASCII) trigrams cannot be checked and count as found.
+    (One round trip for the query's trigrams; `TextMatch` reads them with its other facts instead.)
     """
     trigrams: list[str] = session.execute(select(func.show_trgm(words))).scalar_one() or []
+    return prefilter_of(trigrams, text)
+
+
+def prefilter_of(trigrams: Sequence[str], text: TextColumn) -> ColumnElement[bool] | None:
+    """`trigram_prefilter` for the query's trigrams (pg_trgm's own `show_trgm` of the words).
+
+    `words <% text` needs at least TRIGRAM_THRESHOLD of the query's trigrams among the text's;
+    every trigram found there has its letters (padding spaces stripped) inside the text, which is
+    stored lower-cased (catalog.projections). So counting the query trigrams whose letters `strpos`
+    finds gives an upper bound on the matches: when it is below the threshold the expensive trigram
+    similarity cannot succeed and is skipped. In a 10 km region of a 1M catalog that similarity ran
+    for every service the full text did not match and was most of the search's time. The condition
+    only skips rows, never admits them, so results are unchanged. Hashed (non-ASCII) trigrams cannot
+    be checked and count as found.
+    """
     if not trigrams:
         return None
     # floor() is at or below the smallest count pg_trgm accepts, float rounding included.
@@ -81,6 +94,56 @@ def full_text_query(read: ReadQuery) -> ColumnElement[object]:
     return reduce(lambda a, b: a.op("&&")(b), units)
 
 
+@dataclass(frozen=True)
+class TextMatch:
+    """One query's words, read once, as conditions on any row holding a search document.
+
+    The tsquery is computed by PostgreSQL once, in the round trip that also sets the trigram
+    threshold and reads the query's trigrams, and comes back as a constant: written as an
+    expression (`websearch_to_tsquery(unaccent(...))`, `unaccent` being only STABLE) it was
+    evaluated again for every row tested. A tsquery's text form reads back as the same tsquery.
+    """
+
+    words: str
+    tsquery: str
+    trigrams: tuple[str, ...]
+
+    @property
+    def query(self) -> ColumnElement[object]:
+        return literal(self.tsquery).cast(TSQUERY)
+
+    def full_text(self, vector: DocumentColumn) -> ColumnElement[bool]:
+        return vector.op("@@")(self.query)
+
+    def hit(self, vector: DocumentColumn, text: TextColumn, prefilter: bool = True) -> ColumnElement[bool]:
+        """A full-text match, or a typo match (trigram word similarity) where the full text has none.
+
+        `prefilter=False` where an index on the text's trigrams already tests the same bound on its
+        entries (`search_site`): the strpos terms would only be computed again for rows it let through.
+        """
+        typo = literal(self.words).op("<%")(text)
+        cheap = prefilter_of(self.trigrams, text) if prefilter else None
+        # Left to right: full text first (cheap, usually decides), then the prefilter, and the
+        # trigram similarity only for what is left.
+        may_be_typo = typo if cheap is None else and_(cheap, typo)
+        return or_(self.full_text(vector), may_be_typo)
+
+
+def text_match(session: Session, read: ReadQuery) -> TextMatch:
+    """Reads the query's facts in one round trip; sets the typo threshold for the transaction."""
+    words = folded(read.text.strip())
+    # The `<%` operator (served by the trigram indexes) reads its threshold from this setting;
+    # `is_local` keeps it to the current transaction.
+    row = session.execute(
+        select(
+            func.set_config("pg_trgm.word_similarity_threshold", str(TRIGRAM_THRESHOLD), True),
+            func.show_trgm(words),
+            full_text_query(read).cast(Text),
+        )
+    ).one()
+    return TextMatch(words=words, tsquery=row[2], trigrams=tuple(row[1] or ()))
+
+
 class PostgresSearch:
     name = "postgres"
 
@@ -89,26 +152,34 @@ class PostgresSearch:
         if not read.units:
             # Only language words ("spanish"): every service is a hit; the language filter decides.
             return select(Service.id.label("service_id"), literal(0.0, Float).label("rank")).subquery("search_hits")
-        # The `<%` operator (served by the trigram GIN index) reads its threshold from this setting;
-        # `is_local` keeps it to the current transaction.
-        session.execute(select(func.set_config("pg_trgm.word_similarity_threshold", str(TRIGRAM_THRESHOLD), True)))
-        words = folded(read.text.strip())
-        query = full_text_query(read)
-        full_text = Service.search_vector.op("@@")(query)
-        typo = literal(words).op("<%")(Service.search_text)
-        prefilter = trigram_prefilter(session, words, Service.search_text)
-        # Left to right: full text first (cheap, usually decides), then the prefilter, and the
-        # trigram similarity only for what is left.
-        may_be_typo = typo if prefilter is None else and_(prefilter, typo)
+        return self._ranking(text_match(session, read))
+
+    def _ranking(self, match: TextMatch) -> FromClause:
         rank = (
-            case((full_text, 1.0), else_=0.0)
-            + func.coalesce(func.ts_rank_cd(Service.search_vector, query), 0.0)
-            + func.coalesce(func.word_similarity(words, Service.search_text), 0.0)
+            case((match.full_text(Service.search_vector), 1.0), else_=0.0)
+            + func.coalesce(func.ts_rank_cd(Service.search_vector, match.query), 0.0)
+            + func.coalesce(func.word_similarity(match.words, Service.search_text), 0.0)
         )
         return (
             select(Service.id.label("service_id"), rank.cast(Float).label("rank"))
-            .where(or_(full_text, may_be_typo))
+            .where(match.hit(Service.search_vector, Service.search_text))
             .subquery("search_hits")
+        )
+
+    def site_search(self, session: Session, text: str) -> SiteSearch:
+        """The ranking's match on `search_site` rows (copies of their service's document) and on services.
+
+        Neither has the strpos prefilter: on `search_site` its trigram index tests the same bound on
+        its entries, and the services are only those whose area covers the point (a few), where
+        building the prefilter's terms costs the request more than it saves the database.
+        """
+        read = read_query(text)
+        if not read.units:
+            return SiteSearch(true(), true())
+        match = text_match(session, read)
+        return SiteSearch(
+            match.hit(SearchSite.search_vector, SearchSite.search_text, prefilter=False),
+            match.hit(Service.search_vector, Service.search_text, prefilter=False),
         )
 
     def search(self, session: Session, query: SearchQuery) -> list[SearchHit]:
@@ -135,4 +206,12 @@ class PostgresSearch:
         return [SearchHit(r.service_id, float(r.rank)) for r in session.execute(stmt)]
 
 
-__all__ = ["PostgresSearch", "full_text_query", "TRIGRAM_THRESHOLD", "trigram_prefilter"]
+__all__ = [
+    "PostgresSearch",
+    "TextMatch",
+    "full_text_query",
+    "prefilter_of",
+    "text_match",
+    "TRIGRAM_THRESHOLD",
+    "trigram_prefilter",
+]

@@ -1,0 +1,264 @@
+"""A directory search with a radius reads places through `search_site` (a copy of each service's search
+document per place, under one GiST index with the point): the same items, order and totals as a
+plain computation over the catalog's own tables, the copy kept in step by the writers, and the
+index serving both the radius and the words."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from directory_factories import SEATTLE, Place, ServiceSpec, generated_specs, offset, write_catalog
+from sqlalchemy import func, or_, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.directory.queries import BBox, DirectoryQuery, place_selection, searched_place_selection
+from catalog.projections import refresh_services
+from catalog.search.field_words import folded, read_query
+from catalog.search.postgres import TRIGRAM_THRESHOLD, PostgresSearch, full_text_query
+from catalog.tables import Service
+
+# A ring around a point, as (lat, lon), closed: a mobile service's area.
+AROUND = [offset(-6, -6), offset(-6, 6), offset(6, 6), offset(6, -6), offset(-6, -6)]
+EXTRA = [
+    # Reached only through its service area from the centre (its place is 30 km away).
+    ServiceSpec(id="van", name="Mobile Shelter Van", needs=["shelter"], places=[Place(*offset(30, 0))], area=AROUND),
+    # A service area and no place at all is not a service at a location; one with a place inside the
+    # radius is found by the radius.
+    ServiceSpec(id="outreach", name="Outreach Food Team", needs=["food"], places=[Place(*offset(1, 1))], area=AROUND),
+    # Words a typo finds only by trigrams ("sheltr", "pantryy"), and ties at one point broken by name.
+    # (names in the opposite order of ids, so a sort by id alone would show)
+    ServiceSpec(id="tie-a", name="Bravo Shelter", needs=["shelter"], places=[Place(*offset(2, 2))]),
+    ServiceSpec(id="tie-b", name="Alpha Shelter", needs=["shelter"], places=[Place(*offset(2, 2))]),
+    ServiceSpec(id="pantry", name="Eastside Pantry", needs=["food"], places=[Place(*offset(-3, 4))]),
+    ServiceSpec(
+        id="spanish", name="Albergue Esperanza", needs=["shelter"], languages=["es"], places=[Place(*offset(4, -2))]
+    ),
+]
+SEARCHES = [
+    ("shelter", (0, 0), 10),
+    ("sheltr", (0, 0), 10),
+    ("food", (5, -5), 12),
+    ("pantryy", (0, 0), 15),
+    ("detox", (-10, 8), 20),
+    ("legal clinic", (3, 3), 25),
+    ("spanish shelter", (0, 0), 40),
+    ("crisis", (20, 20), 5),
+    ("recovery support", (0, 0), 8),
+    ("zzzz", (0, 0), 10),
+]
+PER_PAGE = 7
+
+
+@pytest.fixture(scope="module")
+def sites_catalog(engine: Any) -> list[ServiceSpec]:
+    """A generated region plus a few services the searches are about, written once for the module."""
+    with engine.begin() as conn:
+        tables = conn.execute(
+            text("""SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables
+            WHERE schemaname = 'public' AND tablename NOT IN ('alembic_version', 'spatial_ref_sys')""")
+        ).scalar()
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    specs = generated_specs(1500, seed=11, spread_km=30) + EXTRA
+    write_catalog(sessionmaker(bind=engine), specs)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
+    return specs
+
+
+@pytest.fixture(scope="module")
+def sites_client(sites_catalog: list[ServiceSpec], settings: Any) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def reference(session: Session, words: str, lat: float, lon: float, radius_m: float) -> list[tuple[Any, ...]]:
+    """The answer computed plainly over service, service_at_location, location and service_area:
+    services whose document matches the words (full text, or word similarity ≥ the threshold) and
+    their places in the radius nearest first, then their places reached through a service area."""
+    read = read_query(words)
+    if read.units:
+        matched = or_(
+            Service.search_vector.op("@@")(full_text_query(read)),
+            func.word_similarity(folded(read.text.strip()), Service.search_text) >= TRIGRAM_THRESHOLD,
+        )
+        hits = set(session.execute(select(Service.id).where(matched)).scalars())
+    else:
+        hits = set(session.execute(select(Service.id)).scalars())
+    languages = [w.lower() for w in read.languages]
+    rows = session.execute(
+        text("""
+        WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography AS g)
+        SELECT sal.id, sal.service_id, l.geog <-> pt.g AS knn, ST_Distance(l.geog, pt.g, false) AS d, s.name,
+               coalesce(ST_DWithin(l.geog, pt.g, :r, false), false) AS near,
+               EXISTS (SELECT 1 FROM service_area a WHERE a.service_id = sal.service_id AND ST_Covers(a.geog, pt.g))
+                   AS covered,
+               EXISTS (SELECT 1 FROM language g WHERE g.service_id = sal.service_id
+                       AND (lower(g.code) = ANY(:langs) OR lower(g.name) = ANY(:langs))) AS speaks
+        FROM service_at_location sal JOIN location l ON l.id = sal.location_id
+        JOIN service s ON s.id = sal.service_id, pt
+        """),
+        {"lat": lat, "lon": lon, "r": radius_m, "langs": languages},
+    ).all()
+    kept = [r for r in rows if r.service_id in hits and (r.near or r.covered) and (not languages or r.speaks)]
+    kept.sort(key=lambda r: (not r.near, r.knn if r.near else 0.0, r.name, r.id))
+    return [(r.id, round(r.d / 1000.0, 4) if r.near else None, "radius" if r.near else "service_area") for r in kept]
+
+
+def api_pages(client: Any, params: dict[str, Any]) -> tuple[list[tuple[Any, ...]], list[int]]:
+    items: list[tuple[Any, ...]] = []
+    totals: list[int] = []
+    page = 1
+    while True:
+        r = client.get("/v1/service_at_locations", params={**params, "page": page, "per_page": PER_PAGE})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        totals.append(body["total_items"])
+        items.extend((i["id"], i["distance_km"], i["reach"]) for i in body["contents"])
+        assert body["size"] == len(body["contents"]) and body["page_number"] == page
+        if body["last_page"] or not body["contents"]:
+            return items, totals
+        page += 1
+
+
+@pytest.mark.parametrize(("words", "at", "radius_km"), SEARCHES)
+def test_radius_search_answers_as_the_plain_computation(
+    sites_client: Any, engine: Any, words: str, at: tuple[float, float], radius_km: float
+) -> None:
+    lat, lon = offset(*at)
+    items, totals = api_pages(sites_client, {"lat": lat, "lon": lon, "radius_km": radius_km, "search": words})
+    with Session(engine) as session:
+        expected = reference(session, words, lat, lon, radius_km * 1000)
+    assert items == expected
+    assert set(totals) == {len(expected)}
+
+
+def test_the_searches_find_radius_typo_tie_and_area_items(sites_client: Any) -> None:
+    """The plain computation is only worth comparing with if the searches reach every branch."""
+    lat, lon = offset(0, 0)
+    shelter, _ = api_pages(sites_client, {"lat": lat, "lon": lon, "radius_km": 10, "search": "shelter"})
+    ids = [i[0] for i in shelter]
+    assert ("van-sal0", None, "service_area") in shelter
+    assert ids.index("tie-b-sal0") + 1 == ids.index("tie-a-sal0")
+    typo, _ = api_pages(sites_client, {"lat": lat, "lon": lon, "radius_km": 15, "search": "pantryy"})
+    assert "pantry-sal0" in [i[0] for i in typo]
+    spanish, _ = api_pages(sites_client, {"lat": lat, "lon": lon, "radius_km": 40, "search": "spanish shelter"})
+    everyone, _ = api_pages(sites_client, {"lat": lat, "lon": lon, "radius_km": 40, "search": "shelter"})
+    assert "spanish-sal0" in [i[0] for i in spanish] and len(spanish) < len(everyone)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"need": "shelter"},
+        {"intercept": "1", "status": "active"},
+        {"bbox": f"{SEATTLE[1] - 0.1},{SEATTLE[0] - 0.1},{SEATTLE[1] + 0.1},{SEATTLE[0] + 0.1}"},
+        {"language": "es"},
+    ],
+)
+def test_radius_search_with_filters_answers_as_the_service_ranking(
+    sites_client: Any, engine: Any, extra: dict[str, str]
+) -> None:
+    """With other filters too, the same page and total as the selection joined to the service-level
+    ranking (the way every search was answered before `search_site`)."""
+    lat, lon = offset(1, -1)
+    params = {"lat": lat, "lon": lon, "radius_km": 20, "search": "shelter", **extra}
+    items, totals = api_pages(sites_client, params)
+    q = DirectoryQuery(
+        search="shelter",
+        lat=lat,
+        lon=lon,
+        radius_m=20_000,
+        needs=("shelter",) if "need" in extra else (),
+        intercepts=(1,) if "intercept" in extra else (),
+        status=extra.get("status"),
+        languages=("es",) if "language" in extra else (),
+    )
+    if "bbox" in extra:
+        q = replace(q, bbox=BBox(*map(float, extra["bbox"].split(","))))
+    with Session(engine) as session:
+        selection = place_selection(q, PostgresSearch().ranking(session, "shelter"))
+        rows = session.execute(selection).all()
+    expected = [(r.id, round(float(r.distance_km), 4) if r.distance_km is not None else None, r.reach) for r in rows]
+    assert items == expected and expected
+    assert set(totals) == {len(expected)}
+
+
+def test_search_sites_follow_moves_renames_and_removals(sites_catalog: list[ServiceSpec], engine: Any) -> None:
+    """A building written with one service moves every service's row there; a rename reaches the
+    row; a removed place leaves none. Checked against the definition, over the whole catalog."""
+    definition = text("""
+        SELECT sal.id, sal.service_id, sal.location_id, l.geog::text, s.name, s.search_vector::text, s.search_text
+        FROM service_at_location sal JOIN location l ON l.id = sal.location_id JOIN service s ON s.id = sal.service_id
+        WHERE l.geog IS NOT NULL
+        EXCEPT
+        SELECT id, service_id, location_id, geog::text, service_name, search_vector::text, search_text
+        FROM search_site""")
+    reverse = text("""
+        SELECT id, service_id, location_id, geog::text, service_name, search_vector::text, search_text
+        FROM search_site
+        EXCEPT
+        SELECT sal.id, sal.service_id, sal.location_id, l.geog::text, s.name, s.search_vector::text, s.search_text
+        FROM service_at_location sal JOIN location l ON l.id = sal.location_id
+        JOIN service s ON s.id = sal.service_id""")
+    with Session(engine) as session:
+        assert session.execute(definition).all() == [] and session.execute(reverse).all() == []
+        # tie-b moves into tie-a's building, which then moves; only tie-a is written.
+        session.execute(text("UPDATE service_at_location SET location_id = 'tie-a-loc0' WHERE id = 'tie-b-sal0'"))
+        refresh_services(session, ["tie-b"])
+        session.execute(
+            text(
+                "UPDATE location SET geog = ST_SetSRID(ST_MakePoint(-122.2, 47.7), 4326)::geography "
+                "WHERE id = 'tie-a-loc0'"
+            )
+        )
+        session.execute(text("UPDATE service SET name = 'Bravo Shelter North' WHERE id = 'tie-a'"))
+        session.execute(text("DELETE FROM service_at_location WHERE id = 'pantry-sal0'"))
+        refresh_services(session, ["tie-a"])
+        assert session.execute(definition).all() == [] and session.execute(reverse).all() == []
+        moved = session.execute(
+            text(
+                "SELECT id, ST_X(geog::geometry), service_name FROM search_site "
+                "WHERE id IN ('tie-a-sal0', 'tie-b-sal0') ORDER BY id"
+            )
+        ).all()
+        assert [(r[0], round(r[1], 4), r[2]) for r in moved] == [
+            ("tie-a-sal0", -122.2, "Bravo Shelter North"),
+            ("tie-b-sal0", -122.2, "Alpha Shelter"),
+        ]
+        session.rollback()
+
+
+def test_one_gist_index_serves_the_radius_and_the_words(sites_catalog: list[ServiceSpec], engine: Any) -> None:
+    """The radius and both kinds of match (full text, trigram typo) are conditions of the index scan,
+    so a place is read only when it matches; the catalog here is small, so the planner is told not
+    to prefer a sequential scan it would pick for a few thousand rows."""
+    lat, lon = offset(0, 0)
+    q = DirectoryQuery(search="shelter", lat=lat, lon=lon, radius_m=10_000)
+    with Session(engine) as session:
+        selection = searched_place_selection(q, PostgresSearch().site_search(session, "shelter"))
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        compiled = selection.compile(bind=engine)
+        plan = "\n".join(
+            r[0] for r in session.connection().exec_driver_sql("EXPLAIN " + str(compiled), compiled.params).all()
+        )
+    scans = [line for line in plan.splitlines() if "ix_search_site_geog_text" in line]
+    assert scans, plan
+    conditions = [line for line in plan.splitlines() if "Index Cond" in line and "geog &&" in line]
+    assert any("search_vector @@" in c for c in conditions), plan
+    assert any("search_text %>" in c for c in conditions), plan
+
+
+def test_a_search_without_units_keeps_every_place_in_the_radius(sites_client: Any, engine: Any) -> None:
+    """Only a language word ("spanish"): no words to match, the language filter decides."""
+    lat, lon = offset(0, 0)
+    items, totals = api_pages(sites_client, {"lat": lat, "lon": lon, "radius_km": 40, "search": "spanish"})
+    with Session(engine) as session:
+        expected = reference(session, "spanish", lat, lon, 40_000)
+    assert items == expected and totals[0] == len(expected)
