@@ -9,6 +9,7 @@ of one import, which is how a location or organization shared by many services i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -363,6 +364,12 @@ def geojson_wkt(extent: str) -> str:
     return "SRID=4326;" + geometry.wkt
 
 
+@functools.cache
+def _contact_columns(model: type[Any]) -> tuple[str, ...]:
+    """The email and web address fields a model declares, in the order they are checked."""
+    return tuple(c for c in (*EMAIL_COLUMNS, *URL_COLUMNS) if c in model.model_fields)
+
+
 class _Normalizer:
     def __init__(self, service: Service) -> None:
         self.service = service
@@ -381,8 +388,9 @@ class _Normalizer:
 
     def check_contacts(self, entity: str, record: Any, path: str) -> None:
         """An email or web address HSDS would reject is kept as given, with a warning naming it."""
-        for column in (*EMAIL_COLUMNS, *URL_COLUMNS):
-            value = getattr(record, column, None) if column in type(record).model_fields else None
+        values = record.__dict__  # declared fields (see _pick); an extra key of that name is not one
+        for column in _contact_columns(type(record)):
+            value = values.get(column)
             if not isinstance(value, str) or not value.strip():
                 continue
             if column in EMAIL_COLUMNS and not looks_like_email(value):
