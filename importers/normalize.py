@@ -25,6 +25,7 @@ from catalog.hsds_face import WELL_KNOWN_UNITS as _WELL_KNOWN_UNITS
 from catalog.hsds_face import taxonomy_description, unit_key
 from importers.models import (
     Attribute,
+    HSDSRecord,
     Language,
     Location,
     Organization,
@@ -365,7 +366,7 @@ def geojson_wkt(extent: str) -> str:
 
 
 @functools.cache
-def _contact_columns(model: type[Any]) -> tuple[str, ...]:
+def _contact_columns(model: type[HSDSRecord]) -> tuple[str, ...]:
     """The email and web address fields a model declares, in the order they are checked."""
     return tuple(c for c in (*EMAIL_COLUMNS, *URL_COLUMNS) if c in model.model_fields)
 
@@ -389,7 +390,8 @@ class _Normalizer:
     def check_contacts(self, entity: str, record: Any, path: str) -> None:
         """An email or web address HSDS would reject is kept as given, with a warning naming it."""
         values = record.__dict__  # declared fields (see _pick); an extra key of that name is not one
-        for column in _contact_columns(type(record)):
+        model: type[HSDSRecord] = type(record)
+        for column in _contact_columns(model):
             value = values.get(column)
             if not isinstance(value, str) or not value.strip():
                 continue
