@@ -59,7 +59,8 @@ def search_document_lateral(service: str) -> tuple[str, tuple[str, str]]:
         "CROSS JOIN LATERAL (SELECT "
         f"(SELECT o.name FROM organization o WHERE o.id = {service}.organization_id) AS organization, "
         f"(SELECT {SEARCH_WORDS_SQL} {SEARCH_WORDS_FROM} AND a.link_id = {service}.id) AS words"
-        ") AS search_parts"
+        # OFFSET 0 keeps the subquery whole: pulled up, each part was looked up once per use (twice).
+        " OFFSET 0) AS search_parts"
     )
     return lateral, search_document_sql(service, "search_parts.words", "search_parts.organization")
 
