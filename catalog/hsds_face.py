@@ -14,6 +14,7 @@ text, as the scenario files write it) is given the profile's description or a pl
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any, Final
 
@@ -39,9 +40,15 @@ def is_uuid(value: str) -> bool:
     return True
 
 
+# Every capacity of an import asks for the same few codes: a pure function, so remembered.
+@functools.lru_cache(maxsize=1024)
 def unit_uuid(key: str) -> str:
     """The HSDS id of a catalog unit key: the key itself when it is a UUID, else its stable uuid5."""
     return key if is_uuid(key) else str(uuid.uuid5(UNIT_NAMESPACE, key))
+
+
+# The well-known codes by the UUID that stands for each (they are distinct).
+_WELL_KNOWN_BY_UUID: Final = {unit_uuid(code): code for code in WELL_KNOWN_UNITS}
 
 
 def unit_object(row: dict[str, Any]) -> dict[str, Any]:
@@ -61,10 +68,7 @@ def unit_key(unit_id: str, identifier: str | None = None) -> str:
     """The catalog key of an HSDS unit id: the code its UUID stands for, a code as given, else the id."""
     if identifier and unit_id == unit_uuid(identifier):
         return identifier
-    for code in WELL_KNOWN_UNITS:
-        if unit_id == unit_uuid(code):
-            return code
-    return unit_id
+    return _WELL_KNOWN_BY_UUID.get(unit_id, unit_id)
 
 
 def taxonomy_description(name: str | None, description: str | None) -> str:

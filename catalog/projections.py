@@ -24,28 +24,62 @@ from matcher.vocabulary import (
 # The search document: name weighs most, then alternate name and taxonomy terms (so "detox" finds a
 # service tagged "withdrawal management (detox)"), then the organization, then the description.
 # Accents are folded (`unaccent`) as the search folds the query, so "senora" finds "Señora".
+# One expression, two query shapes: the refresh below (services already stored) and the import's
+# service insert (importers/pipeline.py), which writes the document with the row instead of
+# rewriting every row it has just inserted. `{s}` is the service row, `{words}` the words of its
+# taxonomy terms (`SEARCH_WORDS_SQL`), `{organization}` its organization's name.
+_SEARCH_VECTOR = """
+           setweight(to_tsvector('english', unaccent(coalesce({s}.name, ''))), 'A') ||
+           setweight(to_tsvector('english', unaccent(coalesce({s}.alternate_name, '') || ' ' ||
+                     replace(coalesce({words}, ''), '_', ' '))), 'B') ||
+           setweight(to_tsvector('english', unaccent(coalesce({organization}, ''))), 'C') ||
+           setweight(to_tsvector('english', unaccent(coalesce({s}.description, ''))), 'D')"""
+_SEARCH_TEXT = """
+           lower(unaccent(concat_ws(' ', {s}.name, {s}.alternate_name,
+                                    replace(coalesce({words}, ''), '_', ' '), {organization})))"""
+# The words a service's taxonomy terms add (eligibility terms aside): from attribute `a` and term `t`.
+SEARCH_WORDS_SQL = "string_agg(DISTINCT coalesce(t.name, '') || ' ' || coalesce(t.code, ''), ' ')"
+SEARCH_WORDS_FROM = (
+    "FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id "
+    "WHERE a.link_entity = 'service' AND coalesce(t.profile, '') <> :elig"
+)
+
+
+def search_document_sql(service: str, words: str, organization: str) -> tuple[str, str]:
+    """The SQL of (search_vector, search_text) for the service row aliased `service`."""
+    parts = {"s": service, "words": words, "organization": organization}
+    return _SEARCH_VECTOR.format(**parts), _SEARCH_TEXT.format(**parts)
+
+
+def search_document_lateral(service: str) -> tuple[str, tuple[str, str]]:
+    """For an `INSERT ... SELECT` of service rows aliased `service`: the LATERAL join that gathers the
+    words of their terms and their organization's name (one row per service, so the rows keep their
+    order), and the (search_vector, search_text) expressions over it. Binds `:elig`."""
+    lateral = (
+        "CROSS JOIN LATERAL (SELECT "
+        f"(SELECT o.name FROM organization o WHERE o.id = {service}.organization_id) AS organization, "
+        f"(SELECT {SEARCH_WORDS_SQL} {SEARCH_WORDS_FROM} AND a.link_id = {service}.id) AS words"
+        # OFFSET 0 keeps the subquery whole: pulled up, each part was looked up once per use (twice).
+        " OFFSET 0) AS search_parts"
+    )
+    return lateral, search_document_sql(service, "search_parts.words", "search_parts.organization")
+
+
+_VECTOR_OF_DOCS, _TEXT_OF_DOCS = search_document_sql("s", "terms.words", "o.name")
 # The ids come in as a set joined by key (never `= ANY(:ids)` re-evaluated inside a join): with a
 # freshly loaded table and no statistics yet, the planner once chose a nested loop that checked the
 # whole id array for every pair of rows, and a 3,000-service refresh ran for hours.
-_REFRESH_SEARCH = text("""
+_REFRESH_SEARCH = text(f"""
 WITH ids AS (
     SELECT DISTINCT unnest(CAST(:ids AS text[])) AS id
 ), terms AS (
-    SELECT a.link_id AS service_id,
-           string_agg(DISTINCT coalesce(t.name, '') || ' ' || coalesce(t.code, ''), ' ') AS words
+    SELECT a.link_id AS service_id, {SEARCH_WORDS_SQL} AS words
     FROM ids JOIN attribute a ON a.link_id = ids.id AND a.link_entity = 'service'
     JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
     WHERE coalesce(t.profile, '') <> :elig
     GROUP BY a.link_id
 ), docs AS (
-    SELECT s.id,
-           setweight(to_tsvector('english', unaccent(coalesce(s.name, ''))), 'A') ||
-           setweight(to_tsvector('english', unaccent(coalesce(s.alternate_name, '') || ' ' ||
-                     replace(coalesce(terms.words, ''), '_', ' '))), 'B') ||
-           setweight(to_tsvector('english', unaccent(coalesce(o.name, ''))), 'C') ||
-           setweight(to_tsvector('english', unaccent(coalesce(s.description, ''))), 'D') AS search_vector,
-           lower(unaccent(concat_ws(' ', s.name, s.alternate_name,
-                                    replace(coalesce(terms.words, ''), '_', ' '), o.name)))
+    SELECT s.id,{_VECTOR_OF_DOCS} AS search_vector,{_TEXT_OF_DOCS}
                AS search_text
     FROM ids JOIN service s ON s.id = ids.id
     JOIN organization o ON o.id = s.organization_id
@@ -203,13 +237,16 @@ def resolve_term_profiles(session: Session, term_ids: Sequence[str] | None = Non
     )
 
 
-def refresh_services(session: Session, service_ids: Sequence[str]) -> None:
+def refresh_services(session: Session, service_ids: Sequence[str], *, search_documents: bool = True) -> None:
     """Rebuilds the match sites, area sites, match profiles, search documents and search sites of these
-    services (and the match profiles and search sites of services sharing a place with them)."""
+    services (and the match profiles and search sites of services sharing a place with them).
+    `search_documents=False` is for a writer that has just written each service row with its document
+    (`search_document_lateral`), after its terms, attributes and organization."""
     ids = list(dict.fromkeys(service_ids))
     if not ids:
         return
-    session.execute(_REFRESH_SEARCH, {"ids": ids, "elig": ELIGIBILITY_TAXONOMY})
+    if search_documents:
+        session.execute(_REFRESH_SEARCH, {"ids": ids, "elig": ELIGIBILITY_TAXONOMY})
     session.execute(_DELETE_SITES, {"ids": ids})
     session.execute(_INSERT_SITES, {"ids": ids, "needs": NEEDS_TAXONOMY})
     session.execute(_DELETE_AREAS, {"ids": ids})
@@ -225,4 +262,10 @@ def refresh_services(session: Session, service_ids: Sequence[str]) -> None:
     session.execute(text("INSERT INTO search_outbox (service_id) SELECT unnest(CAST(:ids AS text[]))"), {"ids": ids})
 
 
-__all__ = ["refresh_services", "resolve_term_profiles", "INTERCEPT_TAXONOMY"]
+__all__ = [
+    "ELIGIBILITY_TAXONOMY",
+    "INTERCEPT_TAXONOMY",
+    "refresh_services",
+    "resolve_term_profiles",
+    "search_document_lateral",
+]

@@ -13,7 +13,8 @@ import json
 import queue
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -203,6 +204,17 @@ class ImportWriter:
             raise failure
 
 
+@dataclass(frozen=True)
+class DerivedColumns:
+    """Columns computed in SQL from each staged row (aliased `incoming`) as it is inserted: `joins` may add
+    LATERAL joins over it (one row each, so the file's order is kept), `expressions` give the values."""
+
+    columns: tuple[str, ...]
+    expressions: tuple[str, ...]
+    joins: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
 def insert_rows(
     writer: ImportWriter,
     table: str,
@@ -210,6 +222,7 @@ def insert_rows(
     *,
     on_conflict: str = "error",
     conflict_sql: str | None = None,
+    derived: DerivedColumns | None = None,
 ) -> None:
     """Bulk INSERT by COPY: straight into the table, or into a text staging table then INSERT ... SELECT.
 
@@ -225,15 +238,16 @@ def insert_rows(
     casts = [_cast(tbl.c[c]) for c in columns]
     fields: list[Callable[[Any], str]] = [_copy_json if conv is _as_json else _copy_text for _, conv in casts]
     quoted = [f'"{c}"' for c in columns]
+    written = quoted + [f'"{c}"' for c in (derived.columns if derived else ())]
     if conflict_sql is None:
         if on_conflict == "update":
-            sets = ", ".join(f"{q} = EXCLUDED.{q}" for c, q in zip(columns, quoted, strict=True) if c != "id")
+            sets = ", ".join(f"{q} = EXCLUDED.{q}" for q in written if q != '"id"')
             conflict_sql = f"ON CONFLICT (id) DO UPDATE SET {sets}"
         elif on_conflict == "nothing":
             conflict_sql = "ON CONFLICT (id) DO NOTHING"
         else:
             conflict_sql = ""
-    if not conflict_sql and all(type(tbl.c[c].type).__name__ in _DIRECT_COPY_KINDS for c in columns):
+    if not conflict_sql and not derived and all(type(tbl.c[c].type).__name__ in _DIRECT_COPY_KINDS for c in columns):
         writer.copy(f'"{tbl.name}" ({", ".join(quoted)})', _copy_payload(columns, fields, rows))
         return
     # One staging table per width, kept for the connection's life and emptied before each use:
@@ -248,6 +262,18 @@ def insert_rows(
     writer.copy(stage, _copy_payload(columns, fields, rows))
     selects = ", ".join(cast[0].format(f"s.{a}") for a, cast in zip(aliases, casts, strict=True))
     # A just-emptied table is read in the order it was written, so rows are stored as the file lists them.
-    writer.execute(f'INSERT INTO "{tbl.name}" ({", ".join(quoted)}) SELECT {selects} FROM {stage} AS s {conflict_sql}')
+    source = f"SELECT {selects} FROM {stage} AS s"
+    if derived is None:
+        writer.execute(f'INSERT INTO "{tbl.name}" ({", ".join(quoted)}) {source} {conflict_sql}')
+    else:
+        named = ", ".join(
+            f"{cast[0].format(f's.{a}')} AS {q}" for a, q, cast in zip(aliases, quoted, casts, strict=True)
+        )
+        writer.execute(
+            f'INSERT INTO "{tbl.name}" ({", ".join(written)}) '
+            f"SELECT incoming.*, {', '.join(derived.expressions)} FROM (SELECT {named} FROM {stage} AS s) AS incoming "
+            f"{derived.joins} {conflict_sql}",
+            dict(derived.params),
+        )
     if len(rows) > BATCH_ROWS:
         writer.script(f"TRUNCATE {stage}")  # a large stage's files are not kept until the next import

@@ -9,6 +9,7 @@ of one import, which is how a location or organization shared by many services i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -24,6 +25,7 @@ from catalog.hsds_face import WELL_KNOWN_UNITS as _WELL_KNOWN_UNITS
 from catalog.hsds_face import taxonomy_description, unit_key
 from importers.models import (
     Attribute,
+    HSDSRecord,
     Language,
     Location,
     Organization,
@@ -363,6 +365,12 @@ def geojson_wkt(extent: str) -> str:
     return "SRID=4326;" + geometry.wkt
 
 
+@functools.cache
+def _contact_columns(model: type[HSDSRecord]) -> tuple[str, ...]:
+    """The email and web address fields a model declares, in the order they are checked."""
+    return tuple(c for c in (*EMAIL_COLUMNS, *URL_COLUMNS) if c in model.model_fields)
+
+
 class _Normalizer:
     def __init__(self, service: Service) -> None:
         self.service = service
@@ -381,8 +389,10 @@ class _Normalizer:
 
     def check_contacts(self, entity: str, record: Any, path: str) -> None:
         """An email or web address HSDS would reject is kept as given, with a warning naming it."""
-        for column in (*EMAIL_COLUMNS, *URL_COLUMNS):
-            value = getattr(record, column, None) if column in type(record).model_fields else None
+        values = record.__dict__  # declared fields (see _pick); an extra key of that name is not one
+        model: type[HSDSRecord] = type(record)
+        for column in _contact_columns(model):
+            value = values.get(column)
             if not isinstance(value, str) or not value.strip():
                 continue
             if column in EMAIL_COLUMNS and not looks_like_email(value):

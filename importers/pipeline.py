@@ -25,9 +25,14 @@ from sqlalchemy.orm import Session
 
 from catalog import tables as t
 from catalog.id_sets import in_ids
-from catalog.projections import refresh_services, resolve_term_profiles
+from catalog.projections import (
+    ELIGIBILITY_TAXONOMY,
+    refresh_services,
+    resolve_term_profiles,
+    search_document_lateral,
+)
 from divert.errors import ImportFailed
-from importers.copy_writer import ImportWriter, chunks, insert_rows, text_array
+from importers.copy_writer import DerivedColumns, ImportWriter, chunks, insert_rows, text_array
 from importers.gc_pause import cyclic_gc_paused
 from importers.normalize import CHILD_TABLES, LIVE_CAPACITY_COLUMNS, TABLES, DocumentRows
 from importers.provenance import insert_source_records, previous_documents, write_metadata
@@ -282,6 +287,8 @@ def _write_rows(
         insert_rows(writer, table, real, on_conflict="update")
         insert_rows(writer, table, made_up, on_conflict="nothing")
     insert_rows(writer, "taxonomy_term", rows["taxonomy_term"], on_conflict="update")
+    term_ids = [r["id"] for r in rows["taxonomy_term"]]
+    writer.submit(functools.partial(resolve_term_profiles, writer.session, term_ids))
 
     # The children of every written service and shared object are replaced by what the file says.
     ids = {
@@ -290,33 +297,57 @@ def _write_rows(
         "organizations": [r["id"] for r in rows["organization"]],
     }
     new_ids = {table: [r["id"] for r in rows[table]] for table in CHILD_TABLES}
-    # Pools dropped from a service's document go; pools kept are upserted so holds and history stay.
-    capacity_ids = [r["id"] for r in rows["service_capacity"]]
+    id_literals = {k: text_array(v) for k, v in ids.items()}
+
+    def replace_children(tables: tuple[str, ...]) -> None:
+        for sql, table in _CHILD_DELETES:
+            if table in tables:
+                params: dict[str, Any] = {k: v for k, v in id_literals.items() if f":{k} " in sql}
+                params["ids"] = text_array(new_ids[table])
+                writer.execute(sql, params)
+
+    # Attributes (no foreign key to the service) go before the services, with the terms' profiles
+    # resolved: each service row is then written with its search document, instead of every row
+    # just inserted being written a second time by the projection refresh.
+    replace_children(("attribute",))
+    insert_rows(writer, "attribute", rows["attribute"])
     now = datetime.now().astimezone()
     for r in rows["service"]:
         r["content_hash"] = hashes[r["id"]]
         r["last_modified"] = now
-    insert_rows(writer, "service", rows["service"], on_conflict="update")
-    id_literals = {k: text_array(v) for k, v in ids.items()}
-    for sql, table in _CHILD_DELETES:
-        params: dict[str, Any] = {k: v for k, v in id_literals.items() if f":{k} " in sql}
-        params["ids"] = text_array(new_ids[table])
-        writer.execute(sql, params)
+    insert_rows(writer, "service", rows["service"], on_conflict="update", derived=_SEARCH_DOCUMENT)
+
+    other_children = tuple(table for table in CHILD_TABLES if table != "attribute")
+    replace_children(other_children)
+    # Pools dropped from a service's document go; pools kept are upserted so holds and history stay.
+    capacity_ids = [r["id"] for r in rows["service_capacity"]]
     writer.execute(
         "DELETE FROM service_capacity WHERE service_id = ANY(CAST(:services AS text[])) "
         "AND NOT id = ANY(CAST(:keep AS text[]))",
         {"services": id_literals["services"], "keep": text_array(capacity_ids)},
     )
-    for table in CHILD_TABLES:
+    for table in other_children:
         insert_rows(writer, table, rows[table])
     _write_capacities(writer, rows["service_capacity"], stored_capacity, actor=actor)
     # The projections read only catalog rows written above; while the database rebuilds them, this
     # thread builds the provenance rows.
-    term_ids = [r["id"] for r in rows["taxonomy_term"]]
-    writer.submit(functools.partial(resolve_term_profiles, writer.session, term_ids))
-    writer.submit(functools.partial(refresh_services, writer.session, service_ids))
+    writer.submit(functools.partial(refresh_services, writer.session, service_ids, search_documents=False))
     write_metadata(writer, docs, before, updated_ids, actor=actor)
     insert_source_records(writer, docs, source)
+
+
+def _search_document() -> DerivedColumns:
+    joins, (vector, text) = search_document_lateral("incoming")
+    return DerivedColumns(
+        columns=("search_vector", "search_text"),
+        expressions=(vector, text),
+        joins=joins,
+        params={"elig": ELIGIBILITY_TAXONOMY},
+    )
+
+
+# The service row's search document (catalog/projections.py), computed as the row is inserted.
+_SEARCH_DOCUMENT = _search_document()
 
 
 def _write_capacities(
