@@ -24,6 +24,9 @@ _FINGERPRINTS = {
     "gap_site": "SELECT service_id, location_id, need, intercept, cell, low_barrier, barrier FROM gap_site",
     "gap_cell": "SELECT * FROM gap_cell",
     "location_cell": "SELECT * FROM location_cell",
+    # The directory's search rows copy the service's document: written after it, they must match it.
+    "search_site": "SELECT id, service_id, location_id, geog::text, service_name, search_vector::text, search_text "
+    "FROM search_site",
 }
 
 
