@@ -262,8 +262,8 @@ _HAS_AREAS = text("""
 SELECT EXISTS (SELECT 1 FROM service_area WHERE service_id = ANY(:ids) AND geog IS NOT NULL)
     OR EXISTS (SELECT 1 FROM gap_cover WHERE service_id = ANY(:ids))
 """)
+_FORGET_SERVICES = text("DELETE FROM gap_cover WHERE service_id = ANY(:ids)")
 _REPROBE_SERVICES = text("""
-WITH gone AS (DELETE FROM gap_cover WHERE service_id = ANY(:ids))
 INSERT INTO gap_cover (cell, service_id)
 SELECT DISTINCT c.cell, sa.service_id
 FROM service_area sa JOIN gap_cover_cell c ON ST_Covers(sa.geog, c.centre)
@@ -293,4 +293,5 @@ def refresh_gap_cover(session: Session, service_ids: Sequence[str]) -> None:
     if not session.execute(_HAS_AREAS, {"ids": ids}).scalar():
         return
     session.execute(_LOCK_COVER, {"key": COVER_LOCK})
+    session.execute(_FORGET_SERVICES, {"ids": ids})  # apart: a statement does not see its own CTE's deletes
     session.execute(_REPROBE_SERVICES, {"ids": ids})
