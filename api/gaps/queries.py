@@ -310,6 +310,10 @@ _TARGET_R7_CENTRES: Final = """
                 CAST(:lons AS float8[])) AS t(area, cell, lat, lon)"""
 _REACHED_BY_COVER: Final = """
     SELECT t.area, gc.service_id FROM target t JOIN gap_cover gc ON gc.cell = t.cell
+    -- Only services reaching by area for the asked needs and intercepts (the rest meet no area_site
+    -- row below): a national page's cells are covered ~18 times each, mostly by other needs' services.
+    WHERE gc.service_id IN (SELECT g.service_id FROM gap_site g WHERE g.cell IS NULL
+                            AND g.need = ANY(:needs) AND g.intercept = ANY(:intercepts))
     UNION
     SELECT t.area, sa.service_id
     FROM (SELECT * FROM target t WHERE NOT EXISTS (SELECT 1 FROM gap_cover_cell c WHERE c.cell = t.cell)
@@ -394,6 +398,15 @@ FROM unnest(CAST(:cells AS text[]), CAST(:lats AS float8[]), CAST(:lons AS float
 JOIN named_area na ON ST_Intersects(na.geog, CAST(ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS geography))
 """)
 
+# At resolution 7, each demand key with whether its cell has a site for the need and intercept (an
+# index-only probe of gap_cell per key, in the same statement: demand keys without one are rows of their own).
+_DEMAND_BY_R7_CELL: Final = f"""
+WITH d AS MATERIALIZED ({_DEMAND_BY_CELL})
+SELECT d.area, d.need, d.intercept, d.reason, d.events,
+       EXISTS (SELECT 1 FROM gap_cell g WHERE g.intercept = d.intercept AND g.need = d.need AND g.cell = d.area
+               AND g.sites > 0) AS sited
+FROM d
+"""
 _DEMAND_STATEMENTS: Final = {"cells": _DEMAND_BY_CELL, "raw_cells": _DEMAND_BY_RAW_CELL, "region": _DEMAND_IN_REGION}
 
 
@@ -712,6 +725,22 @@ def demand_rows(
         "cell_pattern": VALID_CELL_PATTERN,
     }
     return [DemandRow(area_key(r[0]), *r[1:]) for r in session.execute(text(statement), params).all()]
+
+
+def r7_demand_rows(
+    session: Session, *, needs: Sequence[str], intercepts: Sequence[int], start: datetime, end: datetime
+) -> list[tuple[DemandRow, bool]]:
+    """Gap events in [start, end) by res-7 cell × need × intercept × reason, each with whether its cell
+    has a site for the need and intercept."""
+    params = {
+        **_base_params(needs, intercepts),
+        "start": start,
+        "end": end,
+        "resolution": CACHE_RESOLUTION,
+        "cell_pattern": VALID_CELL_PATTERN,
+    }
+    rows = session.execute(text(_DEMAND_BY_R7_CELL), params).all()
+    return [(DemandRow(area_key(r[0]), r[1], r[2], r[3], r[4]), r[5]) for r in rows]
 
 
 def named_areas_of_points(

@@ -195,6 +195,16 @@ def _cell_demand(session: Session, query: GapQuery, resolution: int) -> dict[Key
     )
 
 
+def _r7_demand(session: Session, query: GapQuery) -> tuple[dict[Key, dict[str, int]], list[Key]]:
+    """Demand by res-7 key, and the keys among them with no site (rows of their own), in one statement."""
+    rows = queries.r7_demand_rows(
+        session, needs=query.needs, intercepts=query.intercepts, start=query.window.start, end=query.window.end
+    )
+    demand = _demand_by_key(r for r, _ in rows)
+    unsited = list({(r.area, r.need, r.intercept): None for r, sited in rows if not sited})
+    return demand, unsited
+
+
 def _demand_only_keys(session: Session, demand: dict[Key, dict[str, int]]) -> list[Key]:
     """The demand keys with no site for their need and intercept in their cell (rows of their own)."""
     keys = list(demand)
@@ -206,12 +216,16 @@ def _cell_map_page(session: Session, query: GapQuery, at: datetime, common: dict
     """One page of a cell map at resolution 7 or coarser, from the gap_site projection: the row keys
     are counted and the page's keys listed off its (intercept, need, cell) index, and supply is
     summed only for the page's cells and their neighbour rings (what reach needs)."""
-    demand = _cell_demand(session, query, resolution)
+    if resolution == cells.CACHE_RESOLUTION:
+        demand, unsited = _r7_demand(session, query)
+    else:
+        demand = _cell_demand(session, query, resolution)
+        unsited = _demand_only_keys(session, demand)
     per_block = queries.supply_area_counts(
         session, needs=query.needs, intercepts=query.intercepts, resolution=resolution
     )
     demand_only: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for area, need, intercept in _demand_only_keys(session, demand):
+    for area, need, intercept in unsited:
         demand_only[(intercept, need)].append(area)
     blocks = sorted(per_block.keys() | demand_only.keys())
     total_rows = sum(per_block.values()) + sum(len(v) for v in demand_only.values())
