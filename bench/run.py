@@ -46,6 +46,7 @@ CAPACITY_BATCH: Final = 500
 CAPACITY_BATCHES: Final = 10
 SEARCH_REQUESTS: Final = 300
 GAP_REQUESTS: Final = 5
+GAP_SIM_REQUESTS: Final = 3  # the SIM table judges every area of the region: seconds each at 1M
 
 Echo = Callable[[str], None]
 
@@ -557,6 +558,14 @@ def measure_scale(url: str, scale: str, options: BenchOptions, echo: Echo) -> di
             out["gaps"] = drive(base, 1, jobs[1:]).summary()
         else:
             out["notes"].append("gap map not measured: /v1/gaps is not in the app yet")
+
+        if ("GET", "/v1/gaps/sim") in paths:
+            echo(f"[{scale}] SIM table")
+            jobs = [lambda c: c.get("/v1/gaps/sim", headers=headers)] * (GAP_SIM_REQUESTS + 1)
+            drive(base, 1, jobs[:1])
+            out["gaps_sim"] = drive(base, 1, jobs[1:]).summary()
+        else:
+            out["notes"].append("SIM table not measured: /v1/gaps/sim is not in the app yet")
 
         if options.soak and ("POST", "/v1/match") in paths:
             echo(f"[{scale}] soak: {options.soak_rate:g} matches/s for {options.soak_seconds:g} s")

@@ -128,12 +128,15 @@ WITH k AS MATERIALIZED (
     SELECT * FROM unnest(CAST(:k_intercepts AS integer[]), CAST(:k_needs AS text[]), CAST(:k_cells AS bigint[]))
         AS k(intercept, need, cell)
 ), site_pool AS MATERIALIZED (
-    SELECT g.intercept, g.need, g.cell, g.service_id, g.low_barrier, g.barrier, p.id AS pool_id
-    FROM k JOIN gap_site g ON g.intercept = k.intercept AND g.need = k.need AND g.cell = k.cell
+    -- Every key, with no site (all NULL) when it has none left: the aggregate below then has a row for
+    -- every key and the update joins only it (a join of the keys to the aggregate was planned as a
+    -- nested loop re-aggregating per key: 19 s for 1,000 services).
+    SELECT k.intercept, k.need, k.cell, g.service_id, g.low_barrier, g.barrier, p.id AS pool_id
+    FROM k LEFT JOIN gap_site g ON g.intercept = k.intercept AND g.need = k.need AND g.cell = k.cell
     LEFT JOIN service_capacity p ON p.service_id = g.service_id
       AND (lower(p.unit_id) <> 'bed' OR g.need = ANY(:bed_needs))
       AND (p.location_id IS NULL OR g.location_id IS NULL OR p.location_id = g.location_id)
-), rollup AS (
+), rollup AS MATERIALIZED (
     -- One row per (key, service, pool): a pool measuring two sites of its service here is one pool.
     SELECT intercept, need, cell,
            count(DISTINCT service_id) AS services,
@@ -149,14 +152,12 @@ WITH k AS MATERIALIZED (
     GROUP BY intercept, need, cell
 )
 UPDATE gap_cell c
--- A key left with no site has no rollup row: zeros and no pools.
-SET services = coalesce(r.services, 0), low_barrier_services = coalesce(r.low_barrier_services, 0),
-    untracked_services = coalesce(r.untracked_services, 0), barrier_services = coalesce(r.barrier_services, 0),
-    free_untracked_services = coalesce(r.free_untracked_services, 0),
-    pool_ids = coalesce(r.pool_ids, '{}'), pool_services = coalesce(r.pool_services, '{}'),
-    pool_barriers = coalesce(r.pool_barriers, '{}')
-FROM k LEFT JOIN rollup r ON r.intercept = k.intercept AND r.need = k.need AND r.cell = k.cell
-WHERE c.intercept = k.intercept AND c.need = k.need AND c.cell = k.cell
+SET services = r.services, low_barrier_services = r.low_barrier_services,
+    untracked_services = r.untracked_services, barrier_services = r.barrier_services,
+    free_untracked_services = r.free_untracked_services,
+    pool_ids = r.pool_ids, pool_services = r.pool_services, pool_barriers = r.pool_barriers
+FROM rollup r
+WHERE c.intercept = r.intercept AND c.need = r.need AND c.cell = r.cell
 """
 _CELL_SUPPLY = text(CELL_SUPPLY_SQL)
 
