@@ -524,9 +524,7 @@ class GapCell(Base):
     pool_services: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
     pool_barriers: Mapped[list[bool]] = mapped_column(ARRAY(Boolean), server_default=text("'{}'::boolean[]"))
     # The keys with sites, for counting and listing a map's rows by index-only scans (migration 0014).
-    __table_args__ = (
-        Index("ix_gap_cell_sited", "intercept", "need", "cell", postgresql_where=text("sites > 0")),
-    )
+    __table_args__ = (Index("ix_gap_cell_sited", "intercept", "need", "cell", postgresql_where=text("sites > 0")),)
 
 
 class GapCoverCell(Base):

@@ -368,7 +368,7 @@ def _covering(
     if not area_ids or not queries.has_service_areas(session):
         return {}
     ids, lats, lons = cells.centres(area_ids)
-    extra = {"cells": queries.int_array(int(cell, 16) for cell in ids)} if r7 else {}
+    extra: dict[str, Any] = {"cells": queries.int_array(int(cell, 16) for cell in ids)} if r7 else {}
     return _index(
         queries.area_service_rows(
             session,
