@@ -511,7 +511,7 @@ class GapCell(Base):
     cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     sites: Mapped[int] = mapped_column(Integer)
     barrier_sites: Mapped[int] = mapped_column(Integer, server_default=text("0"))  # of them, behind a barrier
-    # The supply roll-up of the key (migration 0014; catalog.gap_sites.refresh_cell_supply, in the same
+    # The supply roll-up of the key (migration 0015; catalog.gap_sites.refresh_cell_supply, in the same
     # transaction as the catalog write): the services counted as the map counts them, and the pools that
     # measure its sites (each once, with its service and that service's barrier flag). Pool state is
     # read live for these pools only.
@@ -523,13 +523,13 @@ class GapCell(Base):
     pool_ids: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
     pool_services: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
     pool_barriers: Mapped[list[bool]] = mapped_column(ARRAY(Boolean), server_default=text("'{}'::boolean[]"))
-    # The keys with sites, for counting and listing a map's rows by index-only scans (migration 0014).
+    # The keys with sites, for counting and listing a map's rows by index-only scans (migration 0015).
     __table_args__ = (Index("ix_gap_cell_sited", "intercept", "need", "cell", postgresql_where=text("sites > 0")),)
 
 
 class GapCoverCell(Base):
     """A res-7 cell whose service-area cover is kept in gap_cover (every cell that has had a gap_site
-    row), with its centre as the map tests it (migration 0014; catalog.gap_sites)."""
+    row), with its centre as the map tests it (migration 0015; catalog.gap_sites)."""
 
     __tablename__ = "gap_cover_cell"
     cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -11,8 +11,8 @@ The service-area probes (one GiST probe and point-in-polygon test per cell of th
 This revision fills the new columns and tables for an existing catalog (cell centres from h3 in
 Python: there is no h3 extension in PostgreSQL here).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 """
 
 import geoalchemy2
@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
