@@ -13,7 +13,10 @@ location: it counts in the region's totals (SIM table), never in a cell.
 
 `gap_cell` keeps how many gap_site rows each (intercept, need, cell) has, and how many of them are
 behind a barrier (rows at 0 stay, and are skipped), so the map counts and lists its row keys from ~1
-row per key instead of grouping every site.
+row per key instead of grouping every site. It also keeps each key's supply roll-up (the services as
+the map counts them, and which pools measure its sites), and `gap_cover` which service areas cover
+each known cell's centre: both recomputed here for the keys and services a refresh touches, so a
+res-7 page reads them and the live state of its own pools only (docs/gaps.md, "Round 5").
 
 There is no h3 extension in PostgreSQL here: a site's cell comes from the `location_cell` cache, and
 the refresh computes in Python the cells of the refreshed services' places that have none yet or have
@@ -189,10 +192,12 @@ def refresh_location_cells(session: Session, service_ids: Sequence[str] | None =
 
 
 def refresh_gap_sites(session: Session, service_ids: Sequence[str]) -> None:
-    """Rebuilds the gap_site rows of these services from their (already rebuilt) match sites.
+    """Rebuilds the gap_site rows of these services from their (already rebuilt) match sites, the
+    supply roll-up of every gap_cell key they had or have a site at, and their service-area cover.
 
-    Two statements whatever the number of services, plus one more when some of their places have no
-    current cell yet (computed in Python: h3 is not in the database)."""
+    A handful of statements whatever the number of services: one more when some of their places have
+    no current cell yet (computed in Python: h3 is not in the database), and the cover's only when
+    the services have or had service areas, or a key's cell is new."""
     ids = list(service_ids)
     refresh_location_cells(session, ids)
     touched = session.execute(
