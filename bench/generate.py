@@ -759,7 +759,7 @@ def _load(
             "TRUNCATE organization, service, location, address, service_at_location, language, "
             "schedule, service_area, attribute, service_capacity, capacity_report, hold, "
             "match_site, search_site, taxonomy_term, taxonomy, unit, need_mapping, gap_event, search_outbox, "
-            "source_record, metadata, service_report, phone, gap_cell CASCADE"
+            "source_record, metadata, service_report, phone, gap_cell, gap_cover, gap_cover_cell CASCADE"
         )
         for _table, name, _ddl in indexes:
             conn.execute(f'DROP INDEX IF EXISTS "{name}"')

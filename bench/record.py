@@ -22,6 +22,7 @@ ROWS: Final = (
     ("PUT /v1/capacity/{{id}}, 1 client", "capacity_single"),
     ("POST /v1/capacity, batches of {batch} (per report)", "capacity_batch"),
     ("GET /v1/gaps", "gaps"),
+    ("GET /v1/gaps/sim", "gaps_sim"),
 )
 
 
@@ -154,6 +155,12 @@ def _verdict_lines(s: dict[str, Any]) -> list[str]:
         p95, target = s["gaps"]["p95"], t.TARGET_GAPS_MS[scale]
         lines.append(
             f"- `/v1/gaps` first page p95 {cell(p95)} ms (target at {scale} ≤ {target:g}: "
+            f"{verdict(met(p95, target, at_most=True))})."
+        )
+    if "gaps_sim" in s and scale in t.TARGET_GAPS_SIM_MS:
+        p95, target = s["gaps_sim"]["p95"], t.TARGET_GAPS_SIM_MS[scale]
+        lines.append(
+            f"- `/v1/gaps/sim` p95 {cell(p95)} ms (target at {scale} ≤ {target:g}: "
             f"{verdict(met(p95, target, at_most=True))})."
         )
     if "search" in s and scale in t.TARGET_SEARCH_P95_MS:

@@ -13,4 +13,5 @@ TARGET_IMPORT_PER_S: Final = 5000.0  # in every round, not the median
 TARGET_CAPACITY_PER_S: Final = 10_000.0
 TARGET_CAPACITY_SINGLE_P95_MS: Final = 5.0
 TARGET_GAPS_MS: Final = {"100k": 300.0, "1m": 1000.0}  # /v1/gaps first page, p95
+TARGET_GAPS_SIM_MS: Final = {"1m": 2000.0}  # /v1/gaps/sim, p95
 TARGET_SEARCH_P95_MS: Final = {"1m": 30.0}

@@ -13,7 +13,10 @@ location: it counts in the region's totals (SIM table), never in a cell.
 
 `gap_cell` keeps how many gap_site rows each (intercept, need, cell) has, and how many of them are
 behind a barrier (rows at 0 stay, and are skipped), so the map counts and lists its row keys from ~1
-row per key instead of grouping every site.
+row per key instead of grouping every site. It also keeps each key's supply roll-up (the services as
+the map counts them, and which pools measure its sites), and `gap_cover` which service areas cover
+each known cell's centre: both recomputed here for the keys and services a refresh touches, so a
+res-7 page reads them and the live state of its own pools only (docs/gaps.md, "Round 5").
 
 There is no h3 extension in PostgreSQL here: a site's cell comes from the `location_cell` cache, and
 the refresh computes in Python the cells of the refreshed services' places that have none yet or have
@@ -30,7 +33,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from matcher.eligibility import FALSE_VALUES
-from matcher.vocabulary import ELIGIBILITY_TAXONOMY, HARM_REDUCTION_BARRIERS, INTERCEPT_TAXONOMY
+from matcher.vocabulary import BED_NEEDS, ELIGIBILITY_TAXONOMY, HARM_REDUCTION_BARRIERS, INTERCEPT_TAXONOMY
 
 CELL_RESOLUTION: Final = 7
 # Informational eligibility terms that make a service low-barrier for the map (CONTRACT §3.2).
@@ -101,17 +104,65 @@ WITH intercepts AS (
     WHERE ms.service_id = ANY(:ids) AND (ms.has_area OR lc.location_id IS NOT NULL)
     RETURNING intercept, need, cell, barrier
 ), delta AS (
+    -- Every key the services had or have a site at, even when its counts do not move: its supply
+    -- roll-up is recomputed next (refresh_cell_supply), and the upsert locks the row until commit.
     SELECT intercept, need, cell, sum(n) AS n, sum(CASE WHEN barrier THEN n ELSE 0 END) AS b
     FROM (SELECT intercept, need, cell, barrier, -1 AS n FROM gone WHERE cell IS NOT NULL
           UNION ALL
           SELECT intercept, need, cell, barrier, 1 FROM added WHERE cell IS NOT NULL) d
-    GROUP BY intercept, need, cell HAVING sum(n) <> 0 OR sum(CASE WHEN barrier THEN n ELSE 0 END) <> 0
+    GROUP BY intercept, need, cell
 )
 INSERT INTO gap_cell (intercept, need, cell, sites, barrier_sites)
 SELECT intercept, need, cell, n, b FROM delta ORDER BY intercept, need, cell
 ON CONFLICT (intercept, need, cell) DO UPDATE
 SET sites = gap_cell.sites + excluded.sites, barrier_sites = gap_cell.barrier_sites + excluded.barrier_sites
+RETURNING intercept, need, cell
 """)
+
+# The supply roll-up of some gap_cell keys, recomputed from gap_site and the pools' structure (which
+# pools measure which sites: matcher.capacity.pool_measures, as the map's live supply query joins
+# them). Per key: the service counts the map shows, and the distinct measuring pools with their
+# service and barrier flag. Pool *state* (units, freshness, holds) is not here: it changes by the
+# minute and with the clock, so the map reads it live for the pools of the rows it shows.
+# Run as its own statement after the keys are locked (READ COMMITTED: it then sees every transaction
+# that committed a change to these keys before the lock was granted, and any later one waits for it).
+CELL_SUPPLY_SQL: Final = """
+WITH k AS MATERIALIZED (
+    SELECT * FROM unnest(CAST(:k_intercepts AS integer[]), CAST(:k_needs AS text[]), CAST(:k_cells AS bigint[]))
+        AS k(intercept, need, cell)
+), site_pool AS MATERIALIZED (
+    -- Every key, with no site (all NULL) when it has none left: the aggregate below then has a row for
+    -- every key and the update joins only it (a join of the keys to the aggregate was planned as a
+    -- nested loop re-aggregating per key: 19 s for 1,000 services).
+    SELECT k.intercept, k.need, k.cell, g.service_id, g.low_barrier, g.barrier, p.id AS pool_id
+    FROM k LEFT JOIN gap_site g ON g.intercept = k.intercept AND g.need = k.need AND g.cell = k.cell
+    LEFT JOIN service_capacity p ON p.service_id = g.service_id
+      AND (lower(p.unit_id) <> 'bed' OR g.need = ANY(:bed_needs))
+      AND (p.location_id IS NULL OR g.location_id IS NULL OR p.location_id = g.location_id)
+), rollup AS MATERIALIZED (
+    -- One row per (key, service, pool): a pool measuring two sites of its service here is one pool.
+    SELECT intercept, need, cell,
+           count(DISTINCT service_id) AS services,
+           count(DISTINCT service_id) FILTER (WHERE low_barrier) AS low_barrier_services,
+           count(DISTINCT service_id) FILTER (WHERE pool_id IS NULL) AS untracked_services,
+           count(DISTINCT service_id) FILTER (WHERE barrier) AS barrier_services,
+           count(DISTINCT service_id) FILTER (WHERE pool_id IS NULL AND NOT barrier) AS free_untracked_services,
+           coalesce(array_agg(pool_id ORDER BY pool_id) FILTER (WHERE pool_id IS NOT NULL), '{}') AS pool_ids,
+           coalesce(array_agg(service_id ORDER BY pool_id) FILTER (WHERE pool_id IS NOT NULL), '{}')
+               AS pool_services,
+           coalesce(array_agg(barrier ORDER BY pool_id) FILTER (WHERE pool_id IS NOT NULL), '{}') AS pool_barriers
+    FROM (SELECT DISTINCT intercept, need, cell, service_id, pool_id, low_barrier, barrier FROM site_pool) d
+    GROUP BY intercept, need, cell
+)
+UPDATE gap_cell c
+SET services = r.services, low_barrier_services = r.low_barrier_services,
+    untracked_services = r.untracked_services, barrier_services = r.barrier_services,
+    free_untracked_services = r.free_untracked_services,
+    pool_ids = r.pool_ids, pool_services = r.pool_services, pool_barriers = r.pool_barriers
+FROM rollup r
+WHERE c.intercept = r.intercept AND c.need = r.need AND c.cell = r.cell
+"""
+_CELL_SUPPLY = text(CELL_SUPPLY_SQL)
 
 
 def cell_int(lat: float, lon: float, resolution: int = CELL_RESOLUTION) -> int:
@@ -141,13 +192,15 @@ def refresh_location_cells(session: Session, service_ids: Sequence[str] | None =
 
 
 def refresh_gap_sites(session: Session, service_ids: Sequence[str]) -> None:
-    """Rebuilds the gap_site rows of these services from their (already rebuilt) match sites.
+    """Rebuilds the gap_site rows of these services from their (already rebuilt) match sites, the
+    supply roll-up of every gap_cell key they had or have a site at, and their service-area cover.
 
-    Two statements whatever the number of services, plus one more when some of their places have no
-    current cell yet (computed in Python: h3 is not in the database)."""
+    A handful of statements whatever the number of services: one more when some of their places have
+    no current cell yet (computed in Python: h3 is not in the database), and the cover's only when
+    the services have or had service areas, or a key's cell is new."""
     ids = list(service_ids)
     refresh_location_cells(session, ids)
-    session.execute(
+    touched = session.execute(
         _REBUILD,
         {
             "ids": ids,
@@ -158,4 +211,93 @@ def refresh_gap_sites(session: Session, service_ids: Sequence[str]) -> None:
             "switched_off": sorted(FALSE_VALUES),
             "default_intercept": DEFAULT_INTERCEPT,
         },
+    ).all()
+    keys = [(k[0], k[1], k[2]) for k in touched]
+    refresh_cell_supply(session, keys)
+    refresh_gap_cover(session, ids)
+    add_cover_cells(session, sorted({k[2] for k in keys}))
+
+
+def refresh_cell_supply(session: Session, keys: Sequence[tuple[int, str, int]]) -> None:
+    """Recomputes the supply roll-up of these (intercept, need, cell) keys of gap_cell, whose rows the
+    caller has locked (see CELL_SUPPLY_SQL)."""
+    if not keys:
+        return
+    session.execute(
+        _CELL_SUPPLY,
+        {
+            "k_intercepts": [k[0] for k in keys],
+            "k_needs": [k[1] for k in keys],
+            "k_cells": [k[2] for k in keys],
+            "bed_needs": sorted(BED_NEEDS),
+        },
     )
+
+
+# Which service areas cover which res-7 cell centres (`gap_cover`), for the cells in `gap_cover_cell`
+# (every cell that has or had a gap_site row; a map probes any other cell live). A cell is covered
+# when a service area covers its centre (ST_Covers, point in polygon on the sphere), the test the map
+# made per request with one GiST probe per cell. Centres come from h3 in Python, written as the map
+# wrote them (ST_MakePoint(lon, lat) as geography).
+#
+# Two kinds of write change it: a service's areas (refresh_services re-probes the cells against them)
+# and a new cell (probed against every area). Each reads what the other writes, so both take one
+# transaction-level advisory lock first and probe after it (READ COMMITTED: a new snapshot), or a
+# cell and an area committed at once could both miss the pair.
+COVER_LOCK: Final = 0x6761_7063  # "gapc"
+_LOCK_COVER = text("SELECT pg_advisory_xact_lock(:key)")
+_NEW_COVER_CELLS = text("""
+SELECT DISTINCT k.cell FROM unnest(CAST(:cells AS bigint[])) AS k(cell)
+WHERE NOT EXISTS (SELECT 1 FROM gap_cover_cell c WHERE c.cell = k.cell)
+""")
+_ADD_COVER_CELLS = text("""
+WITH added AS (
+    INSERT INTO gap_cover_cell (cell, centre)
+    SELECT k.cell, CAST(ST_SetSRID(ST_MakePoint(k.lon, k.lat), 4326) AS geography)
+    FROM unnest(CAST(:cells AS bigint[]), CAST(:lats AS float8[]), CAST(:lons AS float8[])) AS k(cell, lat, lon)
+    ON CONFLICT (cell) DO NOTHING
+    RETURNING cell, centre
+)
+INSERT INTO gap_cover (cell, service_id)
+SELECT DISTINCT a.cell, sa.service_id
+FROM added a JOIN service_area sa ON ST_Covers(sa.geog, a.centre)
+WHERE sa.service_id IS NOT NULL
+ON CONFLICT DO NOTHING
+""")
+_HAS_AREAS = text("""
+SELECT EXISTS (SELECT 1 FROM service_area WHERE service_id = ANY(:ids) AND geog IS NOT NULL)
+    OR EXISTS (SELECT 1 FROM gap_cover WHERE service_id = ANY(:ids))
+""")
+_FORGET_SERVICES = text("DELETE FROM gap_cover WHERE service_id = ANY(:ids)")
+_REPROBE_SERVICES = text("""
+INSERT INTO gap_cover (cell, service_id)
+SELECT DISTINCT c.cell, sa.service_id
+FROM service_area sa JOIN gap_cover_cell c ON ST_Covers(sa.geog, c.centre)
+WHERE sa.service_id = ANY(:ids)
+""")
+
+
+def add_cover_cells(session: Session, cells: Sequence[int]) -> int:
+    """Probes the service areas for these res-7 cells not yet in gap_cover_cell; returns how many."""
+    new = list(session.execute(_NEW_COVER_CELLS, {"cells": list(cells)}).scalars())
+    if not new:
+        return 0
+    session.execute(_LOCK_COVER, {"key": COVER_LOCK})
+    for start in range(0, len(new), _FILL_BATCH):
+        batch = new[start : start + _FILL_BATCH]
+        centres = [h3.cell_to_latlng(format(cell, "x")) for cell in batch]
+        session.execute(
+            _ADD_COVER_CELLS,
+            {"cells": batch, "lats": [c[0] for c in centres], "lons": [c[1] for c in centres]},
+        )
+    return len(new)
+
+
+def refresh_gap_cover(session: Session, service_ids: Sequence[str]) -> None:
+    """Re-probes the known cells against these services' areas (when they have or had any)."""
+    ids = list(service_ids)
+    if not session.execute(_HAS_AREAS, {"ids": ids}).scalar():
+        return
+    session.execute(_LOCK_COVER, {"key": COVER_LOCK})
+    session.execute(_FORGET_SERVICES, {"ids": ids})  # apart: a statement does not see its own CTE's deletes
+    session.execute(_REPROBE_SERVICES, {"ids": ids})

@@ -511,6 +511,40 @@ class GapCell(Base):
     cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     sites: Mapped[int] = mapped_column(Integer)
     barrier_sites: Mapped[int] = mapped_column(Integer, server_default=text("0"))  # of them, behind a barrier
+    # The supply roll-up of the key (migration 0015; catalog.gap_sites.refresh_cell_supply, in the same
+    # transaction as the catalog write): the services counted as the map counts them, and the pools that
+    # measure its sites (each once, with its service and that service's barrier flag). Pool state is
+    # read live for these pools only.
+    services: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    low_barrier_services: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    untracked_services: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    barrier_services: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    free_untracked_services: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    pool_ids: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    pool_services: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    pool_barriers: Mapped[list[bool]] = mapped_column(ARRAY(Boolean), server_default=text("'{}'::boolean[]"))
+    # The keys with sites, for counting and listing a map's rows by index-only scans (migration 0015).
+    __table_args__ = (Index("ix_gap_cell_sited", "intercept", "need", "cell", postgresql_where=text("sites > 0")),)
+
+
+class GapCoverCell(Base):
+    """A res-7 cell whose service-area cover is kept in gap_cover (every cell that has had a gap_site
+    row), with its centre as the map tests it (migration 0015; catalog.gap_sites)."""
+
+    __tablename__ = "gap_cover_cell"
+    cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    centre: Mapped[Any] = mapped_column(Geography("POINT", srid=4326, spatial_index=False))
+    __table_args__ = (Index("ix_gap_cover_cell_centre", "centre", postgresql_using="gist"),)
+
+
+class GapCover(Base):
+    """A service whose service area covers the centre of a gap_cover_cell cell (CONTRACT R6 reach on
+    the planner map), kept by catalog.gap_sites with every catalog write."""
+
+    __tablename__ = "gap_cover"
+    cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    service_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    __table_args__ = (Index("ix_gap_cover_service", "service_id"),)
 
 
 class ApiKey(Base):

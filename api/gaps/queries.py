@@ -239,6 +239,27 @@ area_units AS (
 {area_rows}"""
 _PAGE_POOLS: Final = "WHERE c.service_id IN (SELECT service_id FROM site)"
 
+# The supply roll-up of res-7 keys (gap_cell, kept by catalog.gap_sites.refresh_cell_supply): service
+# counts and the pools measuring the key's sites, one probe of gap_cell's primary key per key.
+_CELL_ROLLUP: Final = """
+SELECT g.intercept, g.need, g.cell, g.services, g.low_barrier_services, g.untracked_services,
+       g.barrier_services, g.free_untracked_services, g.pool_ids, g.pool_services, g.pool_barriers
+FROM unnest(CAST(:k_intercepts AS integer[]), CAST(:k_needs AS text[]), CAST(:k_lo AS bigint[]),
+            CAST(:k_hi AS bigint[])) AS k(intercept, need, lo, hi)
+-- One range scan of the primary key per (intercept, need) block: most ring cells of a page have no
+-- site, and probing each of them cost more than reading the block's rows between them.
+CROSS JOIN LATERAL (
+    SELECT * FROM gap_cell g
+    WHERE g.intercept = k.intercept AND g.need = k.need AND g.cell BETWEEN k.lo AND k.hi AND g.sites > 0
+    OFFSET 0) g
+"""
+# The live state of some pools, judged at :at with the same arithmetic as every supply query.
+_POOL_STATES: Final = """
+WITH {pools}
+SELECT id, service_id, is_program, total, available, fresh, offerable FROM pool
+"""
+_LISTED_POOLS: Final = "WHERE c.id = ANY(CAST(:pool_ids AS text[]))"
+
 # Row keys with supply come from gap_cell (one row per intercept, need and res-7 cell with sites), no
 # pool touched: counted per (intercept, need), and listed in row order (an H3 index as 15 hex digits
 # sorts as its integer does) after a bound, off its primary key.
@@ -278,6 +299,26 @@ _TARGET_CELL_CENTRES: Final = """
     FROM unnest(CAST(:areas AS text[]), CAST(:lats AS float8[]), CAST(:lons AS float8[]))
          AS t(area, lat, lon)"""
 _TARGET_NAMED_AREAS: Final = "SELECT na.id AS area, na.geog FROM named_area na"
+_REACHED_BY_PROBE: Final = """
+    SELECT DISTINCT t.area, sa.service_id
+    FROM target t JOIN service_area sa ON {reaches}"""
+# Res-7 cells: the pairs kept in gap_cover (catalog.gap_sites) for the cells it knows, a probe of the
+# service-area index for any other (a cell with demand and no site, say).
+_TARGET_R7_CENTRES: Final = """
+    SELECT t.area, t.cell, CAST(ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS geography) AS geog
+    FROM unnest(CAST(:areas AS text[]), CAST(:cells AS bigint[]), CAST(:lats AS float8[]),
+                CAST(:lons AS float8[])) AS t(area, cell, lat, lon)"""
+_REACHED_BY_COVER: Final = """
+    SELECT t.area, gc.service_id FROM target t JOIN gap_cover gc ON gc.cell = t.cell
+    -- Only services reaching by area for the asked needs and intercepts (the rest meet no area_site
+    -- row below): a national page's cells are covered ~18 times each, mostly by other needs' services.
+    WHERE gc.service_id IN (SELECT g.service_id FROM gap_site g WHERE g.cell IS NULL
+                            AND g.need = ANY(:needs) AND g.intercept = ANY(:intercepts))
+    UNION
+    SELECT t.area, sa.service_id
+    FROM (SELECT * FROM target t WHERE NOT EXISTS (SELECT 1 FROM gap_cover_cell c WHERE c.cell = t.cell)
+          OFFSET 0) t
+    JOIN service_area sa ON ST_Covers(sa.geog, t.geog)"""
 
 # Mobile and outreach services reach an area through their HSDS service_area (CONTRACT R6). With no
 # site in question, every pool of the service measures the need (beds only for BED_NEEDS).
@@ -285,10 +326,7 @@ _AREA_SERVICES: Final = """
 WITH target AS MATERIALIZED ({targets}),
 -- Materialised apart from the sites so the planner probes the service_area GiST index once per target
 -- (left to itself it tests every target against every area: a geography intersection each time).
-reached AS MATERIALIZED (
-    SELECT DISTINCT t.area, sa.service_id
-    FROM target t JOIN service_area sa ON {reaches}
-),
+reached AS MATERIALIZED ({reached}),
 -- The reaching services' needs and intercepts: their gap_site rows without a cell (one per need and
 -- intercept), read through the service index for these services only.
 area_site AS MATERIALIZED (
@@ -360,6 +398,15 @@ FROM unnest(CAST(:cells AS text[]), CAST(:lats AS float8[]), CAST(:lons AS float
 JOIN named_area na ON ST_Intersects(na.geog, CAST(ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS geography))
 """)
 
+# At resolution 7, each demand key with whether its cell has a site for the need and intercept (an
+# index-only probe of gap_cell per key, in the same statement: demand keys without one are rows of their own).
+_DEMAND_BY_R7_CELL: Final = f"""
+WITH d AS MATERIALIZED ({_DEMAND_BY_CELL})
+SELECT d.area, d.need, d.intercept, d.reason, d.events,
+       EXISTS (SELECT 1 FROM gap_cell g WHERE g.intercept = d.intercept AND g.need = d.need AND g.cell = d.area
+               AND g.sites > 0) AS sited
+FROM d
+"""
 _DEMAND_STATEMENTS: Final = {"cells": _DEMAND_BY_CELL, "raw_cells": _DEMAND_BY_RAW_CELL, "region": _DEMAND_IN_REGION}
 
 
@@ -510,6 +557,57 @@ def gap_supply_rows(
     return [SupplyRow(area_key(r[0]), *r[1:]) for r in session.execute(statement, params).all()]
 
 
+class CellRollup(NamedTuple):
+    """A res-7 key's supply roll-up: its service counts and its measuring pools (ids, the service each
+    belonged to when the roll-up was written, and that service's harm-reduction barrier)."""
+
+    intercept: int
+    need: str
+    cell: int
+    services: int
+    low_barrier_services: int
+    untracked_services: int
+    barrier_services: int
+    free_untracked_services: int
+    pool_ids: list[str]
+    pool_services: list[str]
+    pool_barriers: list[bool]
+
+
+class PoolState(NamedTuple):
+    service_id: str
+    is_program: bool
+    total: float
+    available: float
+    fresh: bool | None
+    offerable: float
+
+
+def cell_rollups(session: Session, bounds: dict[tuple[int, str], tuple[int, int]]) -> list[CellRollup]:
+    """The roll-ups of the keys with sites of each (intercept, need) between two res-7 cells (inclusive)."""
+    if not bounds:
+        return []
+    params = {
+        "k_intercepts": int_array(b[0] for b in bounds),
+        "k_needs": text_array(b[1] for b in bounds),
+        "k_lo": int_array(v[0] for v in bounds.values()),
+        "k_hi": int_array(v[1] for v in bounds.values()),
+    }
+    return [CellRollup(*r) for r in session.execute(text(_CELL_ROLLUP), params).all()]
+
+
+def pool_states(
+    session: Session, pool_ids: Iterable[str], *, at: datetime, freshness: Freshness
+) -> dict[str, PoolState]:
+    """The live state of these pools at `at` (freshness, open units after wait lists and active holds)."""
+    ids = text_array(pool_ids)
+    if ids == "{}":
+        return {}
+    statement = text(_POOL_STATES.format(pools=_POOL_CTES.format(pool_filter=_LISTED_POOLS)))
+    rows = session.execute(statement, {**_pool_params(at, freshness), "pool_ids": ids})
+    return {r[0]: PoolState(*r[1:]) for r in rows}
+
+
 def supply_area_counts(
     session: Session, *, needs: Sequence[str], intercepts: Sequence[int], resolution: int
 ) -> dict[tuple[int, str], int]:
@@ -564,13 +662,17 @@ def area_service_rows(
     **target_params: Any,
 ) -> list[AreaServiceRow]:
     """Services reaching each target (cell centres, or named areas) through their service area."""
-    source = _TARGET_CELL_CENTRES if targets == "cells" else _TARGET_NAMED_AREAS
     # A cell is reached when a service area covers its centre (a point: ST_Covers, a point-in-polygon
     # test, is 2.5 times faster than ST_Intersects' distance test and says the same away from the
     # edge's last 10 µm); a named area when the two intersect.
-    reaches = "ST_Covers(sa.geog, t.geog)" if targets == "cells" else "ST_Intersects(sa.geog, t.geog)"
+    if targets == "r7_cells":
+        source, reached = _TARGET_R7_CENTRES, _REACHED_BY_COVER
+    elif targets == "cells":
+        source, reached = _TARGET_CELL_CENTRES, _REACHED_BY_PROBE.format(reaches="ST_Covers(sa.geog, t.geog)")
+    else:
+        source, reached = _TARGET_NAMED_AREAS, _REACHED_BY_PROBE.format(reaches="ST_Intersects(sa.geog, t.geog)")
     statement = text(
-        _AREA_SERVICES.format(targets=source, reaches=reaches, pools=_POOL_CTES.format(pool_filter=_REACHED_POOLS))
+        _AREA_SERVICES.format(targets=source, reached=reached, pools=_POOL_CTES.format(pool_filter=_REACHED_POOLS))
     )
     params = {**_base_params(needs, intercepts), **_pool_params(at, freshness), **target_params}
     return [AreaServiceRow(*r) for r in session.execute(statement, params).all()]
@@ -623,6 +725,22 @@ def demand_rows(
         "cell_pattern": VALID_CELL_PATTERN,
     }
     return [DemandRow(area_key(r[0]), *r[1:]) for r in session.execute(text(statement), params).all()]
+
+
+def r7_demand_rows(
+    session: Session, *, needs: Sequence[str], intercepts: Sequence[int], start: datetime, end: datetime
+) -> list[tuple[DemandRow, bool]]:
+    """Gap events in [start, end) by res-7 cell × need × intercept × reason, each with whether its cell
+    has a site for the need and intercept."""
+    params = {
+        **_base_params(needs, intercepts),
+        "start": start,
+        "end": end,
+        "resolution": CACHE_RESOLUTION,
+        "cell_pattern": VALID_CELL_PATTERN,
+    }
+    rows = session.execute(text(_DEMAND_BY_R7_CELL), params).all()
+    return [(DemandRow(area_key(r[0]), r[1], r[2], r[3], r[4]), r[5]) for r in rows]
 
 
 def named_areas_of_points(

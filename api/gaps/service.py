@@ -195,6 +195,16 @@ def _cell_demand(session: Session, query: GapQuery, resolution: int) -> dict[Key
     )
 
 
+def _r7_demand(session: Session, query: GapQuery) -> tuple[dict[Key, dict[str, int]], list[Key]]:
+    """Demand by res-7 key, and the keys among them with no site (rows of their own), in one statement."""
+    rows = queries.r7_demand_rows(
+        session, needs=query.needs, intercepts=query.intercepts, start=query.window.start, end=query.window.end
+    )
+    demand = _demand_by_key(r for r, _ in rows)
+    unsited = list({(r.area, r.need, r.intercept): None for r, sited in rows if not sited})
+    return demand, unsited
+
+
 def _demand_only_keys(session: Session, demand: dict[Key, dict[str, int]]) -> list[Key]:
     """The demand keys with no site for their need and intercept in their cell (rows of their own)."""
     keys = list(demand)
@@ -206,12 +216,16 @@ def _cell_map_page(session: Session, query: GapQuery, at: datetime, common: dict
     """One page of a cell map at resolution 7 or coarser, from the gap_site projection: the row keys
     are counted and the page's keys listed off its (intercept, need, cell) index, and supply is
     summed only for the page's cells and their neighbour rings (what reach needs)."""
-    demand = _cell_demand(session, query, resolution)
+    if resolution == cells.CACHE_RESOLUTION:
+        demand, unsited = _r7_demand(session, query)
+    else:
+        demand = _cell_demand(session, query, resolution)
+        unsited = _demand_only_keys(session, demand)
     per_block = queries.supply_area_counts(
         session, needs=query.needs, intercepts=query.intercepts, resolution=resolution
     )
     demand_only: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for area, need, intercept in _demand_only_keys(session, demand):
+    for area, need, intercept in unsited:
         demand_only[(intercept, need)].append(area)
     blocks = sorted(per_block.keys() | demand_only.keys())
     total_rows = sum(per_block.values()) + sum(len(v) for v in demand_only.values())
@@ -249,30 +263,120 @@ def _cell_map_page(session: Session, query: GapQuery, at: datetime, common: dict
     next_key = keys[-1] if more and keys else None
 
     # Supply of the page's cells and of every neighbour their reach sums.
-    disks = {area: cells.neighbourhood(area) for area in {k[0] for k in keys}}
-    wanted: set[tuple[int, str, str]] = set()
-    for area, need, intercept in keys:
-        wanted.update((intercept, need, cell) for cell in disks[area])
-    ranges = [(intercept, need, *cells.cache_range(int(cell, 16))) for intercept, need, cell in sorted(wanted)]
-    supply = _index(queries.gap_supply_rows(session, "ranges", resolution=resolution, ranges=ranges, **common))
-    by_area = _covering(session, sorted(disks), common)
+    r7 = resolution == cells.CACHE_RESOLUTION
+    if r7:
+        # Integer H3 indexes (h3's string API converts every cell of every ring both ways).
+        int_disks = {area: h3_int.grid_disk(int(area, 16), 1) for area in {k[0] for k in keys}}
+        disks: dict[str, Sequence[str]] = {area: [format(c, "x") for c in d] for area, d in int_disks.items()}
+        wanted_cells: dict[tuple[int, str], set[int]] = defaultdict(set)
+        for area, need, intercept in keys:
+            wanted_cells[(intercept, need)].update(int_disks[area])
+        supply = _rolled_up_supply(session, wanted_cells, common)
+    else:
+        disks = {area: cells.neighbourhood(area) for area in {k[0] for k in keys}}
+        wanted: set[tuple[int, str, str]] = set()
+        for area, need, intercept in keys:
+            wanted.update((intercept, need, cell) for cell in disks[area])
+        ranges = [(intercept, need, *cells.cache_range(int(cell, 16))) for intercept, need, cell in sorted(wanted)]
+        supply = _index(queries.gap_supply_rows(session, "ranges", resolution=resolution, ranges=ranges, **common))
+    # Service areas only for the page's needs and intercepts (the rows are looked up by key).
+    page_common = {**common, "needs": sorted({k[1] for k in keys}), "intercepts": sorted({k[2] for k in keys})}
+    by_area = _covering(session, sorted(disks), page_common, r7=r7)
     rows = _judged_rows(keys, supply, demand, by_area, {}, named=False, with_demand=True, disks=disks)
     next_cursor = cursor_text((next_key[2], next_key[1], next_key[0])) if next_key else None
     return GapMap(query, at, rows, 0, total_rows, next_cursor)
 
 
-def _covering(session: Session, area_ids: Sequence[str], common: dict[str, Any]) -> dict[Key, AreaServiceRow]:
-    """Services reaching these cells through a service area: one probe of its index per cell."""
+def _rolled_up_supply(
+    session: Session, wanted: dict[tuple[int, str], set[int]], common: dict[str, Any]
+) -> dict[Key, SupplyRow]:
+    """Supply of these res-7 cells per (intercept, need) from gap_cell's roll-up, with the live state
+    of their pools. A key whose recorded pools no longer belong to the services it recorded (a pool
+    moved to another service by an import that did not rewrite this one) is summed live instead."""
+    bounds = {block: (min(found), max(found)) for block, found in wanted.items() if found}
+    rollups = [r for r in queries.cell_rollups(session, bounds) if r.cell in wanted[(r.intercept, r.need)]]
+    states = queries.pool_states(
+        session, {pool for r in rollups for pool in r.pool_ids}, at=common["at"], freshness=common["freshness"]
+    )
+    supply: dict[Key, SupplyRow] = {}
+    moved: list[tuple[int, str, int, int]] = []
+    for r in rollups:
+        row = _rollup_supply(r, states)
+        if row is None:
+            moved.append((r.intercept, r.need, r.cell, r.cell))
+        else:
+            supply[(row.area, row.need, row.intercept)] = row
+    if moved:
+        supply.update(
+            _index(
+                queries.gap_supply_rows(session, "ranges", resolution=cells.CACHE_RESOLUTION, ranges=moved, **common)
+            )
+        )
+    return supply
+
+
+def _rollup_supply(r: queries.CellRollup, states: dict[str, queries.PoolState]) -> SupplyRow | None:
+    """One key's supply: its service counts as rolled up, its pools' units summed as the live supply
+    query sums them (each pool once; open units only from fresh pools; public and program apart)."""
+    fresh_pools = 0
+    public_total = public_available = public_open = 0.0
+    program_total = program_available = program_open = free_open = 0.0
+    for pool, service, barrier in zip(r.pool_ids, r.pool_services, r.pool_barriers, strict=True):
+        state = states.get(pool)
+        if state is None or state.service_id != service:
+            return None
+        if state.is_program:
+            program_total += state.total
+            program_available += state.available
+        else:
+            public_total += state.total
+            public_available += state.available
+        if state.fresh:
+            fresh_pools += 1
+            if state.is_program:
+                program_open += state.offerable
+            else:
+                public_open += state.offerable
+            if not barrier:
+                free_open += state.offerable
+    return SupplyRow(
+        cells.area_key(r.cell),
+        r.need,
+        r.intercept,
+        r.services,
+        r.low_barrier_services,
+        r.untracked_services,
+        len(r.pool_ids),
+        fresh_pools,
+        public_total,
+        public_available,
+        public_open,
+        program_total,
+        program_available,
+        program_open,
+        r.barrier_services,
+        r.free_untracked_services,
+        free_open,
+    )
+
+
+def _covering(
+    session: Session, area_ids: Sequence[str], common: dict[str, Any], *, r7: bool = False
+) -> dict[Key, AreaServiceRow]:
+    """Services reaching these cells through a service area: one probe of its index per cell, or at
+    resolution 7 the pairs kept in gap_cover (probes only for cells it does not know)."""
     if not area_ids or not queries.has_service_areas(session):
         return {}
     ids, lats, lons = cells.centres(area_ids)
+    extra: dict[str, Any] = {"cells": queries.int_array(int(cell, 16) for cell in ids)} if r7 else {}
     return _index(
         queries.area_service_rows(
             session,
-            targets="cells",
+            targets="r7_cells" if r7 else "cells",
             areas=queries.text_array(ids),
             lats=queries.int_array(lats),
             lons=queries.int_array(lons),
+            **extra,
             **common,
         )
     )
@@ -329,7 +433,9 @@ def _cell_status_counts(
                 counts[SUFFICIENT] += 1
             else:  # absent, closed or barred all round: a service area may still reach it
                 probe.append(((format(cell, "x"), need, intercept), in_reach, open_ring))
-    by_area = _covering(session, sorted({key[0] for key, _, _ in probe}), common)
+    by_area = _covering(
+        session, sorted({key[0] for key, _, _ in probe}), common, r7=resolution == cells.CACHE_RESOLUTION
+    )
     no_cover = AreaServiceRow("", "", 0, 0, 0, 0.0)
     for key, in_reach, open_ring in probe:
         covering = by_area.get(key, no_cover)
