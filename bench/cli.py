@@ -67,6 +67,9 @@ def run(
     rounds: Annotated[int, typer.Option(help="interleaved rounds; figures are their medians")] = 3,
     parallel_clients: Annotated[int, typer.Option(help="clients of the N-client, N-worker row")] = 8,
     parallel_workers: Annotated[int, typer.Option(help="server workers of that row (divert serve --workers)")] = 2,
+    sim_requests: Annotated[
+        int, typer.Option(help="timed /v1/gaps/sim requests per scale and round; 0 skips the row (a minute each at 1M)")
+    ] = 3,
 ) -> None:
     """Run the suite at each scale; append the results to docs/benchmarks.md."""
     from bench.run import BenchOptions, run_suite
@@ -77,6 +80,8 @@ def run(
         _fail(f"--scale must be one of {', '.join(SCALES)}, got {', '.join(unknown)}")
     if clients < 1 or requests < 1 or rounds < 1 or parallel_clients < 1 or parallel_workers < 1:
         _fail("--clients, --requests, --rounds, --parallel-clients and --parallel-workers must be at least 1")
+    if sim_requests < 0:
+        _fail("--sim-requests must be 0 or more")
     if soak and (soak_rate <= 0 or soak_seconds <= 0):
         _fail("--soak-rate and --soak-seconds must be positive")
     run_suite(
@@ -92,6 +97,7 @@ def run(
             rounds=rounds,
             parallel_clients=parallel_clients,
             parallel_workers=parallel_workers,
+            sim_requests=sim_requests,
         ),
         echo=typer.echo,
     )
