@@ -121,6 +121,7 @@ class ProfileReport:
 
 def profile_handler(url: str, requests: int, seed: int = 1, top: int = 0) -> ProfileReport:
     """Times `requests` bench match requests (after the usual warm-up) phase by phase."""
+    from api.auth.keys import Caller
     from api.match.schemas import MatchIn
     from api.match.service import run_match
     from divert.db import session_factory
@@ -129,7 +130,7 @@ def profile_handler(url: str, requests: int, seed: int = 1, top: int = 0) -> Pro
 
     settings = Settings(DATABASE_URL=url)
     sessions = session_factory(settings)
-    caller = _caller(__import__("api.auth.keys", fromlist=["Caller"]).Caller)
+    caller = _caller(Caller)
     at = datetime.now(UTC).replace(microsecond=0)
     bodies = match_requests(requests + WARMUP_REQUESTS, seed, at)
     clock = PhaseClock()
