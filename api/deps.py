@@ -95,7 +95,9 @@ def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         async def run_async(*args: Any, **kwargs: Any) -> Any:
             result = await endpoint(*args, **kwargs)
             for session in sessions_of(kwargs):
-                await anyio.to_thread.run_sync(session.commit)
+                # A hot route commits in its own hop (api/lean.py): nothing left, no thread needed.
+                if session.in_transaction():
+                    await anyio.to_thread.run_sync(session.commit)
             return result
 
         return run_async

@@ -87,7 +87,16 @@ def hit(settings: Settings, kind: str, identity: str, limit: int) -> None:
         return
     # Autocommit: the upsert is its own transaction, one round trip instead of BEGIN, upsert, COMMIT.
     with get_engine(settings).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        hits, retry_after = count_hit(conn, bucket(kind, identity), settings.throttle_window_seconds)
+        hit_on(conn, settings, kind, identity, limit)
+
+
+def hit_on(conn: Connection, settings: Settings, kind: str, identity: str, limit: int) -> None:
+    """`hit` on a connection the caller holds, which must be in autocommit (so the count is its own
+    transaction, kept even when the request fails afterwards): a hot route counts on its own
+    connection, without a second checkout or thread hop (api/lean.py)."""
+    if limit <= 0:
+        return
+    hits, retry_after = count_hit(conn, bucket(kind, identity), settings.throttle_window_seconds)
     if hits > limit:
         raise _over(kind, limit, retry_after)
 

@@ -10,7 +10,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import h3
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
 from api.auth.keys import Caller
@@ -152,9 +152,14 @@ def option_json(option: Option) -> dict[str, Any]:
 READS_THEN_ONE_WRITE: Final = {"isolation_level": "AUTOCOMMIT"}
 
 
+def match_connection(session: Session) -> Connection:
+    """The session's connection in autocommit (READS_THEN_ONE_WRITE), for a match and its throttle."""
+    return session.connection(execution_options=None if session.in_transaction() else READS_THEN_ONE_WRITE)
+
+
 def run_match(session: Session, settings: Settings, caller: Caller, body: MatchIn, lang: str = "en") -> dict[str, Any]:
     program = caller.program_for(body.program, "match")
-    session.connection(execution_options=READS_THEN_ONE_WRITE)
+    match_connection(session)
     lat, lon = resolve_location(body)
     at = resolve_at(body.at, settings.timezone)
     participant = Participant.from_mapping(body.participant.model_dump(exclude_none=True) if body.participant else None)

@@ -81,6 +81,17 @@ def test_matches_are_throttled_per_key(replicas: Any, make_key: Any) -> None:
     assert first.post("/v1/match", json=MATCH, headers=other_key).status_code == 200
 
 
+def test_a_match_is_counted_before_its_body_is_judged(replicas: Any, make_key: Any) -> None:
+    """A flood of bad bodies is throttled like good ones: the count comes first (as it did when it was
+    a dependency), and a throttled key learns nothing about its body."""
+    [client] = replicas(1, matches_per_key=2)
+    key = make_key("case_manager")
+    for bad in ({"needs": ["food"]}, [1, 2]):
+        assert client.post("/v1/match", json=bad, headers=key).status_code == 422
+    assert_throttled(client.post("/v1/match", json=MATCH, headers=key))
+    assert_throttled(client.post("/v1/match", json={"needs": []}, headers=key))
+
+
 def test_hold_requests_are_throttled_per_key(replicas: Any, make_key: Any) -> None:
     [client] = replicas(1, hold_requests_per_key=2)
     key = make_key("case_manager")
