@@ -14,6 +14,7 @@ RESULTS_DOC: Final = REPO / "docs" / "benchmarks.md"
 ROWS: Final = (
     ("SQL floor: candidate query via psycopg, 1 connection", "floor"),
     ("match handler in-process (run_match)", "handler"),
+    ("the client itself: GET /v1/ (no work), 1 client", "client_floor"),
     ("POST /v1/match, 1 client (loopback)", "match_1"),
     ("POST /v1/match, {clients} clients, 1 worker", "match_n"),
     ("SQL floor, {pclients} connections at once", "floor_n"),

@@ -1,12 +1,12 @@
 """The benchmark suite: match latency against its SQL floor, search, import, capacity and gap map.
 
 Each scale gets its own database (`divert_bench_10k`, ...), generated once and reused while its size
-matches. The API is measured as clients see it (a live uvicorn on 127.0.0.1, httpx clients in
-threads) and, separately, the match handler in-process; the floor is the matcher's own candidate
-query (catalog.candidates) run directly with psycopg in the same run. The suite runs in interleaved
-rounds (bench/rounds.py) and records medians with their spread (bench/record.py), appended to
-docs/benchmarks.md with the machine they ran on. Only what was measured is written down; anything
-that could not be measured is said so.
+matches. The API is measured as clients see it (a live uvicorn on 127.0.0.1, keep-alive clients in
+threads: bench/client.py, whose own cost on a trivial route is recorded beside it) and, separately,
+the match handler in-process; the floor is the matcher's own candidate query (catalog.candidates) run
+directly with psycopg in the same run. The suite runs in interleaved rounds (bench/rounds.py) and
+records medians with their spread (bench/record.py), appended to docs/benchmarks.md with the machine
+they ran on. Only what was measured is written down; anything that could not be measured is said so.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from typing import Any, Final
 import httpx
 import psycopg
 
+from bench.client import Client, ClientError, Response
 from bench.databases import ensure_database, service_location_count
 from bench.rounds import combine, interleaved
 from bench.targets import TARGET_MATCH_P95_MS
@@ -45,6 +46,8 @@ CAPACITY_SINGLE: Final = 300
 CAPACITY_BATCH: Final = 500
 CAPACITY_BATCHES: Final = 10
 SEARCH_REQUESTS: Final = 300
+# Requests to a route that does no work (`GET /v1/`): the client's own share of every figure.
+CLIENT_FLOOR_REQUESTS: Final = 300
 GAP_REQUESTS: Final = 5
 GAP_SIM_REQUESTS: Final = 3  # the SIM table judges every area of the region: seconds each at 1M
 GAP_SIM_TIMEOUT_S: Final = 300.0
@@ -111,7 +114,10 @@ class Latencies:
         }
 
 
-def server_time_ms(response: httpx.Response) -> float | None:
+Job = Callable[[Client], Response]
+
+
+def server_time_ms(response: Response) -> float | None:
     """The `app;dur=` of a Server-Timing header, in milliseconds."""
     for part in response.headers.get("server-timing", "").split(","):
         name, _, params = part.strip().partition(";")
@@ -383,7 +389,7 @@ def api_key(url: str, role: str) -> dict[str, str]:
 def drive(
     base: str,
     clients: int,
-    jobs: list[Callable[[httpx.Client], httpx.Response]],
+    jobs: list[Callable[[Client], Response]],
     expect: tuple[int, ...] = (200,),
     rate_per_s: float | None = None,
     until: float | None = None,
@@ -400,7 +406,7 @@ def drive(
     start = time.perf_counter()
 
     def worker() -> None:
-        with httpx.Client(base_url=base, timeout=timeout_s) as client:
+        with Client(base, timeout=timeout_s) as client:
             while True:
                 i = next(counter)
                 if until is None and i >= len(jobs):
@@ -419,7 +425,7 @@ def drive(
                     ok = response.status_code in expect
                     what = f"HTTP {response.status_code}"
                     server = server_time_ms(response)
-                except httpx.HTTPError as exc:
+                except ClientError as exc:
                     ok, what = False, type(exc).__name__
                 elapsed = (time.perf_counter() - t0) * 1000
                 with lock:
@@ -524,7 +530,11 @@ def measure_scale(url: str, scale: str, options: BenchOptions, echo: Echo) -> di
     with live_server(url, options.server_workers) as base:
         paths = _paths(base)
 
-        def match_job(body: dict[str, Any]) -> Callable[[httpx.Client], httpx.Response]:
+        # What the client itself costs: a route that does no work, through the same client.
+        drive(base, 1, [_get_job("/v1/")] * 20)
+        out["client_floor"] = drive(base, 1, [_get_job("/v1/")] * CLIENT_FLOOR_REQUESTS).summary()
+
+        def match_job(body: dict[str, Any]) -> Job:
             return lambda c: c.post("/v1/match", json=body, headers=headers)
 
         if ("POST", "/v1/match") in paths:
@@ -636,7 +646,7 @@ def parallel_rows(
     }
 
 
-def _search_job(query: dict[str, Any], headers: dict[str, str]) -> Callable[[httpx.Client], httpx.Response]:
+def _search_job(query: dict[str, Any], headers: dict[str, str]) -> Job:
     return lambda c: c.get("/v1/service_at_locations", params=query, headers=headers)
 
 
@@ -672,7 +682,8 @@ def capacity_rates(url: str, base: str, headers: dict[str, str]) -> tuple[Latenc
     return single, batched
 
 
-Job = Callable[[httpx.Client], httpx.Response]
+def _get_job(path: str) -> Job:
+    return lambda c: c.get(path)
 
 
 def _put_job(cid: str, report: dict[str, Any], headers: dict[str, str]) -> Job:
@@ -766,7 +777,7 @@ def run_suite(options: BenchOptions, echo: Echo = print) -> dict[str, Any]:
                 per_step[step].append(import_rate(base_url, options.seed, echo))
             else:
                 per_step[step].append(measure_scale(urls[step], step, options, echo))
-        except (psycopg.Error, httpx.HTTPError, RuntimeError) as exc:
+        except (psycopg.Error, httpx.HTTPError, RuntimeError, *ClientError) as exc:
             # The server is shared (fault tests restart it): say what broke, keep the other rounds.
             echo(f"[round {round_no}] {step} failed: {exc}")
             results.setdefault("failed", []).append(f"round {round_no}, {step}: {type(exc).__name__}: {str(exc)[:200]}")
