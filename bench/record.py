@@ -144,6 +144,8 @@ def _verdict_lines(s: dict[str, Any]) -> list[str]:
             f"p95 {cell(p95)} ms (target ≤ {t.TARGET_PARALLEL_P95_MS:g}: "
             f"{verdict(met(p95, t.TARGET_PARALLEL_P95_MS, at_most=True))})."
         )
+    if "cpu_database_ms" in s.get("floor_n", {}) and "cpu_api_ms" in s.get("match_workers", {}):
+        lines.append(_cpu_line(s["floor_n"], s["match_workers"]))
     if "capacity_single" in s and "capacity_batch" in s:
         p95, rate = s["capacity_single"]["p95"], s["capacity_batch"]["per_s"]
         lines.append(
@@ -203,3 +205,18 @@ def append_results(text: str) -> None:
         RESULTS_DOC.write_text("# Benchmarks\n\nSee the top of this file for how to run them.\n\n")
     with RESULTS_DOC.open("a") as fh:
         fh.write("\n" + text)
+
+
+def _cpu_line(floor: dict[str, Spread], api: dict[str, Spread]) -> str:
+    """Where each row's CPU went, per request, and the share of the floor's rate that split allows when
+    the machine's cores are the limit (both rows keep every core busy)."""
+    floor_total = floor["cpu_database_ms"].median + floor["cpu_client_ms"].median
+    api_total = api["cpu_database_ms"].median + api["cpu_api_ms"].median + api["cpu_client_ms"].median
+    bound = floor_total / api_total if api_total else float("nan")
+    return (
+        f"- CPU per match (median ms): floor row PostgreSQL {cell(floor['cpu_database_ms'], 2)}, its "
+        f"client {cell(floor['cpu_client_ms'], 2)}; API row PostgreSQL {cell(api['cpu_database_ms'], 2)}, "
+        f"the API's processes {cell(api['cpu_api_ms'], 2)}, the clients {cell(api['cpu_client_ms'], 2)}. "
+        f"With every core busy in both rows, the API's share of the floor's rate can be at most "
+        f"{floor_total:.2f} / {api_total:.2f} = {bound:.2f}."
+    )

@@ -30,6 +30,7 @@ from typing import Any, Final
 import httpx
 import psycopg
 
+from bench import cpu
 from bench.client import Client, ClientError, Response
 from bench.databases import ensure_database, service_location_count
 from bench.rounds import combine, interleaved
@@ -86,6 +87,8 @@ class Latencies:
     wall_s: float = 0.0
     # The server's own time for each answered request (its Server-Timing header), when it says.
     server_ms: list[float] = field(default_factory=list)
+    # CPU milliseconds per request by whom ("database", "api", "client"), where it was read (bench/cpu.py).
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
     def add_error(self, what: str) -> None:
         self.errors[what] = self.errors.get(what, 0) + 1
@@ -101,6 +104,7 @@ class Latencies:
             "per_s": len(values) / self.wall_s if self.wall_s else float("nan"),
             "errors": float(sum(self.errors.values())),
             **self._server_summary(),
+            **{f"cpu_{who}_ms": ms for who, ms in self.cpu_ms.items()},
         }
 
     def _server_summary(self) -> dict[str, float]:
@@ -247,12 +251,14 @@ def floor_parallel(url: str, requests: list[dict[str, Any]], connections: int) -
             for body in requests[:5]:
                 conn.execute(sql, _floor_params(query_params, body), prepare=True).fetchall()
         threads = [threading.Thread(target=worker, args=(conn,), daemon=True) for conn in conns]
+        meter = CpuMeter(database=lambda: cpu.postgres_pids(url))
         start = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         result.wall_s = time.perf_counter() - start
+        result.cpu_ms = meter.per_request(len(result.ms))
     finally:
         for conn in conns:
             conn.close()
@@ -321,6 +327,36 @@ def _caller(caller_type: Any) -> Any:
 # A live server on loopback
 
 
+# The uvicorn parent process serving each live server's base URL (its workers are its children).
+SERVER_PIDS: dict[str, int] = {}
+
+
+class CpuMeter:
+    """CPU used from now on by the database's processes, the API's and this process (the clients):
+    `per_request(n)` in milliseconds per request. Process lists are read at both ends, so a process
+    started in between counts whole; one that ended in between is lost (none does in these rows)."""
+
+    def __init__(self, **groups: Callable[[], list[int]]) -> None:
+        self.groups = groups
+        self.pids = {who: list_pids() for who, list_pids in groups.items()} if cpu.available() else {}
+        self.start = {who: cpu.cpu_seconds(pids) for who, pids in self.pids.items()}
+        self.own = _own_cpu_s()
+
+    def per_request(self, n: int) -> dict[str, float]:
+        if not self.pids or not n:
+            return {}
+        used = {
+            who: cpu.cpu_seconds(set(self.pids[who]) | set(self.groups[who]())) - self.start[who] for who in self.groups
+        }
+        used["client"] = _own_cpu_s() - self.own
+        return {who: seconds * 1000 / n for who, seconds in used.items()}
+
+
+def _own_cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
 @contextlib.contextmanager
 def live_server(url: str, workers: int = 1) -> Iterator[str]:
     """uvicorn serving the app on a free 127.0.0.1 port against `url`; stopped on exit."""
@@ -353,6 +389,7 @@ def live_server(url: str, workers: int = 1) -> Iterator[str]:
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log)
         base = f"http://127.0.0.1:{port}"
+        SERVER_PIDS[base] = proc.pid
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -637,7 +674,10 @@ def parallel_rows(
     echo(f"[{scale}] /v1/match, {n} clients, server of {workers} workers")
     with live_server(url, workers) as base:
         drive(base, n, [_post_job("/v1/match", b, headers) for b in warm])
+        server = SERVER_PIDS[base]
+        meter = CpuMeter(database=lambda: cpu.postgres_pids(url), api=lambda: cpu.family(server))
         api = drive(base, n, [_post_job("/v1/match", b, headers) for b in measured])
+        api.cpu_ms = meter.per_request(len(api.ms))
     floor_s, api_s = floor.summary(), api.summary()
     return {
         "floor_n": floor_s,
