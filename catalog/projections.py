@@ -137,13 +137,15 @@ WHERE EXISTS (SELECT 1 FROM service_area sa WHERE sa.service_id = a.service_id A
 _DELETE_AREAS = text("DELETE FROM area_site WHERE service_id = ANY(:ids)")
 
 # Each service area of a service that meets needs through it, once per need (from the match sites
-# just written: active services, their needs, `has_area`).
+# just written: active services, their needs, `has_area`). Found from the services' areas first:
+# most services have none, and the match sites of a thousand services are twenty partitions to
+# plan and probe (3-10 ms) where their areas are one index.
 _INSERT_AREAS = text("""
 INSERT INTO area_site (service_area_id, need, service_id, geog)
 SELECT DISTINCT sa.id, ms.need, ms.service_id, sa.geog
-FROM match_site ms
-JOIN service_area sa ON sa.service_id = ms.service_id AND sa.geog IS NOT NULL
-WHERE ms.has_area AND ms.service_id = ANY(:ids)
+FROM service_area sa
+JOIN match_site ms ON ms.service_id = sa.service_id AND ms.has_area
+WHERE sa.geog IS NOT NULL AND sa.service_id = ANY(:ids)
 """)
 
 _DELETE_PROFILES = text("DELETE FROM match_profile WHERE service_id = ANY(:ids)")
