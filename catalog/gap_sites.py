@@ -91,7 +91,7 @@ WITH intercepts AS (
     WHERE a.link_entity = 'service' AND a.link_id = ANY(:ids) AND t.profile = :eligibility_profile
       AND t.code = ANY(:barrier_terms) AND lower(trim(coalesce(a.value, 'true'))) <> ALL(:switched_off)
 ), gone AS (
-    DELETE FROM gap_site WHERE service_id = ANY(:ids) RETURNING intercept, need, cell, barrier
+    DELETE FROM gap_site WHERE service_id = ANY(:previous) RETURNING intercept, need, cell, barrier
 ), added AS (
     INSERT INTO gap_site (service_id, location_id, need, intercept, cell, low_barrier, barrier)
     SELECT ms.service_id, ms.location_id, ms.need, coalesce(i.intercept, :default_intercept), lc.h3_r7,
@@ -191,9 +191,12 @@ def refresh_location_cells(session: Session, service_ids: Sequence[str] | None =
     return len(rows)
 
 
-def refresh_gap_sites(session: Session, service_ids: Sequence[str]) -> None:
+def refresh_gap_sites(session: Session, service_ids: Sequence[str], *, previous: Sequence[str] | None = None) -> None:
     """Rebuilds the gap_site rows of these services from their (already rebuilt) match sites, the
     supply roll-up of every gap_cell key they had or have a site at, and their service-area cover.
+    `previous`, when given, are the services among them that may already have gap_site rows (the
+    others were inserted by this transaction: catalog.projections.refresh_services); all of them
+    otherwise.
 
     A handful of statements whatever the number of services: one more when some of their places have
     no current cell yet (computed in Python: h3 is not in the database), and the cover's only when
@@ -204,6 +207,7 @@ def refresh_gap_sites(session: Session, service_ids: Sequence[str]) -> None:
         _REBUILD,
         {
             "ids": ids,
+            "previous": ids if previous is None else list(previous),
             "intercept_profile": INTERCEPT_TAXONOMY,
             "eligibility_profile": ELIGIBILITY_TAXONOMY,
             "low_barrier_terms": list(LOW_BARRIER_TERMS),

@@ -390,10 +390,12 @@ class SearchSite(Base):
     """
 
     __tablename__ = "search_site"
-    # The service_at_location's id.
+    # The service_at_location's id; the row goes with it (and so with its service or its location).
     id: Mapped[str] = mapped_column(_fk("service_at_location.id"), primary_key=True)
-    service_id: Mapped[str] = mapped_column(_fk("service.id"))
-    location_id: Mapped[str] = mapped_column(_fk("location.id"))
+    # Copies of that service_at_location's keys, without foreign keys of their own: the one above
+    # already removes the row, and each would cost a check per row written (migration 0018).
+    service_id: Mapped[str] = mapped_column(Text)
+    location_id: Mapped[str] = mapped_column(Text)
     geog: Mapped[Any] = mapped_column(Geography("POINT", srid=4326, spatial_index=False))
     service_name: Mapped[str | None] = mapped_column(Text)
     search_vector: Mapped[Any] = mapped_column(TSVECTOR, nullable=True)

@@ -148,6 +148,10 @@ def _copy_in(session: Session, target: str, payload: list[str]) -> None:
         cursor.close()
 
 
+def _collect(session: Session, sql: str, params: dict[str, Any], into: list[Any]) -> None:
+    into.extend(session.execute(text(sql), params).all())
+
+
 def _run_script(session: Session, sql: str) -> None:
     session.connection().connection.driver_connection.execute(sql)  # type: ignore[union-attr]
 
@@ -223,6 +227,7 @@ def insert_rows(
     on_conflict: str = "error",
     conflict_sql: str | None = None,
     derived: DerivedColumns | None = None,
+    returning: tuple[str, list[Any]] | None = None,
 ) -> None:
     """Bulk INSERT by COPY: straight into the table, or into a text staging table then INSERT ... SELECT.
 
@@ -230,6 +235,9 @@ def insert_rows(
     parameters for an `unnest` insert cost more to dump than the server spends storing them). Rows
     that may conflict, or that hold geography or array values (built by SQL functions from text), go
     through a staging table in the same transaction: a failed import leaves nothing behind.
+
+    `returning` is (a RETURNING clause, a list): the rows it returns are appended to the list on the
+    writer's thread, before the next submitted step runs (staged inserts only).
     """
     if not rows:
         return
@@ -247,33 +255,47 @@ def insert_rows(
             conflict_sql = "ON CONFLICT (id) DO NOTHING"
         else:
             conflict_sql = ""
-    if not conflict_sql and not derived and all(type(tbl.c[c].type).__name__ in _DIRECT_COPY_KINDS for c in columns):
+    if (
+        not conflict_sql
+        and not derived
+        and returning is None
+        and all(type(tbl.c[c].type).__name__ in _DIRECT_COPY_KINDS for c in columns)
+    ):
         writer.copy(f'"{tbl.name}" ({", ".join(quoted)})', _copy_payload(columns, fields, rows))
         return
-    # One staging table per width, kept for the connection's life and emptied before each use:
-    # creating and dropping a temporary table per statement cost ~2 ms of catalog writes each time
-    # (and bloats the system catalog of a long-running server). A table created by a transaction
-    # that rolls back disappears with it, hence IF NOT EXISTS.
+    # One staging table per target table and width, kept for the connection's life: creating and dropping a temporary
+    # table per statement cost ~2 ms of catalog writes each time (and bloats the system catalog of a
+    # long-running server). A table created by a transaction that rolls back disappears with it, hence
+    # IF NOT EXISTS. Commit empties it in place (ON COMMIT DELETE ROWS); a TRUNCATE, which gives the
+    # table a new file and writes the catalog (2-15 ms each under load, ten times per import), is only
+    # needed when it still holds rows: used already in this transaction, or left by a rollback. An
+    # empty table is read in the order it was written, so rows are stored as the file lists them.
     aliases = [f"c{i}" for i in range(len(columns))]
-    stage = f"_import_stage_{len(aliases)}"
+    stage = f"_import_{tbl.name}_{len(aliases)}"
     writer.script(
-        f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({', '.join(f'{a} text' for a in aliases)}); TRUNCATE {stage}"
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({', '.join(f'{a} text' for a in aliases)}) ON COMMIT DELETE ROWS; "
+        f"DO $$ BEGIN IF pg_relation_size('{stage}') > 0 THEN TRUNCATE {stage}; END IF; END $$"
     )
     writer.copy(stage, _copy_payload(columns, fields, rows))
     selects = ", ".join(cast[0].format(f"s.{a}") for a, cast in zip(aliases, casts, strict=True))
     # A just-emptied table is read in the order it was written, so rows are stored as the file lists them.
     source = f"SELECT {selects} FROM {stage} AS s"
+    tail = f"{conflict_sql} RETURNING {returning[0]}" if returning else conflict_sql
     if derived is None:
-        writer.execute(f'INSERT INTO "{tbl.name}" ({", ".join(quoted)}) {source} {conflict_sql}')
+        sql, params = f'INSERT INTO "{tbl.name}" ({", ".join(quoted)}) {source} {tail}', {}
     else:
         named = ", ".join(
             f"{cast[0].format(f's.{a}')} AS {q}" for a, q, cast in zip(aliases, quoted, casts, strict=True)
         )
-        writer.execute(
+        sql = (
             f'INSERT INTO "{tbl.name}" ({", ".join(written)}) '
             f"SELECT incoming.*, {', '.join(derived.expressions)} FROM (SELECT {named} FROM {stage} AS s) AS incoming "
-            f"{derived.joins} {conflict_sql}",
-            dict(derived.params),
+            f"{derived.joins} {tail}"
         )
+        params = dict(derived.params)
+    if returning is None:
+        writer.execute(sql, params)
+    else:
+        writer.submit(functools.partial(_collect, writer.session, sql, params, returning[1]))
     if len(rows) > BATCH_ROWS:
         writer.script(f"TRUNCATE {stage}")  # a large stage's files are not kept until the next import

@@ -315,7 +315,17 @@ def _write_rows(
     for r in rows["service"]:
         r["content_hash"] = hashes[r["id"]]
         r["last_modified"] = now
-    insert_rows(writer, "service", rows["service"], on_conflict="update", derived=_SEARCH_DOCUMENT)
+    # Which rows were inserted rather than updated (an updated row's new version carries this
+    # transaction's id in xmax): the projection refresh has no old rows of theirs to look for.
+    written: list[Any] = []
+    insert_rows(
+        writer,
+        "service",
+        rows["service"],
+        on_conflict="update",
+        derived=_SEARCH_DOCUMENT,
+        returning=("id, xmax = 0", written),
+    )
 
     other_children = tuple(table for table in CHILD_TABLES if table != "attribute")
     replace_children(other_children)
@@ -331,9 +341,16 @@ def _write_rows(
     _write_capacities(writer, rows["service_capacity"], stored_capacity, actor=actor)
     # The projections read only catalog rows written above; while the database rebuilds them, this
     # thread builds the provenance rows.
-    writer.submit(functools.partial(refresh_services, writer.session, service_ids, search_documents=False))
+    writer.submit(
+        lambda: refresh_services(writer.session, service_ids, search_documents=False, inserted=_fresh(written))
+    )
     write_metadata(writer, docs, before, updated_ids, actor=actor)
     insert_source_records(writer, docs, source)
+
+
+def _fresh(written: list[Any]) -> set[str]:
+    """The ids the service insert returned as inserted (its RETURNING `id, xmax = 0`)."""
+    return {row[0] for row in written if row[1]}
 
 
 def _search_document() -> DerivedColumns:

@@ -262,3 +262,24 @@ def test_a_search_without_units_keeps_every_place_in_the_radius(sites_client: An
     with Session(engine) as session:
         expected = reference(session, "spanish", lat, lon, 40_000)
     assert items == expected and totals[0] == len(expected)
+
+
+def test_deleting_a_service_or_a_place_leaves_no_search_site_behind(
+    sites_catalog: list[ServiceSpec], engine: Any
+) -> None:
+    """search_site keeps a foreign key to its service_at_location only (migration 0018): deleting a
+    service or a location still removes every row naming it, through that service_at_location."""
+    orphans = text("""
+        SELECT id FROM search_site ss
+        WHERE NOT EXISTS (SELECT 1 FROM service s WHERE s.id = ss.service_id)
+           OR NOT EXISTS (SELECT 1 FROM location l WHERE l.id = ss.location_id)
+           OR NOT EXISTS (SELECT 1 FROM service_at_location sal WHERE sal.id = ss.id
+                          AND sal.service_id = ss.service_id AND sal.location_id = ss.location_id)""")
+    with Session(engine) as session:
+        named = text("SELECT count(*) FROM search_site WHERE service_id = :s OR location_id = :l")
+        assert session.execute(named, {"s": "pantry", "l": "spanish-loc0"}).scalar_one() == 2
+        session.execute(text("DELETE FROM service WHERE id = 'pantry'"))
+        session.execute(text("DELETE FROM location WHERE id = 'spanish-loc0'"))
+        assert session.execute(named, {"s": "pantry", "l": "spanish-loc0"}).scalar_one() == 0
+        assert session.execute(orphans).all() == []
+        session.rollback()

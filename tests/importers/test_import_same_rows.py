@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bench.workload import hsds_services
 from catalog.projections import refresh_services
 from importers.pipeline import import_services
+from matcher.vocabulary import NEEDS_TAXONOMY
 
 # What the refresh writes, each table's rows in a stable order (serial ids and timestamps aside).
 _FINGERPRINTS = {
@@ -100,4 +101,31 @@ def test_a_reimport_with_changes_stores_the_projections_the_full_refresh_stores(
             "harbor night shelter senora's place 0 0 1 1 emergency shelter shelter harbor housing alliance"
         )
         assert all(texts[changed[i]["id"]].endswith(" harbor housing alliance") for i in (0, 2))
+        s.commit()
+
+
+# area_site from the catalog's own tables, without match_site: each located service area of an active
+# service, once per need the service meets (its needs terms, and terms a curator mapped to a need).
+_AREA_SITES_FROM_SCRATCH = """
+SELECT sa.id, n.need, sa.service_id, sa.geog::text
+FROM service_area sa
+JOIN service s ON s.id = sa.service_id AND s.status = 'active'
+JOIN (SELECT a.link_id AS service_id, t.code AS need
+      FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
+      WHERE a.link_entity = 'service' AND t.profile = :needs
+      UNION
+      SELECT a.link_id, m.need FROM attribute a JOIN need_mapping m ON m.taxonomy_term_id = a.taxonomy_term_id
+      WHERE a.link_entity = 'service') n ON n.service_id = sa.service_id
+WHERE sa.geog IS NOT NULL
+"""
+
+
+def test_an_import_stores_the_area_sites_the_catalog_defines(db) -> None:  # type: ignore[no-untyped-def]
+    services, generated = _services()
+    with db() as s:
+        for batch in (services, generated):
+            import_services(s, batch, source="hsds", actor="test")
+        stored = s.execute(text("SELECT service_area_id, need, service_id, geog::text FROM area_site")).all()
+        defined = s.execute(text(_AREA_SITES_FROM_SCRATCH), {"needs": NEEDS_TAXONOMY}).all()
+        assert stored and sorted(stored) == sorted(defined)
         s.commit()
