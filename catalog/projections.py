@@ -92,18 +92,38 @@ FROM docs WHERE s.id = docs.id
 
 # The directory's place-level search rows (catalog.tables.SearchSite): each service at a place with a
 # point, with its service's name and search document as the UPDATE above left them.
-_DELETE_SEARCH_SITES = text("DELETE FROM search_site WHERE service_id = ANY(:ids)")
-_INSERT_SEARCH_SITES = text("""
+# The table is kept in place order (migration 0017), so rows are not deleted and written again at the
+# table's end: those that no longer exist are deleted, the others are written over in place (an
+# UPDATE stays on its page while the page has room, fillfactor 90) and only when something changed;
+# rows of new places go in geohash order, so a batch at least lands in order within itself.
+_DELETE_GONE_SEARCH_SITES = text("""
+DELETE FROM search_site ss
+WHERE ss.service_id = ANY(:ids)
+  AND NOT EXISTS (
+      SELECT 1 FROM service_at_location sal JOIN location l ON l.id = sal.location_id
+      WHERE sal.id = ss.id AND sal.service_id = ss.service_id AND l.geog IS NOT NULL)
+""")
+_UPSERT_SEARCH_SITES = text("""
 WITH ids AS (
     SELECT DISTINCT unnest(CAST(:ids AS text[])) AS id
 )
-INSERT INTO search_site (id, service_id, location_id, geog, service_name, search_vector, search_text)
+INSERT INTO search_site AS ss (id, service_id, location_id, geog, service_name, search_vector, search_text)
 SELECT sal.id, sal.service_id, sal.location_id, l.geog, s.name, s.search_vector, s.search_text
 FROM ids
 JOIN service_at_location sal ON sal.service_id = ids.id
 JOIN location l ON l.id = sal.location_id
 JOIN service s ON s.id = sal.service_id
 WHERE l.geog IS NOT NULL
+ORDER BY st_geohash(l.geog, 12), sal.id
+ON CONFLICT (id) DO UPDATE SET
+    service_id = excluded.service_id, location_id = excluded.location_id, geog = excluded.geog,
+    service_name = excluded.service_name, search_vector = excluded.search_vector,
+    search_text = excluded.search_text
+WHERE (ss.service_id, ss.location_id, ss.service_name, ss.search_text, ss.search_vector)
+          IS DISTINCT FROM
+      (excluded.service_id, excluded.location_id, excluded.service_name, excluded.search_text,
+       excluded.search_vector)
+   OR st_asbinary(ss.geog) IS DISTINCT FROM st_asbinary(excluded.geog)
 """)
 
 _DELETE_SITES = text("DELETE FROM match_site WHERE service_id = ANY(:ids)")
@@ -254,8 +274,8 @@ def refresh_services(session: Session, service_ids: Sequence[str], *, search_doc
     refresh_gap_sites(session, ids)  # the gap map's supply projection, from the match sites just written
     profiled = ids + list(session.execute(_NEIGHBOURS, {"ids": ids}).scalars())
     # A building written with one service may have moved: its other services' search rows move too.
-    session.execute(_DELETE_SEARCH_SITES, {"ids": profiled})
-    session.execute(_INSERT_SEARCH_SITES, {"ids": profiled})
+    session.execute(_DELETE_GONE_SEARCH_SITES, {"ids": profiled})
+    session.execute(_UPSERT_SEARCH_SITES, {"ids": profiled})
     session.execute(_DELETE_PROFILES, {"ids": profiled})
     session.execute(_INSERT_PROFILES, {"ids": profiled, "elig": ELIGIBILITY_TAXONOMY, "pathway": PATHWAY_TAXONOMY})
     session.execute(_SYNC_ORGANIZATION_NAMES, {"ids": ids})

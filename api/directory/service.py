@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import orjson
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
@@ -98,7 +98,7 @@ def listing(
     level: Level,
     selector: Selector,
     build: Builder,
-) -> dict[str, Any] | StreamingResponse:
+) -> Response:
     """Services or services at locations matching the query: one HSDS page, or every one as NDJSON."""
     if paging.format == "ndjson":
         return _ndjson(session.get_bind(), settings, q, selector, build, level)
@@ -116,7 +116,13 @@ def listing(
         total = count_of(session, selection)
         hits = list(hits_of(session.execute(selection.limit(paging.per_page).offset(offset))))
     contents = _decorated(build(serializer(session, settings), [h.id for h in hits], level), hits, q)
-    return hsds_page(total, paging.page, paging.per_page, contents)
+    return json_answer(hsds_page(total, paging.page, paging.per_page, contents))
+
+
+def json_answer(body: dict[str, Any]) -> Response:
+    """The page as JSON bytes, encoded once: the objects are plain JSON values already (catalog.serialize
+    builds them), so FastAPI's generic encoding walk over every nested object is left out."""
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 def _ndjson(
