@@ -142,9 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", default="", help="also compare these later pages, e.g. 2,6")
     parser.add_argument("--answers", help="write the answers to this JSON file")
     parser.add_argument("--compare", help="fail unless the answers equal those in this JSON file")
-    parser.add_argument(
-        "--bodies", action="store_true", help="answers include the SHA-256 of each whole response body"
-    )
+    parser.add_argument("--bodies", action="store_true", help="answers include the SHA-256 of each whole response body")
     args = parser.parse_args(argv)
     pages = tuple(int(p) for p in args.pages.split(",") if p)
     with (over_http if args.live else in_process)(args.url) as get:

@@ -8,6 +8,7 @@ in the same transaction, so projections can never disagree with the catalog they
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -125,6 +126,31 @@ WHERE (ss.service_id, ss.location_id, ss.service_name, ss.search_text, ss.search
        excluded.search_vector)
    OR st_asbinary(ss.geog) IS DISTINCT FROM st_asbinary(excluded.geog)
 """)
+
+# The table's order index (migration 0017). CLUSTER rewrites the table in its order and rebuilds the
+# table's indexes, holding an ACCESS EXCLUSIVE lock meanwhile (searches wait): see docs/operations.md.
+SEARCH_SITE_ORDER_INDEX: Final = "ix_search_site_place_order"
+CLUSTER_SEARCH_SITES: Final = f"CLUSTER search_site USING {SEARCH_SITE_ORDER_INDEX}"
+_SEARCH_SITE_ORDER = text("""
+SELECT correlation FROM pg_stats
+WHERE schemaname = current_schema() AND tablename = 'search_site' AND attname = 'place_order'
+""")
+
+
+def search_site_order(session: Session) -> float | None:
+    """How close `search_site`'s rows lie to place order: PostgreSQL's correlation between
+    `place_order` and the rows' physical positions (1.0 in order, near 0 in no order), from a fresh
+    ANALYZE of a sample. None for an empty table."""
+    session.execute(text("ANALYZE search_site"))
+    value = session.execute(_SEARCH_SITE_ORDER).scalar()
+    return None if value is None else float(value)
+
+
+def cluster_search_sites(session: Session) -> None:
+    """Rewrites `search_site` in place order (and its indexes from the ordered rows), then ANALYZE."""
+    session.execute(text(CLUSTER_SEARCH_SITES))
+    session.execute(text("ANALYZE search_site"))
+
 
 _DELETE_SITES = text("DELETE FROM match_site WHERE service_id = ANY(:ids)")
 
@@ -283,7 +309,11 @@ def refresh_services(session: Session, service_ids: Sequence[str], *, search_doc
 
 
 __all__ = [
+    "CLUSTER_SEARCH_SITES",
     "ELIGIBILITY_TAXONOMY",
+    "SEARCH_SITE_ORDER_INDEX",
+    "cluster_search_sites",
+    "search_site_order",
     "INTERCEPT_TAXONOMY",
     "refresh_services",
     "resolve_term_profiles",

@@ -405,7 +405,9 @@ class SearchSite(Base):
     service_name: Mapped[str | None] = mapped_column(Text)
     search_vector: Mapped[Any] = mapped_column(TSVECTOR, nullable=True)
     search_text: Mapped[str | None] = mapped_column(Text)
-    place_order: Mapped[str | None] = mapped_column(Text(collation="C"), Computed("st_geohash(geog, 12)", persisted=True))
+    place_order: Mapped[str | None] = mapped_column(
+        Text(collation="C"), Computed("st_geohash(geog, 12)", persisted=True)
+    )
     __table_args__ = (
         Index(
             "ix_search_site_geog_text",
