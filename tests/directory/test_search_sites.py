@@ -366,6 +366,19 @@ def test_search_order_clusters_the_rows_in_place_order(sites_catalog: list[Servi
     """`divert search order --cluster` (catalog.projections.cluster_search_sites) rewrites the table so
     the rows lie in geohash order of their points; the order statistic then says 1."""
     with Session(engine) as session:
+        # Out of order first: every row written again, in reverse place order, at the table's end.
+        columns = "id, service_id, location_id, geog, service_name, search_vector, search_text"
+        session.execute(text(f"CREATE TEMP TABLE sites_copy AS SELECT {columns} FROM search_site"))
+        session.execute(text("DELETE FROM search_site"))
+        session.execute(
+            text(
+                f"INSERT INTO search_site ({columns}) SELECT {columns} FROM sites_copy "
+                'ORDER BY ST_GeoHash(geog, 12) COLLATE "C" DESC'
+            )
+        )
+        session.commit()
+        shuffled = session.execute(text("SELECT ST_GeoHash(geog, 12) FROM search_site ORDER BY ctid")).scalars().all()
+        assert shuffled != sorted(shuffled, key=lambda h: h.encode())
         cluster_search_sites(session)
         session.commit()
         rows = session.execute(text("SELECT ST_GeoHash(geog, 12) FROM search_site ORDER BY ctid")).scalars().all()
