@@ -194,6 +194,8 @@ class CatalogSerializer:
         return pruned(self._services(ids, level))
 
     def service_at_locations(self, ids: Sequence[str], level: Level = "full") -> list[Row]:
+        if level == "list":  # built without nulls already: not walked again
+            return self._service_at_locations_list(list(dict.fromkeys(ids)))
         return pruned(self._service_at_locations(ids, level))
 
     def organizations(self, ids: Sequence[str], level: Level = "list", full_service: bool = False) -> list[Row]:
@@ -287,6 +289,8 @@ class CatalogSerializer:
         A directory page asks for this shape; read as four whole-row queries (the service's search
         document and every location's geometry included, then dropped) it was most of the request's
         time in the API process. Nulls are left out as the objects are built (what `pruned` does)."""
+        if not ids:
+            return []
         rows = {r[0]: r for r in self.session.execute(_SAL_LIST_SELECT, {"ids": ids})}
         out: list[Row] = []
         for i in ids:
