@@ -285,23 +285,32 @@ def _searched_sites(
         site.geog.op("<->")(point).label("knn"),
         site.service_name.label("service_name"),
     ).where(func.ST_DWithin(site.geog, point, radius_m, False), site_match)
+    # Places reached through a service area and outside the radius are found first and the words are
+    # tested on their services only: the OFFSET keeps the planner from testing the words of every service
+    # whose area covers the point (≈ 100 in a big city at 1M) before knowing whether its place is already
+    # in the radius (≈ 20% less database time for this part).
+    around = (
+        select(sal.id, sal.service_id, sal.location_id)
+        .join(loc, loc.id == sal.location_id)
+        .where(
+            area_covers(sal.service_id, lat, lon),
+            or_(loc.geog.is_(None), ~func.ST_DWithin(loc.geog, point, radius_m, False)),
+        )
+        .offset(0)
+        .subquery("around")
+    )
     covered = (
         select(
-            sal.id,
-            sal.service_id,
-            sal.location_id,
+            around.c.id,
+            around.c.service_id,
+            around.c.location_id,
             null().cast(Float),
             literal(REACH_SERVICE_AREA, String),
             null().cast(Float),
             Service.name,
         )
-        .join(loc, loc.id == sal.location_id)
-        .join(Service, Service.id == sal.service_id)
-        .where(
-            service_match,
-            area_covers(sal.service_id, lat, lon),
-            or_(loc.geog.is_(None), ~func.ST_DWithin(loc.geog, point, radius_m, False)),
-        )
+        .join(Service, Service.id == around.c.service_id)
+        .where(service_match)
     )
     return union_all(near, covered).subquery("hits")
 
