@@ -780,11 +780,18 @@ def _load(
     conn.commit()
     with _timed(report, "projections", progress):
         report.match_sites = _build_projections(database_url)
+    from catalog.projections import CLUSTER_SEARCH_SITES, SEARCH_SITE_ORDER_INDEX
+
     with _timed(report, "index projections", progress):
         conn.execute("SET maintenance_work_mem = '1GB'")
-        for table, _name, ddl in indexes:
-            if _is_projection_index(table, ddl):
-                conn.execute(ddl)
+        # search_site is kept in place order (catalog.tables.SearchSite): its order index first, the
+        # table clustered on it, then its other indexes (the GiST) built over the ordered rows.
+        projection = [(t, n, d) for t, n, d in indexes if _is_projection_index(t, d)]
+        projection.sort(key=lambda index: index[1] != SEARCH_SITE_ORDER_INDEX)
+        for _table, name, ddl in projection:
+            conn.execute(ddl)
+            if name == SEARCH_SITE_ORDER_INDEX:
+                conn.execute(CLUSTER_SEARCH_SITES)
     conn.commit()
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import sys
@@ -54,13 +55,17 @@ def over_http(url: str) -> Iterator[Get]:
         yield lambda params: client.get("/v1/service_at_locations", params=params)
 
 
-def answer_of(body: dict[str, Any]) -> dict[str, Any]:
-    """What must not change: the page fields and, per item, id, service, location, distance and reach."""
+def answer_of(body: dict[str, Any], raw: bytes | None = None) -> dict[str, Any]:
+    """What must not change: the page fields and, per item, id, service, location, distance and reach;
+    with `raw` (`--bodies`) also the SHA-256 of the whole response body, byte for byte."""
     items = [
         [i["id"], i.get("service_id"), i.get("location_id"), i.get("distance_km"), i.get("reach")]
         for i in body["contents"]
     ]
-    return {**{k: body.get(k) for k in PAGE_FIELDS}, "items": items}
+    answer = {**{k: body.get(k) for k in PAGE_FIELDS}, "items": items}
+    if raw is not None:
+        answer["body_sha256"] = hashlib.sha256(raw).hexdigest()
+    return answer
 
 
 def database_cpu_ms(url: str) -> float:
@@ -85,27 +90,47 @@ def database_cpu_ms(url: str) -> float:
     return ticks * 1000 / os.sysconf("SC_CLK_TCK")
 
 
-def probe(get: Get, seed: int, pages: tuple[int, ...], url: str) -> tuple[list[float], list[dict[str, Any]], str]:
+def children_cpu_ms() -> float:
+    """CPU time (user + system) so far of this process's child processes (the live server), in ms.
+    Linux only; 0 elsewhere."""
+    ticks = 0
+    with contextlib.suppress(OSError):
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/children") as f:
+                for pid in f.read().split():
+                    with contextlib.suppress(OSError):
+                        with open(f"/proc/{pid}/stat") as g:
+                            fields = g.read().rsplit(")", 1)[1].split()
+                        ticks += int(fields[11]) + int(fields[12])
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def probe(
+    get: Get, seed: int, pages: tuple[int, ...], url: str, bodies: bool = False
+) -> tuple[list[float], list[dict[str, Any]], str]:
     queries = search_queries(WARMUP + TIMED, seed)
     for q in queries[:WARMUP]:
         get(q).raise_for_status()
     timings: list[float] = []
     answers: list[dict[str, Any]] = []
-    db0, own0 = database_cpu_ms(url), time.process_time()
+    db0, own0, server0 = database_cpu_ms(url), time.process_time(), children_cpu_ms()
     for q in queries[WARMUP:]:
         t0 = time.perf_counter()
         r = get(q)
         timings.append((time.perf_counter() - t0) * 1000)
         r.raise_for_status()
-        answers.append({"query": q, **answer_of(r.json())})
+        answers.append({"query": q, **answer_of(r.json(), r.content if bodies else None)})
     db_ms, own_ms = database_cpu_ms(url) - db0, (time.process_time() - own0) * 1000
+    server_ms = children_cpu_ms() - server0
     cpu = f"CPU per request: database {db_ms / TIMED:.1f} ms, this process {own_ms / TIMED:.1f} ms"
+    if server_ms:
+        cpu += f", the server process {server_ms / TIMED:.1f} ms"
     # Later pages are not timed (the bench asks page 1 only) but their answers are compared too.
     for page in pages:
         for q in queries[WARMUP:]:
             r = get({**q, "page": page})
             r.raise_for_status()
-            answers.append({"query": {**q, "page": page}, **answer_of(r.json())})
+            answers.append({"query": {**q, "page": page}, **answer_of(r.json(), r.content if bodies else None)})
     return timings, answers, cpu
 
 
@@ -117,10 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", default="", help="also compare these later pages, e.g. 2,6")
     parser.add_argument("--answers", help="write the answers to this JSON file")
     parser.add_argument("--compare", help="fail unless the answers equal those in this JSON file")
+    parser.add_argument("--bodies", action="store_true", help="answers include the SHA-256 of each whole response body")
     args = parser.parse_args(argv)
     pages = tuple(int(p) for p in args.pages.split(",") if p)
     with (over_http if args.live else in_process)(args.url) as get:
-        timings, answers, cpu = probe(get, args.seed, pages, args.url)
+        timings, answers, cpu = probe(get, args.seed, pages, args.url, args.bodies)
     values = sorted(timings)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     where = "live server" if args.live else "in process"

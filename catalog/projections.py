@@ -8,6 +8,7 @@ in the same transaction, so projections can never disagree with the catalog they
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Final
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -92,19 +93,64 @@ FROM docs WHERE s.id = docs.id
 
 # The directory's place-level search rows (catalog.tables.SearchSite): each service at a place with a
 # point, with its service's name and search document as the UPDATE above left them.
-_DELETE_SEARCH_SITES = text("DELETE FROM search_site WHERE service_id = ANY(:ids)")
-_INSERT_SEARCH_SITES = text("""
+# The table is kept in place order (migration 0017), so rows are not deleted and written again at the
+# table's end: those that no longer exist are deleted, the others are written over in place (an
+# UPDATE stays on its page while the page has room, fillfactor 90) and only when something changed;
+# rows of new places go in geohash order, so a batch at least lands in order within itself.
+_DELETE_GONE_SEARCH_SITES = text("""
+DELETE FROM search_site ss
+WHERE ss.service_id = ANY(:ids)
+  AND NOT EXISTS (
+      SELECT 1 FROM service_at_location sal JOIN location l ON l.id = sal.location_id
+      WHERE sal.id = ss.id AND sal.service_id = ss.service_id AND l.geog IS NOT NULL)
+""")
+_UPSERT_SEARCH_SITES = text("""
 WITH ids AS (
     SELECT DISTINCT unnest(CAST(:ids AS text[])) AS id
 )
-INSERT INTO search_site (id, service_id, location_id, geog, service_name, search_vector, search_text)
+INSERT INTO search_site AS ss (id, service_id, location_id, geog, service_name, search_vector, search_text)
 SELECT sal.id, sal.service_id, sal.location_id, l.geog, s.name, s.search_vector, s.search_text
 FROM ids
 JOIN service_at_location sal ON sal.service_id = ids.id
 JOIN location l ON l.id = sal.location_id
 JOIN service s ON s.id = sal.service_id
 WHERE l.geog IS NOT NULL
+ORDER BY st_geohash(l.geog, 12), sal.id
+ON CONFLICT (id) DO UPDATE SET
+    service_id = excluded.service_id, location_id = excluded.location_id, geog = excluded.geog,
+    service_name = excluded.service_name, search_vector = excluded.search_vector,
+    search_text = excluded.search_text
+WHERE (ss.service_id, ss.location_id, ss.service_name, ss.search_text, ss.search_vector)
+          IS DISTINCT FROM
+      (excluded.service_id, excluded.location_id, excluded.service_name, excluded.search_text,
+       excluded.search_vector)
+   OR st_asbinary(ss.geog) IS DISTINCT FROM st_asbinary(excluded.geog)
 """)
+
+# The table's order index (migration 0017). CLUSTER rewrites the table in its order and rebuilds the
+# table's indexes, holding an ACCESS EXCLUSIVE lock meanwhile (searches wait): see docs/operations.md.
+SEARCH_SITE_ORDER_INDEX: Final = "ix_search_site_place_order"
+CLUSTER_SEARCH_SITES: Final = f"CLUSTER search_site USING {SEARCH_SITE_ORDER_INDEX}"
+_SEARCH_SITE_ORDER = text("""
+SELECT correlation FROM pg_stats
+WHERE schemaname = current_schema() AND tablename = 'search_site' AND attname = 'place_order'
+""")
+
+
+def search_site_order(session: Session) -> float | None:
+    """How close `search_site`'s rows lie to place order: PostgreSQL's correlation between
+    `place_order` and the rows' physical positions (1.0 in order, near 0 in no order), from a fresh
+    ANALYZE of a sample. None for an empty table."""
+    session.execute(text("ANALYZE search_site"))
+    value = session.execute(_SEARCH_SITE_ORDER).scalar()
+    return None if value is None else float(value)
+
+
+def cluster_search_sites(session: Session) -> None:
+    """Rewrites `search_site` in place order (and its indexes from the ordered rows), then ANALYZE."""
+    session.execute(text(CLUSTER_SEARCH_SITES))
+    session.execute(text("ANALYZE search_site"))
+
 
 _DELETE_SITES = text("DELETE FROM match_site WHERE service_id = ANY(:ids)")
 
@@ -274,9 +320,11 @@ def refresh_services(
     profiled = ids + list(session.execute(_NEIGHBOURS, {"ids": ids}).scalars())
     stale = [i for i in profiled if i not in fresh] if fresh else profiled
     # A building written with one service may have moved: its other services' search rows move too.
+    # Search rows are written over in place (their table is kept in place order); a service the
+    # import has just inserted has no rows to lose.
     if stale:
-        session.execute(_DELETE_SEARCH_SITES, {"ids": stale})
-    session.execute(_INSERT_SEARCH_SITES, {"ids": profiled})
+        session.execute(_DELETE_GONE_SEARCH_SITES, {"ids": stale})
+    session.execute(_UPSERT_SEARCH_SITES, {"ids": profiled})
     if stale:
         session.execute(_DELETE_PROFILES, {"ids": stale})
     session.execute(_INSERT_PROFILES, {"ids": profiled, "elig": ELIGIBILITY_TAXONOMY, "pathway": PATHWAY_TAXONOMY})
@@ -285,7 +333,11 @@ def refresh_services(
 
 
 __all__ = [
+    "CLUSTER_SEARCH_SITES",
     "ELIGIBILITY_TAXONOMY",
+    "SEARCH_SITE_ORDER_INDEX",
+    "cluster_search_sites",
+    "search_site_order",
     "INTERCEPT_TAXONOMY",
     "refresh_services",
     "resolve_term_profiles",

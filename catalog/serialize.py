@@ -26,7 +26,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from sqlalchemy import FromClause, and_, func, or_, select
+from sqlalchemy import FromClause, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog import tables as t
@@ -66,6 +66,21 @@ def hsds_object(row: Row, *, merge_extra: bool = True) -> Row:
     if merge_extra and isinstance(extra, dict):
         for key, value in extra.items():
             out.setdefault(key, value)
+    return out
+
+
+def _hsds_columns(table: FromClause) -> list[Any]:
+    """The table's columns an HSDS object shows, in the table's order (as `hsds_object` keeps them)."""
+    return [c for c in table.c if c.name not in _HIDDEN]
+
+
+def _fields(names: Sequence[str], row: Sequence[Any], start: int) -> Row:
+    """`hsds_object` without `extra`, then `pruned`, of the columns `names` of a row from `start`."""
+    out = {}
+    for offset, name in enumerate(names):
+        value = row[start + offset]
+        if value is not None:
+            out[name] = _json_value(value)
     return out
 
 
@@ -119,6 +134,35 @@ def _by(rows: Iterable[Row], key: str) -> dict[Any, list[Row]]:
     return grouped
 
 
+# The `list` shape of a service at a location in one query (CatalogSerializer._service_at_locations_list):
+# its own columns, its location's, its service's and the service's organization's, outer-joined so a
+# missing row reads as nulls (each table's id first, to tell "no row" from an all-null one).
+_SAL, _LOCATION, _SERVICE, _ORGANIZATION = (
+    t.ServiceAtLocation.__table__,
+    t.Location.__table__,
+    t.Service.__table__,
+    t.Organization.__table__,
+)
+_SAL_COLUMNS, _LOCATION_COLUMNS, _SERVICE_COLUMNS, _ORGANIZATION_COLUMNS = (
+    _hsds_columns(_SAL),
+    _hsds_columns(_LOCATION),
+    _hsds_columns(_SERVICE),
+    _hsds_columns(_ORGANIZATION),
+)
+assert all(cols[0].name == "id" for cols in (_SAL_COLUMNS, _LOCATION_COLUMNS, _SERVICE_COLUMNS, _ORGANIZATION_COLUMNS))
+_SAL_FIELDS, _LOCATION_FIELDS, _SERVICE_FIELDS, _ORGANIZATION_FIELDS = (
+    [c.name for c in cols] for cols in (_SAL_COLUMNS, _LOCATION_COLUMNS, _SERVICE_COLUMNS, _ORGANIZATION_COLUMNS)
+)
+_SAL_LIST_SELECT = (
+    select(*_SAL_COLUMNS, *_LOCATION_COLUMNS, *_SERVICE_COLUMNS, *_ORGANIZATION_COLUMNS)
+    .select_from(_SAL)
+    .outerjoin(_LOCATION, _LOCATION.c.id == _SAL.c.location_id)
+    .outerjoin(_SERVICE, _SERVICE.c.id == _SAL.c.service_id)
+    .outerjoin(_ORGANIZATION, _ORGANIZATION.c.id == _SERVICE.c.organization_id)
+    .where(_SAL.c.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 @dataclass
 class _Related:
     """Everything hanging from a set of services / places / organizations, read in batched queries."""
@@ -150,6 +194,8 @@ class CatalogSerializer:
         return pruned(self._services(ids, level))
 
     def service_at_locations(self, ids: Sequence[str], level: Level = "full") -> list[Row]:
+        if level == "list":  # built without nulls already: not walked again
+            return self._service_at_locations_list(list(dict.fromkeys(ids)))
         return pruned(self._service_at_locations(ids, level))
 
     def organizations(self, ids: Sequence[str], level: Level = "list", full_service: bool = False) -> list[Row]:
@@ -208,6 +254,8 @@ class CatalogSerializer:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return []
+        if level == "list":
+            return self._service_at_locations_list(ids)
         sals = {r["id"]: r for r in _rows(self.session, t.ServiceAtLocation.__table__, t.ServiceAtLocation.id.in_(ids))}
         if level == "minimal":
             return [
@@ -220,17 +268,6 @@ class CatalogSerializer:
         services = {r["id"]: r for r in _rows(self.session, t.Service.__table__, t.Service.id.in_(service_ids))}
         orgs = self._organizations_rows({r["organization_id"] for r in services.values()})
         out: list[Row] = []
-        if level == "list":
-            for i in ids:
-                if i not in sals:
-                    continue
-                sal = hsds_object(sals[i], merge_extra=False)
-                loc = locations.get(sals[i]["location_id"])
-                sal["location"] = hsds_object(loc, merge_extra=False) if loc else None
-                svc = services.get(sals[i]["service_id"])
-                sal["service"] = self._service_list(svc, orgs) if svc else None
-                out.append(sal)
-            return out
         related = self._related(
             service_ids=service_ids,
             sal_ids=list(sals),
@@ -243,6 +280,35 @@ class CatalogSerializer:
             svc_row = services.get(sals[i]["service_id"])
             svc = self._service_full(svc_row, orgs, related) if svc_row else None
             out.append(self._sal_full(sals[i], locations, related, service=svc))
+        return out
+
+    def _service_at_locations_list(self, ids: list[str]) -> list[Row]:
+        """The `list` shape of services at locations: each with its location and its service, the
+        service with its organization, all four rows from one query of only the HSDS columns.
+
+        A directory page asks for this shape; read as four whole-row queries (the service's search
+        document and every location's geometry included, then dropped) it was most of the request's
+        time in the API process. Nulls are left out as the objects are built (what `pruned` does)."""
+        if not ids:
+            return []
+        rows = {r[0]: r for r in self.session.execute(_SAL_LIST_SELECT, {"ids": ids})}
+        out: list[Row] = []
+        for i in ids:
+            row = rows.get(i)
+            if row is None:
+                continue
+            sal = _fields(_SAL_FIELDS, row, 0)
+            at = len(_SAL_FIELDS)
+            if row[at] is not None:  # the location's id: no row, no location (as `pruned` drops None)
+                sal["location"] = _fields(_LOCATION_FIELDS, row, at)
+            at += len(_LOCATION_FIELDS)
+            if row[at] is not None:
+                svc = _fields(_SERVICE_FIELDS, row, at)
+                at += len(_SERVICE_FIELDS)
+                if row[at] is not None:
+                    svc["organization"] = _fields(_ORGANIZATION_FIELDS, row, at)
+                sal["service"] = svc
+            out.append(sal)
         return out
 
     def _organizations(self, ids: Sequence[str], level: Level, full_service: bool) -> list[Row]:

@@ -8,6 +8,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import time
 from typing import Annotated, Any
 
 import typer
@@ -236,6 +237,31 @@ def search_reindex() -> None:
     with session_scope() as session:
         queued = enqueue_all_services(session)
     typer.echo(f"queued {queued} services; the worker's search.sync_index job sends them to the index")
+
+
+@search_app.command("order")
+def search_order(
+    cluster: Annotated[
+        bool, typer.Option("--cluster", help="rewrite search_site in place order (searches wait meanwhile)")
+    ] = False,
+) -> None:
+    """How ordered the directory's search rows (search_site) still are; --cluster orders them again."""
+    from catalog.projections import cluster_search_sites, search_site_order
+    from divert.db import session_scope
+
+    with session_scope() as session:
+        before = search_site_order(session)
+    typer.echo(f"search_site place order: {_correlation(before)} (1.00 = in order)")
+    if cluster:
+        started = time.monotonic()
+        with session_scope() as session:
+            cluster_search_sites(session)
+            after = search_site_order(session)
+        typer.echo(f"clustered in {time.monotonic() - started:.1f} s; place order now {_correlation(after)}")
+
+
+def _correlation(value: float | None) -> str:
+    return "no rows" if value is None else f"{value:.2f}"
 
 
 @app.command("demo")

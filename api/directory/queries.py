@@ -23,9 +23,11 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     FromClause,
+    Integer,
     Select,
     String,
     and_,
+    bindparam,
     case,
     exists,
     func,
@@ -262,7 +264,7 @@ def service_selection(q: DirectoryQuery, ranking: FromClause | None) -> Select[A
 
 
 def _searched_sites(
-    q: DirectoryQuery, point: Any, site_match: ColumnElement[bool], service_match: ColumnElement[bool]
+    lat: Any, lon: Any, radius_m: Any, site_match: ColumnElement[bool], service_match: ColumnElement[bool]
 ) -> FromClause:
     """The services at locations a radius + text search selects, from the place-level search rows.
 
@@ -272,8 +274,8 @@ def _searched_sites(
     area (outside the radius, or without a point) are few and are matched on their service row. Each
     row carries its service's name, the order's second key, so no service row is read per place.
     """
-    assert q.radius_m is not None
     sal, loc, site = ServiceAtLocation, Location, SearchSite
+    point = geo_point(lat, lon)
     near = select(
         site.id.label("id"),
         site.service_id.label("service_id"),
@@ -282,33 +284,45 @@ def _searched_sites(
         literal(REACH_RADIUS, String).label("reach"),
         site.geog.op("<->")(point).label("knn"),
         site.service_name.label("service_name"),
-    ).where(func.ST_DWithin(site.geog, point, q.radius_m, False), site_match)
-    assert q.lat is not None and q.lon is not None
+    ).where(func.ST_DWithin(site.geog, point, radius_m, False), site_match)
+    # Places reached through a service area and outside the radius are found first and the words are
+    # tested on their services only: the OFFSET keeps the planner from testing the words of every service
+    # whose area covers the point (≈ 100 in a big city at 1M) before knowing whether its place is already
+    # in the radius (≈ 20% less database time for this part).
+    around = (
+        select(sal.id, sal.service_id, sal.location_id)
+        .join(loc, loc.id == sal.location_id)
+        .where(
+            area_covers(sal.service_id, lat, lon),
+            or_(loc.geog.is_(None), ~func.ST_DWithin(loc.geog, point, radius_m, False)),
+        )
+        .offset(0)
+        .subquery("around")
+    )
     covered = (
         select(
-            sal.id,
-            sal.service_id,
-            sal.location_id,
+            around.c.id,
+            around.c.service_id,
+            around.c.location_id,
             null().cast(Float),
             literal(REACH_SERVICE_AREA, String),
             null().cast(Float),
             Service.name,
         )
-        .join(loc, loc.id == sal.location_id)
-        .join(Service, Service.id == sal.service_id)
-        .where(
-            service_match,
-            area_covers(sal.service_id, q.lat, q.lon),
-            or_(loc.geog.is_(None), ~func.ST_DWithin(loc.geog, point, q.radius_m, False)),
-        )
+        .join(Service, Service.id == around.c.service_id)
+        .where(service_match)
     )
     return union_all(near, covered).subquery("hits")
 
 
 def searched_place_selection(q: DirectoryQuery, found: SiteSearch) -> Select[Any]:
     """`place_selection` of a search with a radius, through `search_site`: the same rows in the same order."""
-    assert q.lat is not None and q.lon is not None
-    hits = _searched_sites(q, geo_point(q.lat, q.lon), found.site_match, found.service_match)
+    assert q.lat is not None and q.lon is not None and q.radius_m is not None
+    return _searched_place_selection(q, found, q.lat, q.lon, q.radius_m)
+
+
+def _searched_place_selection(q: DirectoryQuery, found: SiteSearch, lat: Any, lon: Any, radius_m: Any) -> Select[Any]:
+    hits = _searched_sites(lat, lon, radius_m, found.site_match, found.service_match)
     stmt = select(hits.c.id, hits.c.service_id, hits.c.location_id, hits.c.distance_km, hits.c.reach)
     conditions = service_conditions(q)
     # The service and location rows are read only when a filter needs them.
@@ -325,6 +339,42 @@ def searched_place_selection(q: DirectoryQuery, found: SiteSearch) -> Select[Any
         stmt = stmt.where(or_(_postcode_place(hits.c.location_id, q.postcode), area_covers(Service.id, lat, lon)))
     stmt = stmt.where(*conditions)
     return stmt.order_by(hits.c.knn.asc().nulls_last(), hits.c.service_name, hits.c.id)
+
+
+# Statements of `searched_place_page` built once per match shape (with every value a parameter).
+_SEARCH_PAGES: dict[str, Select[Any]] = {}
+_PAGE_PARAMS: Final = ("search_lat", "search_lon", "search_radius_m", "page_limit", "page_offset")
+
+
+def searched_place_page(
+    session: Session, q: DirectoryQuery, found: SiteSearch, limit: int, offset: int
+) -> tuple[list[Any], int]:
+    """`page_and_total` of `searched_place_selection(q, found)`: the same rows and total.
+
+    A search with a radius and no other filter (the directory's commonest, and the bench's) whose
+    match has a `shape` runs a statement built once for that shape, with the point, the radius, the
+    match's values and the page bound as parameters: building the statement and its cache key anew
+    took a few ms of every request's Python. Other searches build theirs as before.
+    """
+    assert q.lat is not None and q.lon is not None and q.radius_m is not None
+    if found.shape is None or q.bbox is not None or q.postcode or service_conditions(q):
+        return page_and_total(session, searched_place_selection(q, found), limit, offset)
+    stmt = _SEARCH_PAGES.get(found.shape)
+    if stmt is None:
+        lat, lon, radius_m, page_limit, page_offset = (
+            bindparam(name, type_=Integer if name.startswith("page") else Float) for name in _PAGE_PARAMS
+        )
+        # Built from this request's match: its parameters' values are replaced by name at every execution.
+        selection = _searched_place_selection(q, found, lat, lon, radius_m)
+        stmt = selection.add_columns(func.count().over().label("total_items")).limit(page_limit).offset(page_offset)
+        _SEARCH_PAGES[found.shape] = stmt
+    values = dict(zip(_PAGE_PARAMS, (q.lat, q.lon, q.radius_m, limit, offset), strict=True))
+    rows = list(session.execute(stmt, {**found.params, **values}).all())
+    if rows:
+        return rows, int(rows[0].total_items)
+    if offset == 0:
+        return [], 0
+    return [], count_of(session, searched_place_selection(q, found))
 
 
 def place_selection(q: DirectoryQuery, ranking: FromClause | None) -> Select[Any]:
@@ -606,6 +656,7 @@ __all__ = [
     "hits_of",
     "page_and_total",
     "place_selection",
+    "searched_place_page",
     "searched_place_selection",
     "service_selection",
     "service_conditions",

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import orjson
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
@@ -23,13 +23,14 @@ from api.directory.queries import (
     hits_of,
     page_and_total,
     place_selection,
+    searched_place_page,
     searched_place_selection,
 )
 from api.directory.schemas import ListParams, ReportIn, ReportResolution, ServicePatch, invalid
 from api.paging import hsds_page
 from catalog.projections import refresh_services
 from catalog.provenance import provenance_row
-from catalog.search import SearchesSites, SearchUnavailable
+from catalog.search import SearchesSites, SearchUnavailable, SiteSearch
 from catalog.search.backends import get_search_backend
 from catalog.serialize import CatalogSerializer, Level
 from catalog.tables import ServiceReport
@@ -61,15 +62,28 @@ def places(serializer: CatalogSerializer, ids: Sequence[str], level: Level) -> l
     return serializer.service_at_locations(ids, level)
 
 
+def _site_search(session: Session, settings: Settings, q: DirectoryQuery, selector: Selector) -> SiteSearch | None:
+    """A search with a radius over places, with a backend that matches places by their own copy of
+    the search document (search_site): its match; otherwise None."""
+    if not (q.search and selector is place_selection and q.by_distance):
+        return None
+    try:
+        backend = get_search_backend(settings)
+        if isinstance(backend, SearchesSites):
+            return backend.site_search(session, q.search)
+    except SearchUnavailable as exc:
+        raise Unavailable(str(exc), code="search_unavailable") from exc
+    return None
+
+
 def _selection(session: Session, settings: Settings, q: DirectoryQuery, selector: Selector) -> Select[Any]:
     if not q.search:
         return selector(q, None)
+    found = _site_search(session, settings, q, selector)
+    if found is not None:
+        return searched_place_selection(q, found)
     try:
-        backend = get_search_backend(settings)
-        if selector is place_selection and q.by_distance and isinstance(backend, SearchesSites):
-            # Places in a radius matched by their own copy of the search document (search_site).
-            return searched_place_selection(q, backend.site_search(session, q.search))
-        ranking = backend.ranking(session, q.search)
+        ranking = get_search_backend(settings).ranking(session, q.search)
     except SearchUnavailable as exc:
         raise Unavailable(str(exc), code="search_unavailable") from exc
     return selector(q, ranking)
@@ -98,12 +112,19 @@ def listing(
     level: Level,
     selector: Selector,
     build: Builder,
-) -> dict[str, Any] | StreamingResponse:
+) -> Response:
     """Services or services at locations matching the query: one HSDS page, or every one as NDJSON."""
     if paging.format == "ndjson":
         return _ndjson(session.get_bind(), settings, q, selector, build, level)
-    selection = _selection(session, settings, q, selector)
     offset = (paging.page - 1) * paging.per_page
+    found = None if q.needs_rules else _site_search(session, settings, q, selector)
+    if found is not None:
+        # A radius search over places: page and total from one pass, its statement built once per shape.
+        rows, total = searched_place_page(session, q, found, paging.per_page, offset)
+        hits = list(hits_of(rows))
+        contents = _decorated(build(serializer(session, settings), [h.id for h in hits], level), hits, q)
+        return json_answer(hsds_page(total, paging.page, paging.per_page, contents))
+    selection = _selection(session, settings, q, selector)
     if q.needs_rules:
         rules = RuleFilter(session, q, settings.timezone)
         kept = [h for chunk in rules.stream(hits_of(session.execute(selection).all())) for h in chunk]
@@ -116,7 +137,13 @@ def listing(
         total = count_of(session, selection)
         hits = list(hits_of(session.execute(selection.limit(paging.per_page).offset(offset))))
     contents = _decorated(build(serializer(session, settings), [h.id for h in hits], level), hits, q)
-    return hsds_page(total, paging.page, paging.per_page, contents)
+    return json_answer(hsds_page(total, paging.page, paging.per_page, contents))
+
+
+def json_answer(body: dict[str, Any]) -> Response:
+    """The page as JSON bytes, encoded once: the objects are plain JSON values already (catalog.serialize
+    builds them), so FastAPI's generic encoding walk over every nested object is left out."""
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 def _ndjson(

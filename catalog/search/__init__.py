@@ -8,8 +8,9 @@ contract tests in tests/directory run it against every backend.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final, Protocol, runtime_checkable
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol, runtime_checkable
 
 from sqlalchemy import ColumnElement, FromClause
 from sqlalchemy.orm import Session
@@ -59,6 +60,11 @@ class SiteSearch:
 
     site_match: ColumnElement[bool]
     service_match: ColumnElement[bool]
+    # When the two matches take the query's values only from bound parameters with these names and
+    # values (and are built the same way for every query), `shape` names that form: the directory can
+    # then build its statement once per shape and execute it with new `params` (api.directory.queries).
+    shape: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable

@@ -20,7 +20,21 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Float, FromClause, Text, and_, case, func, literal, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    FromClause,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import QueryableAttribute, Session
 
@@ -35,6 +49,9 @@ from catalog.tables import SearchSite, Service
 # another default does not change what the directory finds.
 TRIGRAM_THRESHOLD: Final = 0.6
 TEXT_CONFIG: Final = "english"
+# The bound parameters of a site search's match (`PostgresSearch.site_search`): the tsquery's text and
+# the folded words.
+SITE_PARAMS: Final = ("search_tsquery", "search_words")
 
 # The lower-cased text a query's trigrams are looked for in: a mapped column or any expression.
 TextColumn = ColumnElement[str] | QueryableAttribute[str | None]
@@ -112,21 +129,38 @@ class TextMatch:
     def query(self) -> ColumnElement[object]:
         return literal(self.tsquery).cast(TSQUERY)
 
+    def named_parameters(self) -> tuple[ColumnElement[object], ColumnElement[str]]:
+        """The tsquery and the words bound as the parameters `SITE_PARAMS` names: an expression over
+        them is the same for every query but for those values (see `SiteSearch.shape`)."""
+        return (
+            cast(bindparam(SITE_PARAMS[0], self.tsquery, type_=Text), TSQUERY),
+            bindparam(SITE_PARAMS[1], self.words, type_=Text),
+        )
+
     def full_text(self, vector: DocumentColumn) -> ColumnElement[bool]:
         return vector.op("@@")(self.query)
 
-    def hit(self, vector: DocumentColumn, text: TextColumn, prefilter: bool = True) -> ColumnElement[bool]:
+    def hit(
+        self,
+        vector: DocumentColumn,
+        text: TextColumn,
+        prefilter: bool = True,
+        *,
+        bound: tuple[ColumnElement[object], ColumnElement[str]] | None = None,
+    ) -> ColumnElement[bool]:
         """A full-text match, or a typo match (trigram word similarity) where the full text has none.
 
         `prefilter=False` where an index on the text's trigrams already tests the same bound on its
         entries (`search_site`): the strpos terms would only be computed again for rows it let through.
+        `bound`: the tsquery and the words as named parameters (`named_parameters`) instead of constants.
         """
-        typo = literal(self.words).op("<%")(text)
+        query, words = bound if bound is not None else (self.query, literal(self.words))
+        typo = words.op("<%")(text)
         cheap = prefilter_of(self.trigrams, text) if prefilter else None
         # Left to right: full text first (cheap, usually decides), then the prefilter, and the
         # trigram similarity only for what is left.
         may_be_typo = typo if cheap is None else and_(cheap, typo)
-        return or_(self.full_text(vector), may_be_typo)
+        return or_(vector.op("@@")(query), may_be_typo)
 
 
 def text_match(session: Session, read: ReadQuery) -> TextMatch:
@@ -175,11 +209,14 @@ class PostgresSearch:
         """
         read = read_query(text)
         if not read.units:
-            return SiteSearch(true(), true())
+            return SiteSearch(true(), true(), shape="postgres:everything")
         match = text_match(session, read)
+        bound = match.named_parameters()  # one pair of parameters, shared by both conditions
         return SiteSearch(
-            match.hit(SearchSite.search_vector, SearchSite.search_text, prefilter=False),
-            match.hit(Service.search_vector, Service.search_text, prefilter=False),
+            match.hit(SearchSite.search_vector, SearchSite.search_text, prefilter=False, bound=bound),
+            match.hit(Service.search_vector, Service.search_text, prefilter=False, bound=bound),
+            shape="postgres:words",
+            params={SITE_PARAMS[0]: match.tsquery, SITE_PARAMS[1]: match.words},
         )
 
     def search(self, session: Session, query: SearchQuery) -> list[SearchHit]:

@@ -9,13 +9,13 @@ location) removed nothing more, yet each cost one foreign-key check per row writ
 copies always agree with their service_at_location.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 """
 
 from alembic import op
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -5,6 +5,7 @@ index serving both the radius and the words."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.directory.queries import BBox, DirectoryQuery, place_selection, searched_place_selection
-from catalog.projections import refresh_services
+from catalog.projections import cluster_search_sites, refresh_services, search_site_order
 from catalog.search.field_words import folded, read_query
 from catalog.search.postgres import TRIGRAM_THRESHOLD, PostgresSearch, full_text_query
 from catalog.tables import Service
@@ -283,3 +284,147 @@ def test_deleting_a_service_or_a_place_leaves_no_search_site_behind(
         assert session.execute(named, {"s": "pantry", "l": "spanish-loc0"}).scalar_one() == 0
         assert session.execute(orphans).all() == []
         session.rollback()
+
+
+# ---- a page's objects, and the rows kept in place order --------------------------------------------
+
+# Columns a catalog row keeps that HSDS does not show (catalog.serialize's rule, restated here).
+NOT_HSDS = {"extra", "content_hash", "search_vector", "search_text", "geog"}
+
+
+def plain_object(session: Session, table: str, row_id: str) -> dict[str, Any] | None:
+    """A catalog row as the `list` shape shows it, read with `SELECT *`: its columns but the internal
+    ones, nulls left out, dates as ISO 8601 and whole-number floats as integers (as JSON has them)."""
+    row = session.execute(text(f"SELECT * FROM {table} WHERE id = :id"), {"id": row_id}).mappings().one_or_none()
+    if row is None:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if key in NOT_HSDS or value is None:
+            continue
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        out[key] = value
+    return out
+
+
+@pytest.mark.parametrize(("words", "at", "radius_km"), SEARCHES[:6])
+def test_a_page_of_places_shows_their_rows(
+    sites_client: Any, engine: Any, words: str, at: tuple[float, float], radius_km: float
+) -> None:
+    """Each place of a search page (the `list` shape) is its service_at_location row with its location,
+    its service and the service's organization, as plain `SELECT *` reads of those four tables give them."""
+    lat, lon = offset(*at)
+    params = {"lat": lat, "lon": lon, "radius_km": radius_km, "search": words, "per_page": 25}
+    body = sites_client.get("/v1/service_at_locations", params=params).json()
+    assert body["contents"] or words == "zzzz"
+    with Session(engine) as session:
+        for item in body["contents"]:
+            expected = plain_object(session, "service_at_location", item["id"])
+            assert expected is not None
+            location = plain_object(session, "location", expected["location_id"])
+            service = plain_object(session, "service", expected["service_id"])
+            assert location is not None and service is not None
+            organization = plain_object(session, "organization", service["organization_id"])
+            assert organization is not None
+            expected.update(location=location, service={**service, "organization": organization})
+            expected.update(distance_km=item["distance_km"], reach=item["reach"])
+            # Keys in order too: each row's columns as the table has them, then what nests under it.
+            assert json.dumps(item) == json.dumps(expected)
+
+
+def test_a_page_of_places_is_one_json_answer(sites_client: Any) -> None:
+    """The page is encoded once (orjson) into exactly the bytes FastAPI's own encoding sent before:
+    compact JSON, keys in order, non-ASCII as UTF-8."""
+    lat, lon = offset(0, 0)
+    params = {"lat": lat, "lon": lon, "radius_km": 40, "search": "spanish shelter", "per_page": 50}
+    r = sites_client.get("/v1/service_at_locations", params=params)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert body["contents"] and any(i["distance_km"] for i in body["contents"])
+    assert r.content == json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def page_of(session: Session, site_id: str) -> int:
+    ctid = session.execute(text("SELECT ctid::text FROM search_site WHERE id = :id"), {"id": site_id}).scalar_one()
+    return int(ctid.strip("()").split(",")[0])
+
+
+def test_search_rows_are_written_over_in_place_and_only_when_changed(
+    sites_catalog: list[ServiceSpec], engine: Any
+) -> None:
+    """A refresh leaves the rows of unchanged places alone (the services sharing a building with the one
+    written included), and a renamed service's row stays on its page (the table keeps place order),
+    even when the table has just been clustered (each page filled up to the table's fillfactor)."""
+    with Session(engine) as session:
+        cluster_search_sites(session)
+        session.commit()
+        session.execute(text("UPDATE service_at_location SET location_id = 'tie-a-loc0' WHERE id = 'tie-b-sal0'"))
+        refresh_services(session, ["tie-b"])
+        session.commit()
+        try:
+            written_over_in_place(session)
+        finally:
+            session.rollback()
+            session.execute(text("UPDATE service_at_location SET location_id = 'tie-b-loc0' WHERE id = 'tie-b-sal0'"))
+            refresh_services(session, ["tie-b"])
+            session.commit()
+
+
+def written_over_in_place(session: Session) -> None:
+    versions = dict(session.execute(text("SELECT id, xmin::text FROM search_site")).all())
+    refresh_services(session, ["tie-a"])  # shares its building with tie-b; nothing changed
+    assert dict(session.execute(text("SELECT id, xmin::text FROM search_site")).all()) == versions
+    session.execute(text("UPDATE service SET name = 'Bravo Shelter Annex' WHERE id = 'tie-a'"))
+    refresh_services(session, ["tie-a"])
+    rewritten = {
+        i for i, v in session.execute(text("SELECT id, xmin::text FROM search_site")).all() if versions[i] != v
+    }
+    assert rewritten == {"tie-a-sal0"}
+    # Every page keeps a tenth free (migration 0017); the fullest page of the freshly clustered table
+    # still has room for one of its rows written again.
+    options = session.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'search_site'")).scalar_one()
+    assert "fillfactor=90" in options
+    fullest = session.execute(
+        text("""
+        SELECT (ctid::text::point)[0]::int AS page FROM search_site s
+        GROUP BY 1 ORDER BY sum(pg_column_size(s.*) + 28) DESC, 1 LIMIT 1""")
+    ).scalar_one()
+    site_id, service_id = session.execute(
+        text("SELECT id, service_id FROM search_site WHERE (ctid::text::point)[0]::int = :p ORDER BY id LIMIT 1"),
+        {"p": fullest},
+    ).one()
+    session.execute(text("UPDATE service SET name = name || ' Annex' WHERE id = :id"), {"id": service_id})
+    refresh_services(session, [service_id])
+    assert (
+        versions[site_id]
+        != session.execute(text("SELECT xmin::text FROM search_site WHERE id = :id"), {"id": site_id}).scalar_one()
+    )
+    assert page_of(session, site_id) == fullest
+
+
+def test_search_order_clusters_the_rows_in_place_order(sites_catalog: list[ServiceSpec], engine: Any) -> None:
+    """`divert search order --cluster` (catalog.projections.cluster_search_sites) rewrites the table so
+    the rows lie in geohash order of their points; the order statistic then says 1."""
+    with Session(engine) as session:
+        # Out of order first: every row written again, in reverse place order, at the table's end.
+        columns = "id, service_id, location_id, geog, service_name, search_vector, search_text"
+        session.execute(text(f"CREATE TEMP TABLE sites_copy AS SELECT {columns} FROM search_site"))
+        session.execute(text("DELETE FROM search_site"))
+        session.execute(
+            text(
+                f"INSERT INTO search_site ({columns}) SELECT {columns} FROM sites_copy "
+                'ORDER BY ST_GeoHash(geog, 12) COLLATE "C" DESC'
+            )
+        )
+        session.commit()
+        shuffled = session.execute(text("SELECT ST_GeoHash(geog, 12) FROM search_site ORDER BY ctid")).scalars().all()
+        assert shuffled != sorted(shuffled, key=lambda h: h.encode())
+        cluster_search_sites(session)
+        session.commit()
+        rows = session.execute(text("SELECT ST_GeoHash(geog, 12) FROM search_site ORDER BY ctid")).scalars().all()
+        assert len(rows) > 1000 and rows == sorted(rows, key=lambda h: h.encode())
+        assert search_site_order(session) == pytest.approx(1.0)
+        session.commit()
