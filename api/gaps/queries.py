@@ -92,6 +92,7 @@ pool AS MATERIALIZED (
     {pool_filter}
 )"""
 _PROFILE_CTES: Final = _INTERCEPT_CTE + _POOL_CTES.format(pool_filter="")
+POOL_CTES: Final = _POOL_CTES  # for api.gaps.sim_structure (every pool's live state)
 
 # The units of an area's pools, public and program apart (one definition for every supply query).
 _UNIT_SUMS: Final = """count(*) AS pools,
@@ -492,6 +493,9 @@ def _pool_params(at: datetime, freshness: Freshness) -> dict[str, Any]:
         "ttl_other": freshness.other,
         "bed_needs": sorted(BED_NEEDS),
     }
+
+
+pool_params = _pool_params
 
 
 _BARRIER_PARAMS: Final = {"barrier_terms": list(HARM_REDUCTION_BARRIERS), "switched_off": sorted(FALSE_VALUES)}
