@@ -60,7 +60,7 @@ _POOL_FINGERPRINT: Final = f"""
 SELECT count(*), coalesce(sum({_POOL_SHAPE}), 0)
 FROM (SELECT id, service_id, location_id, lower(unit_id) = 'bed' AS is_bed FROM service_capacity) p
 """
-# Pools in one fixed order (ids, byte order): the per-request state arrays come back in the same order.
+# Pools numbered in one fixed order (ids, byte order).
 _POOLS: Final = 'SELECT id FROM service_capacity ORDER BY id COLLATE "C"'
 
 # Every site with the pools measuring it (one row with no pool when none does), as the supply queries
@@ -115,8 +115,8 @@ GROUP BY gc.cell
 """
 _COVER_CELLS: Final = "SELECT array_agg(cell) FROM gap_cover_cell"
 
-# The live state of every pool at :at, in the structure's order, with the hash that says whether that
-# order and structure still hold. The arithmetic of every supply query (queries.POOL_CTES: open units
+# The live state of every pool at :at, with its id (put in the structure's order in Python: sorting half a
+# million ids here cost three times the rest) and the hash that says whether the structure still holds. The arithmetic of every supply query (queries.POOL_CTES: open units
 # after wait lists and active holds, never below zero; fresh while `:at - updated` is within the unit's
 # time-to-live), written so it runs in parallel workers and computes each unit's freshness bound once
 # (`updated >= :at - ttl` is `:at - updated <= ttl`). Flags: 1 fresh, 2 open (fresh with units to
@@ -130,9 +130,9 @@ WITH holds AS (
     FROM unnest(CAST(:ttl_units AS text[]), CAST(:ttl_hours AS float8[])) AS t(unit, hours)
 )
 SELECT count(*), coalesce(sum(shape), 0), array_agg(flags), array_agg(total), array_agg(available),
-       array_agg(offerable)
+       array_agg(offerable), array_agg(id)
 FROM (
-    SELECT {_POOL_SHAPE} AS shape,
+    SELECT p.id, {_POOL_SHAPE} AS shape,
            CAST(coalesce(o.fresh, false) AS integer) + 2 * CAST(coalesce(o.fresh AND o.offerable > 0, false) AS integer)
                + 4 * CAST(p.is_program AS integer) AS flags,
            p.total, p.available, o.offerable
@@ -149,7 +149,6 @@ FROM (
         SELECT p.updated >= p.since AS fresh,
                greatest(p.available - CASE WHEN p.is_program THEN 0 ELSE greatest(p.waitlist, 0) END - p.holds, 0)
                    AS offerable) o
-    ORDER BY p.id COLLATE "C"
 ) v
 """
 
@@ -165,6 +164,7 @@ class Structure:
 
     version: tuple[int, int]
     pools_fingerprint: tuple[int, int]
+    pool_index: dict[str, int]
     block_slices: dict[Block, tuple[int, int]]
     cells: np.ndarray  # int64 per area
     untracked: np.ndarray  # bool per area
@@ -276,6 +276,7 @@ def build(engine: Engine) -> Structure:
     return Structure(
         version=(int(version[0]), int(version[1])),
         pools_fingerprint=(int(fingerprint[0]), int(fingerprint[1])),
+        pool_index=pool_index,
         block_slices=block_slices,
         cells=all_cells,
         untracked=np.concatenate(untracked) if untracked else _bool_array([]),
@@ -424,14 +425,25 @@ def pool_vectors(
     assert row is not None
     if (int(row[0]), int(row[1])) != structure.pools_fingerprint:
         return None
-    flags = np.array(row[2] or [], dtype=np.int64)
+    index = structure.pool_index
+    try:
+        order = np.fromiter((index[pool] for pool in row[6] or ()), dtype=np.int64, count=int(row[0]))
+    except KeyError:  # a pool the structure does not know (the hash said otherwise: a collision)
+        return None
+
+    def placed(values: list[Any] | None, dtype: Any) -> np.ndarray:
+        out = np.zeros(len(order), dtype=dtype)
+        out[order] = np.array(values or [], dtype=dtype)
+        return out
+
+    flags = placed(row[2], np.int64)
     return PoolVectors(
         fresh=(flags & 1) > 0,
         open=(flags & 2) > 0,
         program=(flags & 4) > 0,
-        total=np.array(row[3] or [], dtype=np.float64),
-        available=np.array(row[4] or [], dtype=np.float64),
-        offerable=np.array(row[5] or [], dtype=np.float64),
+        total=placed(row[3], np.float64),
+        available=placed(row[4], np.float64),
+        offerable=placed(row[5], np.float64),
     )
 
 
