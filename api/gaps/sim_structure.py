@@ -115,12 +115,12 @@ GROUP BY gc.cell
 """
 _COVER_CELLS: Final = "SELECT array_agg(cell) FROM gap_cover_cell"
 
-# The live state of every pool at :at, with its id (put in the structure's order in Python: sorting half a
-# million ids here cost three times the rest) and the hash that says whether the structure still holds. The arithmetic of every supply query (queries.POOL_CTES: open units
-# after wait lists and active holds, never below zero; fresh while `:at - updated` is within the unit's
-# time-to-live), written so it runs in parallel workers and computes each unit's freshness bound once
-# (`updated >= :at - ttl` is `:at - updated <= ttl`). Flags: 1 fresh, 2 open (fresh with units to
-# offer), 4 program pool.
+# The live state of every pool at :at, with its id (put in the structure's order in Python: sorting
+# half a million ids here cost three times the rest) and the hash that says whether the structure still
+# holds. The arithmetic of every supply query (queries.POOL_CTES: open units after wait lists and active
+# holds, never below zero; fresh while `:at - updated` is within the unit's time-to-live), with each
+# unit's freshness bound computed once (`updated >= :at - ttl` is `:at - updated <= ttl`). Flags: 1
+# fresh, 2 open (fresh with units to offer), 4 program pool.
 _POOL_VECTORS: Final = f"""
 WITH holds AS (
     SELECT capacity_id, count(*) AS n FROM hold
@@ -410,9 +410,7 @@ class PoolVectors:
     offerable: np.ndarray
 
 
-def pool_vectors(
-    session: Session, structure: Structure, *, at: datetime, freshness: Freshness
-) -> PoolVectors | None:
+def pool_vectors(session: Session, structure: Structure, *, at: datetime, freshness: Freshness) -> PoolVectors | None:
     """Every pool's live state, in the structure's pool order; None when the pools' structure is no
     longer the one the structure was built from."""
     # Binary results: half a million numbers per array parse several times faster than as text.
@@ -502,7 +500,7 @@ def status_counts(
         block_demand = demand.get(block, {})
         demand_cells = _int_array(list(block_demand))
         pos, sited = _members(cells, demand_cells)
-        unmet = np.array([unmet_demand(block_demand[c]) > 0 for c in block_demand.keys()], dtype=bool)
+        unmet = np.array([unmet_demand(block_demand[c]) > 0 for c in block_demand], dtype=bool)
         lacking = np.zeros(hi - lo, dtype=bool)
         lacking[pos[sited & unmet]] = True
         undecided = barred[lo:hi] & ~lacking  # sited, no barrier-free supply of their own, no unmet demand
@@ -544,7 +542,7 @@ def status_counts(
     live: dict[tuple[str, str, int], AreaServiceRow] = covering_live(unknown, common) if unknown else {}
     usable_free = usable & ~s.reach_barrier
     by_block: dict[Block, list[int]] = defaultdict(list)
-    for i, (cell, need, intercept, _, _) in enumerate(probe):
+    for i, (_, need, intercept, _, _) in enumerate(probe):
         if known[i]:
             by_block[(intercept, need)].append(i)
     found: dict[int, tuple[int, int, int]] = {}  # probe -> (services, usable services, barrier-free usable)
@@ -586,25 +584,26 @@ def _region(
 ) -> dict[tuple[str, int], SupplyRow]:
     """The region's supply per (need, intercept): services as built, pools' units summed live."""
     n = len(s.region_blocks)
+    if n == 0:
+        return {}
     b, p = s.region_block, s.region_pool
     fresh, program = pools.fresh[p], pools.program[p]
     public = ~program
+    offerable = pools.offerable[p]
 
     def total(weights: np.ndarray) -> list[float]:
-        return [float(v) for v in np.bincount(b, weights=weights, minlength=n)] if n else []
+        return [float(v) for v in np.bincount(b, weights=weights, minlength=n)]
 
-    zeros = np.zeros(len(p))
-    counts = np.bincount(b, minlength=n) if n else []
-    fresh_counts = np.bincount(b, weights=fresh.astype(np.float64), minlength=n) if n else []
-    offerable = pools.offerable[p] if len(p) else zeros
+    counts = np.bincount(b, minlength=n).tolist()
+    fresh_counts = np.bincount(b, weights=fresh.astype(np.float64), minlength=n).tolist()
     sums = [
-        total(np.where(public, pools.total[p], 0.0) if len(p) else zeros),
-        total(np.where(public, pools.available[p], 0.0) if len(p) else zeros),
-        total(np.where(fresh & public, offerable, 0.0) if len(p) else zeros),
-        total(np.where(program, pools.total[p], 0.0) if len(p) else zeros),
-        total(np.where(program, pools.available[p], 0.0) if len(p) else zeros),
-        total(np.where(fresh & program, offerable, 0.0) if len(p) else zeros),
-        total(np.where(fresh & s.region_free, offerable, 0.0) if len(p) else zeros),
+        total(np.where(public, pools.total[p], 0.0)),
+        total(np.where(public, pools.available[p], 0.0)),
+        total(np.where(fresh & public, offerable, 0.0)),
+        total(np.where(program, pools.total[p], 0.0)),
+        total(np.where(program, pools.available[p], 0.0)),
+        total(np.where(fresh & program, offerable, 0.0)),
+        total(np.where(fresh & s.region_free, offerable, 0.0)),
     ]
     region: dict[tuple[str, int], SupplyRow] = {}
     for i, block in enumerate(s.region_blocks):
