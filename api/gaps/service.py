@@ -469,8 +469,8 @@ def _r7_status_counts(
     if pools is None:  # a pool was added, removed or changed shape since the copy was made
         structure = sim_structure.current(session, engine, key, stale=structure)
         pools = sim_structure.pool_vectors(session, structure, at=at, freshness=settings.freshness)
-        if pools is None:
-            return None
+    if pools is None or not structure.pools_distinct:
+        return None
     demand: dict[tuple[int, str], dict[int, dict[str, int]]] = defaultdict(dict)
     for (area, need, intercept), reasons in _cell_demand(session, query, cells.CACHE_RESOLUTION).items():
         demand[(intercept, need)][int(area, 16)] = reasons

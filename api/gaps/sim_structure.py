@@ -61,7 +61,7 @@ SELECT count(*), coalesce(sum({_POOL_SHAPE}), 0)
 FROM (SELECT id, service_id, location_id, lower(unit_id) = 'bed' AS is_bed FROM service_capacity) p
 """
 # Pools numbered in one fixed order (ids, byte order).
-_POOLS: Final = 'SELECT id FROM service_capacity ORDER BY id COLLATE "C"'
+_POOLS: Final = 'SELECT id, hashtextextended(id, 0) AS hash FROM service_capacity ORDER BY id COLLATE "C"'
 
 # Every site with the pools measuring it (one row with no pool when none does), as the supply queries
 # join them; kept for this transaction only.
@@ -130,7 +130,7 @@ WITH holds AS (
     FROM unnest(CAST(:ttl_units AS text[]), CAST(:ttl_hours AS float8[])) AS t(unit, hours)
 )
 SELECT count(*), coalesce(sum(shape), 0), array_agg(flags), array_agg(total), array_agg(available),
-       array_agg(offerable), array_agg(id)
+       array_agg(offerable), array_agg(hashtextextended(id, 0))
 FROM (
     SELECT p.id, {_POOL_SHAPE} AS shape,
            CAST(coalesce(o.fresh, false) AS integer) + 2 * CAST(coalesce(o.fresh AND o.offerable > 0, false) AS integer)
@@ -164,7 +164,10 @@ class Structure:
 
     version: tuple[int, int]
     pools_fingerprint: tuple[int, int]
-    pool_index: dict[str, int]
+    pool_hashes: np.ndarray  # int64, sorted: hashtextextended(id, 0) of every pool, all distinct
+    pool_of_hash: np.ndarray  # int64: the pool numbered at each position of pool_hashes
+    # False when two pool ids share a 64-bit hash (then the statements decide: api.gaps.service).
+    pools_distinct: bool
     block_slices: dict[Block, tuple[int, int]]
     cells: np.ndarray  # int64 per area
     untracked: np.ndarray  # bool per area
@@ -212,8 +215,9 @@ def build(engine: Engine) -> Structure:
         queries.tune_for_sim(session)
         version = tuple(session.execute(text(_VERSION)).one())
         fingerprint = tuple(session.execute(text(_POOL_FINGERPRINT)).one())
-        pool_ids = list(session.execute(text(_POOLS)).scalars())
-        pool_index = {pool: i for i, pool in enumerate(pool_ids)}
+        listed = session.execute(text(_POOLS)).all()
+        pool_index = {r.id: i for i, r in enumerate(listed)}
+        hashes = _int_array([r.hash for r in listed])
         session.execute(text(_SITE_POOL), {"bed_needs": sorted(BED_NEEDS)})
 
         block_slices: dict[Block, tuple[int, int]] = {}
@@ -276,7 +280,9 @@ def build(engine: Engine) -> Structure:
     return Structure(
         version=(int(version[0]), int(version[1])),
         pools_fingerprint=(int(fingerprint[0]), int(fingerprint[1])),
-        pool_index=pool_index,
+        pool_hashes=hashes[np.argsort(hashes, kind="stable")],
+        pool_of_hash=np.argsort(hashes, kind="stable"),
+        pools_distinct=len(np.unique(hashes)) == len(hashes),
         block_slices=block_slices,
         cells=all_cells,
         untracked=np.concatenate(untracked) if untracked else _bool_array([]),
@@ -423,11 +429,12 @@ def pool_vectors(session: Session, structure: Structure, *, at: datetime, freshn
     assert row is not None
     if (int(row[0]), int(row[1])) != structure.pools_fingerprint:
         return None
-    index = structure.pool_index
-    try:
-        order = np.fromiter((index[pool] for pool in row[6] or ()), dtype=np.int64, count=int(row[0]))
-    except KeyError:  # a pool the structure does not know (the hash said otherwise: a collision)
+    # Each row's pool by the hash of its id (distinct in the structure: `Structure.pools_distinct`).
+    hashes = np.array(row[6] or [], dtype=np.int64)
+    pos = np.minimum(np.searchsorted(structure.pool_hashes, hashes), max(len(structure.pool_hashes) - 1, 0))
+    if len(hashes) and not bool((structure.pool_hashes[pos] == hashes).all()):
         return None
+    order = structure.pool_of_hash[pos]
 
     def placed(values: list[Any] | None, dtype: Any) -> np.ndarray:
         out = np.zeros(len(order), dtype=dtype)
