@@ -28,7 +28,6 @@ path, kept for coarser resolutions and as the reference the tests hold this one 
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from typing import Any, Final
 
 import numpy as np
 from h3.api import basic_int as h3_int
+from psycopg import sql as psycopg_sql
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -54,14 +54,15 @@ Block = tuple[int, str]  # (intercept, need)
 # service, moved to another site or from beds to another unit, by any path).
 _VERSION: Final = "SELECT count(*), coalesce(max(id), 0) FROM gap_change"
 _POOL_SHAPE: Final = (
-    "hashtext(p.id || '|' || p.service_id || '|' || coalesce(p.location_id, '') || '|' || CAST(p.is_bed AS text))"
+    "hashtextextended(p.service_id, hashtextextended(p.id, 0))"
+    " # hashtextextended(coalesce(p.location_id, ''), 2 + CAST(p.is_bed AS integer))"
 )
-_POOL_FINGERPRINT: Final = f"""
-SELECT count(*), coalesce(sum({_POOL_SHAPE}), 0)
-FROM (SELECT id, service_id, location_id, lower(unit_id) = 'bed' AS is_bed FROM service_capacity) p
-"""
 # Pools numbered in one fixed order (ids, byte order).
-_POOLS: Final = 'SELECT id, hashtextextended(id, 0) AS hash FROM service_capacity ORDER BY id COLLATE "C"'
+_POOLS: Final = f"""
+SELECT p.id, hashtextextended(p.id, 0) AS hash, {_POOL_SHAPE} AS shape
+FROM (SELECT id, service_id, location_id, lower(unit_id) = 'bed' AS is_bed FROM service_capacity) p
+ORDER BY p.id COLLATE "C"
+"""
 
 # Every site with the pools measuring it (one row with no pool when none does), as the supply queries
 # join them; kept for this transaction only.
@@ -115,32 +116,32 @@ GROUP BY gc.cell
 """
 _COVER_CELLS: Final = "SELECT array_agg(cell) FROM gap_cover_cell"
 
-# The live state of every pool at :at, with its id (put in the structure's order in Python: sorting
-# half a million ids here cost three times the rest) and the hash that says whether the structure still
-# holds. The arithmetic of every supply query (queries.POOL_CTES: open units after wait lists and active
-# holds, never below zero; fresh while `:at - updated` is within the unit's time-to-live), with each
-# unit's freshness bound computed once (`updated >= :at - ttl` is `:at - updated <= ttl`). Flags: 1
-# fresh, 2 open (fresh with units to offer), 4 program pool.
+# The live state of every pool at :at, one row each as COPY's binary rows (fixed width: read as one
+# numpy record array; aggregating half a million values into arrays cost the database several times
+# more), with the hash of its id (it is placed in the structure's order by it) and of its shape. The
+# arithmetic of every supply query (queries.POOL_CTES: open units after wait lists and active holds,
+# never below zero; fresh while `:at - updated` is within the unit's time-to-live), with each unit's
+# freshness bound computed once (`updated >= :at - ttl` is `:at - updated <= ttl`). Flags: 1 fresh,
+# 2 open (fresh with units to offer), 4 program pool. COPY takes no parameters: psycopg composes the
+# values into the statement as literals.
 _POOL_VECTORS: Final = f"""
-WITH holds AS (
-    SELECT capacity_id, count(*) AS n FROM hold
-    WHERE state = 'active' AND expires_at > :at GROUP BY capacity_id
-), ttl AS (
-    SELECT unit, CAST(:at AS timestamptz) - make_interval(secs => 3600 * hours) AS since
-    FROM unnest(CAST(:ttl_units AS text[]), CAST(:ttl_hours AS float8[])) AS t(unit, hours)
-)
-SELECT count(*), coalesce(sum(shape), 0), array_agg(flags), array_agg(total), array_agg(available),
-       array_agg(offerable), array_agg(hashtextextended(id, 0))
-FROM (
-    SELECT p.id, {_POOL_SHAPE} AS shape,
+COPY (
+    WITH holds AS (
+        SELECT capacity_id, count(*) AS n FROM hold
+        WHERE state = 'active' AND expires_at > CAST({{at}} AS timestamptz) GROUP BY capacity_id
+    ), ttl AS (
+        SELECT unit, CAST({{at}} AS timestamptz) - make_interval(secs => 3600 * hours) AS since
+        FROM unnest(CAST({{ttl_units}} AS text[]), CAST({{ttl_hours}} AS float8[])) AS t(unit, hours)
+    )
+    SELECT hashtextextended(p.id, 0), {_POOL_SHAPE},
            CAST(coalesce(o.fresh, false) AS integer) + 2 * CAST(coalesce(o.fresh AND o.offerable > 0, false) AS integer)
-               + 4 * CAST(p.is_program AS integer) AS flags,
-           p.total, p.available, o.offerable
+               + 4 * CAST(p.is_program AS integer),
+           p.total, p.available, CAST(o.offerable AS float8)
     FROM (SELECT c.id, c.service_id, c.location_id, lower(c.unit_id) = 'bed' AS is_bed, c.updated,
                  cardinality(c.reserved_for) > 0 AS is_program,
                  CAST(c.available AS float8) AS available, CAST(coalesce(c.maximum, c.available) AS float8) AS total,
-                 c.waitlist, coalesce(ttl.since, CAST(:at AS timestamptz)
-                                      - make_interval(secs => 3600 * CAST(:ttl_other AS float8))) AS since,
+                 c.waitlist, coalesce(ttl.since, CAST({{at}} AS timestamptz)
+                                      - make_interval(secs => 3600 * CAST({{ttl_other}} AS float8))) AS since,
                  coalesce(h.n, 0) AS holds
           FROM service_capacity c
           LEFT JOIN ttl ON ttl.unit = lower(c.unit_id)
@@ -149,12 +150,28 @@ FROM (
         SELECT p.updated >= p.since AS fresh,
                greatest(p.available - CASE WHEN p.is_program THEN 0 ELSE greatest(p.waitlist, 0) END - p.holds, 0)
                    AS offerable) o
-) v
+) TO STDOUT (FORMAT binary)
 """
-
-
-# The same statement with psycopg's own placeholders (it runs on a binary cursor of the session's connection).
-_POOL_VECTORS_PSYCOPG: Final = re.sub(r"(?<!:):([a-z_]+)", r"%(\1)s", _POOL_VECTORS)
+# One binary COPY row: its field count, then each field's length and value (big-endian).
+_POOL_ROW: Final = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("n_hash", ">i4"),
+        ("hash", ">i8"),
+        ("n_shape", ">i4"),
+        ("shape", ">i8"),
+        ("n_flags", ">i4"),
+        ("flags", ">i4"),
+        ("n_total", ">i4"),
+        ("total", ">f8"),
+        ("n_available", ">i4"),
+        ("available", ">f8"),
+        ("n_offerable", ">i4"),
+        ("offerable", ">f8"),
+    ]
+)
+_COPY_HEADER: Final = 19  # signature (11), flags (4), header extension length (4, zero)
+_WIDTHS: Final = {"n_hash": 8, "n_shape": 8, "n_flags": 4, "n_total": 8, "n_available": 8, "n_offerable": 8}
 
 
 @dataclass
@@ -214,10 +231,10 @@ def build(engine: Engine) -> Structure:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         queries.tune_for_sim(session)
         version = tuple(session.execute(text(_VERSION)).one())
-        fingerprint = tuple(session.execute(text(_POOL_FINGERPRINT)).one())
         listed = session.execute(text(_POOLS)).all()
         pool_index = {r.id: i for i, r in enumerate(listed)}
         hashes = _int_array([r.hash for r in listed])
+        fingerprint = (len(listed), int(_int_array([r.shape for r in listed]).sum()))
         session.execute(text(_SITE_POOL), {"bed_needs": sorted(BED_NEEDS)})
 
         block_slices: dict[Block, tuple[int, int]] = {}
@@ -419,36 +436,47 @@ class PoolVectors:
 def pool_vectors(session: Session, structure: Structure, *, at: datetime, freshness: Freshness) -> PoolVectors | None:
     """Every pool's live state, in the structure's pool order; None when the pools' structure is no
     longer the one the structure was built from."""
-    # Binary results: half a million numbers per array parse several times faster than as text.
-    cursor = session.connection().connection.driver_connection.cursor(binary=True)  # type: ignore[union-attr]
-    try:
-        cursor.execute(_POOL_VECTORS_PSYCOPG, queries.pool_params(at, freshness))
-        row = cursor.fetchone()
-    finally:
-        cursor.close()
-    assert row is not None
-    if (int(row[0]), int(row[1])) != structure.pools_fingerprint:
+    params = queries.pool_params(at, freshness)
+    statement = psycopg_sql.SQL(_POOL_VECTORS).format(  # type: ignore[arg-type]
+        at=psycopg_sql.Literal(params["at"]),
+        ttl_units=psycopg_sql.Literal(list(params["ttl_units"])),
+        ttl_hours=psycopg_sql.Literal([float(h) for h in params["ttl_hours"]]),
+        ttl_other=psycopg_sql.Literal(float(params["ttl_other"])),
+    )
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        data = b"".join(bytes(chunk) for chunk in copy)
+    body = len(data) - _COPY_HEADER - 2  # the trailer: a field count of -1
+    if body < 0 or body % _POOL_ROW.itemsize:
+        return None
+    rows = np.frombuffer(data, dtype=_POOL_ROW, count=body // _POOL_ROW.itemsize, offset=_COPY_HEADER)
+    if len(rows) and not (
+        bool((rows["fields"] == 6).all()) and all(bool((rows[f] == w).all()) for f, w in _WIDTHS.items())
+    ):
+        return None
+    if (len(rows), int(rows["shape"].astype(np.int64).sum())) != structure.pools_fingerprint:
         return None
     # Each row's pool by the hash of its id (distinct in the structure: `Structure.pools_distinct`).
-    hashes = np.array(row[6] or [], dtype=np.int64)
+    hashes = rows["hash"].astype(np.int64)
     pos = np.minimum(np.searchsorted(structure.pool_hashes, hashes), max(len(structure.pool_hashes) - 1, 0))
     if len(hashes) and not bool((structure.pool_hashes[pos] == hashes).all()):
         return None
     order = structure.pool_of_hash[pos]
 
-    def placed(values: list[Any] | None, dtype: Any) -> np.ndarray:
+    def placed(values: np.ndarray, dtype: Any) -> np.ndarray:
         out = np.zeros(len(order), dtype=dtype)
-        out[order] = np.array(values or [], dtype=dtype)
+        out[order] = values.astype(dtype)
         return out
 
-    flags = placed(row[2], np.int64)
+    flags = placed(rows["flags"], np.int64)
     return PoolVectors(
         fresh=(flags & 1) > 0,
         open=(flags & 2) > 0,
         program=(flags & 4) > 0,
-        total=placed(row[3], np.float64),
-        available=placed(row[4], np.float64),
-        offerable=placed(row[5], np.float64),
+        total=placed(rows["total"], np.float64),
+        available=placed(rows["available"], np.float64),
+        offerable=placed(rows["offerable"], np.float64),
     )
 
 
