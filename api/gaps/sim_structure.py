@@ -36,7 +36,6 @@ from typing import Any, Final
 
 import numpy as np
 from h3.api import basic_int as h3_int
-from psycopg import sql as psycopg_sql
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -116,62 +115,41 @@ GROUP BY gc.cell
 """
 _COVER_CELLS: Final = "SELECT array_agg(cell) FROM gap_cover_cell"
 
-# The live state of every pool at :at, one row each as COPY's binary rows (fixed width: read as one
-# numpy record array; aggregating half a million values into arrays cost the database several times
-# more), with the hash of its id (it is placed in the structure's order by it) and of its shape. The
-# arithmetic of every supply query (queries.POOL_CTES: open units after wait lists and active holds,
-# never below zero; fresh while `:at - updated` is within the unit's time-to-live), with each unit's
-# freshness bound computed once (`updated >= :at - ttl` is `:at - updated <= ttl`). Flags: 1 fresh,
-# 2 open (fresh with units to offer), 4 program pool. COPY takes no parameters: psycopg composes the
-# values into the statement as literals.
+# The live state of every pool at :at, as one array per column (read in binary), with the hash of each
+# pool's id (it is placed in the structure's order by it: sorting half a million ids here cost three
+# times the rest) and the sum of their shapes' hashes. The arithmetic of every supply query
+# (queries.POOL_CTES: open units after wait lists and active holds, never below zero; fresh while
+# `:at - updated` is within the unit's time-to-live), with each unit's freshness bound computed once
+# (`updated >= :at - ttl` is `:at - updated <= ttl`). Flags: 1 fresh, 2 open (fresh with units to
+# offer), 4 program pool. (Read as COPY binary rows instead, psycopg spent 2 s in Python per request
+# on its half a million messages.)
 _POOL_VECTORS: Final = f"""
-COPY (
-    WITH holds AS (
-        SELECT capacity_id, count(*) AS n FROM hold
-        WHERE state = 'active' AND expires_at > CAST({{at}} AS timestamptz) GROUP BY capacity_id
-    ), ttl AS (
-        SELECT unit, CAST({{at}} AS timestamptz) - make_interval(secs => 3600 * hours) AS since
-        FROM unnest(CAST({{ttl_units}} AS text[]), CAST({{ttl_hours}} AS float8[])) AS t(unit, hours)
-    )
-    SELECT hashtextextended(p.id, 0), {_POOL_SHAPE},
-           CAST(coalesce(o.fresh, false) AS integer) + 2 * CAST(coalesce(o.fresh AND o.offerable > 0, false) AS integer)
-               + 4 * CAST(p.is_program AS integer),
-           p.total, p.available, CAST(o.offerable AS float8)
-    FROM (SELECT c.id, c.service_id, c.location_id, lower(c.unit_id) = 'bed' AS is_bed, c.updated,
-                 cardinality(c.reserved_for) > 0 AS is_program,
-                 CAST(c.available AS float8) AS available, CAST(coalesce(c.maximum, c.available) AS float8) AS total,
-                 c.waitlist, coalesce(ttl.since, CAST({{at}} AS timestamptz)
-                                      - make_interval(secs => 3600 * CAST({{ttl_other}} AS float8))) AS since,
-                 coalesce(h.n, 0) AS holds
-          FROM service_capacity c
-          LEFT JOIN ttl ON ttl.unit = lower(c.unit_id)
-          LEFT JOIN holds h ON h.capacity_id = c.id) p
-    CROSS JOIN LATERAL (
-        SELECT p.updated >= p.since AS fresh,
-               greatest(p.available - CASE WHEN p.is_program THEN 0 ELSE greatest(p.waitlist, 0) END - p.holds, 0)
-                   AS offerable) o
-) TO STDOUT (FORMAT binary)
-"""
-# One binary COPY row: its field count, then each field's length and value (big-endian).
-_POOL_ROW: Final = np.dtype(
-    [
-        ("fields", ">i2"),
-        ("n_hash", ">i4"),
-        ("hash", ">i8"),
-        ("n_shape", ">i4"),
-        ("shape", ">i8"),
-        ("n_flags", ">i4"),
-        ("flags", ">i4"),
-        ("n_total", ">i4"),
-        ("total", ">f8"),
-        ("n_available", ">i4"),
-        ("available", ">f8"),
-        ("n_offerable", ">i4"),
-        ("offerable", ">f8"),
-    ]
+WITH holds AS (
+    SELECT capacity_id, count(*) AS n FROM hold
+    WHERE state = 'active' AND expires_at > %(at)s GROUP BY capacity_id
+), ttl AS (
+    SELECT unit, CAST(%(at)s AS timestamptz) - make_interval(secs => 3600 * hours) AS since
+    FROM unnest(CAST(%(ttl_units)s AS text[]), CAST(%(ttl_hours)s AS float8[])) AS t(unit, hours)
 )
-_COPY_HEADER: Final = 19  # signature (11), flags (4), header extension length (4, zero)
-_WIDTHS: Final = {"n_hash": 8, "n_shape": 8, "n_flags": 4, "n_total": 8, "n_available": 8, "n_offerable": 8}
+SELECT count(*), coalesce(sum({_POOL_SHAPE}), 0), array_agg(hashtextextended(p.id, 0)),
+       array_agg(CAST(coalesce(o.fresh, false) AS integer)
+                 + 2 * CAST(coalesce(o.fresh AND o.offerable > 0, false) AS integer)
+                 + 4 * CAST(p.is_program AS integer)),
+       array_agg(p.total), array_agg(p.available), array_agg(o.offerable)
+FROM (SELECT c.id, c.service_id, c.location_id, lower(c.unit_id) = 'bed' AS is_bed, c.updated,
+             cardinality(c.reserved_for) > 0 AS is_program,
+             CAST(c.available AS float8) AS available, CAST(coalesce(c.maximum, c.available) AS float8) AS total,
+             c.waitlist, coalesce(ttl.since, CAST(%(at)s AS timestamptz)
+                                  - make_interval(secs => 3600 * CAST(%(ttl_other)s AS float8))) AS since,
+             coalesce(h.n, 0) AS holds
+      FROM service_capacity c
+      LEFT JOIN ttl ON ttl.unit = lower(c.unit_id)
+      LEFT JOIN holds h ON h.capacity_id = c.id) p
+CROSS JOIN LATERAL (
+    SELECT p.updated >= p.since AS fresh,
+           greatest(p.available - CASE WHEN p.is_program THEN 0 ELSE greatest(p.waitlist, 0) END - p.holds, 0)
+               AS offerable) o
+"""
 
 
 @dataclass
@@ -234,7 +212,7 @@ def build(engine: Engine) -> Structure:
         listed = session.execute(text(_POOLS)).all()
         pool_index = {r.id: i for i, r in enumerate(listed)}
         hashes = _int_array([r.hash for r in listed])
-        fingerprint = (len(listed), int(_int_array([r.shape for r in listed]).sum()))
+        fingerprint = (len(listed), sum(int(r.shape) for r in listed))
         session.execute(text(_SITE_POOL), {"bed_needs": sorted(BED_NEEDS)})
 
         block_slices: dict[Block, tuple[int, int]] = {}
@@ -436,47 +414,34 @@ class PoolVectors:
 def pool_vectors(session: Session, structure: Structure, *, at: datetime, freshness: Freshness) -> PoolVectors | None:
     """Every pool's live state, in the structure's pool order; None when the pools' structure is no
     longer the one the structure was built from."""
-    params = queries.pool_params(at, freshness)
-    statement = psycopg_sql.SQL(_POOL_VECTORS).format(  # type: ignore[arg-type]
-        at=psycopg_sql.Literal(params["at"]),
-        ttl_units=psycopg_sql.Literal(list(params["ttl_units"])),
-        ttl_hours=psycopg_sql.Literal([float(h) for h in params["ttl_hours"]]),
-        ttl_other=psycopg_sql.Literal(float(params["ttl_other"])),
-    )
     raw = session.connection().connection.driver_connection
     assert raw is not None
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        data = b"".join(bytes(chunk) for chunk in copy)
-    body = len(data) - _COPY_HEADER - 2  # the trailer: a field count of -1
-    if body < 0 or body % _POOL_ROW.itemsize:
-        return None
-    rows = np.frombuffer(data, dtype=_POOL_ROW, count=body // _POOL_ROW.itemsize, offset=_COPY_HEADER)
-    if len(rows) and not (
-        bool((rows["fields"] == 6).all()) and all(bool((rows[f] == w).all()) for f, w in _WIDTHS.items())
-    ):
-        return None
-    if (len(rows), int(rows["shape"].astype(np.int64).sum())) != structure.pools_fingerprint:
+    with raw.cursor(binary=True) as cursor:  # half a million numbers per array parse faster in binary
+        cursor.execute(_POOL_VECTORS, queries.pool_params(at, freshness))
+        row = cursor.fetchone()
+    assert row is not None
+    if (int(row[0]), int(row[1])) != structure.pools_fingerprint:
         return None
     # Each row's pool by the hash of its id (distinct in the structure: `Structure.pools_distinct`).
-    hashes = rows["hash"].astype(np.int64)
+    hashes = np.array(row[2] or [], dtype=np.int64)
     pos = np.minimum(np.searchsorted(structure.pool_hashes, hashes), max(len(structure.pool_hashes) - 1, 0))
     if len(hashes) and not bool((structure.pool_hashes[pos] == hashes).all()):
         return None
     order = structure.pool_of_hash[pos]
 
-    def placed(values: np.ndarray, dtype: Any) -> np.ndarray:
+    def placed(values: list[Any] | None, dtype: Any) -> np.ndarray:
         out = np.zeros(len(order), dtype=dtype)
-        out[order] = values.astype(dtype)
+        out[order] = np.array(values or [], dtype=dtype)
         return out
 
-    flags = placed(rows["flags"], np.int64)
+    flags = placed(row[3], np.int64)
     return PoolVectors(
         fresh=(flags & 1) > 0,
         open=(flags & 2) > 0,
         program=(flags & 4) > 0,
-        total=placed(rows["total"], np.float64),
-        available=placed(rows["available"], np.float64),
-        offerable=placed(rows["offerable"], np.float64),
+        total=placed(row[4], np.float64),
+        available=placed(row[5], np.float64),
+        offerable=placed(row[6], np.float64),
     )
 
 
