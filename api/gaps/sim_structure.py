@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -393,6 +394,18 @@ def current(session: Session, engine: Engine, key: str, *, stale: Structure | No
         built = build(engine)
         _CACHE[key] = built
         return built
+
+
+def areas_asked(key: str, needs: Sequence[str], intercepts: Sequence[int]) -> int | None:
+    """Areas with sites the held structure (current or not) has for these needs and intercepts; None
+    when none is held."""
+    held = _CACHE.get(key)
+    if held is None:
+        return None
+    wanted_needs, wanted_intercepts = set(needs), set(intercepts)
+    return sum(
+        hi - lo for (i, n), (lo, hi) in held.block_slices.items() if n in wanted_needs and i in wanted_intercepts
+    )
 
 
 def forget() -> None:
