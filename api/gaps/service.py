@@ -486,9 +486,9 @@ def _r7_status_counts(
         pools = sim_structure.pool_vectors(session, structure, at=at, freshness=settings.freshness)
     if pools is None or not structure.pools_distinct:
         return None
-    demand: dict[tuple[int, str], dict[int, dict[str, int]]] = defaultdict(dict)
-    for (area, need, intercept), reasons in _cell_demand(session, query, cells.CACHE_RESOLUTION).items():
-        demand[(intercept, need)][int(area, 16)] = reasons
+    demand = queries.r7_unmet_cells(
+        session, needs=query.needs, intercepts=query.intercepts, start=query.window.start, end=query.window.end
+    )
     common: dict[str, Any] = {
         "needs": query.needs,
         "intercepts": query.intercepts,

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 
 from api.gaps import queries
 from api.gaps.queries import AreaServiceRow, SupplyRow
-from api.gaps.status import BARRIERS_ONLY, LACKS_CAPACITY, STATUSES, SUFFICIENT, Reach, area_status, unmet_demand
+from api.gaps.status import BARRIERS_ONLY, LACKS_CAPACITY, STATUSES, SUFFICIENT, UNMET_REASONS, Reach, area_status
 from matcher.pools import Freshness
 from matcher.vocabulary import BED_NEEDS
 
@@ -459,13 +459,15 @@ def pool_vectors(session: Session, structure: Structure, *, at: datetime, freshn
 
 
 StatusCounts = dict[tuple[str, int], dict[str, int]]
+# What area_status needs to know of an area's demand: whether it had unmet demand.
+_UNMET: Final = {UNMET_REASONS[0]: 1}
 
 
 def status_counts(
     session: Session,
     structure: Structure,
     pools: PoolVectors,
-    demand: dict[Block, dict[int, dict[str, int]]],
+    demand: dict[Block, tuple[list[int], list[bool]]],
     *,
     needs: tuple[str, ...] | list[str],
     intercepts: tuple[int, ...] | list[int],
@@ -473,9 +475,9 @@ def status_counts(
     covering_live: Any,
 ) -> tuple[StatusCounts, int, dict[tuple[str, int], SupplyRow]]:
     """The SIM table's counts per (need, intercept), its number of rows, and the region's supply, as
-    `service._cell_status_counts` gives them at resolution 7. `demand`: per block, res-7 cell ->
-    events by reason. `covering_live(cells, common)`: the service-area reach of cells gap_cover does
-    not know (probed live)."""
+    `service._cell_status_counts` gives them at resolution 7. `demand`: per block, the res-7 cells with
+    gap events (ascending) and whether each had unmet demand. `covering_live(cells, common)`: the
+    service-area reach of cells gap_cover does not know (probed live)."""
     s = structure
     n_areas = len(s.cells)
     open_pair = pools.open[s.pair_pool] if len(s.pair_pool) else _bool_array([])
@@ -502,7 +504,8 @@ def status_counts(
     wanted_needs, wanted_intercepts = set(needs), set(intercepts)
     areas: StatusCounts = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
     total = 0
-    probe: list[tuple[int, str, int, bool, bool]] = []  # (cell, need, intercept, in reach, open in reach)
+    # (cell, need, intercept, in reach, open in reach, unmet demand)
+    probe: list[tuple[int, str, int, bool, bool, bool]] = []
     blocks = {b for b in s.block_slices if b[1] in wanted_needs and b[0] in wanted_intercepts} | set(demand)
     empty = _int_array([])
     for block in sorted(blocks):
@@ -510,10 +513,9 @@ def status_counts(
         lo, hi = s.block_slices.get(block, (0, 0))
         cells = s.cells[lo:hi]
         counts = areas[(need, intercept)]
-        block_demand = demand.get(block, {})
-        demand_cells = _int_array(list(block_demand))
+        listed, flags = demand.get(block, ([], []))
+        demand_cells, unmet = _int_array(listed), _bool_array(flags)
         pos, sited = _members(cells, demand_cells)
-        unmet = np.array([unmet_demand(block_demand[c]) > 0 for c in block_demand], dtype=bool)
         lacking = np.zeros(hi - lo, dtype=bool)
         lacking[pos[sited & unmet]] = True
         undecided = barred[lo:hi] & ~lacking  # sited, no barrier-free supply of their own, no unmet demand
@@ -531,7 +533,7 @@ def status_counts(
         counts[BARRIERS_ONLY] += int(np.count_nonzero(known & some & ~cover_free[lo:hi]))
         counts[LACKS_CAPACITY] += int(np.count_nonzero(known & ~some))
         for i in np.nonzero(rest & ~s.area_known[lo:hi])[0].tolist():  # gap_cover does not know it
-            probe.append((int(cells[i]), need, intercept, True, bool(ring_open[lo + i])))
+            probe.append((int(cells[i]), need, intercept, True, bool(ring_open[lo + i]), False))
         # Areas with demand and no site: their ring.
         lone = demand_cells[~sited] if len(demand_cells) else empty
         lone_unmet = unmet[~sited] if len(demand_cells) else _bool_array([])
@@ -545,7 +547,16 @@ def status_counts(
                 elif in_reach and not barred[ring].all():
                     counts[SUFFICIENT] += 1
                 else:
-                    probe.append((cell, need, intercept, in_reach, in_reach and not bool(closed[ring].all())))
+                    probe.append(
+                        (
+                            cell,
+                            need,
+                            intercept,
+                            in_reach,
+                            in_reach and not bool(closed[ring].all()),
+                            bool(lone_unmet[j]),
+                        )
+                    )
 
     # Service-area reach of the areas the ring left undecided: gap_cover's pairs for the cells it knows,
     # a live probe for the others.
@@ -555,7 +566,7 @@ def status_counts(
     live: dict[tuple[str, str, int], AreaServiceRow] = covering_live(unknown, common) if unknown else {}
     usable_free = usable & ~s.reach_barrier
     by_block: dict[Block, list[int]] = defaultdict(list)
-    for i, (_, need, intercept, _, _) in enumerate(probe):
+    for i, (_, need, intercept, _, _, _) in enumerate(probe):
         if known[i]:
             by_block[(intercept, need)].append(i)
     found: dict[int, tuple[int, int, int]] = {}  # probe -> (services, usable services, barrier-free usable)
@@ -572,7 +583,7 @@ def status_counts(
                 int(open_sum[right[j]] - open_sum[left[j]]),
                 int(free_sum[right[j]] - free_sum[left[j]]),
             )
-    for i, (cell, need, intercept, in_reach, open_ring) in enumerate(probe):
+    for i, (cell, need, intercept, in_reach, open_ring, unmet_here) in enumerate(probe):
         block = (intercept, need)
         if known[i]:
             services, n_open, n_free = found[i]
@@ -587,8 +598,7 @@ def status_counts(
                 covering.free_open_units,
                 covering.free_untracked_services,
             )
-        cell_demand = demand.get(block, {}).get(cell)
-        areas[(need, intercept)][area_status(reach, cell_demand)] += 1
+        areas[(need, intercept)][area_status(reach, _UNMET if unmet_here else None)] += 1
     return areas, total, _region(s, pools, wanted_needs, wanted_intercepts)
 
 
