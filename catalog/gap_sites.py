@@ -220,6 +220,16 @@ def refresh_gap_sites(session: Session, service_ids: Sequence[str], *, previous:
     refresh_cell_supply(session, keys)
     refresh_gap_cover(session, ids)
     add_cover_cells(session, sorted({k[2] for k in keys}))
+    note_gap_change(session)
+
+
+_NOTE_CHANGE = text("INSERT INTO gap_change DEFAULT VALUES")
+
+
+def note_gap_change(session: Session) -> None:
+    """Marks the projection as changed (gap_change: a new row, committed with the catalog write), so a
+    process holding a copy of its structure for the SIM table rebuilds it."""
+    session.execute(_NOTE_CHANGE)
 
 
 def refresh_cell_supply(session: Session, keys: Sequence[tuple[int, str, int]]) -> None:

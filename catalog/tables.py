@@ -21,6 +21,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     Numeric,
@@ -559,6 +560,16 @@ class GapCover(Base):
     cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     service_id: Mapped[str] = mapped_column(Text, primary_key=True)
     __table_args__ = (Index("ix_gap_cover_service", "service_id"),)
+
+
+class GapChange(Base):
+    """One row per transaction that rewrote the gap map's supply projection (gap_site, gap_cell,
+    gap_cover), added by catalog.gap_sites.refresh_gap_sites: a process holding a copy of the
+    projection's structure (api/gaps/sim_structure.py) compares (count, max id) to know it is current."""
+
+    __tablename__ = "gap_change"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class ApiKey(Base):

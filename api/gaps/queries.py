@@ -27,6 +27,7 @@ from api.gaps.cells import (
     VALID_CELL_PATTERN,
     area_key,
 )
+from api.gaps.status import UNMET_REASONS
 from catalog.gap_sites import DEFAULT_INTERCEPT, LOW_BARRIER_TERMS
 from matcher.eligibility import FALSE_VALUES
 from matcher.pools import Freshness
@@ -92,6 +93,7 @@ pool AS MATERIALIZED (
     {pool_filter}
 )"""
 _PROFILE_CTES: Final = _INTERCEPT_CTE + _POOL_CTES.format(pool_filter="")
+POOL_CTES: Final = _POOL_CTES  # for api.gaps.sim_structure (every pool's live state)
 
 # The units of an area's pools, public and program apart (one definition for every supply query).
 _UNIT_SUMS: Final = """count(*) AS pools,
@@ -407,6 +409,14 @@ SELECT d.area, d.need, d.intercept, d.reason, d.events,
                AND g.sites > 0) AS sited
 FROM d
 """
+# At resolution 7, per (intercept, need): the cells with gap events in the window, in order, and whether
+# each met unmet demand (an event of a reason in UNMET_REASONS: all the SIM table asks of demand per area).
+_UNMET_BY_R7_CELL: Final = f"""
+WITH d AS ({_DEMAND_BY_CELL}),
+k AS (SELECT intercept, need, area, bool_or(reason = ANY(:unmet_reasons)) AS unmet FROM d GROUP BY 1, 2, 3)
+SELECT intercept, need, array_agg(area ORDER BY area) AS cells, array_agg(unmet ORDER BY area) AS unmet
+FROM k GROUP BY 1, 2
+"""
 _DEMAND_STATEMENTS: Final = {"cells": _DEMAND_BY_CELL, "raw_cells": _DEMAND_BY_RAW_CELL, "region": _DEMAND_IN_REGION}
 
 
@@ -492,6 +502,9 @@ def _pool_params(at: datetime, freshness: Freshness) -> dict[str, Any]:
         "ttl_other": freshness.other,
         "bed_needs": sorted(BED_NEEDS),
     }
+
+
+pool_params = _pool_params
 
 
 _BARRIER_PARAMS: Final = {"barrier_terms": list(HARM_REDUCTION_BARRIERS), "switched_off": sorted(FALSE_VALUES)}
@@ -741,6 +754,22 @@ def r7_demand_rows(
     }
     rows = session.execute(text(_DEMAND_BY_R7_CELL), params).all()
     return [(DemandRow(area_key(r[0]), r[1], r[2], r[3], r[4]), r[5]) for r in rows]
+
+
+def r7_unmet_cells(
+    session: Session, *, needs: Sequence[str], intercepts: Sequence[int], start: datetime, end: datetime
+) -> dict[tuple[int, str], tuple[list[int], list[bool]]]:
+    """Per (intercept, need): the res-7 cells (integers, ascending) with gap events in [start, end), and
+    whether each had unmet demand (`status.unmet_demand` > 0)."""
+    params = {
+        **_base_params(needs, intercepts),
+        "start": start,
+        "end": end,
+        "resolution": CACHE_RESOLUTION,
+        "cell_pattern": VALID_CELL_PATTERN,
+        "unmet_reasons": list(UNMET_REASONS),
+    }
+    return {(r.intercept, r.need): (r.cells, r.unmet) for r in session.execute(text(_UNMET_BY_R7_CELL), params)}
 
 
 def named_areas_of_points(

@@ -8,16 +8,18 @@ no roll-up read), probes the service-area index for every cell, sums each cell's
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 import h3
 from gap_region import Region, cell_centre, rows_by
 from sqlalchemy import text
 
-from api.gaps import queries
+from api.gaps import queries, service
 from api.gaps.render import demand_json, supply_json
-from api.gaps.status import Reach, area_status
+from api.gaps.status import STATUSES, Reach, area_status
 from catalog.projections import refresh_services
 from matcher.vocabulary import INTERCEPTS, NEEDS
 
@@ -114,8 +116,65 @@ def _assert_map_equals_scratch(client: Any, planner: dict[str, str], db: Any, se
     return len(got)
 
 
-def test_rollups_answer_as_from_scratch_through_writes(client, planner, make_key, region: Region, db, settings):
-    check = lambda: _assert_map_equals_scratch(client, planner, db, settings)  # noqa: E731
+_AT = re.compile(rb'"at":"[^"]*",')
+
+
+def _assert_sim_equals_scratch(client: Any, planner: dict[str, str], db: Any, settings: Any) -> None:
+    """The SIM table (res 7, served from the structure the process holds, api/gaps/sim_structure.py)
+    counts the from-scratch map's rows by status per intercept × need, and its region supply is the
+    plain region aggregation over gap_site with live pools; json and csv alike give the same table as
+    the statement-by-statement path (service._cell_status_counts)."""
+    today = datetime.now(UTC).date()
+    window = {"from": str(today - timedelta(days=39)), "to": str(today + timedelta(days=1))}
+    r = client.get("/v1/gaps/sim", params=window, headers=planner)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    with db() as session:
+        rows = _from_scratch(session, settings)
+        region = {
+            (s.need, s.intercept): s
+            for s in queries.gap_supply_rows(
+                session,
+                "region",
+                needs=list(NEEDS),
+                intercepts=list(INTERCEPTS),
+                at=datetime.now(UTC),
+                freshness=settings.freshness,
+            )
+        }
+    want: dict[tuple[str, int], dict[str, int]] = {}
+    for (_, need, intercept), row in rows.items():
+        counts = want.setdefault((need, intercept), dict.fromkeys(STATUSES, 0))
+        counts[row["status"]] += 1
+    seen = 0
+    for block in body["intercepts"]:
+        for entry in block["needs"]:
+            key = (entry["need"], block["intercept"])
+            assert entry["areas"] == want.get(key, dict.fromkeys(STATUSES, 0)), key
+            assert entry["supply"] == supply_json(region.get(key)), key
+            seen += 1
+    assert seen == len(NEEDS) * len(INTERCEPTS)
+    # The statement path, forced, answers byte for byte the same (json and csv).
+    for params in (window, {**window, "format": "csv"}, {**window, "need": "shelter,food", "intercept": "0,4"}):
+        fast = client.get("/v1/gaps/sim", params=params, headers=planner)
+        with patch.object(service, "_r7_status_counts", lambda *a, **k: None):
+            slow = client.get("/v1/gaps/sim", params=params, headers=planner)
+        assert fast.status_code == slow.status_code == 200
+        # Byte for byte but the request's own time.
+        assert _AT.sub(b"", fast.content) == _AT.sub(b"", slow.content), params
+
+
+def test_rollups_answer_as_from_scratch_through_writes(
+    client, planner, make_key, region: Region, db, settings, monkeypatch
+):
+    # This region is small: the SIM table would take the statement path; hold the structure path here.
+    monkeypatch.setattr(service, "SIM_STRUCTURE_MIN_AREAS", 0)
+
+    def check() -> int:
+        n = _assert_map_equals_scratch(client, planner, db, settings)
+        _assert_sim_equals_scratch(client, planner, db, settings)
+        return n
+
     mission = region.service("Mission", at(0), ["shelter", "food"], intercepts=[0, 4], info=["sobriety_required"])
     haven = region.service("Haven", at(1), ["shelter"], info=["low_barrier"], extra_sites=[at(0, 1)])
     clinic = region.service("Clinic", at(2), ["mental_health"], intercepts=[2])
@@ -190,5 +249,30 @@ def test_rollups_answer_as_from_scratch_through_writes(client, planner, make_key
     with db() as session:
         session.execute(text("UPDATE service_capacity SET service_id = :to WHERE id = :id"), {"to": clinic, "id": beds})
         refresh_services(session, [clinic])
+        session.commit()
+    check()
+
+    # The clock: a pool whose last report is older than its unit's time-to-live counts nothing open
+    # (nothing is written but the report's time).
+    with db() as session:
+        session.execute(
+            text("UPDATE service_capacity SET updated = now() - interval '30 days' WHERE id = :id"), {"id": haven_beds}
+        )
+        session.commit()
+    check()
+
+    # Pools changed with no refresh at all: one becomes a bed pool, one is removed. The map's roll-up
+    # does not see these (its page reads the recorded pools), so only the SIM table is held here: the
+    # process's structure no longer matches the pools and is rebuilt.
+    with db() as session:
+        session.execute(text("UPDATE service_capacity SET unit_id = 'bed' WHERE service_id = :id"), {"id": pantry})
+        session.execute(text("DELETE FROM service_capacity WHERE id = :id"), {"id": bought})
+        session.commit()
+    _assert_sim_equals_scratch(client, planner, db, settings)
+
+    # Removals: a service leaves the catalog (inactive), and its pools with it.
+    with db() as session:
+        session.execute(text("UPDATE service SET status = 'inactive' WHERE id = :id"), {"id": mission})
+        refresh_services(session, [mission, pantry, haven])
         session.commit()
     check()
