@@ -345,8 +345,11 @@ class CpuMeter:
     def per_request(self, n: int) -> dict[str, float]:
         if not self.pids or not n:
             return {}
+        # A group with no process here (a database on another host) is left out, not counted as zero.
         used = {
-            who: cpu.cpu_seconds(set(self.pids[who]) | set(self.groups[who]())) - self.start[who] for who in self.groups
+            who: cpu.cpu_seconds(set(self.pids[who]) | set(self.groups[who]())) - self.start[who]
+            for who in self.groups
+            if self.pids[who]
         }
         used["client"] = _own_cpu_s() - self.own
         return {who: seconds * 1000 / n for who, seconds in used.items()}

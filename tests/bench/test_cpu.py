@@ -65,10 +65,12 @@ def test_postgres_processes_are_found_and_other_databases_left_out(engine, datab
 def test_the_meter_splits_per_request() -> None:
     from bench.run import CpuMeter
 
-    meter = CpuMeter(mine=lambda: [os.getpid()])
+    meter = CpuMeter(mine=lambda: [os.getpid()], elsewhere=list)
     _burn(0.2)
     split = meter.per_request(10)
     # This process is both the group "mine" and the client: each saw the same 0.2 s, 20 ms a request.
     assert split["mine"] == pytest.approx(20, abs=6)
     assert split["client"] == pytest.approx(20, abs=6)
+    # A group with no process on this machine (PostgreSQL on another host) is not reported as zero.
+    assert "elsewhere" not in split
     assert meter.per_request(0) == {}
