@@ -622,7 +622,8 @@ def pool_states(
     if ids == "{}":
         return {}
     statement = text(_POOL_STATES.format(pools=_POOL_CTES.format(pool_filter=_LISTED_POOLS)))
-    rows = session.execute(statement, {**_pool_params(at, freshness), "pool_ids": ids})
+    # Fetched whole (iterating the result fetches row by row: 6,000 calls at 1M).
+    rows = session.execute(statement, {**_pool_params(at, freshness), "pool_ids": ids}).tuples().all()
     return {r[0]: PoolState(*r[1:]) for r in rows}
 
 
@@ -666,7 +667,7 @@ def supply_areas_after(
     else:
         statement = _AREAS_AFTER
         params["after"] = -1 if after is None else after
-    return [area_key(r[0]) for r in session.execute(text(statement), params)]
+    return [area_key(cell) for cell in session.execute(text(statement), params).scalars().all()]
 
 
 def area_service_rows(
