@@ -612,6 +612,8 @@ def _judged_rows(
     disks = {} if disks is None else disks  # each cell's ring, computed once
     no_cover = AreaServiceRow("", "", 0, 0, 0, 0.0)
     no_supply: dict[Any, tuple[int, float, int, float, int]] = {}
+    block: tuple[str, int] | None = None
+    look_up = no_supply.get
     for key in keys:
         area, need, intercept = key
         disk: Sequence[Any]
@@ -621,10 +623,11 @@ def _judged_rows(
             disk = int_disks[area]
         else:
             disk = disks.get(area) or disks.setdefault(area, cells.neighbourhood(area))
-        local = nearby_supply.get((need, intercept), no_supply)
+        if block != (need, intercept):  # keys come block by block
+            block = (need, intercept)
+            look_up = nearby_supply.get(block, no_supply).get
         services, open_units, untracked, free_open, free_untracked = 0, 0.0, 0, 0.0, 0
-        for cell in disk:
-            found = local.get(cell)
+        for found in map(look_up, disk):
             if found is not None:
                 services += found[0]
                 open_units += found[1]
