@@ -198,12 +198,27 @@ def _cell_demand(session: Session, query: GapQuery, resolution: int) -> dict[Key
 
 def _r7_demand(session: Session, query: GapQuery) -> tuple[dict[Key, dict[str, int]], list[Key]]:
     """Demand by res-7 key, and the keys among them with no site (rows of their own), in one statement."""
-    rows = queries.r7_demand_rows(
+    rows = queries.r7_demand_tuples(
         session, needs=query.needs, intercepts=query.intercepts, start=query.window.start, end=query.window.end
     )
-    demand = _demand_by_key(r for r, _ in rows)
-    unsited = list({(r.area, r.need, r.intercept): None for r, sited in rows if not sited})
-    return demand, unsited
+    # One pass over plain tuples: a key's reasons arrive together (the statement groups by key then
+    # reason), so the key is formatted and looked up once per run of rows.
+    demand: dict[Key, dict[str, int]] = {}
+    unsited: dict[Key, None] = {}
+    last: tuple[int, str, int] | None = None
+    bucket: dict[str, int] = {}
+    for cell, need, intercept, reason, events, sited in rows:
+        if last is None or last[0] != cell or last[1] != need or last[2] != intercept:
+            last = (cell, need, intercept)
+            key = (format(cell, "x"), need, intercept)
+            found = demand.get(key)
+            if found is None:
+                found = demand[key] = {}
+            bucket = found
+            if not sited:
+                unsited[key] = None
+        bucket[reason] = bucket.get(reason, 0) + events
+    return demand, list(unsited)
 
 
 def _demand_only_keys(session: Session, demand: dict[Key, dict[str, int]]) -> list[Key]:
@@ -266,14 +281,18 @@ def _cell_map_page(session: Session, query: GapQuery, at: datetime, common: dict
     # Supply of the page's cells and of every neighbour their reach sums.
     r7 = resolution == cells.CACHE_RESOLUTION
     if r7:
-        # Integer H3 indexes (h3's string API converts every cell of every ring both ways).
-        int_disks = {area: h3_int.grid_disk(int(area, 16), 1) for area in {k[0] for k in keys}}
-        disks: dict[str, Sequence[str]] = {area: [format(c, "x") for c in d] for area, d in int_disks.items()}
+        # Integer H3 indexes (h3's string API converts every cell of every ring both ways); the rings
+        # stay integers: reach looks supply up by integer cell (no hex string per ring cell).
+        int_disks: dict[str, Sequence[int]] = {
+            area: h3_int.grid_disk(int(area, 16), 1) for area in {k[0] for k in keys}
+        }
+        disks: dict[str, Sequence[str]] = {}
         wanted_cells: dict[tuple[int, str], set[int]] = defaultdict(set)
         for area, need, intercept in keys:
             wanted_cells[(intercept, need)].update(int_disks[area])
         supply = _rolled_up_supply(session, wanted_cells, common)
     else:
+        int_disks = {}
         disks = {area: cells.neighbourhood(area) for area in {k[0] for k in keys}}
         wanted: set[tuple[int, str, str]] = set()
         for area, need, intercept in keys:
@@ -282,8 +301,18 @@ def _cell_map_page(session: Session, query: GapQuery, at: datetime, common: dict
         supply = _index(queries.gap_supply_rows(session, "ranges", resolution=resolution, ranges=ranges, **common))
     # Service areas only for the page's needs and intercepts (the rows are looked up by key).
     page_common = {**common, "needs": sorted({k[1] for k in keys}), "intercepts": sorted({k[2] for k in keys})}
-    by_area = _covering(session, sorted(disks), page_common, r7=r7)
-    rows = _judged_rows(keys, supply, demand, by_area, {}, named=False, with_demand=True, disks=disks)
+    by_area = _covering(session, sorted(int_disks if r7 else disks), page_common, r7=r7)
+    rows = _judged_rows(
+        keys,
+        supply,
+        demand,
+        by_area,
+        {},
+        named=False,
+        with_demand=True,
+        disks=disks,
+        int_disks=int_disks if r7 else None,
+    )
     next_cursor = cursor_text((next_key[2], next_key[1], next_key[0])) if next_key else None
     return GapMap(query, at, rows, 0, total_rows, next_cursor)
 
@@ -564,13 +593,15 @@ def _judged_rows(
     named: bool,
     with_demand: bool,
     disks: dict[str, Sequence[str]] | None = None,
+    int_disks: dict[str, Sequence[int]] | None = None,
 ) -> list[GapRow]:
     """Reach and status of each key. Reach gathers the area's own supply and, for cells, its first
     ring; supply is regrouped per (need, intercept) into plain tuples keyed by area, so the loop does
-    dictionary lookups on strings and integer sums only."""
-    nearby_supply: dict[tuple[str, int], dict[str, tuple[int, float, int, float, int]]] = defaultdict(dict)
+    dictionary lookups and integer sums only. With `int_disks` (res-7 cells: every key's ring as
+    integer H3 indexes, in `grid_disk` order) supply is keyed by integer cell instead."""
+    nearby_supply: dict[tuple[str, int], dict[Any, tuple[int, float, int, float, int]]] = defaultdict(dict)
     for (area, need, intercept), s in supply.items():
-        nearby_supply[(need, intercept)][area] = (
+        nearby_supply[(need, intercept)][int(area, 16) if int_disks is not None else area] = (
             s.services,
             s.public_open + s.program_open,
             s.untracked_services,
@@ -580,17 +611,23 @@ def _judged_rows(
     rows: list[GapRow] = []
     disks = {} if disks is None else disks  # each cell's ring, computed once
     no_cover = AreaServiceRow("", "", 0, 0, 0, 0.0)
-    no_supply: dict[str, tuple[int, float, int, float, int]] = {}
+    no_supply: dict[Any, tuple[int, float, int, float, int]] = {}
+    block: tuple[str, int] | None = None
+    look_up = no_supply.get
     for key in keys:
         area, need, intercept = key
+        disk: Sequence[Any]
         if named:
-            disk: Sequence[str] = (area,)
+            disk = (area,)
+        elif int_disks is not None:
+            disk = int_disks[area]
         else:
             disk = disks.get(area) or disks.setdefault(area, cells.neighbourhood(area))
-        local = nearby_supply.get((need, intercept), no_supply)
+        if block != (need, intercept):  # keys come block by block
+            block = (need, intercept)
+            look_up = nearby_supply.get(block, no_supply).get
         services, open_units, untracked, free_open, free_untracked = 0, 0.0, 0, 0.0, 0
-        for cell in disk:
-            found = local.get(cell)
+        for found in map(look_up, disk):
             if found is not None:
                 services += found[0]
                 open_units += found[1]

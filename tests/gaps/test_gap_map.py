@@ -142,6 +142,18 @@ def test_filters_by_need_and_intercept(client, planner, seattle):
     assert set(rows) == {(A, "food", 0), (E, "food", 0)}
 
 
+def test_a_page_ending_on_the_last_row_ends_the_map(client, planner, seattle):
+    # Asked (intercept, need) blocks with no row after the last one with rows leave no cursor behind.
+    whole = get(client, planner)
+    total = whole["total_rows"]
+    assert whole["next_cursor"] is None and len(whole["rows"]) == total == 13
+    for resolution in ("7", "5"):
+        page = client.get("/v1/gaps", params={"limit": str(total), "resolution": resolution}, headers=planner)
+        assert page.status_code == 200, page.text
+        assert page.json()["next_cursor"] is None and "X-Next-Cursor" not in page.headers
+        assert page.json()["total_rows"] == len(page.json()["rows"])
+
+
 def test_window_includes_older_events_when_asked(client, planner, seattle):
     body = get(
         client,
