@@ -38,7 +38,9 @@ def cpu_seconds(pids: Iterable[int]) -> float:
 
 
 def _processes() -> Iterable[tuple[int, str, int]]:
-    """(pid, command name, parent pid) of every process."""
+    """(pid, command name, parent pid) of every process (none where there is no /proc)."""
+    if not PROC.is_dir():
+        return
     for entry in PROC.iterdir():
         if not entry.name.isdigit():
             continue
@@ -48,6 +50,17 @@ def _processes() -> Iterable[tuple[int, str, int]]:
             continue
         name = text[text.index("(") + 1 : text.rindex(")")]
         yield int(entry.name), name, int(text.rsplit(")", 1)[1].split()[1])
+
+
+def backend_pids(url: str) -> list[int]:
+    """The backends connected to the database of `url`, but the one asking."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [pid for (pid,) in rows]
 
 
 def postgres_pids(url: str | None = None) -> list[int]:

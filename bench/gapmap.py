@@ -13,13 +13,12 @@ location cell cache gets one res-9 call first, which fills it.
 from __future__ import annotations
 
 import argparse
-import os
-import pathlib
 import statistics
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from bench import cpu
 from bench.databases import database_url_named, ensure_database, service_location_count
 from bench.generate import generate_catalog
 from divert.settings import LOCAL_DATABASE_URL, Settings
@@ -46,23 +45,7 @@ def _timed(call: Callable[[], Any]) -> tuple[float, Any]:
 
 def _backend_cpu_seconds(url: str) -> float:
     """CPU used so far by the server processes serving the benchmark database (same host: /proc)."""
-    import psycopg
-
-    with psycopg.connect(url) as conn:
-        pids = [
-            r[0]
-            for r in conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ]
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return cpu.cpu_seconds(cpu.backend_pids(url))
 
 
 def run(

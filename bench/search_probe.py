@@ -16,7 +16,6 @@ run as a file with another checkout on PYTHONPATH it measures that checkout's co
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import os
@@ -27,8 +26,8 @@ from contextlib import contextmanager
 from typing import Any, Final
 
 import httpx
-import psycopg
 
+from bench import cpu
 from bench.run import live_server
 from bench.workload import percentile, search_queries
 
@@ -74,35 +73,14 @@ def database_cpu_ms(url: str) -> float:
     On a busy machine wall time says as much about the neighbours as about the code; the CPU the
     database spent on the requests does not depend on them (much). Linux only; 0 elsewhere.
     """
-    with psycopg.connect(url, autocommit=True) as conn:
-        pids = [
-            r[0]
-            for r in conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ]
-    ticks = 0
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+    return cpu.cpu_seconds(cpu.backend_pids(url)) * 1000
 
 
 def children_cpu_ms() -> float:
-    """CPU time (user + system) so far of this process's child processes (the live server), in ms.
+    """CPU time (user + system) so far of this process's descendants (the live server), in ms.
     Linux only; 0 elsewhere."""
-    ticks = 0
-    with contextlib.suppress(OSError):
-        for tid in os.listdir("/proc/self/task"):
-            with open(f"/proc/self/task/{tid}/children") as f:
-                for pid in f.read().split():
-                    with contextlib.suppress(OSError):
-                        with open(f"/proc/{pid}/stat") as g:
-                            fields = g.read().rsplit(")", 1)[1].split()
-                        ticks += int(fields[11]) + int(fields[12])
-    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+    own = os.getpid()
+    return cpu.cpu_seconds(pid for pid in cpu.family(own) if pid != own) * 1000
 
 
 def probe(

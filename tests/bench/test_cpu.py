@@ -58,6 +58,8 @@ def test_postgres_processes_are_found_and_other_databases_left_out(engine, datab
         assert {backend, elsewhere} <= set(cpu.postgres_pids())
         ours = cpu.postgres_pids(database_url)
         assert backend in ours and elsewhere not in ours
+        # The backends of the database but the asking one (the benchmark probes' own figure).
+        assert backend in cpu.backend_pids(database_url) and elsewhere not in cpu.backend_pids(database_url)
         # The server's own processes (the WAL writer among them) are counted with the database.
         assert len(set(ours) - {backend}) >= 2
 
