@@ -27,7 +27,7 @@ from api.gaps.cells import (
     VALID_CELL_PATTERN,
     area_key,
 )
-from api.gaps.status import UNMET_REASONS
+from api.gaps.status import UNMET_REASONS, Reach
 from catalog.gap_sites import DEFAULT_INTERCEPT, LOW_BARRIER_TERMS
 from matcher.eligibility import FALSE_VALUES
 from matcher.pools import Freshness
@@ -460,6 +460,23 @@ class AreaServiceRow(NamedTuple):
     open_units: float
     free_untracked_services: int = 0  # of the untracked ones, those with no harm-reduction barrier
     free_open_units: float = 0.0  # of the open units, those of services with no such barrier
+
+    def reach(self, in_reach: int, open_ring: float) -> Reach:
+        """An area's reach: `in_reach` services and `open_ring` open units from the sites of its cell
+        and ring, and the services whose areas cover it (this row). The ring gave no barrier-free
+        supply (else the area was counted sufficient before its cover was asked)."""
+        return Reach(
+            int(in_reach),
+            self.services,
+            float(open_ring) + self.open_units,
+            self.untracked_services,
+            self.free_open_units,
+            self.free_untracked_services,
+        )
+
+
+# An area no service area covers.
+NO_COVER: Final = AreaServiceRow("", "", 0, 0, 0, 0.0)
 
 
 class DemandRow(NamedTuple):

@@ -466,18 +466,8 @@ def _cell_status_counts(
     by_area = _covering(
         session, sorted({key[0] for key, _, _ in probe}), common, r7=resolution == cells.CACHE_RESOLUTION
     )
-    no_cover = AreaServiceRow("", "", 0, 0, 0, 0.0)
     for key, in_reach, open_ring in probe:
-        covering = by_area.get(key, no_cover)
-        # The ring gave no barrier-free supply (else the area was counted sufficient above).
-        reach = Reach(
-            int(in_reach),
-            covering.services,
-            float(open_ring) + covering.open_units,
-            covering.untracked_services,
-            covering.free_open_units,
-            covering.free_untracked_services,
-        )
+        reach = by_area.get(key, queries.NO_COVER).reach(in_reach, open_ring)
         key_demand = demand_by_block[(key[2], key[1])].get(int(key[0], 16))
         areas[(key[1], key[2])][area_status(reach, key_demand)] += 1
     return areas, total, {(row.need, row.intercept): row for row in supply.region.values()}
@@ -610,7 +600,6 @@ def _judged_rows(
         )
     rows: list[GapRow] = []
     disks = {} if disks is None else disks  # each cell's ring, computed once
-    no_cover = AreaServiceRow("", "", 0, 0, 0, 0.0)
     no_supply: dict[Any, tuple[int, float, int, float, int]] = {}
     block: tuple[str, int] | None = None
     look_up = no_supply.get
@@ -634,7 +623,7 @@ def _judged_rows(
                 untracked += found[2]
                 free_open += found[3]
                 free_untracked += found[4]
-        covering = by_area.get(key, no_cover)
+        covering = by_area.get(key, queries.NO_COVER)
         reach = Reach(
             services,
             covering.services,

@@ -589,15 +589,7 @@ def status_counts(
             services, n_open, n_free = found[i]
             reach = Reach(int(in_reach), services, float(open_ring) + n_open, 0, float(n_free), 0)
         else:
-            covering = live.get((format(cell, "x"), need, intercept), AreaServiceRow("", "", 0, 0, 0, 0.0))
-            reach = Reach(
-                int(in_reach),
-                covering.services,
-                float(open_ring) + covering.open_units,
-                covering.untracked_services,
-                covering.free_open_units,
-                covering.free_untracked_services,
-            )
+            reach = live.get((format(cell, "x"), need, intercept), queries.NO_COVER).reach(in_reach, open_ring)
         areas[(need, intercept)][area_status(reach, _UNMET if unmet_here else None)] += 1
     return areas, total, _region(s, pools, wanted_needs, wanted_intercepts)
 
